@@ -1,0 +1,270 @@
+//! Diagnostics: source files, locations, and user-facing error messages.
+//!
+//! Every error a user sees names a file, line and column, says what was wrong and, where one helps,
+//! gives a hint. This module renders them as text; it does no I/O.
+
+use std::fmt;
+use std::ops::Range;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Range<usize>,
+}
+
+impl Loc {
+    pub fn new(file: FileId, span: Range<usize>) -> Loc {
+        Loc { file, span }
+    }
+
+    /// A location `offset..offset+len` bytes into this one (used for positions inside expressions).
+    pub fn sub(&self, offset: usize, len: usize) -> Loc {
+        let start = (self.span.start + offset).min(self.span.end);
+        Loc::new(
+            self.file,
+            start..(start + len).min(self.span.end.max(start + len)),
+        )
+    }
+}
+
+/// One loaded text file: its display name and contents.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let col = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line + 1, col + 1)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches(['\n', '\r'])
+    }
+}
+
+/// All files a scenario was loaded from, so that locations can be shown.
+#[derive(Clone, Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+}
+
+/// A user-facing error with a location and an optional hint.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub loc: Option<Loc>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn at(loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            loc: Some(loc),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn bare(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            loc: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a did-you-mean hint when a candidate is close to `name`.
+    pub fn suggest<'a>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Diagnostic {
+        match did_you_mean(name, candidates) {
+            Some(best) => self.with_hint(format!("did you mean `{best}`?")),
+            None => self,
+        }
+    }
+
+    /// Renders as `file:line:col: error: message`, the source line with a caret, and the hint.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let mut out = String::new();
+        match &self.loc {
+            Some(loc) if (loc.file.0 as usize) < sources.files.len() => {
+                let file = sources.get(loc.file);
+                let (line, col) = file.line_col(loc.span.start);
+                out.push_str(&format!(
+                    "{}:{}:{}: error: {}\n",
+                    file.name, line, col, self.message
+                ));
+                let text = file.line_text(line);
+                let width = {
+                    let (end_line, end_col) = file.line_col(loc.span.end);
+                    if end_line == line && end_col > col {
+                        end_col - col
+                    } else {
+                        1
+                    }
+                };
+                out.push_str(&format!("{line:>5} | {text}\n"));
+                out.push_str(&format!(
+                    "      | {}{}\n",
+                    " ".repeat(col - 1),
+                    "^".repeat(width)
+                ));
+            }
+            _ => out.push_str(&format!("error: {}\n", self.message)),
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("      = hint: {hint}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A failed load or compile: every diagnostic found, with the files to show them against.
+#[derive(Clone, Debug)]
+pub struct Diagnostics {
+    pub items: Vec<Diagnostic>,
+    pub sources: SourceMap,
+}
+
+impl Diagnostics {
+    pub fn render(&self) -> String {
+        self.items.iter().map(|d| d.render(&self.sources)).collect()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// The candidate closest to `name` by edit distance, if it is close enough to be a plausible typo.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, c)| (d, c))
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance with adjacent transpositions counted as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2 = vec![0usize; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_names_only() {
+        assert_eq!(did_you_mean("LTV", ["LTU", "BLR", "EU"]), Some("LTU"));
+        assert_eq!(
+            did_you_mean("tensoin", ["tension", "trust"]),
+            Some("tension")
+        );
+        assert_eq!(did_you_mean("xyz", ["tension", "trust"]), None);
+    }
+
+    #[test]
+    fn renders_line_and_column() {
+        let mut map = SourceMap::default();
+        let id = map.add(SourceFile::new("a.toml", "x = 1\ny = \"bad\"\n"));
+        let d = Diagnostic::at(Loc::new(id, 10..15), "not a number").with_hint("write 2");
+        let text = d.render(&map);
+        assert!(
+            text.starts_with("a.toml:2:5: error: not a number\n"),
+            "{text}"
+        );
+        assert!(text.contains("^^^^^"), "{text}");
+        assert!(text.contains("hint: write 2"), "{text}");
+    }
+}

@@ -1,0 +1,440 @@
+//! Batch evaluation of compiled expressions over up to [`LANES`] lanes at once.
+//!
+//! Each op runs as a tight loop over the batch, so dispatch costs once per op per batch rather
+//! than per relation. Reads only; allocation-free once the [`Stack`] exists.
+
+use super::{Code, Op, Who};
+use crate::rng;
+
+/// Lanes per batch.
+pub const LANES: usize = 128;
+
+/// "Never happened" step for action bookkeeping.
+pub const NEVER: i32 = i32::MIN / 2;
+
+/// Steps since an action that never happened.
+pub const SINCE_NEVER: f64 = 1e9;
+
+/// Which actors and relations the lanes of a batch stand for.
+#[derive(Clone, Copy, Debug)]
+pub enum Lanes<'a> {
+    /// Relations `start..start+len`.
+    Edges { start: u32, len: usize },
+    /// Actors `start..start+len`, no target.
+    Actors { start: u32, len: usize },
+    /// Explicit lanes: actor, target (or `u32::MAX`), relation actor→target (or the sentinel).
+    List {
+        me: &'a [u32],
+        target: &'a [u32],
+        edge: &'a [u32],
+    },
+    /// One lane with no actor.
+    Global,
+}
+
+impl Lanes<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Lanes::Edges { len, .. } | Lanes::Actors { len, .. } => *len,
+            Lanes::List { me, .. } => me.len(),
+            Lanes::Global => 1,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The acting actor of lane `i`.
+    #[inline]
+    pub fn me(&self, i: usize, world: &World) -> u32 {
+        who_at(self, Who::Me, i, world)
+    }
+
+    /// The target of lane `i`, or `u32::MAX`.
+    #[inline]
+    pub fn target(&self, i: usize, world: &World) -> u32 {
+        who_at(self, Who::Target, i, world)
+    }
+
+    /// The relation of lane `i` (actor→target), or the sentinel.
+    #[inline]
+    pub fn edge(&self, i: usize, world: &World) -> u32 {
+        match self {
+            Lanes::Edges { start, .. } => start + i as u32,
+            Lanes::List { edge, .. } => edge[i],
+            _ => world.n_edges(),
+        }
+    }
+}
+
+/// What the actors did, for `did`, `does` and `since`.
+#[derive(Clone, Copy, Debug)]
+pub struct ActionView<'a> {
+    pub n_actions: usize,
+    /// Per (actor, action): the last step it was taken.
+    pub last: &'a [i32],
+    /// Per (actor, action): the step it was taken before `last`.
+    pub before: &'a [i32],
+    /// (target, action, actor) taken in the previous step, sorted.
+    pub prev: &'a [(u32, u32, u32)],
+    /// (target, action, actor) taken in this step, sorted (empty until decided).
+    pub cur: &'a [(u32, u32, u32)],
+}
+
+/// The state an expression reads: the start-of-step values and the graph's indices.
+#[derive(Clone, Copy, Debug)]
+pub struct World<'a> {
+    /// Per relation variable, one value per relation plus a sentinel holding the default.
+    pub rel: &'a [Vec<f64>],
+    pub actor: &'a [Vec<f64>],
+    pub src: &'a [u32],
+    pub dst: &'a [u32],
+    /// Reverse relation of each relation, or the sentinel (index = number of relations).
+    pub rev: &'a [u32],
+    /// Relations out of actor a are `out_start[a]..out_start[a+1]`, sorted by target.
+    pub out_start: &'a [u32],
+    pub agg_actor: &'a [Vec<f64>],
+    pub agg_scalar: &'a [f64],
+    pub actions: ActionView<'a>,
+    pub step: u32,
+    pub step_key: u64,
+    pub actor_keys: &'a [u64],
+}
+
+impl World<'_> {
+    pub fn n_edges(&self) -> u32 {
+        self.src.len() as u32
+    }
+
+    /// The relation from → to, or the sentinel.
+    #[inline]
+    pub fn edge(&self, from: u32, to: u32) -> u32 {
+        if from as usize >= self.out_start.len() - 1 {
+            return self.n_edges();
+        }
+        let (lo, hi) = (
+            self.out_start[from as usize] as usize,
+            self.out_start[from as usize + 1] as usize,
+        );
+        match self.dst[lo..hi].binary_search(&to) {
+            Ok(i) => (lo + i) as u32,
+            Err(_) => self.n_edges(),
+        }
+    }
+
+    fn did_pair(&self, actor: u32, target: u32, action: u16, now: bool) -> bool {
+        let log = if now {
+            self.actions.cur
+        } else {
+            self.actions.prev
+        };
+        log.binary_search(&(target, action as u32, actor)).is_ok()
+    }
+
+    fn last_before_this_step(&self, actor: u32, action: u16) -> i32 {
+        let i = actor as usize * self.actions.n_actions + action as usize;
+        let last = self.actions.last[i];
+        if last == self.step as i32 {
+            self.actions.before[i]
+        } else {
+            last
+        }
+    }
+}
+
+/// Operand stack for batch evaluation; reuse one per thread.
+#[derive(Clone, Debug, Default)]
+pub struct Stack {
+    regs: Vec<[f64; LANES]>,
+}
+
+impl Stack {
+    pub fn with_depth(depth: usize) -> Stack {
+        Stack {
+            regs: vec![[0.0; LANES]; depth.max(1)],
+        }
+    }
+}
+
+#[inline]
+fn who_at(lanes: &Lanes, who: Who, i: usize, world: &World) -> u32 {
+    match who {
+        Who::Fixed(a) => a,
+        Who::Me => match lanes {
+            Lanes::Edges { start, .. } => world.src[*start as usize + i],
+            Lanes::Actors { start, .. } => start + i as u32,
+            Lanes::List { me, .. } => me[i],
+            Lanes::Global => u32::MAX,
+        },
+        Who::Target => match lanes {
+            Lanes::Edges { start, .. } => world.dst[*start as usize + i],
+            Lanes::List { target, .. } => target[i],
+            _ => u32::MAX,
+        },
+    }
+}
+
+/// Applies an operator to constant operands (also used for constant folding).
+pub fn apply(op: Op, a: &[f64]) -> f64 {
+    let b = |x: bool| f64::from(u8::from(x));
+    match op {
+        Op::Neg => -a[0],
+        Op::Not => b(a[0] == 0.0),
+        Op::Abs => a[0].abs(),
+        Op::Exp => a[0].exp(),
+        Op::Ln => a[0].ln(),
+        Op::Sqrt => a[0].sqrt(),
+        Op::Add => a[0] + a[1],
+        Op::Sub => a[0] - a[1],
+        Op::Mul => a[0] * a[1],
+        Op::Div => a[0] / a[1],
+        Op::Lt => b(a[0] < a[1]),
+        Op::Le => b(a[0] <= a[1]),
+        Op::Gt => b(a[0] > a[1]),
+        Op::Ge => b(a[0] >= a[1]),
+        Op::Eq => b(a[0] == a[1]),
+        Op::Ne => b(a[0] != a[1]),
+        Op::And => b(a[0] != 0.0 && a[1] != 0.0),
+        Op::Or => b(a[0] != 0.0 || a[1] != 0.0),
+        Op::Min => a[0].min(a[1]),
+        Op::Max => a[0].max(a[1]),
+        Op::Clamp => a[0].max(a[1]).min(a[2]),
+        Op::If => {
+            if a[0] != 0.0 {
+                a[1]
+            } else {
+                a[2]
+            }
+        }
+        _ => f64::NAN,
+    }
+}
+
+/// Evaluates `code` over `lanes` (at most [`LANES`]) into `out[..lanes.len()]`.
+pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &mut Stack) {
+    let n = lanes.len();
+    debug_assert!(n <= LANES);
+    if let Some(c) = code.constant() {
+        out[..n].fill(c);
+        return;
+    }
+    if stack.regs.len() < code.depth {
+        stack.regs.resize(code.depth, [0.0; LANES]);
+    }
+    let regs = &mut stack.regs;
+    let mut sp = 0usize;
+    for op in &code.ops {
+        match *op {
+            Op::Const(c) => {
+                regs[sp][..n].fill(c);
+                sp += 1;
+            }
+            Op::Step => {
+                regs[sp][..n].fill(world.step as f64);
+                sp += 1;
+            }
+            Op::RelOwn(v) => {
+                let vals = &world.rel[v as usize];
+                let r = &mut regs[sp][..n];
+                match lanes {
+                    Lanes::Edges { start, .. } => {
+                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                    }
+                    Lanes::List { edge, .. } => {
+                        for (x, &e) in r.iter_mut().zip(edge.iter()) {
+                            *x = vals[e as usize];
+                        }
+                    }
+                    _ => unreachable!("compiler only emits RelOwn where lanes carry relations"),
+                }
+                sp += 1;
+            }
+            Op::RelRev(v) => {
+                let vals = &world.rel[v as usize];
+                let r = &mut regs[sp][..n];
+                match lanes {
+                    Lanes::Edges { start, .. } => {
+                        let rev = &world.rev[*start as usize..*start as usize + n];
+                        for (x, &e) in r.iter_mut().zip(rev) {
+                            *x = vals[e as usize];
+                        }
+                    }
+                    _ => {
+                        for (i, x) in r.iter_mut().enumerate() {
+                            let (a, b) = (
+                                who_at(lanes, Who::Target, i, world),
+                                who_at(lanes, Who::Me, i, world),
+                            );
+                            *x = vals[world.edge(a, b) as usize];
+                        }
+                    }
+                }
+                sp += 1;
+            }
+            Op::RelEdge(v, e) => {
+                regs[sp][..n].fill(world.rel[v as usize][e as usize]);
+                sp += 1;
+            }
+            Op::RelPair(v, a, b) => {
+                let vals = &world.rel[v as usize];
+                for i in 0..n {
+                    let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                    regs[sp][i] = vals[e as usize];
+                }
+                sp += 1;
+            }
+            Op::Exists(a, b) => {
+                for i in 0..n {
+                    let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                    regs[sp][i] = f64::from(u8::from(e != world.n_edges()));
+                }
+                sp += 1;
+            }
+            Op::ActorVar(v, who) => {
+                let vals = &world.actor[v as usize];
+                let r = &mut regs[sp][..n];
+                match (who, lanes) {
+                    (Who::Fixed(a), _) => r.fill(vals[a as usize]),
+                    (Who::Me, Lanes::Actors { start, .. }) => {
+                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                    }
+                    _ => {
+                        for (i, x) in r.iter_mut().enumerate() {
+                            *x = vals[who_at(lanes, who, i, world) as usize];
+                        }
+                    }
+                }
+                sp += 1;
+            }
+            Op::AggActor(slot, who) => {
+                let vals = &world.agg_actor[slot as usize];
+                for i in 0..n {
+                    regs[sp][i] = vals[who_at(lanes, who, i, world) as usize];
+                }
+                sp += 1;
+            }
+            Op::AggScalar(slot) => {
+                regs[sp][..n].fill(world.agg_scalar[slot as usize]);
+                sp += 1;
+            }
+            Op::DidPair(a, b, act, now) => {
+                for i in 0..n {
+                    let hit = world.did_pair(
+                        who_at(lanes, a, i, world),
+                        who_at(lanes, b, i, world),
+                        act,
+                        now,
+                    );
+                    regs[sp][i] = f64::from(u8::from(hit));
+                }
+                sp += 1;
+            }
+            Op::DidAny(a, act, now) => {
+                let step = world.step as i32;
+                for i in 0..n {
+                    let actor = who_at(lanes, a, i, world);
+                    let hit = if now {
+                        world.actions.last[actor as usize * world.actions.n_actions + act as usize]
+                            == step
+                    } else {
+                        world.last_before_this_step(actor, act) == step - 1
+                    };
+                    regs[sp][i] = f64::from(u8::from(hit));
+                }
+                sp += 1;
+            }
+            Op::Since(a, act) => {
+                for i in 0..n {
+                    let last = world.last_before_this_step(who_at(lanes, a, i, world), act);
+                    regs[sp][i] = if last == NEVER {
+                        SINCE_NEVER
+                    } else {
+                        f64::from(world.step as i32 - last)
+                    };
+                }
+                sp += 1;
+            }
+            Op::Random(site) => {
+                let base = rng::mix(world.step_key ^ site);
+                for i in 0..n {
+                    let key_of = |w| {
+                        world
+                            .actor_keys
+                            .get(who_at(lanes, w, i, world) as usize)
+                            .copied()
+                            .unwrap_or(0)
+                    };
+                    regs[sp][i] =
+                        rng::uniform(rng::place(base, key_of(Who::Me), key_of(Who::Target)));
+                }
+                sp += 1;
+            }
+            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt => {
+                let r = &mut regs[sp - 1][..n];
+                match *op {
+                    Op::Neg => r.iter_mut().for_each(|x| *x = -*x),
+                    Op::Not => r
+                        .iter_mut()
+                        .for_each(|x| *x = f64::from(u8::from(*x == 0.0))),
+                    Op::Abs => r.iter_mut().for_each(|x| *x = x.abs()),
+                    Op::Exp => r.iter_mut().for_each(|x| *x = x.exp()),
+                    Op::Ln => r.iter_mut().for_each(|x| *x = x.ln()),
+                    _ => r.iter_mut().for_each(|x| *x = x.sqrt()),
+                }
+            }
+            Op::Clamp | Op::If => {
+                sp -= 2;
+                let (lo, hi) = regs.split_at_mut(sp);
+                let a = &mut lo[sp - 1][..n];
+                let (b, c) = (&hi[0][..n], &hi[1][..n]);
+                if *op == Op::Clamp {
+                    for i in 0..n {
+                        a[i] = a[i].max(b[i]).min(c[i]);
+                    }
+                } else {
+                    for i in 0..n {
+                        a[i] = if a[i] != 0.0 { b[i] } else { c[i] };
+                    }
+                }
+            }
+            _ => {
+                sp -= 1;
+                let (lo, hi) = regs.split_at_mut(sp);
+                let a = &mut lo[sp - 1][..n];
+                let b = &hi[0][..n];
+                binary(*op, a, b);
+            }
+        }
+    }
+    out[..n].copy_from_slice(&regs[0][..n]);
+}
+
+#[inline]
+fn binary(op: Op, a: &mut [f64], b: &[f64]) {
+    macro_rules! each {
+        (|$x:ident, $y:ident| $e:expr) => {
+            for ($x, &$y) in a.iter_mut().zip(b) {
+                *$x = $e;
+            }
+        };
+    }
+    let t = |c: bool| f64::from(u8::from(c));
+    match op {
+        Op::Add => each!(|x, y| *x + y),
+        Op::Sub => each!(|x, y| *x - y),
+        Op::Mul => each!(|x, y| *x * y),
+        Op::Div => each!(|x, y| *x / y),
+        Op::Lt => each!(|x, y| t(*x < y)),
+        Op::Le => each!(|x, y| t(*x <= y)),
+        Op::Gt => each!(|x, y| t(*x > y)),
+        Op::Ge => each!(|x, y| t(*x >= y)),
+        Op::Eq => each!(|x, y| t(*x == y)),
+        Op::Ne => each!(|x, y| t(*x != y)),
+        Op::And => each!(|x, y| t(*x != 0.0 && y != 0.0)),
+        Op::Or => each!(|x, y| t(*x != 0.0 || y != 0.0)),
+        Op::Min => each!(|x, y| x.min(y)),
+        Op::Max => each!(|x, y| x.max(y)),
+        _ => unreachable!("not a binary operator: {op:?}"),
+    }
+}

@@ -1,0 +1,124 @@
+//! Expressions: parsed once, type-checked and compiled to flat code over resolved indices.
+//!
+//! `parse` turns text into a tree; `compile` resolves every name against a [`Namespace`] (actors,
+//! variables, parameters, actions) and emits postfix [`Op`]s with constants folded; `eval` runs a
+//! compiled expression over a batch of lanes (relations or actors) at once. Nothing here touches a
+//! string or a hash map at run time.
+
+mod compile;
+mod eval;
+pub mod parse;
+
+pub use compile::{
+    arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
+};
+pub use eval::{apply, eval, ActionView, Lanes, Stack, World, LANES, NEVER, SINCE_NEVER};
+
+/// Which actor an operand refers to, per lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Who {
+    /// The acting actor (a relation's `from` side).
+    Me,
+    /// The target actor (a relation's `to` side).
+    Target,
+    /// A named actor.
+    Fixed(u32),
+}
+
+/// One instruction of compiled code. Values are `f64`; booleans are 0 and 1.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    Const(f64),
+    Step,
+    /// A relation variable on the lane's own relation.
+    RelOwn(u16),
+    /// A relation variable on the reverse of the lane's relation.
+    RelRev(u16),
+    /// A relation variable on a fixed relation.
+    RelEdge(u16, u32),
+    /// A relation variable on the relation between two actors, looked up per lane.
+    RelPair(u16, Who, Who),
+    Exists(Who, Who),
+    ActorVar(u16, Who),
+    /// A per-actor aggregate computed at the start of the step.
+    AggActor(u16, Who),
+    /// A scalar aggregate computed at the start of the step.
+    AggScalar(u16),
+    /// `did`/`does` between two actors: (actor, target, action, this step?).
+    DidPair(Who, Who, u16, bool),
+    /// `did`/`does` toward anyone.
+    DidAny(Who, u16, bool),
+    Since(Who, u16),
+    /// A uniform draw keyed by the step, this site and the lane's actors.
+    Random(u64),
+    Neg,
+    Not,
+    Abs,
+    Exp,
+    Ln,
+    Sqrt,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    And,
+    Or,
+    Min,
+    Max,
+    Clamp,
+    If,
+}
+
+/// The value type of an expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Num,
+    Bool,
+}
+
+impl Type {
+    pub fn name(self) -> &'static str {
+        match self {
+            Type::Num => "a number",
+            Type::Bool => "a condition (true/false)",
+        }
+    }
+}
+
+/// A compiled expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Code {
+    pub ops: Vec<Op>,
+    pub ty: Type,
+    /// Deepest operand stack the code needs.
+    pub depth: usize,
+}
+
+impl Code {
+    /// The value if the expression folded to a constant.
+    pub fn constant(&self) -> Option<f64> {
+        match self.ops.as_slice() {
+            [Op::Const(c)] => Some(*c),
+            _ => None,
+        }
+    }
+
+    pub fn constant_code(value: f64, ty: Type) -> Code {
+        Code {
+            ops: vec![Op::Const(value)],
+            ty,
+            depth: 1,
+        }
+    }
+
+    /// Whether the code reads anything that changes per lane or per step.
+    pub fn uses(&self, pred: impl Fn(&Op) -> bool) -> bool {
+        self.ops.iter().any(pred)
+    }
+}

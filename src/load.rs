@@ -1,0 +1,377 @@
+//! Loading: a scenario file and everything it pulls in (`extends` chain, relation CSV files),
+//! merged into one spec.
+//!
+//! The engine does no I/O: files are read through the [`Sources`] trait, which the CLI implements
+//! over the file system and tests implement over a map in memory.
+
+use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, SourceFile, SourceMap};
+use crate::spec::{self, Located, ScenarioFile};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Where scenario files come from.
+pub trait Sources {
+    /// The text of the file at `path`, or a message saying why it cannot be read.
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+/// An in-memory set of files, for tests and embedded scenarios.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySources {
+    pub files: BTreeMap<String, String>,
+}
+
+impl MemorySources {
+    pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> MemorySources {
+        MemorySources {
+            files: files
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+}
+
+impl Sources for MemorySources {
+    fn read(&self, path: &str) -> Result<String, String> {
+        self.files
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| "no such file".to_string())
+    }
+}
+
+/// A relation CSV file, read but not yet interpreted.
+#[derive(Clone, Debug)]
+pub struct CsvSource {
+    pub file: FileId,
+    /// Index into the merged spec's `relation_files`.
+    pub spec_index: usize,
+}
+
+/// A scenario with its `extends` chain merged and its data files read.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub spec: ScenarioFile,
+    pub sources: SourceMap,
+    /// The file that was asked for.
+    pub main: FileId,
+    pub csv: Vec<CsvSource>,
+    /// Hash of every file's contents, in load order.
+    pub content_hash: u64,
+}
+
+/// Loads `path` and everything it extends or reads.
+pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> {
+    let mut map = SourceMap::default();
+    let mut chain: Vec<(String, FileId)> = Vec::new();
+    let mut files: Vec<ScenarioFile> = Vec::new();
+    let mut next = Some((normalize(path), None::<Loc>));
+    while let Some((path, from)) = next.take() {
+        if let Some(pos) = chain.iter().position(|(p, _)| *p == path) {
+            let names: Vec<&str> = chain[pos..]
+                .iter()
+                .map(|(p, _)| p.as_str())
+                .chain([path.as_str()])
+                .collect();
+            let d = Diagnostic::bare(format!("`extends` makes a cycle: {}", names.join(" → ")))
+                .with_hint("a scenario cannot extend itself, directly or through others");
+            let d = match from {
+                Some(loc) => Diagnostic {
+                    loc: Some(loc),
+                    ..d
+                },
+                None => d,
+            };
+            return Err(Diagnostics {
+                items: vec![d],
+                sources: map,
+            });
+        }
+        let text = match sources.read(&path) {
+            Ok(t) => t,
+            Err(why) => {
+                let mut d = Diagnostic::bare(format!("cannot read `{path}`: {why}"));
+                if let Some(loc) = from.clone() {
+                    d = Diagnostic::at(
+                        loc,
+                        format!("cannot read the extended file `{path}`: {why}"),
+                    );
+                }
+                if chain.len() > 1 || from.is_some() {
+                    let names: Vec<&str> = chain.iter().map(|(p, _)| p.as_str()).collect();
+                    d = d.with_hint(format!("extends chain: {} → {path}", names.join(" → ")));
+                }
+                return Err(Diagnostics {
+                    items: vec![d],
+                    sources: map,
+                });
+            }
+        };
+        let id = map.add(SourceFile::new(path.clone(), text));
+        chain.push((path.clone(), id));
+        let file = match check_text(&map.get(id).text, id)
+            .and_then(|()| spec::parse_file(id, &map.get(id).text))
+        {
+            Ok(f) => f,
+            Err(mut d) => {
+                if chain.len() > 1 {
+                    let names: Vec<&str> = chain.iter().map(|(p, _)| p.as_str()).collect();
+                    let via = format!("loaded through extends: {}", names.join(" → "));
+                    d.hint = Some(match d.hint {
+                        Some(h) => format!("{h} ({via})"),
+                        None => via,
+                    });
+                }
+                return Err(Diagnostics {
+                    items: vec![d],
+                    sources: map,
+                });
+            }
+        };
+        if let Some(ext) = &file.scenario.extends {
+            next = Some((join(&path, &ext.value), Some(ext.loc.clone())));
+        }
+        files.push(file);
+    }
+    // Merge from the root ancestor down to the file asked for.
+    let mut merged = ScenarioFile::default();
+    for f in files.into_iter().rev() {
+        merged = merge(merged, f);
+    }
+    let main = chain[0].1;
+    let mut csv = Vec::new();
+    let mut errors = Vec::new();
+    for (i, rf) in merged.relation_files.iter().enumerate() {
+        let base = map.get(rf.loc.file).name.clone();
+        let path = join(&base, &rf.value.path.value);
+        match sources.read(&path) {
+            Ok(text) => {
+                let file = map.add(SourceFile::new(path, text));
+                csv.push(CsvSource {
+                    file,
+                    spec_index: i,
+                });
+            }
+            Err(why) => errors.push(Diagnostic::at(
+                rf.value.path.loc.clone(),
+                format!("cannot read relation file `{path}`: {why}"),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics {
+            items: errors,
+            sources: map,
+        });
+    }
+    let mut h = Fnv::default();
+    for f in map.files() {
+        h.write(f.name.rsplit('/').next().unwrap_or("").as_bytes());
+        h.write(&[0]);
+        h.write(f.text.as_bytes());
+        h.write(&[0xff]);
+    }
+    Ok(Resolved {
+        spec: merged,
+        sources: map,
+        main,
+        csv,
+        content_hash: h.0,
+    })
+}
+
+fn check_text(text: &str, file: FileId) -> Result<(), Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(
+            Diagnostic::at(Loc::new(file, 0..0), "the scenario file is empty")
+                .with_hint("a scenario needs at least [scenario] with steps, and some actors"),
+        );
+    }
+    Ok(())
+}
+
+/// `rel` relative to the folder of `base`, with `.` and `..` folded.
+pub fn join(base: &str, rel: &str) -> String {
+    if Path::new(rel).is_absolute() {
+        return normalize(rel);
+    }
+    let dir = Path::new(base)
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if dir.is_empty() {
+        normalize(rel)
+    } else {
+        normalize(&format!("{dir}/{rel}"))
+    }
+}
+
+fn normalize(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+macro_rules! or_fields {
+    ($child:expr, $parent:expr; $($f:ident),*) => {
+        $( $child.$f = $child.$f.take().or($parent.$f); )*
+    };
+}
+
+/// Merges `child` over `parent`: named items field by field, relations by their two actors.
+fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
+    let (p, c) = (parent.scenario, &mut child.scenario);
+    or_fields!(c, p; name, description, steps, time_unit, dt, seed, max_actions_per_step);
+    c.extends = None;
+    child.parameters = over(parent.parameters, child.parameters);
+    child.variables = over(parent.variables, child.variables);
+    child.outcomes = over(parent.outcomes, child.outcomes);
+    child.report.series = over(parent.report.series, child.report.series);
+    child.actors = merge_named(parent.actors, child.actors, |p, mut c| {
+        for (k, v) in p {
+            c.entry(k).or_insert(v);
+        }
+        c
+    });
+    child.actions = merge_named(parent.actions, child.actions, |p, mut c| {
+        or_fields!(c, p; description, cameo, effects);
+        c
+    });
+    child.rules = merge_named(parent.rules, child.rules, |p, mut c| {
+        or_fields!(c, p; actor, actor_kind, action, target, target_relation, reacts_to, when, probability, cooldown, priority, enabled, description);
+        c
+    });
+    child.dynamics = merge_named(parent.dynamics, child.dynamics, |p, mut c| {
+        or_fields!(c, p; var, add, kind, enabled, description);
+        c
+    });
+    child.events = merge_named(parent.events, child.events, |p, mut c| {
+        or_fields!(c, p; actor, action, target, at, rate, from, until, enabled, description);
+        c
+    });
+    let mut relations = parent.relations;
+    for rel in child.relations {
+        let key = relation_key(&rel.value);
+        match relations
+            .iter_mut()
+            .find(|r| key.is_some() && relation_key(&r.value) == key)
+        {
+            Some(existing) => {
+                for (k, v) in rel.value {
+                    existing.value.insert(k, v);
+                }
+            }
+            None => relations.push(rel),
+        }
+    }
+    child.relations = relations;
+    let mut files = parent.relation_files;
+    files.append(&mut child.relation_files);
+    child.relation_files = files;
+    child
+}
+
+fn relation_key(r: &BTreeMap<String, Located<toml::Value>>) -> Option<(String, String)> {
+    let s = |k: &str| r.get(k).and_then(|v| v.value.as_str().map(str::to_string));
+    Some((s("from")?, s("to")?))
+}
+
+fn over<V>(mut parent: BTreeMap<String, V>, child: BTreeMap<String, V>) -> BTreeMap<String, V> {
+    parent.extend(child);
+    parent
+}
+
+fn merge_named<T>(
+    mut parent: BTreeMap<String, Located<T>>,
+    child: BTreeMap<String, Located<T>>,
+    fields: impl Fn(T, T) -> T,
+) -> BTreeMap<String, Located<T>> {
+    for (name, c) in child {
+        let merged = match parent.remove(&name) {
+            Some(p) => Located::new(fields(p.value, c.value), c.loc),
+            None => c,
+        };
+        parent.insert(name, merged);
+    }
+    parent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_relative_to_the_including_file() {
+        assert_eq!(join("scenarios/x/a.toml", "b.toml"), "scenarios/x/b.toml");
+        assert_eq!(
+            join("scenarios/x/a.toml", "../y/b.toml"),
+            "scenarios/y/b.toml"
+        );
+        assert_eq!(join("a.toml", "b.toml"), "b.toml");
+        assert_eq!(join("/abs/a.toml", "./b.toml"), "/abs/b.toml");
+    }
+
+    #[test]
+    fn extends_cycles_are_reported_with_the_chain() {
+        let src = MemorySources::new([
+            ("a.toml", "[scenario]\nextends = \"b.toml\"\n"),
+            ("b.toml", "[scenario]\nextends = \"a.toml\"\n"),
+        ]);
+        let e = load("a.toml", &src).unwrap_err();
+        assert!(
+            e.render().contains("cycle: a.toml → b.toml → a.toml"),
+            "{}",
+            e.render()
+        );
+    }
+
+    #[test]
+    fn child_overrides_parent_field_by_field() {
+        let src = MemorySources::new([
+            ("base.toml", "[scenario]\nname = \"base\"\nsteps = 10\n[rules.r]\naction = \"x\"\nprobability = 0.5\n"),
+            ("v.toml", "[scenario]\nextends = \"base.toml\"\nname = \"v\"\n[rules.r]\nprobability = 0.9\n"),
+        ]);
+        let r = load("v.toml", &src).unwrap();
+        assert_eq!(r.spec.scenario.name.unwrap().value, "v");
+        assert_eq!(r.spec.scenario.steps.unwrap().value, 10);
+        let rule = &r.spec.rules["r"].value;
+        assert_eq!(rule.action.as_ref().unwrap().value, "x");
+        assert_eq!(
+            rule.probability.as_ref().unwrap().value,
+            spec::ExprText::Number(0.9)
+        );
+    }
+}
