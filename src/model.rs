@@ -51,6 +51,10 @@ pub enum On {
     Both,
     Actor,
     Target,
+    /// Every relation out of the actor.
+    Out,
+    /// Every relation into the actor.
+    In,
 }
 
 #[derive(Clone, Debug)]
@@ -244,6 +248,12 @@ impl Model {
             .binary_search(&to)
             .ok()
             .map(|i| (lo + i) as u32)
+    }
+
+    /// The relations into `actor`.
+    pub fn in_edges_of(&self, actor: u32) -> &[u32] {
+        &self.in_edges
+            [self.in_start[actor as usize] as usize..self.in_start[actor as usize + 1] as usize]
     }
 
     pub fn relation_label(&self, e: u32) -> String {
@@ -1226,7 +1236,7 @@ impl Compiler<'_> {
                 }
             };
             let mut cells: Vec<(String, usize)> = Vec::new();
-            while let Some((start, line)) = lines.next() {
+            for (start, line) in lines {
                 if line.trim().is_empty() {
                     continue;
                 }
@@ -1494,15 +1504,20 @@ impl Compiler<'_> {
                     "both" => On::Both,
                     "actor" => On::Actor,
                     "target" => On::Target,
+                    "out" => On::Out,
+                    "in" => On::In,
                     other => {
-                        let d = Diagnostic::at(e.on.loc.clone(), format!("`on` must be relation, reverse, both, actor or target; found \"{other}\""));
-                        self.error(
-                            d.suggest(other, ["relation", "reverse", "both", "actor", "target"]),
-                        );
+                        let d = Diagnostic::at(e.on.loc.clone(), format!("`on` must be relation, reverse, both, actor, target, out or in; found \"{other}\""));
+                        self.error(d.suggest(
+                            other,
+                            [
+                                "relation", "reverse", "both", "actor", "target", "out", "in",
+                            ],
+                        ));
                         continue;
                     }
                 };
-                let relation = matches!(on, On::Relation | On::Reverse | On::Both);
+                let relation = !matches!(on, On::Actor | On::Target);
                 let var = if relation {
                     names.rel_vars.get(&e.var.value)
                 } else {
@@ -1575,7 +1590,7 @@ impl Compiler<'_> {
                         }
                     },
                 };
-                needs_target |= !matches!(on, On::Actor)
+                needs_target |= !matches!(on, On::Actor | On::Out | On::In)
                     || amount.uses(|op| {
                         matches!(
                             op,
@@ -1589,6 +1604,7 @@ impl Compiler<'_> {
                                 | expr::Op::DidPair(_, expr::Who::Target, _, _)
                                 | expr::Op::DidAny(expr::Who::Target, _, _)
                                 | expr::Op::Since(expr::Who::Target, _)
+                                | expr::Op::Times(expr::Who::Target, _)
                                 | expr::Op::Exists(..)
                         )
                     });
@@ -1678,9 +1694,7 @@ impl Compiler<'_> {
                 );
                 continue;
             };
-            let Some(action) = self.lookup_action(names, action_name) else {
-                continue;
-            };
+            let action = self.lookup_action(names, action_name);
             // Who acts.
             let actors: Vec<u32> = match (&spec.actor, &spec.actor_kind) {
                 (Some(_), Some(k)) => {
@@ -1718,6 +1732,7 @@ impl Compiler<'_> {
                     continue;
                 }
             };
+            let Some(action) = action else { continue };
             // Toward whom.
             let given = [
                 spec.target.is_some(),
@@ -1982,6 +1997,14 @@ impl Compiler<'_> {
     fn events(&mut self, names: &mut Names, actions: &[Action], steps: u32) -> Vec<Event> {
         let mut out = Vec::new();
         let n_edges = names.dst.len() as u32;
+        let file_steps = self
+            .r
+            .spec
+            .scenario
+            .steps
+            .as_ref()
+            .map_or(0, |s| s.value)
+            .max(i64::from(steps));
         for (name, ev) in &self.r.spec.events {
             let spec = &ev.value;
             if spec.enabled == Some(false) {
@@ -2025,12 +2048,13 @@ impl Compiler<'_> {
                 (Some(at), None) => {
                     let mut v = Vec::new();
                     for s in at.value.to_vec() {
-                        if s < 1 || s > i64::from(steps) {
+                        if s < 1 || s > file_steps {
                             self.error(Diagnostic::at(
                                 at.loc.clone(),
-                                format!("{what}: step {s} is outside the run (1 to {steps})"),
+                                format!("{what}: step {s} is outside the run (1 to {file_steps})"),
                             ));
-                        } else {
+                        } else if s <= i64::from(steps) {
+                            // A shorter run asked for on the command line simply ends first.
                             v.push(s as u32);
                         }
                     }

@@ -76,6 +76,7 @@ struct State {
     agg_scalar: Vec<f64>,
     last: Vec<i32>,
     before: Vec<i32>,
+    counts: Vec<u32>,
     prev_log: Vec<(u32, u32, u32)>,
     cur_log: Vec<(u32, u32, u32)>,
 }
@@ -95,6 +96,7 @@ impl State {
                 n_actions: m.actions.len(),
                 last: &self.last,
                 before: &self.before,
+                counts: &self.counts,
                 prev: &self.prev_log,
                 cur: &self.cur_log,
             },
@@ -175,6 +177,7 @@ impl<'m> Sim<'m> {
                 agg_scalar: vec![0.0; model.agg_scalar.len()],
                 last: vec![NEVER; n_actors * n_actions],
                 before: vec![NEVER; n_actors * n_actions],
+                counts: vec![0; n_actors * n_actions],
                 prev_log: Vec::new(),
                 cur_log: Vec::new(),
             },
@@ -207,6 +210,7 @@ impl<'m> Sim<'m> {
         }
         s.last.fill(NEVER);
         s.before.fill(NEVER);
+        s.counts.fill(0);
         s.prev_log.clear();
         s.cur_log.clear();
         w.ring.iter_mut().for_each(Vec::clear);
@@ -256,6 +260,9 @@ impl<'m> Sim<'m> {
             self.state.cur_log.clear();
             refresh_aggregates(m, &mut self.state);
             self.observe(t, step_key, &mut record);
+        }
+        for (total, &c) in record.action_counts.iter_mut().zip(&self.state.counts) {
+            *total = u64::from(c);
         }
         Ok(record)
     }
@@ -376,7 +383,7 @@ impl<'m> Sim<'m> {
                 s.before[i] = s.last[i];
                 s.last[i] = t as i32;
             }
-            record.action_counts[i] += 1;
+            s.counts[i] += 1;
             record.first_taken[f.action as usize].get_or_insert(t);
         }
         if self.model.uses_pair_log {
@@ -482,6 +489,18 @@ impl<'m> Sim<'m> {
                             }
                             On::Actor => land(false, f.actor, amount),
                             On::Target => land(false, f.target, amount),
+                            On::Out => {
+                                for e in
+                                    m.out_start[f.actor as usize]..m.out_start[f.actor as usize + 1]
+                                {
+                                    land(true, e, amount);
+                                }
+                            }
+                            On::In => {
+                                for &e in m.in_edges_of(f.actor) {
+                                    land(true, e, amount);
+                                }
+                            }
                         }
                         if let Some((kin, factor)) = eff.spill {
                             let x = amount * factor;
@@ -502,6 +521,18 @@ impl<'m> Sim<'m> {
                                         land(true, edge_of(m, f.target, k), x);
                                     }
                                     On::Actor | On::Target => land(false, k, x),
+                                    On::Out => {
+                                        for e in
+                                            m.out_start[k as usize]..m.out_start[k as usize + 1]
+                                        {
+                                            land(true, e, x);
+                                        }
+                                    }
+                                    On::In => {
+                                        for &e in m.in_edges_of(k) {
+                                            land(true, e, x);
+                                        }
+                                    }
                                 }
                             }
                         }

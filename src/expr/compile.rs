@@ -115,9 +115,9 @@ fn err_hint<T>(span: &Range<usize>, message: impl Into<String>, hint: impl Into<
     })
 }
 
-const FUNCTIONS: [&str; 22] = [
-    "if", "min", "max", "abs", "clamp", "exp", "ln", "sqrt", "random", "exists", "mean", "sum",
-    "count", "did", "does", "since", "out", "in", "all", "actors", "step", "dt",
+const FUNCTIONS: [&str; 23] = [
+    "times", "if", "min", "max", "abs", "clamp", "exp", "ln", "sqrt", "random", "exists", "mean",
+    "sum", "count", "did", "does", "since", "out", "in", "all", "actors", "step", "dt",
 ];
 
 /// Compiles a parsed expression, checking that it has type `want`.
@@ -311,13 +311,15 @@ impl Compiler<'_> {
                 self.ops.push(Op::Const(g));
                 return Ok(Type::Num);
             }
-            "self" | "target" => return err_hint(
-                span,
-                format!("`{name}` is an actor, not a number"),
-                format!(
+            "self" | "target" => {
+                return err_hint(
+                    span,
+                    format!("`{name}` is an actor, not a number"),
+                    format!(
                     "read one of its variables, e.g. `tension({name}, ...)` or `resolve({name})`"
                 ),
-            ),
+                )
+            }
             "all" | "actors" => {
                 return err_hint(
                     span,
@@ -504,6 +506,13 @@ impl Compiler<'_> {
                     self.ops.push(Op::DidAny(a, act, now));
                 }
                 Ok(Type::Bool)
+            }
+            "times" => {
+                self.arity_check(name, args, &[2], span)?;
+                let a = self.actor_arg(&args[0])?;
+                let act = self.action_arg(&args[1])?;
+                self.ops.push(Op::Times(a, act));
+                Ok(Type::Num)
             }
             "since" => {
                 self.arity_check(name, args, &[2], span)?;

@@ -76,6 +76,8 @@ pub struct ActionView<'a> {
     pub last: &'a [i32],
     /// Per (actor, action): the step it was taken before `last`.
     pub before: &'a [i32],
+    /// Per (actor, action): how many times it was taken so far.
+    pub counts: &'a [u32],
     /// (target, action, actor) taken in the previous step, sorted.
     pub prev: &'a [(u32, u32, u32)],
     /// (target, action, actor) taken in this step, sorted (empty until decided).
@@ -278,16 +280,16 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
             }
             Op::RelPair(v, a, b) => {
                 let vals = &world.rel[v as usize];
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                    regs[sp][i] = vals[e as usize];
+                    *x = vals[e as usize];
                 }
                 sp += 1;
             }
             Op::Exists(a, b) => {
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                    regs[sp][i] = f64::from(u8::from(e != world.n_edges()));
+                    *x = f64::from(u8::from(e != world.n_edges()));
                 }
                 sp += 1;
             }
@@ -309,8 +311,8 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
             }
             Op::AggActor(slot, who) => {
                 let vals = &world.agg_actor[slot as usize];
-                for i in 0..n {
-                    regs[sp][i] = vals[who_at(lanes, who, i, world) as usize];
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                    *x = vals[who_at(lanes, who, i, world) as usize];
                 }
                 sp += 1;
             }
@@ -319,20 +321,20 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                 sp += 1;
             }
             Op::DidPair(a, b, act, now) => {
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let hit = world.did_pair(
                         who_at(lanes, a, i, world),
                         who_at(lanes, b, i, world),
                         act,
                         now,
                     );
-                    regs[sp][i] = f64::from(u8::from(hit));
+                    *x = f64::from(u8::from(hit));
                 }
                 sp += 1;
             }
             Op::DidAny(a, act, now) => {
                 let step = world.step as i32;
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let actor = who_at(lanes, a, i, world);
                     let hit = if now {
                         world.actions.last[actor as usize * world.actions.n_actions + act as usize]
@@ -340,14 +342,14 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                     } else {
                         world.last_before_this_step(actor, act) == step - 1
                     };
-                    regs[sp][i] = f64::from(u8::from(hit));
+                    *x = f64::from(u8::from(hit));
                 }
                 sp += 1;
             }
             Op::Since(a, act) => {
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let last = world.last_before_this_step(who_at(lanes, a, i, world), act);
-                    regs[sp][i] = if last == NEVER {
+                    *x = if last == NEVER {
                         SINCE_NEVER
                     } else {
                         f64::from(world.step as i32 - last)
@@ -355,9 +357,17 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                 }
                 sp += 1;
             }
+            Op::Times(a, act) => {
+                let n_actions = world.actions.n_actions;
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                    let actor = who_at(lanes, a, i, world) as usize;
+                    *x = f64::from(world.actions.counts[actor * n_actions + act as usize]);
+                }
+                sp += 1;
+            }
             Op::Random(site) => {
                 let base = rng::mix(world.step_key ^ site);
-                for i in 0..n {
+                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let key_of = |w| {
                         world
                             .actor_keys
@@ -365,8 +375,7 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                             .copied()
                             .unwrap_or(0)
                     };
-                    regs[sp][i] =
-                        rng::uniform(rng::place(base, key_of(Who::Me), key_of(Who::Target)));
+                    *x = rng::uniform(rng::place(base, key_of(Who::Me), key_of(Who::Target)));
                 }
                 sp += 1;
             }

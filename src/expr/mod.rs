@@ -49,6 +49,8 @@ pub enum Op {
     /// `did`/`does` toward anyone.
     DidAny(Who, u16, bool),
     Since(Who, u16),
+    /// How many times an actor has taken an action so far.
+    Times(Who, u16),
     /// A uniform draw keyed by the step, this site and the lane's actors.
     Random(u64),
     Neg,

@@ -1,0 +1,194 @@
+//! The `detente` binary on real scenario files.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+
+fn detente() -> Command {
+    Command::cargo_bin("detente").expect("binary builds")
+}
+
+const BASELINE: &str = "scenarios/lithuania_belarus/baseline.toml";
+
+#[test]
+fn no_arguments_runs_the_bundled_baseline() {
+    detente()
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Lithuania").and(predicate::str::contains("outcomes")))
+        .stdout(predicate::str::contains("actions taken"));
+}
+
+#[test]
+fn run_writes_a_versioned_report_and_a_trajectory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let traj = dir.path().join("traj.csv");
+    detente()
+        .args(["run", BASELINE, "--seed", "7", "--out"])
+        .arg(&out)
+        .arg("--trajectory")
+        .arg(&traj)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["format"], "detente-run");
+    assert_eq!(json["format_version"], 1);
+    assert_eq!(json["seed"], 7);
+    assert_eq!(json["detente_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(json["scenario"]["content_hash"].as_str().unwrap().len(), 16);
+    assert!(json["outcomes"].as_array().unwrap().len() >= 2);
+    let csv = fs::read_to_string(&traj).unwrap();
+    let steps = json["scenario"]["steps"].as_u64().unwrap() as usize;
+    assert!(csv.starts_with("step,"));
+    assert_eq!(csv.lines().count(), steps + 2);
+    // Nothing temporary is left beside the outputs.
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for p in [&a, &b] {
+        detente()
+            .args(["run", BASELINE, "--seed", "3", "-q", "--out"])
+            .arg(p)
+            .assert()
+            .success();
+    }
+    assert_eq!(fs::read(&a).unwrap(), fs::read(&b).unwrap());
+}
+
+#[test]
+fn the_bundled_scenario_matches_the_file_on_disk() {
+    let bundled = detente().args(["run", "--out", "-"]).output().unwrap();
+    let file = detente()
+        .args(["run", BASELINE, "--out", "-"])
+        .output()
+        .unwrap();
+    assert!(bundled.status.success() && file.status.success());
+    let (a, b) = (
+        String::from_utf8_lossy(&bundled.stdout),
+        String::from_utf8_lossy(&file.stdout),
+    );
+    assert!(
+        a == b,
+        "the embedded copy differs from the file: rebuild, or the file changed"
+    );
+}
+
+#[test]
+fn set_and_steps_override_the_scenario() {
+    let out = detente()
+        .args(["run", BASELINE, "--steps", "10", "--out", "-"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scenario"]["steps"], 10);
+    detente()
+        .args(["run", BASELINE, "--set", "no_such_knob=1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no parameter `no_such_knob`"));
+    detente()
+        .args(["run", BASELINE, "--set", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NAME=VALUE"));
+}
+
+#[test]
+fn check_accepts_good_files_and_reports_bad_ones_with_locations() {
+    detente()
+        .args(["check", BASELINE])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        "[scenario]\nsteps = 3\n[actors.LTU]\n[rules.r]\nactor = \"LTV\"\naction = \"x\"\n",
+    )
+    .unwrap();
+    detente()
+        .args(["check", BASELINE])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("baseline.toml: ok"))
+        .stderr(predicate::str::contains(
+            "bad.toml:5:9: error: unknown actor `LTV`",
+        ))
+        .stderr(predicate::str::contains("did you mean `LTU`?"));
+}
+
+#[test]
+fn bad_input_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[u8]; 7] = [
+        b"",
+        b"\xff\xfe not utf8",
+        b"[scenario\nsteps = 3",
+        b"[scenario]\nsteps = \"many\"\n",
+        b"[scenario]\nsteps = 3\nsteps = 4\n",
+        b"[scenario]\nsteps = -1\n[actors.A]\n",
+        b"[scenario]\nsteps = 1\n[actors.A]\n[outcomes]\nx = \"((((\"\n",
+    ];
+    for (i, bytes) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("case{i}.toml"));
+        fs::write(&p, bytes).unwrap();
+        detente().arg("check").arg(&p).assert().code(2).stderr(
+            predicate::str::contains("error").and(predicate::str::contains("panicked").not()),
+        );
+    }
+}
+
+#[test]
+fn missing_files_and_unwritable_outputs_fail_cleanly() {
+    detente()
+        .args(["run", "nope.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read `nope.toml`"));
+    detente()
+        .args(["run", BASELINE, "--out", "/nonexistent-dir/x/report.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot write"))
+        .stdout(predicate::str::is_empty());
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_report_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    fs::write(&out, "previous").unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        "[scenario]\nsteps = 100\n[variables]\nx = { of = \"actor\", default = 2 }\n[actors.A]\n[dynamics.d]\nvar = \"x\"\nadd = \"x * x * x\"\n",
+    )
+    .unwrap();
+    detente()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("the run stopped at step"));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "previous");
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn graph_prints_dot() {
+    detente()
+        .args(["graph", BASELINE])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("digraph").and(predicate::str::contains("Lithuania")));
+}

@@ -1,0 +1,873 @@
+//! The scenario language, construct by construct: each test is a small scenario and what it must do.
+
+mod common;
+
+use common::{close, count, errors, errors_with, model, model_with, run, series};
+use detente::Overrides;
+
+const TWO: &str = r#"
+[scenario]
+name = "two"
+steps = 5
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1] }
+resolve = { of = "actor", default = 1 }
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+tension = 0.2
+[[relations]]
+from = "B"
+to = "A"
+"#;
+
+fn with(extra: &str) -> String {
+    format!("{TWO}\n{extra}")
+}
+
+#[test]
+fn metadata_defaults_and_initial_values() {
+    let m = model(&with(""));
+    assert_eq!(
+        (m.name.as_str(), m.steps, m.time_unit.as_str(), m.dt, m.seed),
+        ("two", 5, "step", 1.0, 0)
+    );
+    let ab = m.edge(0, 1).unwrap() as usize;
+    let ba = m.edge(1, 0).unwrap() as usize;
+    assert_eq!(m.init_relation[0][ab], 0.2);
+    assert_eq!(
+        m.init_relation[0][ba], 0.5,
+        "default applies where no value is given"
+    );
+    assert_eq!(m.init_actor[0], vec![1.0, 1.0]);
+}
+
+#[test]
+fn parameters_are_used_and_overridable() {
+    let text = with(
+        r#"
+[parameters]
+push = 0.1
+slow = { value = 0.01, description = "long form" }
+[dynamics.drift]
+var = "tension"
+add = "push + slow"
+[report]
+series = { ab = "tension(A, B)" }
+"#,
+    );
+    let (m, r) = run(&text, 0);
+    assert!(close(series(&m, &r, "ab")[5], 0.2 + 5.0 * 0.11));
+    let files = [("s.toml", text.as_str())];
+    let over = Overrides {
+        parameters: vec![("push".into(), 0.0)],
+        steps: Some(2),
+    };
+    let m2 = model_with(&files, "s.toml", &over);
+    let r2 = detente::run_once(&m2, 0).unwrap();
+    assert_eq!(r2.series[0].len(), 3);
+    assert!(close(r2.series[0][2], 0.2 + 2.0 * 0.01));
+}
+
+#[test]
+fn ranges_clamp_after_every_step() {
+    let text = with(
+        r#"
+[dynamics.up]
+var = "tension"
+add = "0.3"
+[dynamics.grow]
+var = "resolve"
+add = "1"
+[report]
+series = { ab = "tension(A, B)", ra = "resolve(A)" }
+"#,
+    );
+    let (m, r) = run(&text, 0);
+    assert_eq!(series(&m, &r, "ab"), &[0.2, 0.5, 0.8, 1.0, 1.0, 1.0]);
+    assert_eq!(series(&m, &r, "ra")[5], 6.0, "no range: unbounded");
+}
+
+#[test]
+fn expressions_arithmetic_logic_and_functions() {
+    let cases = [
+        ("1 + 2 * 3 - 4 / 2", 5.0),
+        ("-(2 - 3)", 1.0),
+        ("if(1 < 2 and not (3 <= 2) or false, 10, 20)", 10.0),
+        ("min(3, 4) + max(3, 4) + abs(-2)", 9.0),
+        ("clamp(5, 0, 1) + clamp(-5, 0, 1)", 1.0),
+        ("if(2 == 2 and 2 != 3 and 3 >= 3 and 3 > 2, 1, 0)", 1.0),
+        ("exp(0) + ln(1) + sqrt(9)", 4.0),
+        ("dt * 2", 1.0),
+        ("step * 10", 10.0),
+        ("tension(A, B) * 10", 2.0),
+        ("resolve(A) + resolve(B)", 2.0),
+        ("if(exists(A, B), 1, 0) + if(exists(A, A), 10, 0)", 1.0),
+    ];
+    for (expr, want) in cases {
+        let text = format!(
+            "{}\n[report]\nseries = {{ x = \"{expr}\" }}\n",
+            TWO.replace("steps = 5", "steps = 1\ndt = 0.5")
+        );
+        let (m, r) = run(&text, 0);
+        let got = series(&m, &r, "x")[1];
+        assert!(close(got, want), "{expr}: got {got}, want {want}");
+    }
+}
+
+#[test]
+fn rule_context_reads_self_target_and_reverse() {
+    // A rule over every relation reads its own relation, the reverse and both actors.
+    let text = with(
+        r#"
+[actions.note]
+effects = [{ var = "resolve", on = "actor", add = "tension(self, target) * 100 + tension(target, self)" }]
+[rules.r]
+actor = "*"
+action = "note"
+target_relation = "*"
+when = "step == 1"
+"#,
+    );
+    let m = model(&text);
+    let mut sim = detente::Sim::new(&m);
+    let r = sim.run(0, 0).unwrap();
+    assert_eq!(count(&m, &r, "A", "note"), 1);
+    assert_eq!(count(&m, &r, "B", "note"), 1);
+    let text2 =
+        format!("{text}\n[report]\nseries = {{ a = \"resolve(A)\", b = \"resolve(B)\" }}\n");
+    let (m, r) = run(&text2, 0);
+    assert!(close(series(&m, &r, "a")[1], 1.0 + 20.0 + 0.5));
+    assert!(close(series(&m, &r, "b")[1], 1.0 + 50.0 + 0.2));
+}
+
+#[test]
+fn aggregates_over_relations_and_actors() {
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+t = { of = "relation", default = 0 }
+x = { of = "actor", default = 0 }
+[actors.A]
+kind = "state"
+x = 1
+[actors.B]
+kind = "state"
+x = 3
+[actors.C]
+kind = "bloc"
+x = 10
+[[relations]]
+from = "A"
+to = "B"
+kind = "neighbor"
+t = 0.2
+[[relations]]
+from = "A"
+to = "C"
+kind = "member"
+t = 0.6
+[[relations]]
+from = "B"
+to = "A"
+kind = "neighbor"
+t = 0.4
+[report.series]
+mean_out = "mean(t, out(A))"
+sum_out = "sum(t, out(A))"
+max_out = "max(t, out(A))"
+min_out = "min(t, out(A))"
+count_out = "count(out(A))"
+mean_neighbor = "mean(t, out(A, \"neighbor\"))"
+in_a = "sum(t, in(A))"
+count_in_c = "count(in(C))"
+all_mean = "mean(t, all)"
+all_members = "count(all(\"member\"))"
+empty = "mean(t, out(C))"
+actors_mean = "mean(x, actors)"
+states = "sum(x, actors(\"state\"))"
+scalar_max = "max(1, 2)"
+"#;
+    let (m, r) = run(text, 0);
+    let want = [
+        ("mean_out", 0.4),
+        ("sum_out", 0.8),
+        ("max_out", 0.6),
+        ("min_out", 0.2),
+        ("count_out", 2.0),
+        ("mean_neighbor", 0.2),
+        ("in_a", 0.4),
+        ("count_in_c", 1.0),
+        ("all_mean", 0.4),
+        ("all_members", 1.0),
+        ("empty", 0.0),
+        ("actors_mean", 14.0 / 3.0),
+        ("states", 4.0),
+        ("scalar_max", 2.0),
+    ];
+    for (name, v) in want {
+        assert!(
+            close(series(&m, &r, name)[0], v),
+            "{name}: {}",
+            series(&m, &r, name)[0]
+        );
+    }
+}
+
+#[test]
+fn per_actor_aggregate_in_a_rule() {
+    // Every actor whose out-relations average above 0.3 acts: A (0.4) does; B (0.1) and C (none) do not.
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+t = { of = "relation" }
+[actors.A]
+[actors.B]
+[actors.C]
+[[relations]]
+from = "A"
+to = "B"
+t = 0.2
+[[relations]]
+from = "A"
+to = "C"
+t = 0.6
+[[relations]]
+from = "B"
+to = "A"
+t = 0.1
+[actions.act]
+[rules.r]
+actor = "*"
+action = "act"
+when = "mean(t, out(self)) > 0.3"
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(
+        (
+            count(&m, &r, "A", "act"),
+            count(&m, &r, "B", "act"),
+            count(&m, &r, "C", "act")
+        ),
+        (1, 0, 0)
+    );
+}
+
+#[test]
+fn effects_land_on_relation_reverse_both_actor_target() {
+    let text = with(
+        r#"
+[actions.rel]
+effects = [{ var = "tension", on = "relation", add = 0.1 }]
+[actions.rev]
+effects = [{ var = "tension", on = "reverse", add = 0.01 }]
+[actions.both]
+effects = [{ var = "tension", on = "both", add = 0.001 }]
+[actions.me]
+effects = [{ var = "resolve", on = "actor", add = 1 }]
+[actions.them]
+effects = [{ var = "resolve", on = "target", add = 10 }]
+[events.e1]
+actor = "A"
+action = "rel"
+target = "B"
+at = 1
+[events.e2]
+actor = "A"
+action = "rev"
+target = "B"
+at = 1
+[events.e3]
+actor = "A"
+action = "both"
+target = "B"
+at = 1
+[events.e4]
+actor = "A"
+action = "me"
+at = 1
+[events.e5]
+actor = "A"
+action = "them"
+target = "B"
+at = 1
+[report]
+series = { ab = "tension(A, B)", ba = "tension(B, A)", ra = "resolve(A)", rb = "resolve(B)" }
+"#,
+    );
+    let (m, r) = run(&text, 0);
+    assert!(close(series(&m, &r, "ab")[1], 0.2 + 0.1 + 0.001));
+    assert!(close(series(&m, &r, "ba")[1], 0.5 + 0.01 + 0.001));
+    assert!(close(series(&m, &r, "ra")[1], 2.0));
+    assert!(close(series(&m, &r, "rb")[1], 11.0));
+}
+
+#[test]
+fn delay_and_duration_shape_short_and_long_term_effects() {
+    // At step 2: tension -0.1 for 3 steps (2, 3, 4); resolve +1 once, 3 steps later (step 5).
+    let text = with(
+        r#"
+[actions.monitor]
+effects = [
+  { var = "tension", on = "relation", add = -0.05, duration = 3 },
+  { var = "resolve", on = "actor", add = 1, delay = 3 },
+]
+[events.deploy]
+actor = "A"
+action = "monitor"
+target = "B"
+at = 2
+[report]
+series = { ab = "tension(A, B)", ra = "resolve(A)" }
+"#,
+    )
+    .replace("steps = 5", "steps = 7");
+    let (m, r) = run(&text, 0);
+    let ab = series(&m, &r, "ab");
+    let want = [0.2, 0.2, 0.15, 0.1, 0.05, 0.05, 0.05, 0.05];
+    for (t, w) in want.iter().enumerate() {
+        assert!(close(ab[t], *w), "step {t}: {} vs {w}", ab[t]);
+    }
+    assert_eq!(
+        series(&m, &r, "ra"),
+        &[1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+    );
+}
+
+#[test]
+fn spillover_reaches_members_damped() {
+    // EU pressures BLR; LTU and POL are EU members (member relations point to EU). The effect on
+    // EU→BLR spills to LTU→BLR and POL→BLR at half strength; USA is not a member.
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+tension = { of = "relation", default = 0 }
+[actors.EU]
+[actors.BLR]
+[actors.LTU]
+[actors.POL]
+[actors.USA]
+[[relations]]
+from = "EU"
+to = "BLR"
+[[relations]]
+from = "LTU"
+to = "BLR"
+[[relations]]
+from = "POL"
+to = "BLR"
+[[relations]]
+from = "USA"
+to = "BLR"
+[[relations]]
+from = "LTU"
+to = "EU"
+kind = "member"
+[[relations]]
+from = "POL"
+to = "EU"
+kind = "member"
+[actions.pressure]
+effects = [{ var = "tension", on = "relation", add = 0.2, spill = { kind = "member", factor = 0.5 } }]
+[events.p]
+actor = "EU"
+action = "pressure"
+target = "BLR"
+at = 1
+[report.series]
+eu = "tension(EU, BLR)"
+ltu = "tension(LTU, BLR)"
+pol = "tension(POL, BLR)"
+usa = "tension(USA, BLR)"
+"#;
+    let (m, r) = run(text, 0);
+    assert!(close(series(&m, &r, "eu")[1], 0.2));
+    assert!(close(series(&m, &r, "ltu")[1], 0.1));
+    assert!(close(series(&m, &r, "pol")[1], 0.1));
+    assert!(close(series(&m, &r, "usa")[1], 0.0));
+}
+
+#[test]
+fn rules_select_actors_by_id_kind_and_star() {
+    let text = r#"
+[scenario]
+steps = 3
+[actors.A]
+kind = "state"
+[actors.B]
+kind = "state"
+[actors.C]
+kind = "bloc"
+[actions.x]
+[actions.y]
+[actions.z]
+[rules.by_id]
+actor = "C"
+action = "x"
+[rules.by_kind]
+actor_kind = "state"
+action = "y"
+[rules.everyone]
+actor = "*"
+action = "z"
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(count(&m, &r, "C", "x"), 3);
+    assert_eq!(
+        (
+            count(&m, &r, "A", "y"),
+            count(&m, &r, "B", "y"),
+            count(&m, &r, "C", "y")
+        ),
+        (3, 3, 0)
+    );
+    assert_eq!(
+        count(&m, &r, "A", "z") + count(&m, &r, "B", "z") + count(&m, &r, "C", "z"),
+        9
+    );
+}
+
+#[test]
+fn target_relation_filters_by_kind() {
+    let text = r#"
+[scenario]
+steps = 1
+[actors.A]
+[actors.B]
+[actors.C]
+[[relations]]
+from = "A"
+to = "B"
+kind = "neighbor"
+[[relations]]
+from = "A"
+to = "C"
+kind = "ally"
+[actions.x]
+effects = [{ var = "hits", on = "target", add = 1 }]
+[variables]
+hits = { of = "actor" }
+[rules.r]
+actor = "A"
+action = "x"
+target_relation = "neighbor"
+[report]
+series = { b = "hits(B)", c = "hits(C)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!((series(&m, &r, "b")[1], series(&m, &r, "c")[1]), (1.0, 0.0));
+}
+
+#[test]
+fn reactions_answer_whoever_acted_last_step() {
+    let text = r#"
+[scenario]
+steps = 4
+[actors.A]
+[actors.B]
+[actors.C]
+[actions.propose]
+[actions.reject]
+[events.a_proposes]
+actor = "A"
+action = "propose"
+target = "C"
+at = [1, 3]
+[events.b_proposes]
+actor = "B"
+action = "propose"
+target = "C"
+at = 1
+[rules.c_rejects]
+actor = "C"
+action = "reject"
+reacts_to = "propose"
+"#;
+    let (m, r) = run(text, 0);
+    // Step 2: C rejects A and B (proposals of step 1); step 4: C rejects A.
+    assert_eq!(count(&m, &r, "C", "reject"), 3);
+    assert_eq!(
+        r.first_taken[m.actions.iter().position(|a| a.name == "reject").unwrap()],
+        Some(2)
+    );
+}
+
+#[test]
+fn did_does_and_since() {
+    let text = r#"
+[scenario]
+steps = 6
+[variables]
+seen = { of = "actor" }
+[actors.A]
+[actors.B]
+[actions.poke]
+[actions.mark]
+effects = [{ var = "seen", on = "actor", add = "if(does(B, A, poke), 100, 0) + if(did(B, poke), 10, 0) + if(did(B, A, poke), 1, 0)" }]
+[events.b_pokes]
+actor = "B"
+action = "poke"
+target = "A"
+at = [2, 3]
+[rules.a_marks]
+actor = "A"
+action = "mark"
+target = "B"
+[rules.cooling]
+actor = "A"
+action = "poke"
+target = "B"
+when = "since(A, poke) > 3 and since(B, poke) == 2"
+[report]
+series = { seen = "seen(A)" }
+"#;
+    let (m, r) = run(text, 0);
+    let seen = series(&m, &r, "seen");
+    // step 2: does 100; step 3: does 100 + did 11; step 4: did 11; later 0.
+    assert_eq!(seen, &[0.0, 0.0, 100.0, 211.0, 222.0, 222.0, 222.0]);
+    // since(B, poke) == 2 at step 5 (last poke at 3); A never poked so since is huge.
+    assert_eq!(count(&m, &r, "A", "poke"), 1);
+}
+
+#[test]
+fn probability_cooldown_priority_and_cap() {
+    let text = r#"
+[scenario]
+steps = 10
+max_actions_per_step = 1
+[actors.A]
+[actors.B]
+max_actions_per_step = 2
+[actions.low]
+[actions.high]
+[actions.cool]
+[actions.never]
+[rules.low]
+actor = "*"
+action = "low"
+[rules.high]
+actor = "*"
+action = "high"
+priority = 5
+[rules.cool]
+actor = "B"
+action = "cool"
+cooldown = 3
+priority = 10
+[rules.never]
+actor = "*"
+action = "never"
+probability = 0
+"#;
+    let (m, r) = run(text, 0);
+    // A: cap 1, `high` wins every step.
+    assert_eq!(
+        (count(&m, &r, "A", "high"), count(&m, &r, "A", "low")),
+        (10, 0)
+    );
+    // B: cap 2; `cool` (priority 10) at steps 1, 5, 9; `high` every step; `low` when cool rests.
+    assert_eq!(count(&m, &r, "B", "cool"), 3);
+    assert_eq!(count(&m, &r, "B", "high"), 10);
+    assert_eq!(count(&m, &r, "B", "low"), 7);
+    assert_eq!(count(&m, &r, "A", "never") + count(&m, &r, "B", "never"), 0);
+}
+
+#[test]
+fn probability_fires_at_its_rate() {
+    let text = r#"
+[scenario]
+steps = 20000
+[actors.A]
+[actions.x]
+[rules.r]
+actor = "A"
+action = "x"
+probability = 0.3
+"#;
+    let (m, r) = run(text, 7);
+    let rate = count(&m, &r, "A", "x") as f64 / 20000.0;
+    assert!((rate - 0.3).abs() < 0.015, "{rate}");
+}
+
+#[test]
+fn dynamics_per_relation_kind_and_per_actor() {
+    let text = r#"
+[scenario]
+steps = 2
+[variables]
+t = { of = "relation" }
+x = { of = "actor" }
+[actors.A]
+kind = "state"
+[actors.B]
+kind = "bloc"
+[[relations]]
+from = "A"
+to = "B"
+kind = "neighbor"
+[[relations]]
+from = "B"
+to = "A"
+kind = "member"
+[dynamics.neighbors_only]
+var = "t"
+add = "1"
+kind = "neighbor"
+[dynamics.states_only]
+var = "x"
+add = "2"
+kind = "state"
+[report]
+series = { ab = "t(A, B)", ba = "t(B, A)", xa = "x(A)", xb = "x(B)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(series(&m, &r, "ab")[2], 2.0);
+    assert_eq!(series(&m, &r, "ba")[2], 0.0);
+    assert_eq!(series(&m, &r, "xa")[2], 4.0);
+    assert_eq!(series(&m, &r, "xb")[2], 0.0);
+}
+
+#[test]
+fn stochastic_events_fire_at_their_rate_within_their_window() {
+    let text = r#"
+[scenario]
+steps = 10000
+[actors.A]
+[actions.surge]
+[events.s]
+actor = "A"
+action = "surge"
+rate = 0.1
+from = 5001
+"#;
+    let (m, r) = run(text, 3);
+    let n = count(&m, &r, "A", "surge");
+    assert!((430..=570).contains(&n), "{n}");
+    assert!(r.first_taken[0].unwrap() > 5000);
+}
+
+#[test]
+fn outcomes_held_for_n_steps() {
+    let text = with(
+        r#"
+[dynamics.up]
+var = "tension"
+add = "0.1"
+[outcomes]
+high = "tension(A, B) > 0.45 for 2 steps"
+never = "tension(A, B) > 2"
+start = { when = "tension(A, B) < 0.3", description = "initially calm" }
+"#,
+    );
+    let (m, r) = run(&text, 0);
+    let idx = |n: &str| m.outcomes.iter().position(|o| o.name == n).unwrap();
+    // tension: 0.2, 0.3, 0.4, 0.5, 0.6, 0.7 → above 0.45 at steps 3 and 4: reached at 4.
+    assert_eq!(r.reached[idx("high")], Some(4));
+    assert_eq!(r.reached[idx("never")], None);
+    assert_eq!(r.reached[idx("start")], Some(0));
+    assert!(!r.holds_at_end[idx("start")]);
+}
+
+#[test]
+fn extends_overrides_and_adds() {
+    let base = with(
+        r#"
+[parameters]
+k = 0.1
+[actions.calm]
+effects = [{ var = "tension", on = "relation", add = "-k" }]
+[rules.calm]
+actor = "A"
+action = "calm"
+target = "B"
+probability = 1
+[report]
+series = { ab = "tension(A, B)" }
+"#,
+    );
+    let variant = r#"
+[scenario]
+extends = "base.toml"
+name = "variant"
+[parameters]
+k = 0.05
+[rules.calm]
+enabled = false
+[rules.calm2]
+actor = "B"
+action = "calm"
+target = "A"
+"#;
+    let files = [
+        ("dir/base.toml", base.as_str()),
+        ("dir/variant.toml", variant),
+    ];
+    let m = model_with(&files, "dir/variant.toml", &Overrides::default());
+    assert_eq!(m.name, "variant");
+    assert_eq!(m.steps, 5, "inherited");
+    assert_eq!(m.rules.len(), 1);
+    assert_eq!(m.rules[0].name, "calm2");
+    let r = detente::run_once(&m, 0).unwrap();
+    assert!(close(r.series[0][5], 0.2), "A→B untouched");
+}
+
+#[test]
+fn relations_from_csv() {
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1] }
+trust = { of = "relation", default = 0.5 }
+[actors.X]
+name = "Declared"
+[[relation_files]]
+path = "net/edges.csv"
+from = "src"
+to = "dst"
+create_actors = true
+actor_kind = "node"
+"#;
+    let csv = "src,dst,tension,trust\n0,1,0.25,0.75\n1,0,0.5,\n\"X\",0,0.1,0.2\n";
+    let files = [("s.toml", text), ("net/edges.csv", csv)];
+    let m = model_with(&files, "s.toml", &Overrides::default());
+    assert_eq!((m.n_actors(), m.n_relations()), (3, 3));
+    let (a0, a1, x) = (
+        m.actor_index("0").unwrap(),
+        m.actor_index("1").unwrap(),
+        m.actor_index("X").unwrap(),
+    );
+    assert_eq!(m.relation_kinds, vec!["related".to_string()]);
+    assert_eq!(m.init_relation[0][m.edge(a0, a1).unwrap() as usize], 0.25);
+    assert_eq!(
+        m.init_relation[1][m.edge(a1, a0).unwrap() as usize],
+        0.5,
+        "empty cell: default"
+    );
+    assert_eq!(m.init_relation[1][m.edge(x, a0).unwrap() as usize], 0.2);
+    assert_eq!(m.actor_kinds, vec!["actor".to_string(), "node".to_string()]);
+}
+
+#[test]
+fn csv_errors_name_the_row() {
+    let text = "[scenario]\nsteps = 1\n[variables]\nt = { of = \"relation\" }\n[actors.A]\n[actors.B]\n[[relation_files]]\npath = \"e.csv\"\n";
+    let csv = "from,to,t\nA,B,0.1\nA,C,0.2\nB,A,abc\n";
+    let e = errors_with(&[("s.toml", text), ("e.csv", csv)], "s.toml");
+    assert!(e.contains("e.csv:3:3: error: unknown actor `C`"), "{e}");
+    assert!(
+        e.contains("e.csv:4:5: error: `abc` is not a finite number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn cameo_codes_ground_effects_in_goldstein_weights() {
+    let text = with(
+        r#"
+[actions.inspect]
+cameo = "0862"
+effects = [{ var = "tension", on = "relation", add = "-goldstein / 100" }]
+[events.e]
+actor = "A"
+action = "inspect"
+target = "B"
+at = 1
+[report]
+series = { ab = "tension(A, B)" }
+"#,
+    );
+    let (m, r) = run(&text, 0);
+    assert!(close(series(&m, &r, "ab")[1], 0.2 - 0.09));
+    assert_eq!(m.actions[0].cameo, Some(("0862".to_string(), 9.0)));
+    let bad = with("[actions.x]\ncameo = \"0863x\"\n");
+    assert!(errors(&bad).contains("`0863x` is not a CAMEO event code"));
+}
+
+#[test]
+fn default_series_cover_small_graphs() {
+    let m = model(&with(""));
+    let names: Vec<&str> = m.series.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["tension_A_B", "tension_B_A"]);
+}
+
+#[test]
+fn times_counts_actions_so_far() {
+    let text = r#"
+[scenario]
+steps = 6
+[variables]
+seen = { of = "actor" }
+[actors.A]
+[actions.talk]
+[actions.note]
+effects = [{ var = "seen", on = "actor", add = "times(A, talk)" }]
+[rules.talk]
+actor = "A"
+action = "talk"
+when = "times(self, talk) < 3"
+[rules.note]
+actor = "A"
+action = "note"
+[outcomes]
+talked_twice = "times(A, talk) >= 2"
+[report]
+series = { seen = "seen(A)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(count(&m, &r, "A", "talk"), 3);
+    // Effects see this step's count: 1, 2, 3, 3, 3, 3.
+    assert_eq!(
+        series(&m, &r, "seen"),
+        &[0.0, 1.0, 3.0, 6.0, 9.0, 12.0, 15.0]
+    );
+    assert_eq!(r.reached[0], Some(2));
+}
+
+#[test]
+fn effects_on_every_relation_out_of_or_into_the_actor() {
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+t = { of = "relation" }
+[actors.A]
+[actors.B]
+[actors.C]
+[[relations]]
+from = "A"
+to = "B"
+[[relations]]
+from = "A"
+to = "C"
+[[relations]]
+from = "B"
+to = "A"
+[[relations]]
+from = "C"
+to = "B"
+[actions.calm_all]
+effects = [{ var = "t", on = "out", add = -1 }]
+[actions.draw_fire]
+effects = [{ var = "t", on = "in", add = 10 }]
+[events.a]
+actor = "A"
+action = "calm_all"
+at = 1
+[events.b]
+actor = "B"
+action = "draw_fire"
+at = 1
+[report]
+series = { ab = "t(A, B)", ac = "t(A, C)", ba = "t(B, A)", cb = "t(C, B)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(series(&m, &r, "ab")[1], 9.0);
+    assert_eq!(series(&m, &r, "ac")[1], -1.0);
+    assert_eq!(series(&m, &r, "ba")[1], 0.0);
+    assert_eq!(series(&m, &r, "cb")[1], 10.0);
+}

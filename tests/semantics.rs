@@ -1,0 +1,341 @@
+//! Stepper semantics: synchronous updates, order independence, determinism, runaway guards.
+
+mod common;
+
+use common::{errors, model, run, series};
+use detente::report::run_report;
+
+#[test]
+fn every_rule_reads_the_start_of_step_state() {
+    // Two actors swap values through actions: if either saw the other's new value the swap
+    // would not be exact.
+    let text = r#"
+[scenario]
+steps = 3
+[variables]
+x = { of = "actor" }
+[actors.A]
+x = 1
+[actors.B]
+x = 2
+[actions.copy]
+effects = [{ var = "x", on = "actor", add = "x(target) - x(self)" }]
+[rules.a]
+actor = "A"
+action = "copy"
+target = "B"
+[rules.b]
+actor = "B"
+action = "copy"
+target = "A"
+[report]
+series = { a = "x(A)", b = "x(B)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(series(&m, &r, "a"), &[1.0, 2.0, 1.0, 2.0]);
+    assert_eq!(series(&m, &r, "b"), &[2.0, 1.0, 2.0, 1.0]);
+}
+
+#[test]
+fn dynamics_read_the_start_of_step_state() {
+    // x' = y, y' = -x with dt 1 (explicit Euler): synchronous gives (1,0) → (1,-1) → (0,-2).
+    let text = r#"
+[scenario]
+steps = 2
+[variables]
+x = { of = "actor" }
+y = { of = "actor" }
+[actors.A]
+x = 1
+[dynamics.dx]
+var = "x"
+add = "y"
+[dynamics.dy]
+var = "y"
+add = "-x"
+[report]
+series = { x = "x(A)", y = "y(A)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(series(&m, &r, "x"), &[1.0, 1.0, 0.0]);
+    assert_eq!(series(&m, &r, "y"), &[0.0, -1.0, -2.0]);
+}
+
+const STOCHASTIC: &str = r#"
+[scenario]
+name = "order"
+steps = 40
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1] }
+score = { of = "actor" }
+[parameters]
+k = 0.2
+[actors.LTU]
+kind = "state"
+[actors.BLR]
+kind = "state"
+[actors.EU]
+kind = "bloc"
+[actors.POL]
+kind = "state"
+[[relations]]
+from = "LTU"
+to = "BLR"
+tension = 0.7
+kind = "neighbor"
+[[relations]]
+from = "BLR"
+to = "LTU"
+tension = 0.6
+kind = "neighbor"
+[[relations]]
+from = "POL"
+to = "BLR"
+tension = 0.4
+kind = "neighbor"
+[[relations]]
+from = "LTU"
+to = "EU"
+kind = "member"
+[[relations]]
+from = "POL"
+to = "EU"
+kind = "member"
+[[relations]]
+from = "EU"
+to = "BLR"
+tension = 0.3
+[actions.provoke]
+effects = [{ var = "tension", on = "reverse", add = 0.1, duration = 2 }]
+[actions.calm]
+effects = [
+  { var = "tension", on = "both", add = -0.05, spill = { kind = "member", factor = 0.5 } },
+  { var = "score", on = "actor", add = 1, delay = 3 },
+]
+[rules.provoke]
+actor_kind = "state"
+action = "provoke"
+target_relation = "neighbor"
+when = "tension > 0.5"
+probability = 0.3
+[rules.calm]
+actor = "*"
+action = "calm"
+target_relation = "*"
+when = "mean(tension, out(self)) > 0.4"
+probability = "k"
+cooldown = 2
+[rules.answer]
+actor = "*"
+action = "calm"
+reacts_to = "provoke"
+probability = 0.5
+[dynamics.revert]
+var = "tension"
+add = "0.1 * (0.5 - tension) + 0.05 * tension(target, self)"
+[events.shock]
+actor = "BLR"
+action = "provoke"
+target = "LTU"
+rate = 0.1
+[outcomes]
+calm = "tension(LTU, BLR) < 0.45 for 3 steps"
+"#;
+
+/// Splits a scenario into its top-level blocks (each starting at a `[` line).
+fn blocks(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('[') || out.is_empty() {
+            out.push(String::new());
+        }
+        let last = out.last_mut().unwrap();
+        last.push_str(line);
+        last.push('\n');
+    }
+    out
+}
+
+fn report_json(text: &str, seed: u64) -> String {
+    let m = model(text);
+    let r = detente::run_once(&m, seed).unwrap();
+    let mut report = run_report(&m, &r);
+    // The hash covers the file's bytes, which a reordering changes by design.
+    report.scenario.content_hash.clear();
+    report.to_json()
+}
+
+#[test]
+fn declaration_order_does_not_change_results() {
+    let base = report_json(STOCHASTIC, 11);
+    let parts = blocks(STOCHASTIC);
+    // Reverse everything but the first block, then a few rotations.
+    let mut reversed = vec![parts[0].clone()];
+    reversed.extend(parts[1..].iter().rev().cloned());
+    assert_eq!(report_json(&reversed.concat(), 11), base);
+    for rot in [3, 7, 11] {
+        let mut p = parts[1..].to_vec();
+        let n = p.len();
+        p.rotate_left(rot % n);
+        let text = format!("{}{}", parts[0], p.concat());
+        assert_eq!(report_json(&text, 11), base, "rotation {rot}");
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_run() {
+    let a = report_json(STOCHASTIC, 5);
+    assert_eq!(a, report_json(STOCHASTIC, 5));
+    assert_ne!(a, report_json(STOCHASTIC, 6));
+}
+
+#[test]
+fn values_stay_within_ranges() {
+    let m = model(STOCHASTIC);
+    for seed in 0..20 {
+        let r = detente::run_once(&m, seed).unwrap();
+        for v in r.series.iter().flatten() {
+            assert!((0.0..=1.0).contains(v), "{v}");
+        }
+    }
+}
+
+#[test]
+fn a_variant_with_one_more_rule_keeps_every_other_draw() {
+    // Common random numbers: adding a rule does not shift the draws the other rules see.
+    let extra =
+        "\n[actions.note]\n[rules.extra]\nactor = \"EU\"\naction = \"note\"\nprobability = 0.5\n";
+    let m1 = model(STOCHASTIC);
+    let m2 = model(&format!("{STOCHASTIC}{extra}"));
+    for seed in 0..5 {
+        let r1 = detente::run_once(&m1, seed).unwrap();
+        let r2 = detente::run_once(&m2, seed).unwrap();
+        assert_eq!(r1.series, r2.series);
+        assert_eq!(r1.reached, r2.reached);
+        let n1 = m1.actions.len();
+        let n2 = m2.actions.len();
+        for a in 0..m1.n_actors() {
+            for (k, act) in m1.actions.iter().enumerate() {
+                let k2 = m2.actions.iter().position(|x| x.name == act.name).unwrap();
+                assert_eq!(r1.action_counts[a * n1 + k], r2.action_counts[a * n2 + k2]);
+            }
+        }
+    }
+}
+
+#[test]
+fn runaway_values_stop_the_run_with_a_named_cause() {
+    let text = r#"
+[scenario]
+steps = 2000
+[variables]
+x = { of = "actor", default = 1 }
+[actors.A]
+[dynamics.explode]
+var = "x"
+add = "x * x"
+"#;
+    let m = model(text);
+    let e = detente::run_once(&m, 0).unwrap_err();
+    assert!(
+        e.message.contains("dynamics `explode`") || e.message.contains("`x` of A"),
+        "{e}"
+    );
+    assert!(e.step > 1 && e.step < 20, "{e}");
+
+    let text = r#"
+[scenario]
+steps = 3
+[variables]
+x = { of = "actor", default = 0 }
+[actors.A]
+[actions.div]
+effects = [{ var = "x", on = "actor", add = "1 / x" }]
+[rules.r]
+actor = "A"
+action = "div"
+"#;
+    let e = detente::run_once(&model(text), 0).unwrap_err();
+    assert_eq!(e.step, 1);
+    assert!(
+        e.message.contains("action `div`") && e.message.contains("rule `r`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn errors_name_file_line_column_and_hint() {
+    let text = r#"[scenario]
+steps = 3
+[variables]
+tension = { of = "relation" }
+[actors.LTU]
+[actors.BLR]
+[[relations]]
+from = "LTU"
+to = "BLV"
+[actions.x]
+[rules.r]
+actor = "LTU"
+action = "y"
+[outcomes]
+o = "tensoin(LTU, BLR) > 1"
+"#;
+    let e = errors(text);
+    assert!(e.contains("s.toml:9:6: error: unknown actor `BLV`"), "{e}");
+    assert!(e.contains("did you mean `BLR`?"), "{e}");
+    assert!(e.contains("s.toml:13:10: error: unknown action `y`"), "{e}");
+    assert!(
+        e.contains("s.toml:15:6: error: outcome `o`: unknown function `tensoin`"),
+        "{e}"
+    );
+    assert!(e.contains("did you mean `tension`?"), "{e}");
+}
+
+#[test]
+fn type_and_context_errors_in_expressions() {
+    let base = "[scenario]\nsteps = 1\n[variables]\nt = { of = \"relation\" }\nr = { of = \"actor\" }\n[actors.A]\n[actors.B]\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n[actions.x]\n";
+    let cases = [
+        (
+            "[rules.q]\nactor = \"A\"\naction = \"x\"\nwhen = \"t(A, B) + 1\"\n",
+            "expected a condition (true/false), found a number",
+        ),
+        (
+            "[rules.q]\nactor = \"A\"\naction = \"x\"\nwhen = \"t(self, target) > 1\"\n",
+            "`target` has no meaning here",
+        ),
+        (
+            "[rules.q]\nactor = \"A\"\naction = \"x\"\nwhen = \"does(A, x)\"\n",
+            "`does` (this step's actions) cannot be read here",
+        ),
+        (
+            "[outcomes]\no = \"t(B, A) > 0\"\n",
+            "there is no relation B → A",
+        ),
+        (
+            "[outcomes]\no = \"t > 0\"\n",
+            "`t` is a relation variable; say which relation",
+        ),
+        ("[outcomes]\no = \"r(A) / 0 > 1\"\n", "division by zero"),
+        (
+            "[outcomes]\no = \"max(1) > 0\"\n",
+            "`max` takes 2 argument(s), found 1",
+        ),
+        (
+            "[outcomes]\no = \"mean(t, out(A, \\\"nieghbor\\\")) > 0\"\n",
+            "no relation kind `nieghbor`",
+        ),
+        (
+            "[outcomes]\no = \"if(true, 1, false)\"\n",
+            "both branches of `if` must have one type",
+        ),
+        (
+            "[outcomes]\no = \"r(A) > 1 for 0 steps\"\n",
+            "expected a whole number of steps",
+        ),
+    ];
+    for (extra, want) in cases {
+        let e = errors(&format!("{base}{extra}"));
+        assert!(e.contains(want), "{extra}\n--- got:\n{e}");
+    }
+}
