@@ -11,6 +11,7 @@
 
 pub mod cameo;
 pub mod diag;
+pub mod ensemble;
 pub mod expr;
 pub mod graph;
 pub mod load;

@@ -15,6 +15,28 @@ pub trait Sources {
     fn read(&self, path: &str) -> Result<String, String>;
 }
 
+/// Text from a file's bytes, or a message saying where the first byte that is not UTF-8 is.
+/// For `Sources` implementations that read raw bytes.
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
+        format!(
+            "the file is not UTF-8 text: byte 0x{:02X} at line {line}, column {column}",
+            e.as_bytes()[at]
+        )
+    })
+}
+
 /// An in-memory set of files, for tests and embedded scenarios.
 #[derive(Clone, Debug, Default)]
 pub struct MemorySources {
@@ -282,10 +304,13 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
         or_fields!(c, p; actor, action, target, at, rate, from, until, enabled, description);
         c
     });
+    // A child's relation overrides the parent's between the same two actors; two relations
+    // between the same actors in one file stay two, so that the compiler reports the duplicate.
     let mut relations = parent.relations;
+    let inherited = relations.len();
     for rel in child.relations {
         let key = relation_key(&rel.value);
-        match relations
+        match relations[..inherited]
             .iter_mut()
             .find(|r| key.is_some() && relation_key(&r.value) == key)
         {

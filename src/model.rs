@@ -1391,8 +1391,11 @@ impl Compiler<'_> {
         Loc::new(e.loc.file, start..end.min(e.loc.span.end.max(start)))
     }
 
-    fn syntax_error(&mut self, e: &spec::Expr, err: SyntaxError) {
-        let mut d = Diagnostic::at(self.expr_loc(e, &err.span), err.message);
+    fn syntax_error(&mut self, e: &spec::Expr, err: SyntaxError, what: &str) {
+        let mut d = Diagnostic::at(
+            self.expr_loc(e, &err.span),
+            format!("{what}: {}", err.message),
+        );
         d.hint = err.hint;
         self.error(d);
     }
@@ -1428,7 +1431,17 @@ impl Compiler<'_> {
         let ast = match parse::parse(&text) {
             Ok(a) => a,
             Err(err) => {
-                self.syntax_error(e, err);
+                let mut err = err;
+                if err.message.starts_with("expected an operator")
+                    && text.get(err.span.clone()) == Some("for")
+                {
+                    err.message = "`for N steps` is only allowed in outcomes".into();
+                    err.hint = Some(
+                        "a rule reads one step; keep a count in a variable to require persistence"
+                            .into(),
+                    );
+                }
+                self.syntax_error(e, err, what);
                 return None;
             }
         };
@@ -2125,7 +2138,7 @@ impl Compiler<'_> {
             let held = match parse::parse_held(&text) {
                 Ok(h) => h,
                 Err(e) => {
-                    self.syntax_error(&text_expr, e);
+                    self.syntax_error(&text_expr, e, &format!("outcome `{name}`"));
                     continue;
                 }
             };

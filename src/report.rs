@@ -197,15 +197,33 @@ impl RunReport {
         if self.actions.is_empty() {
             let _ = writeln!(out, "  none");
         }
-        let mut by_actor: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut by_actor: BTreeMap<&str, (u64, Vec<String>)> = BTreeMap::new();
         for a in &self.actions {
-            by_actor
-                .entry(&a.actor)
-                .or_default()
-                .push(format!("{} ×{}", a.action, a.count));
+            let entry = by_actor.entry(&a.actor).or_default();
+            entry.0 += a.count;
+            entry.1.push(format!("{} ×{}", a.action, a.count));
         }
-        for (actor, list) in by_actor {
+        // Large networks: the most active actors, then totals per action.
+        const SHOWN: usize = 12;
+        let mut actors: Vec<(&str, (u64, Vec<String>))> = by_actor.into_iter().collect();
+        let hidden = actors.len().saturating_sub(SHOWN);
+        if hidden > 0 {
+            actors.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
+        }
+        for (actor, (_, list)) in actors.iter().take(SHOWN) {
             let _ = writeln!(out, "  {actor:<8} {}", list.join(", "));
+        }
+        if hidden > 0 {
+            let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
+            for a in &self.actions {
+                *totals.entry(&a.action).or_default() += a.count;
+            }
+            let list: Vec<String> = totals.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
+            let _ = writeln!(
+                out,
+                "  … and {hidden} more actors; all actors together: {}",
+                list.join(", ")
+            );
         }
         if !self.outcomes.is_empty() {
             let _ = writeln!(out, "\noutcomes");

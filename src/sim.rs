@@ -7,7 +7,9 @@
 //! The hot loop works on flat arrays indexed by the graph's dense ids: no strings, no hash maps, no
 //! allocation once the buffers have grown.
 
-use crate::expr::{eval, ActionView, AggFn, AggKey, AggSet, Lanes, Stack, World, LANES, NEVER};
+use crate::expr::{
+    eval, eval_in, ActionView, AggFn, AggKey, AggSet, Lanes, Stack, World, LANES, NEVER,
+};
 use crate::model::{Lanes as RuleLanes, Model, On, When};
 use crate::rng;
 use std::fmt;
@@ -605,8 +607,7 @@ impl<'m> Sim<'m> {
                         lb.lanes(0..len)
                     }
                 };
-                eval(&d.add, &world, &lanes, &mut w.a, &mut w.stack);
-                let out = &w.a[..len];
+                let out = eval_in(&d.add, &world, &lanes, &mut w.stack);
                 if let Some(i) = out.iter().position(|x| !x.is_finite()) {
                     let idx = d
                         .only
@@ -726,49 +727,62 @@ fn decide_batch(
 ) {
     let rule = &m.rules[ri];
     let n = lanes.len();
-    eval(&rule.when, world, lanes, &mut w.a, &mut w.stack);
+    // Conditions are usually false: gather the true lanes into bit masks with a branch-free
+    // loop, then visit only those.
+    let mut masks = [0u64; LANES / 64];
+    let cond = eval_in(&rule.when, world, lanes, &mut w.stack);
+    for (word, chunk) in masks.iter_mut().zip(cond[..n].chunks(64)) {
+        for (bit, &c) in chunk.iter().enumerate() {
+            *word |= u64::from(c != 0.0) << bit;
+        }
+    }
+    if masks.iter().all(|&m| m == 0) {
+        return;
+    }
     let p_const = rule.probability.constant();
     if p_const.is_none() {
         eval(&rule.probability, world, lanes, &mut w.b, &mut w.stack);
     }
     let base = rng::mix(step_key ^ rule.key);
     let last_fired = &mut w.rule_last[ri];
-    for i in 0..n {
-        if w.a[i] == 0.0 {
-            continue;
-        }
-        let me = lanes.me(i, world);
-        let edge = lanes.edge(i, world);
-        let slot = if per_edge { edge as usize } else { me as usize };
-        if rule.cooldown > 0 && (t as i32 - last_fired[slot]) <= rule.cooldown as i32 {
-            continue;
-        }
-        let target = lanes.target(i, world);
-        let p = p_const.unwrap_or(w.b[i]);
-        if p < 1.0 {
-            let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
-            if rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key)) >= p {
+    for (word_idx, &word) in masks.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let i = word_idx * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let me = lanes.me(i, world);
+            let edge = lanes.edge(i, world);
+            let slot = if per_edge { edge as usize } else { me as usize };
+            if rule.cooldown > 0 && (t as i32 - last_fired[slot]) <= rule.cooldown as i32 {
                 continue;
             }
-        }
-        let cap = m.actor(me).cap;
-        if cap != u32::MAX {
-            if w.fired[me as usize] >= cap {
-                continue;
+            let target = lanes.target(i, world);
+            let p = p_const.unwrap_or(w.b[i]);
+            if p < 1.0 {
+                let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
+                if rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key)) >= p {
+                    continue;
+                }
             }
-            if w.fired[me as usize] == 0 {
-                w.touched.push(me);
+            let cap = m.actor(me).cap;
+            if cap != u32::MAX {
+                if w.fired[me as usize] >= cap {
+                    continue;
+                }
+                if w.fired[me as usize] == 0 {
+                    w.touched.push(me);
+                }
+                w.fired[me as usize] += 1;
             }
-            w.fired[me as usize] += 1;
+            last_fired[slot] = t as i32;
+            w.firings.push(Firing {
+                action: rule.action,
+                actor: me,
+                target,
+                edge,
+                source: ri as u32,
+            });
         }
-        last_fired[slot] = t as i32;
-        w.firings.push(Firing {
-            action: rule.action,
-            actor: me,
-            target,
-            edge,
-            source: ri as u32,
-        });
     }
 }
 
@@ -782,13 +796,30 @@ fn var_name(m: &Model, on: On, var: u16) -> &str {
 /// Computes every aggregate the model uses, from the current state.
 fn refresh_aggregates(m: &Model, s: &mut State) {
     for (slot, key) in m.agg_actor.iter().enumerate() {
-        for a in 0..m.n_actors() {
-            s.agg_actor[slot][a] = aggregate_actor(m, &s.rel, key, a as u32);
+        let out = &mut s.agg_actor[slot];
+        match (key.set, key.var) {
+            // The common case, hoisted out of the per-actor loop: a variable over out-relations.
+            (AggSet::Out(None), Some(v)) => {
+                let vals = &s.rel[v as usize];
+                for (a, x) in out.iter_mut().enumerate() {
+                    let (lo, hi) = (m.out_start[a] as usize, m.out_start[a + 1] as usize);
+                    *x = fold_slice(key.func, &vals[lo..hi]);
+                }
+            }
+            _ => {
+                for (a, x) in out.iter_mut().enumerate() {
+                    *x = aggregate_actor(m, &s.rel, key, a as u32);
+                }
+            }
         }
     }
     for (slot, key) in m.agg_scalar.iter().enumerate() {
         s.agg_scalar[slot] = match (key.set, key.actor) {
             (AggSet::Out(_) | AggSet::In(_), Some(a)) => aggregate_actor(m, &s.rel, key, a),
+            (AggSet::All(None), _) if key.var.is_some() => fold_slice(
+                key.func,
+                &s.rel[key.var.unwrap_or(0) as usize][..m.n_relations()],
+            ),
             (AggSet::All(kind), _) => fold(
                 key.func,
                 (0..m.n_relations())
@@ -815,25 +846,19 @@ fn edge_of(m: &Model, from: u32, to: u32) -> u32 {
 
 /// Adds deltas into values, zeroes the deltas, clamps; false if a value is not finite.
 fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> bool {
-    let mut finite = true;
-    match range {
-        Some((lo, hi)) => {
-            for (x, d) in vals.iter_mut().zip(ds.iter_mut()) {
-                let y = *x + *d;
-                finite &= y.is_finite();
-                *x = y.clamp(lo, hi);
-                *d = 0.0;
-            }
-        }
-        None => {
-            for (x, d) in vals.iter_mut().zip(ds.iter_mut()) {
-                *x += *d;
-                finite &= x.is_finite();
-                *d = 0.0;
-            }
-        }
+    // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
+    // infinity is caught by a comparison that fails for both.
+    let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let mut bad = false;
+    for (x, d) in vals.iter_mut().zip(ds.iter_mut()) {
+        let y = *x + *d;
+        bad |= y.is_nan() | y.is_infinite();
+        // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
+        let y = if y < lo { lo } else { y };
+        *x = if y > hi { hi } else { y };
+        *d = 0.0;
     }
-    finite
+    !bad
 }
 
 fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {
@@ -843,27 +868,62 @@ fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {
 fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
     let a = a as usize;
     match key.set {
-        AggSet::Out(kind) => {
+        AggSet::Out(None) => {
+            // Out-relations are a contiguous range: no filter, no gather.
+            let (lo, hi) = (m.out_start[a] as usize, m.out_start[a + 1] as usize);
+            match key.var {
+                Some(v) => fold_slice(key.func, &rel[v as usize][lo..hi]),
+                None => (hi - lo) as f64,
+            }
+        }
+        AggSet::Out(Some(kind)) => {
             let range = m.out_start[a] as usize..m.out_start[a + 1] as usize;
             fold(
                 key.func,
                 range
-                    .filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
+                    .filter(|&e| m.edge_kind[e] == kind)
                     .map(|e| value(rel, key.var, e)),
             )
         }
         AggSet::In(kind) => {
-            let edges = &m.in_edges[m.in_start[a] as usize..m.in_start[a + 1] as usize];
+            let edges = m.in_edges_of(a as u32).iter().map(|&e| e as usize);
             fold(
                 key.func,
                 edges
-                    .iter()
-                    .map(|&e| e as usize)
                     .filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
                     .map(|e| value(rel, key.var, e)),
             )
         }
         _ => 0.0,
+    }
+}
+
+/// A sum with eight independent accumulators (fixed order, so still deterministic), which
+/// removes the add-latency chain of a plain loop.
+fn sum(xs: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    let head = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    tail.iter().fold(head, |s, x| s + x)
+}
+
+/// Folds a slice with an aggregate function, computing only what the function needs.
+fn fold_slice(func: AggFn, xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    match func {
+        AggFn::Mean => sum(xs) / xs.len() as f64,
+        AggFn::Sum => sum(xs),
+        AggFn::Min => xs.iter().copied().fold(f64::INFINITY, f64::min),
+        AggFn::Max => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        AggFn::Count => xs.len() as f64,
     }
 }
 

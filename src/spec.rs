@@ -340,9 +340,35 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
             }
             None => d,
         };
-    } else if message.contains("data did not match any variant of untagged enum") {
-        d.message = "this value has the wrong shape".into();
+    } else if let Some(what) =
+        message.strip_prefix("data did not match any variant of untagged enum ")
+    {
+        d.message = match what.trim() {
+            "ExprText" => "expected a number or an expression in quotes".into(),
+            "ParameterSpec" => {
+                "expected a number, or a table { value = ..., description = \"...\" }".into()
+            }
+            "Steps" => "expected a step number or a list of step numbers".into(),
+            _ => "this value has the wrong shape".into(),
+        };
         d = d.with_hint("see docs/scenario-format.md for what this key takes");
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        // serde's "invalid type: string \"ten\", expected i64", in words a reader knows.
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        let expected = match expected.trim() {
+            "i64" | "u64" | "u32" | "i32" => "a whole number",
+            "f64" | "f32" => "a number",
+            "a sequence" => "a list in brackets, e.g. [0, 1]",
+            "a boolean" => "true or false",
+            "a string" => "text in quotes",
+            e if e.starts_with("struct") || e == "a map" => "a table",
+            e => e,
+        };
+        let found = found
+            .replace("string", "the text")
+            .replace("sequence", "a list")
+            .replace("map", "a table");
+        d.message = format!("expected {expected}, found {found}");
     } else if message.starts_with("missing field") {
         let field = message.split('`').nth(1).unwrap_or("?");
         d.message = format!("missing required key `{field}`");

@@ -32,6 +32,8 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<String>,
     },
+    /// Time loading and running a scenario: medians over repetitions, in relation-steps per second.
+    Bench(BenchArgs),
     /// Print a scenario's relation graph as Graphviz DOT.
     Graph {
         scenario: String,
@@ -39,6 +41,26 @@ enum Command {
         #[arg(long, short)]
         out: Option<String>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+struct BenchArgs {
+    scenario: String,
+    /// Runs per repetition (an ensemble when more than one).
+    #[arg(long, default_value_t = 1)]
+    runs: u64,
+    /// Worker threads for the runs.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Repetitions; the median is reported.
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+    /// Number of steps (default: the scenario's).
+    #[arg(long)]
+    steps: Option<u32>,
+    /// Seed of run 0 (run i uses the seed and i).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 #[derive(clap::Args, Debug, Default)]
@@ -84,13 +106,7 @@ struct FileSystem;
 
 impl Sources for FileSystem {
     fn read(&self, path: &str) -> Result<String, String> {
-        let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "the file is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })
+        detente::load::decode_utf8(std::fs::read(path).map_err(|e| e.to_string())?)
     }
 }
 
@@ -100,6 +116,7 @@ pub fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
+        Some(Command::Bench(args)) => bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
     };
     match result {
@@ -187,5 +204,73 @@ fn graph(scenario: &str, out: Option<&str>) -> Result<ExitCode, String> {
     let out = Output::create(out.unwrap_or("-"))?;
     let model = load(Some(scenario), &Overrides::default())?;
     out.commit(detente::graph::to_dot(&model).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
+    use std::time::Instant;
+    let overrides = Overrides {
+        parameters: Vec::new(),
+        steps: args.steps,
+    };
+    let repeat = args.repeat.max(1);
+    let mut load_s = Vec::with_capacity(repeat);
+    let mut run_s = Vec::with_capacity(repeat);
+    let mut last = None;
+    for _ in 0..repeat {
+        let t0 = Instant::now();
+        let model = load(Some(&args.scenario), &overrides)?;
+        load_s.push(t0.elapsed().as_secs_f64());
+        let options = detente::ensemble::Options {
+            runs: args.runs,
+            seed: args.seed,
+            threads: args.threads,
+        };
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let t1 = Instant::now();
+        let ensemble = detente::ensemble::run(&model, options, &mut |_| {}, &never)
+            .map_err(|e| format!("error: {e}\n"))?;
+        run_s.push(t1.elapsed().as_secs_f64());
+        last = Some((model, ensemble));
+    }
+    let (model, ensemble) = last.expect("at least one repetition");
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
+    let (load, run) = (median(&mut load_s), median(&mut run_s));
+    let edge_steps = model.n_relations() as f64 * f64::from(model.steps) * args.runs as f64;
+    println!(
+        "scenario={} actors={} relations={} steps={} runs={} threads={} repeat={repeat}",
+        model.name,
+        model.n_actors(),
+        model.n_relations(),
+        model.steps,
+        args.runs,
+        args.threads
+    );
+    println!("load_s={load:.6}");
+    println!("run_s={run:.6}");
+    println!("edge_steps_per_s={:.4e}", edge_steps / run);
+    for (s, series) in model.series.iter().enumerate() {
+        let mean_last =
+            ensemble.summaries.iter().map(|r| r.last[s]).sum::<f64>() / args.runs.max(1) as f64;
+        println!("final_{}={mean_last:.6}", series.name);
+    }
+    let totals: Vec<String> = model
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let total: u64 = ensemble.summaries.iter().map(|r| r.actions[k]).sum();
+            format!("{}={:.1}", a.name, total as f64 / args.runs.max(1) as f64)
+        })
+        .collect();
+    println!("actions_per_run {}", totals.join(" "));
     Ok(ExitCode::SUCCESS)
 }

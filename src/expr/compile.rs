@@ -4,7 +4,7 @@
 //! so the stepper can compute each one once per step. Parameters are constants and are folded.
 
 use super::parse::{Ast, BinOp, Node, UnOp};
-use super::{Code, Op, Type, Who};
+use super::{Bin, Code, Op, Type, Un, Who};
 use std::ops::Range;
 
 /// Where an expression runs, which decides what `self`, `target` and bare variable names mean.
@@ -159,21 +159,25 @@ fn stack_depth(ops: &[Op]) -> usize {
 /// How many operands an op pops.
 pub fn arity(op: &Op) -> usize {
     match op {
-        Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt => 1,
-        Op::Add
-        | Op::Sub
-        | Op::Mul
-        | Op::Div
-        | Op::Lt
-        | Op::Le
-        | Op::Gt
-        | Op::Ge
-        | Op::Eq
-        | Op::Ne => 2,
-        Op::And | Op::Or | Op::Min | Op::Max => 2,
+        Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
+        Op::Bin(_) => 2,
         Op::Clamp | Op::If => 3,
         _ => 0,
     }
+}
+
+/// Whether `ops` is the complete code of exactly one operand: no op takes an operand from
+/// before the slice, and one value remains.
+fn is_single(ops: &[Op]) -> bool {
+    let mut depth = 0;
+    for op in ops {
+        let a = arity(op);
+        if depth < a {
+            return false;
+        }
+        depth = depth - a + 1;
+    }
+    depth == 1
 }
 
 struct Compiler<'a> {
@@ -203,8 +207,8 @@ impl Compiler<'_> {
             Node::Unary(op, e) => {
                 let t = self.expr(e)?;
                 let (want, op) = match op {
-                    UnOp::Neg => (Type::Num, Op::Neg),
-                    UnOp::Not => (Type::Bool, Op::Not),
+                    UnOp::Neg => (Type::Num, Op::Un(Un::Neg)),
+                    UnOp::Not => (Type::Bool, Op::Un(Un::Not)),
                 };
                 self.check(t, want, &e.span)?;
                 self.emit(op, &ast.span)?;
@@ -230,17 +234,18 @@ impl Compiler<'_> {
     }
 
     fn binary(&mut self, op: BinOp, l: &Ast, r: &Ast, span: &Range<usize>) -> Res<Type> {
+        let left = self.ops.len();
         let lt = self.expr(l)?;
         let rt = self.expr(r)?;
         let (operand, result, code) = match op {
-            BinOp::Add => (Type::Num, Type::Num, Op::Add),
-            BinOp::Sub => (Type::Num, Type::Num, Op::Sub),
-            BinOp::Mul => (Type::Num, Type::Num, Op::Mul),
-            BinOp::Div => (Type::Num, Type::Num, Op::Div),
-            BinOp::Lt => (Type::Num, Type::Bool, Op::Lt),
-            BinOp::Le => (Type::Num, Type::Bool, Op::Le),
-            BinOp::Gt => (Type::Num, Type::Bool, Op::Gt),
-            BinOp::Ge => (Type::Num, Type::Bool, Op::Ge),
+            BinOp::Add => (Type::Num, Type::Num, Bin::Add),
+            BinOp::Sub => (Type::Num, Type::Num, Bin::Sub),
+            BinOp::Mul => (Type::Num, Type::Num, Bin::Mul),
+            BinOp::Div => (Type::Num, Type::Num, Bin::Div),
+            BinOp::Lt => (Type::Num, Type::Bool, Bin::Lt),
+            BinOp::Le => (Type::Num, Type::Bool, Bin::Le),
+            BinOp::Gt => (Type::Num, Type::Bool, Bin::Gt),
+            BinOp::Ge => (Type::Num, Type::Bool, Bin::Ge),
             BinOp::Eq | BinOp::Ne => {
                 if lt != rt {
                     return err(
@@ -251,19 +256,46 @@ impl Compiler<'_> {
                 (
                     lt,
                     Type::Bool,
-                    if op == BinOp::Eq { Op::Eq } else { Op::Ne },
+                    if op == BinOp::Eq { Bin::Eq } else { Bin::Ne },
                 )
             }
-            BinOp::And => (Type::Bool, Type::Bool, Op::And),
-            BinOp::Or => (Type::Bool, Type::Bool, Op::Or),
+            BinOp::And => (Type::Bool, Type::Bool, Bin::And),
+            BinOp::Or => (Type::Bool, Type::Bool, Bin::Or),
         };
         self.check(lt, operand, &l.span)?;
         self.check(rt, operand, &r.span)?;
         if op == BinOp::Div && self.ops.last() == Some(&Op::Const(0.0)) {
             return err(&r.span, "division by zero");
         }
-        self.emit(code, span)?;
+        self.emit_bin(code, left, span)?;
         Ok(result)
+    }
+
+    /// Pushes a binary operator whose left operand's code starts at `left`. Folds it when both
+    /// operands are constants; uses the immediate forms when one of them is.
+    fn emit_bin(&mut self, bin: Bin, left: usize, span: &Range<usize>) -> Res<()> {
+        let len = self.ops.len();
+        let left_const = match self.ops.get(left) {
+            Some(Op::Const(c)) if len - left >= 2 && is_single(&self.ops[left + 1..]) => Some(*c),
+            _ => None,
+        };
+        match (left_const, self.ops.last().copied()) {
+            (Some(_), Some(Op::Const(_))) => self.emit(Op::Bin(bin), span),
+            (_, Some(Op::Const(c))) => {
+                self.ops.pop();
+                self.ops.push(Op::BinC(bin, c));
+                Ok(())
+            }
+            (Some(c), _) => {
+                self.ops.remove(left);
+                self.ops.push(Op::CBin(bin, c));
+                Ok(())
+            }
+            _ => {
+                self.ops.push(Op::Bin(bin));
+                Ok(())
+            }
+        }
     }
 
     /// Pushes an operator, folding it when all its operands are constants.
@@ -434,10 +466,10 @@ impl Compiler<'_> {
                 self.arity_check(name, args, &[1], span)?;
                 self.numbers(args)?;
                 let op = match name {
-                    "abs" => Op::Abs,
-                    "exp" => Op::Exp,
-                    "ln" => Op::Ln,
-                    _ => Op::Sqrt,
+                    "abs" => Op::Un(Un::Abs),
+                    "exp" => Op::Un(Un::Exp),
+                    "ln" => Op::Un(Un::Ln),
+                    _ => Op::Un(Un::Sqrt),
                 };
                 self.emit(op, span)?;
                 Ok(Type::Num)
@@ -453,8 +485,9 @@ impl Compiler<'_> {
             }
             "min" | "max" => {
                 self.arity_check(name, args, &[2], span)?;
+                let left = self.ops.len();
                 self.numbers(args)?;
-                self.emit(if name == "min" { Op::Min } else { Op::Max }, span)?;
+                self.emit_bin(if name == "min" { Bin::Min } else { Bin::Max }, left, span)?;
                 Ok(Type::Num)
             }
             "mean" | "sum" | "count" => err_hint(

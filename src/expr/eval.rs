@@ -3,7 +3,7 @@
 //! Each op runs as a tight loop over the batch, so dispatch costs once per op per batch rather
 //! than per relation. Reads only; allocation-free once the [`Stack`] exists.
 
-use super::{Code, Op, Who};
+use super::{Bin, Code, Op, Un, Who};
 use crate::rng;
 
 /// Lanes per batch.
@@ -179,28 +179,11 @@ fn who_at(lanes: &Lanes, who: Who, i: usize, world: &World) -> u32 {
 
 /// Applies an operator to constant operands (also used for constant folding).
 pub fn apply(op: Op, a: &[f64]) -> f64 {
-    let b = |x: bool| f64::from(u8::from(x));
     match op {
-        Op::Neg => -a[0],
-        Op::Not => b(a[0] == 0.0),
-        Op::Abs => a[0].abs(),
-        Op::Exp => a[0].exp(),
-        Op::Ln => a[0].ln(),
-        Op::Sqrt => a[0].sqrt(),
-        Op::Add => a[0] + a[1],
-        Op::Sub => a[0] - a[1],
-        Op::Mul => a[0] * a[1],
-        Op::Div => a[0] / a[1],
-        Op::Lt => b(a[0] < a[1]),
-        Op::Le => b(a[0] <= a[1]),
-        Op::Gt => b(a[0] > a[1]),
-        Op::Ge => b(a[0] >= a[1]),
-        Op::Eq => b(a[0] == a[1]),
-        Op::Ne => b(a[0] != a[1]),
-        Op::And => b(a[0] != 0.0 && a[1] != 0.0),
-        Op::Or => b(a[0] != 0.0 || a[1] != 0.0),
-        Op::Min => a[0].min(a[1]),
-        Op::Max => a[0].max(a[1]),
+        Op::Un(u) => u.apply(a[0]),
+        Op::Bin(b) => b.apply(a[0], a[1]),
+        Op::BinC(b, c) => b.apply(a[0], c),
+        Op::CBin(b, c) => b.apply(c, a[0]),
         Op::Clamp => a[0].max(a[1]).min(a[2]),
         Op::If => {
             if a[0] != 0.0 {
@@ -216,13 +199,19 @@ pub fn apply(op: Op, a: &[f64]) -> f64 {
 /// Evaluates `code` over `lanes` (at most [`LANES`]) into `out[..lanes.len()]`.
 pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &mut Stack) {
     let n = lanes.len();
+    out[..n].copy_from_slice(eval_in(code, world, lanes, stack));
+}
+
+/// Evaluates `code` over `lanes` (at most [`LANES`]); the values stay in the stack.
+pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Stack) -> &'s [f64] {
+    let n = lanes.len();
     debug_assert!(n <= LANES);
-    if let Some(c) = code.constant() {
-        out[..n].fill(c);
-        return;
-    }
     if stack.regs.len() < code.depth {
         stack.regs.resize(code.depth, [0.0; LANES]);
+    }
+    if let Some(c) = code.constant() {
+        stack.regs[0][..n].fill(c);
+        return &stack.regs[0][..n];
     }
     let regs = &mut stack.regs;
     let mut sp = 0usize;
@@ -379,19 +368,9 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                 }
                 sp += 1;
             }
-            Op::Neg | Op::Not | Op::Abs | Op::Exp | Op::Ln | Op::Sqrt => {
-                let r = &mut regs[sp - 1][..n];
-                match *op {
-                    Op::Neg => r.iter_mut().for_each(|x| *x = -*x),
-                    Op::Not => r
-                        .iter_mut()
-                        .for_each(|x| *x = f64::from(u8::from(*x == 0.0))),
-                    Op::Abs => r.iter_mut().for_each(|x| *x = x.abs()),
-                    Op::Exp => r.iter_mut().for_each(|x| *x = x.exp()),
-                    Op::Ln => r.iter_mut().for_each(|x| *x = x.ln()),
-                    _ => r.iter_mut().for_each(|x| *x = x.sqrt()),
-                }
-            }
+            Op::Un(u) => un(u, &mut regs[sp - 1][..n]),
+            Op::BinC(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, false),
+            Op::CBin(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, true),
             Op::Clamp | Op::If => {
                 sp -= 2;
                 let (lo, hi) = regs.split_at_mut(sp);
@@ -407,43 +386,93 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
                     }
                 }
             }
-            _ => {
+            Op::Bin(b) => {
                 sp -= 1;
                 let (lo, hi) = regs.split_at_mut(sp);
-                let a = &mut lo[sp - 1][..n];
-                let b = &hi[0][..n];
-                binary(*op, a, b);
+                binary(b, &mut lo[sp - 1][..n], &hi[0][..n]);
             }
         }
     }
-    out[..n].copy_from_slice(&regs[0][..n]);
+    &regs[0][..n]
+}
+
+/// `0.0` or `1.0`.
+#[inline(always)]
+fn truth(c: bool) -> f64 {
+    if c {
+        1.0
+    } else {
+        0.0
+    }
+}
+
+// Expands to a match with one straight-line loop per operator, so that each compiles to
+// vectorised code instead of dispatching per element. `$f` gets (left, right) operands.
+macro_rules! per_bin {
+    ($b:expr, $loop:ident) => {
+        match $b {
+            Bin::Add => $loop!(|x, y| x + y),
+            Bin::Sub => $loop!(|x, y| x - y),
+            Bin::Mul => $loop!(|x, y| x * y),
+            Bin::Div => $loop!(|x, y| x / y),
+            Bin::Lt => $loop!(|x, y| truth(x < y)),
+            Bin::Le => $loop!(|x, y| truth(x <= y)),
+            Bin::Gt => $loop!(|x, y| truth(x > y)),
+            Bin::Ge => $loop!(|x, y| truth(x >= y)),
+            Bin::Eq => $loop!(|x, y| truth(x == y)),
+            Bin::Ne => $loop!(|x, y| truth(x != y)),
+            Bin::And => $loop!(|x, y| truth(x != 0.0 && y != 0.0)),
+            Bin::Or => $loop!(|x, y| truth(x != 0.0 || y != 0.0)),
+            Bin::Min => $loop!(|x, y| x.min(y)),
+            Bin::Max => $loop!(|x, y| x.max(y)),
+        }
+    };
 }
 
 #[inline]
-fn binary(op: Op, a: &mut [f64], b: &[f64]) {
-    macro_rules! each {
+fn binary(b: Bin, a: &mut [f64], rhs: &[f64]) {
+    macro_rules! zip {
         (|$x:ident, $y:ident| $e:expr) => {
-            for ($x, &$y) in a.iter_mut().zip(b) {
-                *$x = $e;
+            for (slot, &$y) in a.iter_mut().zip(rhs) {
+                let $x = *slot;
+                *slot = $e;
             }
         };
     }
-    let t = |c: bool| f64::from(u8::from(c));
-    match op {
-        Op::Add => each!(|x, y| *x + y),
-        Op::Sub => each!(|x, y| *x - y),
-        Op::Mul => each!(|x, y| *x * y),
-        Op::Div => each!(|x, y| *x / y),
-        Op::Lt => each!(|x, y| t(*x < y)),
-        Op::Le => each!(|x, y| t(*x <= y)),
-        Op::Gt => each!(|x, y| t(*x > y)),
-        Op::Ge => each!(|x, y| t(*x >= y)),
-        Op::Eq => each!(|x, y| t(*x == y)),
-        Op::Ne => each!(|x, y| t(*x != y)),
-        Op::And => each!(|x, y| t(*x != 0.0 && y != 0.0)),
-        Op::Or => each!(|x, y| t(*x != 0.0 || y != 0.0)),
-        Op::Min => each!(|x, y| x.min(y)),
-        Op::Max => each!(|x, y| x.max(y)),
-        _ => unreachable!("not a binary operator: {op:?}"),
+    per_bin!(b, zip)
+}
+
+#[inline]
+fn bin_const(b: Bin, a: &mut [f64], c: f64, const_left: bool) {
+    macro_rules! right {
+        (|$x:ident, $y:ident| $e:expr) => {
+            for slot in a.iter_mut() {
+                let ($x, $y) = (*slot, c);
+                *slot = $e;
+            }
+        };
+    }
+    macro_rules! left {
+        (|$x:ident, $y:ident| $e:expr) => {
+            for slot in a.iter_mut() {
+                let ($x, $y) = (c, *slot);
+                *slot = $e;
+            }
+        };
+    }
+    if const_left {
+        per_bin!(b, left)
+    } else {
+        per_bin!(b, right)
+    }
+}
+
+#[inline]
+fn un(u: Un, a: &mut [f64]) {
+    match u {
+        Un::Neg => a.iter_mut().for_each(|x| *x = -*x),
+        Un::Not => a.iter_mut().for_each(|x| *x = truth(*x == 0.0)),
+        Un::Abs => a.iter_mut().for_each(|x| *x = x.abs()),
+        other => a.iter_mut().for_each(|x| *x = other.apply(*x)),
     }
 }

@@ -12,7 +12,7 @@ pub mod parse;
 pub use compile::{
     arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
 };
-pub use eval::{apply, eval, ActionView, Lanes, Stack, World, LANES, NEVER, SINCE_NEVER};
+pub use eval::{apply, eval, eval_in, ActionView, Lanes, Stack, World, LANES, NEVER, SINCE_NEVER};
 
 /// Which actor an operand refers to, per lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -53,12 +53,46 @@ pub enum Op {
     Times(Who, u16),
     /// A uniform draw keyed by the step, this site and the lane's actors.
     Random(u64),
+    /// A function of the top value.
+    Un(Un),
+    /// The top two values combined.
+    Bin(Bin),
+    /// The top value combined with a constant on the right: `top ∘ c`.
+    BinC(Bin, f64),
+    /// A constant on the left combined with the top value: `c ∘ top`.
+    CBin(Bin, f64),
+    Clamp,
+    If,
+}
+
+/// Functions of one value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Un {
     Neg,
     Not,
     Abs,
     Exp,
     Ln,
     Sqrt,
+}
+
+impl Un {
+    #[inline(always)]
+    pub fn apply(self, x: f64) -> f64 {
+        match self {
+            Un::Neg => -x,
+            Un::Not => f64::from(u8::from(x == 0.0)),
+            Un::Abs => x.abs(),
+            Un::Exp => x.exp(),
+            Un::Ln => x.ln(),
+            Un::Sqrt => x.sqrt(),
+        }
+    }
+}
+
+/// Operators on two values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bin {
     Add,
     Sub,
     Mul,
@@ -73,8 +107,29 @@ pub enum Op {
     Or,
     Min,
     Max,
-    Clamp,
-    If,
+}
+
+impl Bin {
+    #[inline(always)]
+    pub fn apply(self, a: f64, b: f64) -> f64 {
+        let t = |c: bool| f64::from(u8::from(c));
+        match self {
+            Bin::Add => a + b,
+            Bin::Sub => a - b,
+            Bin::Mul => a * b,
+            Bin::Div => a / b,
+            Bin::Lt => t(a < b),
+            Bin::Le => t(a <= b),
+            Bin::Gt => t(a > b),
+            Bin::Ge => t(a >= b),
+            Bin::Eq => t(a == b),
+            Bin::Ne => t(a != b),
+            Bin::And => t(a != 0.0 && b != 0.0),
+            Bin::Or => t(a != 0.0 || b != 0.0),
+            Bin::Min => a.min(b),
+            Bin::Max => a.max(b),
+        }
+    }
 }
 
 /// The value type of an expression.

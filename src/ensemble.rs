@@ -1,0 +1,246 @@
+//! Ensembles: many independent runs of one model, in parallel, reduced to per-run summaries and
+//! per-step bands.
+//!
+//! Run `i` draws only from keys derived from (seed, i), and results are folded in run order, so
+//! an ensemble's result is the same on any number of threads, and any run can be replayed alone.
+//! Memory does not grow with runs × steps: a run's trajectory is reduced as soon as it finishes.
+
+use crate::model::Model;
+use crate::sim::{RunRecord, RuntimeError, Sim};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Runs whose trajectories feed the quantile bands, at most.
+pub const BAND_SAMPLE: u64 = 10_000;
+/// Time points in the bands, at most.
+pub const BAND_POINTS: usize = 200;
+/// Runs handed to the thread pool at a time; progress and cancellation are checked in between.
+const BLOCK: u64 = 256;
+
+/// How to run an ensemble.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub runs: u64,
+    pub seed: u64,
+    /// Worker threads (1 = the calling thread only).
+    pub threads: usize,
+}
+
+/// What one run of an ensemble reduces to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    pub run: u64,
+    /// Per series: value at the last step, maximum, mean over steps 0..=steps.
+    pub last: Vec<f64>,
+    pub peak: Vec<f64>,
+    pub mean: Vec<f64>,
+    /// Per outcome: the step it was first reached.
+    pub reached: Vec<Option<u32>>,
+    /// Per action: how often it was taken (all actors).
+    pub actions: Vec<u64>,
+}
+
+impl RunSummary {
+    pub fn of(model: &Model, r: &RunRecord) -> RunSummary {
+        let n_actions = model.actions.len();
+        let mut actions = vec![0u64; n_actions];
+        for (i, c) in r.action_counts.iter().enumerate() {
+            actions[i % n_actions.max(1)] += c;
+        }
+        RunSummary {
+            run: r.run,
+            last: r
+                .series
+                .iter()
+                .map(|v| v.last().copied().unwrap_or(0.0))
+                .collect(),
+            peak: r
+                .series
+                .iter()
+                .map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                .collect(),
+            mean: r
+                .series
+                .iter()
+                .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
+                .collect(),
+            reached: r.reached.clone(),
+            actions,
+        }
+    }
+}
+
+/// Per-step distribution of each series across runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bands {
+    /// The steps the bands are given at.
+    pub steps: Vec<u32>,
+    /// Per series, per time point: mean over all runs.
+    pub mean: Vec<Vec<f64>>,
+    /// Per series, per time point: the 5, 25, 50, 75 and 95 % quantiles.
+    pub quantiles: Vec<Vec<[f64; 5]>>,
+    /// How many runs the quantiles are computed from.
+    pub sampled_runs: u64,
+}
+
+/// The quantile levels of [`Bands::quantiles`].
+pub const LEVELS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// A finished ensemble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ensemble {
+    pub seed: u64,
+    pub runs: u64,
+    pub summaries: Vec<RunSummary>,
+    pub bands: Bands,
+}
+
+/// Why an ensemble stopped.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EnsembleError {
+    /// A run's values stopped being finite.
+    Runtime { run: u64, error: RuntimeError },
+    /// The cancel flag was raised.
+    Cancelled { completed: u64 },
+    /// The thread pool could not be started.
+    Threads(String),
+}
+
+impl std::fmt::Display for EnsembleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EnsembleError::Runtime { run, error } => write!(f, "run {run} stopped at {error}"),
+            EnsembleError::Cancelled { completed } => write!(f, "cancelled after {completed} runs"),
+            EnsembleError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for EnsembleError {}
+
+/// A run's summary and its series at the band time points.
+type Reduced = (RunSummary, Vec<Vec<f64>>);
+
+/// Runs `options.runs` runs. `progress` is told how many runs are done after each block;
+/// raising `cancel` stops at the next block boundary.
+pub fn run(
+    model: &Model,
+    options: Options,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<Ensemble, EnsembleError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build()
+        .map_err(|e| EnsembleError::Threads(e.to_string()))?;
+    let steps = model.steps as usize;
+    let stride = steps.div_ceil(BAND_POINTS).max(1);
+    let mut points: Vec<u32> = (0..=steps).step_by(stride).map(|t| t as u32).collect();
+    if points.last() != Some(&(steps as u32)) {
+        points.push(steps as u32);
+    }
+    let sample_every = options.runs.div_ceil(BAND_SAMPLE).max(1);
+    let n_series = model.series.len();
+    let mut sums = vec![vec![0.0; points.len()]; n_series];
+    let mut samples: Vec<Vec<Vec<f64>>> = vec![vec![Vec::new(); points.len()]; n_series];
+    let mut summaries = Vec::with_capacity(options.runs.min(1 << 24) as usize);
+    let mut start = 0;
+    while start < options.runs {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(EnsembleError::Cancelled { completed: start });
+        }
+        let end = (start + BLOCK * options.threads.max(1) as u64).min(options.runs);
+        let block: Vec<Result<Reduced, EnsembleError>> = pool.install(|| {
+            (start..end)
+                .into_par_iter()
+                .map_init(
+                    || Sim::new(model),
+                    |sim, i| {
+                        let r = sim
+                            .run(options.seed, i)
+                            .map_err(|error| EnsembleError::Runtime { run: i, error })?;
+                        let at_points = r
+                            .series
+                            .iter()
+                            .map(|v| points.iter().map(|&t| v[t as usize]).collect())
+                            .collect();
+                        Ok((RunSummary::of(model, &r), at_points))
+                    },
+                )
+                .collect()
+        });
+        for item in block {
+            let (summary, at_points) = item?;
+            let sampled = summary.run % sample_every == 0;
+            for (s, values) in at_points.iter().enumerate() {
+                for (p, &x) in values.iter().enumerate() {
+                    sums[s][p] += x;
+                    if sampled {
+                        samples[s][p].push(x);
+                    }
+                }
+            }
+            summaries.push(summary);
+        }
+        start = end;
+        progress(start);
+    }
+    let runs = options.runs.max(1) as f64;
+    let mean = sums
+        .into_iter()
+        .map(|v| v.into_iter().map(|x| x / runs).collect())
+        .collect();
+    let quantiles = samples
+        .into_iter()
+        .map(|per_point| {
+            per_point
+                .into_iter()
+                .map(|mut xs| {
+                    xs.sort_by(f64::total_cmp);
+                    LEVELS.map(|q| quantile(&xs, q))
+                })
+                .collect()
+        })
+        .collect();
+    let sampled_runs = options.runs.div_ceil(sample_every);
+    Ok(Ensemble {
+        seed: options.seed,
+        runs: options.runs,
+        summaries,
+        bands: Bands {
+            steps: points,
+            mean,
+            quantiles,
+            sampled_runs,
+        },
+    })
+}
+
+/// The q-quantile of sorted values, linearly interpolated (Hyndman–Fan type 7); 0 if empty.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        n => {
+            let h = q * (n - 1) as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantile;
+
+    #[test]
+    fn quantiles_interpolate() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&xs, 0.5), 3.0);
+        assert_eq!(quantile(&xs, 0.25), 2.0);
+        assert_eq!(quantile(&xs, 0.95), 4.8);
+        assert_eq!(quantile(&[7.0], 0.05), 7.0);
+        assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+}
