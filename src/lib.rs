@@ -10,8 +10,10 @@
 //! [`load::Sources`], and everything goes out as values.
 
 pub mod cameo;
+pub mod compare;
 pub mod diag;
 pub mod ensemble;
+pub mod ensemble_report;
 pub mod expr;
 pub mod graph;
 pub mod load;
@@ -20,6 +22,7 @@ pub mod report;
 pub mod rng;
 pub mod sim;
 pub mod spec;
+pub mod stats;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{MemorySources, Sources};

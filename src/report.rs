@@ -25,7 +25,7 @@ pub struct RunReport {
     pub actions: Vec<ActionCount>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub description: String,

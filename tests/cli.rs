@@ -192,3 +192,163 @@ fn graph_prints_dot() {
         .success()
         .stdout(predicate::str::starts_with("digraph").and(predicate::str::contains("Lithuania")));
 }
+
+const MONITORING: &str = "scenarios/lithuania_belarus/monitoring.toml";
+
+#[test]
+fn ensembles_write_json_markdown_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("e.json");
+    let md = dir.path().join("e.md");
+    let csv = dir.path().join("runs.csv");
+    let bands = dir.path().join("bands.csv");
+    detente()
+        .args(["run", BASELINE, "--runs", "40", "--threads", "2", "--out"])
+        .arg(&json)
+        .arg("--bands")
+        .arg(&bands)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("40 runs").and(predicate::str::contains("Wilson")));
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["format"], "detente-ensemble");
+    assert_eq!(v["runs"], 40);
+    detente()
+        .args(["run", BASELINE, "--runs", "40", "-q", "--out"])
+        .arg(&md)
+        .assert()
+        .success();
+    assert!(fs::read_to_string(&md).unwrap().contains("## Outcomes"));
+    detente()
+        .args([
+            "run", BASELINE, "--runs", "40", "-q", "--format", "csv", "--out",
+        ])
+        .arg(&csv)
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(&csv).unwrap().lines().count(), 41);
+    assert!(fs::read_to_string(&bands)
+        .unwrap()
+        .starts_with("step,series,mean,q05"));
+    // One thread or two: the same bytes.
+    let one = detente()
+        .args([
+            "run",
+            BASELINE,
+            "--runs",
+            "40",
+            "--threads",
+            "1",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        one.stdout == fs::read(&json).unwrap(),
+        "thread count changed the report"
+    );
+}
+
+#[test]
+fn replay_gives_the_run_of_the_ensemble() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("runs.csv");
+    detente()
+        .args([
+            "run", BASELINE, "--runs", "5", "-q", "--format", "csv", "--out",
+        ])
+        .arg(&csv)
+        .assert()
+        .success();
+    let runs = fs::read_to_string(&csv).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let row3: Vec<&str> = runs.lines().nth(4).unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "final.tension_ltu_blr")
+        .unwrap();
+    let out = detente()
+        .args(["run", BASELINE, "--replay", "3", "--out", "-"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = v["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "tension_ltu_blr")
+        .unwrap();
+    assert_eq!(series["final"].as_f64().unwrap().to_string(), row3[col]);
+}
+
+#[test]
+fn compare_scenarios_and_reports() {
+    detente()
+        .args(["compare", BASELINE, MONITORING, "--runs", "200"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "monitoring.toml lowers final tension(LTU, BLR) by",
+        ))
+        .stdout(predicate::str::contains("(95% CI) vs baseline.toml"));
+    detente()
+        .args([
+            "compare",
+            BASELINE,
+            MONITORING,
+            "--runs",
+            "200",
+            "--fail-if",
+            "final.tension_ltu_blr decreases",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("condition met: monitoring.toml"));
+    detente()
+        .args([
+            "compare",
+            BASELINE,
+            MONITORING,
+            "--runs",
+            "50",
+            "--fail-if",
+            "final.tension_ltu_blr increases",
+        ])
+        .assert()
+        .success();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    detente()
+        .args(["run", BASELINE, "--runs", "100", "-q", "--out"])
+        .arg(&a)
+        .assert()
+        .success();
+    detente()
+        .args(["run", MONITORING, "--runs", "100", "-q", "--out"])
+        .arg(&b)
+        .assert()
+        .success();
+    detente()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .arg("--format")
+        .arg("json")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"paired\": false"));
+    let single = dir.path().join("single.json");
+    detente()
+        .args(["run", BASELINE, "-q", "--out"])
+        .arg(&single)
+        .assert()
+        .success();
+    detente()
+        .arg("compare")
+        .arg(&a)
+        .arg(&single)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not an ensemble report"));
+}

@@ -1,15 +1,23 @@
 //! Command-line interface: argument parsing and the commands. All I/O lives here.
 
+mod bench;
+mod compare;
 mod output;
+mod run;
 
 use clap::{Parser, Subcommand};
 use detente::load::Sources;
 use detente::{bundled, Model, Overrides};
-use output::Output;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
+/// Exit status when a `--fail-if` condition holds.
+const CONDITION_FAILED: u8 = 1;
 /// Exit status for bad input or usage.
 const BAD_INPUT: u8 = 2;
+/// Exit status after Ctrl-C.
+const INTERRUPTED: u8 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -24,8 +32,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a scenario and print a summary (with no SCENARIO: the bundled Lithuania–Belarus baseline).
-    Run(RunArgs),
+    /// Run a scenario once or as an ensemble, print a summary, write reports
+    /// (with no SCENARIO: the bundled Lithuania–Belarus baseline).
+    Run(run::RunArgs),
+    /// Compare scenario variants against the first (paired, common random numbers), or saved
+    /// ensemble reports (.json, unpaired).
+    Compare(compare::CompareArgs),
     /// Validate scenario files without running them; exit 2 if any has errors.
     Check {
         /// Scenario files to check.
@@ -33,7 +45,7 @@ enum Command {
         scenarios: Vec<String>,
     },
     /// Time loading and running a scenario: medians over repetitions, in relation-steps per second.
-    Bench(BenchArgs),
+    Bench(bench::BenchArgs),
     /// Print a scenario's relation graph as Graphviz DOT.
     Graph {
         scenario: String,
@@ -43,50 +55,7 @@ enum Command {
     },
 }
 
-#[derive(clap::Args, Debug)]
-struct BenchArgs {
-    scenario: String,
-    /// Runs per repetition (an ensemble when more than one).
-    #[arg(long, default_value_t = 1)]
-    runs: u64,
-    /// Worker threads for the runs.
-    #[arg(long, default_value_t = 1)]
-    threads: usize,
-    /// Repetitions; the median is reported.
-    #[arg(long, default_value_t = 5)]
-    repeat: usize,
-    /// Number of steps (default: the scenario's).
-    #[arg(long)]
-    steps: Option<u32>,
-    /// Seed of run 0 (run i uses the seed and i).
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-}
-
-#[derive(clap::Args, Debug, Default)]
-struct RunArgs {
-    /// Scenario file (default: the bundled Lithuania–Belarus baseline).
-    scenario: Option<String>,
-    /// Seed of the random draws (default: the scenario's `seed`).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Number of steps (default: the scenario's `steps`).
-    #[arg(long)]
-    steps: Option<u32>,
-    /// Override a parameter: --set name=value (repeatable).
-    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
-    set: Vec<(String, f64)>,
-    /// Write the JSON report here ("-" for standard output).
-    #[arg(long, short)]
-    out: Option<String>,
-    /// Write the per-step values of the report's series here as CSV ("-" for standard output).
-    #[arg(long)]
-    trajectory: Option<String>,
-    /// Print no summary.
-    #[arg(long, short)]
-    quiet: bool,
-}
-
+/// `--set name=value`.
 fn parse_set(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
@@ -110,27 +79,46 @@ impl Sources for FileSystem {
     }
 }
 
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        None => run(RunArgs::default()),
-        Some(Command::Run(args)) => run(args),
-        Some(Command::Check { scenarios }) => check(&scenarios),
-        Some(Command::Bench(args)) => bench(&args),
-        Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
-    };
-    match result {
-        Ok(code) => code,
-        Err(message) => {
-            eprint!("{message}");
-            if !message.ends_with('\n') {
-                eprintln!();
-            }
-            ExitCode::from(BAD_INPUT)
+/// A failed command: the message for stderr and the exit status.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            code: BAD_INPUT,
         }
     }
 }
 
+type CliResult = Result<ExitCode, Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run::run(run::RunArgs::default()),
+        Some(Command::Run(args)) => run::run(args),
+        Some(Command::Compare(args)) => compare::compare(args),
+        Some(Command::Check { scenarios }) => check(&scenarios),
+        Some(Command::Bench(args)) => bench::bench(&args),
+        Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure { message, code }) => {
+            eprint!("{message}");
+            if !message.ends_with('\n') {
+                eprintln!();
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Loads a scenario file, or the bundled baseline when there is none.
 fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> {
     let result = match scenario {
         Some(path) => detente::load_model(path, &FileSystem, overrides),
@@ -146,35 +134,75 @@ fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> 
     })
 }
 
-fn run(args: RunArgs) -> Result<ExitCode, String> {
-    // Outputs are opened before any work, so an unwritable path fails fast.
-    let report_out = args.out.as_deref().map(Output::create).transpose()?;
-    let trajectory_out = args.trajectory.as_deref().map(Output::create).transpose()?;
-    let overrides = Overrides {
-        parameters: args.set.clone(),
-        steps: args.steps,
-    };
-    let model = load(args.scenario.as_deref(), &overrides)?;
-    let seed = args.seed.unwrap_or(model.seed);
-    let record =
-        detente::run_once(&model, seed).map_err(|e| format!("error: the run stopped at {e}\n"))?;
-    let report = detente::report::run_report(&model, &record);
-    if !args.quiet && report_out.as_ref().is_none_or(|o| !o.is_stdout()) {
-        if args.scenario.is_none() {
-            println!("(bundled scenario {})\n", bundled::DEFAULT);
-        }
-        print!("{}", report.summary());
-    }
-    if let Some(out) = report_out {
-        out.commit(report.to_json().as_bytes())?;
-    }
-    if let Some(out) = trajectory_out {
-        out.commit(detente::report::trajectory_csv(&model, &record).as_bytes())?;
-    }
-    Ok(ExitCode::SUCCESS)
+/// Worker threads: the number asked for, or one per core.
+fn threads(asked: Option<usize>) -> usize {
+    asked
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1)
 }
 
-fn check(scenarios: &[String]) -> Result<ExitCode, String> {
+/// A flag raised by Ctrl-C (installed once; later calls share it).
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let f = flag.clone();
+        // If a handler cannot be installed, Ctrl-C keeps its default effect (stop at once);
+        // outputs are still safe because they are renamed into place only when complete.
+        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
+        flag
+    })
+    .clone()
+}
+
+/// Runs an ensemble with a progress bar on a terminal and Ctrl-C handling.
+fn run_ensemble(
+    model: &Model,
+    options: detente::ensemble::Options,
+    label: &str,
+) -> Result<detente::ensemble::Ensemble, Failure> {
+    use std::io::IsTerminal;
+    let work = options.runs as f64
+        * f64::from(model.steps)
+        * (model.n_relations() + model.n_actors()) as f64;
+    let bar = if std::io::stderr().is_terminal() && work > 2e7 {
+        let bar = indicatif::ProgressBar::new(options.runs);
+        let style =
+            indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label.to_string());
+        Some(bar)
+    } else {
+        None
+    };
+    let flag = interrupt_flag();
+    let result = detente::ensemble::run(
+        model,
+        options,
+        &mut |done| {
+            if let Some(b) = &bar {
+                b.set_position(done);
+            }
+        },
+        &flag,
+    );
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    result.map_err(|e| match e {
+        detente::ensemble::EnsembleError::Cancelled { completed } => Failure {
+            message: format!(
+                "interrupted after {completed} of {} runs; nothing was written\n",
+                options.runs
+            ),
+            code: INTERRUPTED,
+        },
+        other => Failure::from(format!("error: {label}: {other}\n")),
+    })
+}
+
+fn check(scenarios: &[String]) -> CliResult {
     let mut failed = 0;
     for path in scenarios {
         match detente::load_model(path, &FileSystem, &Overrides::default()) {
@@ -200,77 +228,9 @@ fn check(scenarios: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-fn graph(scenario: &str, out: Option<&str>) -> Result<ExitCode, String> {
-    let out = Output::create(out.unwrap_or("-"))?;
+fn graph(scenario: &str, out: Option<&str>) -> CliResult {
+    let out = output::Output::create(out.unwrap_or("-"))?;
     let model = load(Some(scenario), &Overrides::default())?;
     out.commit(detente::graph::to_dot(&model).as_bytes())?;
-    Ok(ExitCode::SUCCESS)
-}
-
-fn bench(args: &BenchArgs) -> Result<ExitCode, String> {
-    use std::time::Instant;
-    let overrides = Overrides {
-        parameters: Vec::new(),
-        steps: args.steps,
-    };
-    let repeat = args.repeat.max(1);
-    let mut load_s = Vec::with_capacity(repeat);
-    let mut run_s = Vec::with_capacity(repeat);
-    let mut last = None;
-    for _ in 0..repeat {
-        let t0 = Instant::now();
-        let model = load(Some(&args.scenario), &overrides)?;
-        load_s.push(t0.elapsed().as_secs_f64());
-        let options = detente::ensemble::Options {
-            runs: args.runs,
-            seed: args.seed,
-            threads: args.threads,
-        };
-        let never = std::sync::atomic::AtomicBool::new(false);
-        let t1 = Instant::now();
-        let ensemble = detente::ensemble::run(&model, options, &mut |_| {}, &never)
-            .map_err(|e| format!("error: {e}\n"))?;
-        run_s.push(t1.elapsed().as_secs_f64());
-        last = Some((model, ensemble));
-    }
-    let (model, ensemble) = last.expect("at least one repetition");
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let n = v.len();
-        if n % 2 == 1 {
-            v[n / 2]
-        } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
-        }
-    };
-    let (load, run) = (median(&mut load_s), median(&mut run_s));
-    let edge_steps = model.n_relations() as f64 * f64::from(model.steps) * args.runs as f64;
-    println!(
-        "scenario={} actors={} relations={} steps={} runs={} threads={} repeat={repeat}",
-        model.name,
-        model.n_actors(),
-        model.n_relations(),
-        model.steps,
-        args.runs,
-        args.threads
-    );
-    println!("load_s={load:.6}");
-    println!("run_s={run:.6}");
-    println!("edge_steps_per_s={:.4e}", edge_steps / run);
-    for (s, series) in model.series.iter().enumerate() {
-        let mean_last =
-            ensemble.summaries.iter().map(|r| r.last[s]).sum::<f64>() / args.runs.max(1) as f64;
-        println!("final_{}={mean_last:.6}", series.name);
-    }
-    let totals: Vec<String> = model
-        .actions
-        .iter()
-        .enumerate()
-        .map(|(k, a)| {
-            let total: u64 = ensemble.summaries.iter().map(|r| r.actions[k]).sum();
-            format!("{}={:.1}", a.name, total as f64 / args.runs.max(1) as f64)
-        })
-        .collect();
-    println!("actions_per_run {}", totals.join(" "));
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,116 @@
+//! `detente compare`: variants against a baseline, from scenario files (paired) or saved
+//! ensemble reports (unpaired).
+
+use super::output::Output;
+use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
+use detente::compare::{self, Comparison, Run};
+use detente::ensemble::Options;
+use detente::{ensemble_report, Overrides};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct CompareArgs {
+    /// The baseline, then one or more variants: scenario files (.toml) or ensemble reports (.json).
+    #[arg(required = true, num_args = 2..)]
+    inputs: Vec<String>,
+    /// Runs per scenario (scenario files only).
+    #[arg(long, default_value_t = 1000)]
+    runs: u64,
+    /// Seed shared by every variant (default: the baseline scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output format: md or json.
+    #[arg(long, default_value = "md", value_parser = ["md", "json"])]
+    format: String,
+    /// Write the comparison here instead of standard output.
+    #[arg(long, short)]
+    out: Option<String>,
+    /// Exit 1 when a variant significantly moves a metric this way, e.g.
+    /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
+    #[arg(long = "fail-if", value_name = "CONDITION")]
+    fail_if: Vec<String>,
+}
+
+fn label(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_string()
+}
+
+pub fn compare(args: CompareArgs) -> CliResult {
+    let out = Output::create(args.out.as_deref().unwrap_or("-"))?;
+    let json = args.inputs.iter().filter(|p| p.ends_with(".json")).count();
+    let comparison = if json == args.inputs.len() {
+        let mut reports = Vec::new();
+        for path in &args.inputs {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("error: cannot read `{path}`: {e}\n"))?;
+            let report =
+                ensemble_report::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
+            reports.push((label(path), report));
+        }
+        compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?
+    } else if json == 0 {
+        paired(&args)?
+    } else {
+        return Err(Failure::from(
+            "error: compare either scenario files or saved .json reports, not both\n".to_string(),
+        ));
+    };
+    let mut failing = Vec::new();
+    for condition in &args.fail_if {
+        for variant in comparison.failing(condition)? {
+            failing.push(format!("{variant}: {condition}"));
+        }
+    }
+    let text = if args.format == "json" {
+        comparison.to_json()
+    } else {
+        comparison.to_markdown()
+    };
+    out.commit(text.as_bytes())?;
+    if failing.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(Failure {
+            message: format!("condition met: {}\n", failing.join("; ")),
+            code: CONDITION_FAILED,
+        })
+    }
+}
+
+fn paired(args: &CompareArgs) -> Result<Comparison, Failure> {
+    if args.runs < 2 {
+        return Err(Failure::from(
+            "error: --runs must be at least 2 for intervals\n".to_string(),
+        ));
+    }
+    let models = args
+        .inputs
+        .iter()
+        .map(|p| load(Some(p), &Overrides::default()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let seed = args.seed.unwrap_or(models[0].seed);
+    let options = Options {
+        runs: args.runs,
+        seed,
+        threads: threads(args.threads),
+    };
+    let mut ensembles = Vec::new();
+    for (path, model) in args.inputs.iter().zip(&models) {
+        ensembles.push(super::run_ensemble(model, options, &label(path))?);
+    }
+    let runs: Vec<Run> = args
+        .inputs
+        .iter()
+        .zip(&models)
+        .zip(&ensembles)
+        .map(|((path, model), ensemble)| Run {
+            label: label(path),
+            model,
+            ensemble,
+        })
+        .collect();
+    Ok(compare::paired(&runs))
+}

@@ -1,0 +1,136 @@
+//! `detente run`: one run, or an ensemble of runs, of a scenario.
+
+use super::output::Output;
+use super::{bundled, load, parse_set, threads, CliResult, Failure};
+use detente::ensemble::Options;
+use detente::{ensemble_report, report, Overrides};
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug, Default)]
+pub struct RunArgs {
+    /// Scenario file (default: the bundled Lithuania–Belarus baseline).
+    scenario: Option<String>,
+    /// Seed of the random draws (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Number of steps (default: the scenario's `steps`).
+    #[arg(long)]
+    steps: Option<u32>,
+    /// Override a parameter: --set name=value (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(String, f64)>,
+    /// Number of runs (default 1): more than one makes an ensemble (run i draws from the seed and i).
+    #[arg(long)]
+    runs: Option<u64>,
+    /// Worker threads for an ensemble (default: one per core); results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run only run I of the ensemble (same numbers as in the ensemble), with its full report.
+    #[arg(long, value_name = "I")]
+    replay: Option<u64>,
+    /// Write the report here ("-" for standard output).
+    #[arg(long, short)]
+    out: Option<String>,
+    /// Format of --out: json, md or csv (default: from the file's extension, else json).
+    /// For an ensemble, csv is one row per run; for one run, the trajectory.
+    #[arg(long, value_parser = ["json", "md", "csv"])]
+    format: Option<String>,
+    /// Write the per-step values of the report's series here as CSV (one run).
+    #[arg(long)]
+    trajectory: Option<String>,
+    /// Write the per-step bands (mean and quantiles across runs) here as CSV (ensembles).
+    #[arg(long)]
+    bands: Option<String>,
+    /// Print no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn format_of(args: &RunArgs) -> &str {
+    match (&args.format, &args.out) {
+        (Some(f), _) => f,
+        (None, Some(path)) if path.ends_with(".md") => "md",
+        (None, Some(path)) if path.ends_with(".csv") => "csv",
+        _ => "json",
+    }
+}
+
+pub fn run(args: RunArgs) -> CliResult {
+    let runs = args.runs.unwrap_or(1);
+    let ensemble = runs > 1 && args.replay.is_none();
+    if runs == 0 {
+        return Err(Failure::from(
+            "error: --runs must be at least 1\n".to_string(),
+        ));
+    }
+    if ensemble && args.trajectory.is_some() {
+        return Err(Failure::from(
+            "error: --trajectory is for one run; use --bands for an ensemble, or --replay I\n"
+                .to_string(),
+        ));
+    }
+    if !ensemble && args.bands.is_some() {
+        return Err(Failure::from(
+            "error: --bands needs an ensemble (--runs N with N > 1)\n".to_string(),
+        ));
+    }
+    // Outputs are opened before any work, so an unwritable path fails fast.
+    let report_out = args.out.as_deref().map(Output::create).transpose()?;
+    let trajectory_out = args.trajectory.as_deref().map(Output::create).transpose()?;
+    let bands_out = args.bands.as_deref().map(Output::create).transpose()?;
+    let overrides = Overrides {
+        parameters: args.set.clone(),
+        steps: args.steps,
+    };
+    let model = load(args.scenario.as_deref(), &overrides)?;
+    let seed = args.seed.unwrap_or(model.seed);
+    let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
+    let show = !args.quiet && !to_stdout;
+    if show && args.scenario.is_none() {
+        println!("(bundled scenario {})\n", bundled::DEFAULT);
+    }
+    if !ensemble {
+        let run_index = args.replay.unwrap_or(0);
+        let record = detente::Sim::new(&model)
+            .run(seed, run_index)
+            .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
+        let rep = report::run_report(&model, &record);
+        if show {
+            print!("{}", rep.summary());
+        }
+        if let Some(out) = report_out {
+            let text = match format_of(&args) {
+                "md" => format!("```\n{}```\n", rep.summary()),
+                "csv" => report::trajectory_csv(&model, &record),
+                _ => rep.to_json(),
+            };
+            out.commit(text.as_bytes())?;
+        }
+        if let Some(out) = trajectory_out {
+            out.commit(report::trajectory_csv(&model, &record).as_bytes())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let options = Options {
+        runs,
+        seed,
+        threads: threads(args.threads),
+    };
+    let e = super::run_ensemble(&model, options, &model.name)?;
+    let rep = ensemble_report::build(&model, &e);
+    if show {
+        print!("{}", rep.summary());
+    }
+    if let Some(out) = report_out {
+        let text = match format_of(&args) {
+            "md" => rep.to_markdown(),
+            "csv" => ensemble_report::runs_csv(&model, &e),
+            _ => rep.to_json(),
+        };
+        out.commit(text.as_bytes())?;
+    }
+    if let Some(out) = bands_out {
+        out.commit(rep.bands_csv().as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

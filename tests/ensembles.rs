@@ -1,0 +1,230 @@
+//! Ensembles, their reports, and comparisons between variants.
+
+mod common;
+
+use common::model;
+use detente::compare::{self, Run};
+use detente::ensemble::{self, Options, RunSummary};
+use detente::ensemble_report;
+use std::sync::atomic::AtomicBool;
+
+const NOISY: &str = r#"
+[scenario]
+name = "noisy"
+steps = 30
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1] }
+[parameters]
+relief = 0.0
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+[[relations]]
+from = "B"
+to = "A"
+[actions.provoke]
+effects = [{ var = "tension", on = "reverse", add = 0.1 }]
+[actions.calm]
+effects = [{ var = "tension", on = "both", add = "-relief" }]
+[rules.provoke]
+actor = "*"
+action = "provoke"
+target_relation = "*"
+probability = 0.3
+[rules.calm]
+actor = "A"
+action = "calm"
+target = "B"
+probability = 0.5
+[dynamics.decay]
+var = "tension"
+add = "-0.1 * (tension - 0.4)"
+[outcomes]
+calm = "tension(A, B) < 0.45 for 3 steps"
+[report]
+series = { ab = "tension(A, B)", ba = "tension(B, A)" }
+"#;
+
+fn run(text: &str, runs: u64, threads: usize) -> (detente::Model, ensemble::Ensemble) {
+    let m = model(text);
+    let e = ensemble::run(
+        &m,
+        Options {
+            runs,
+            seed: 9,
+            threads,
+        },
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    (m, e)
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let (m1, e1) = run(NOISY, 300, 1);
+    let (m2, e2) = run(NOISY, 300, 2);
+    let j1 = ensemble_report::build(&m1, &e1).to_json();
+    let j2 = ensemble_report::build(&m2, &e2).to_json();
+    assert!(j1 == j2, "reports differ between 1 and 2 threads");
+    assert_eq!(
+        ensemble_report::runs_csv(&m1, &e1),
+        ensemble_report::runs_csv(&m2, &e2)
+    );
+}
+
+#[test]
+fn any_run_can_be_replayed_alone() {
+    let (m, e) = run(NOISY, 40, 2);
+    for i in [0u64, 7, 39] {
+        let alone = detente::Sim::new(&m).run(9, i).unwrap();
+        assert_eq!(RunSummary::of(&m, &alone), e.summaries[i as usize]);
+    }
+    // Runs differ from each other.
+    assert_ne!(e.summaries[0].last, e.summaries[1].last);
+}
+
+#[test]
+fn variants_share_random_numbers_where_they_agree() {
+    // The variant changes only what `calm` does; `provoke` draws the same numbers in both, so
+    // every run fires it exactly as often.
+    let variant = NOISY.replace("relief = 0.0", "relief = 0.05");
+    let (m1, e1) = run(NOISY, 100, 2);
+    let (m2, e2) = run(&variant, 100, 1);
+    let provoke = m1.actions.iter().position(|a| a.name == "provoke").unwrap();
+    let calm = m1.actions.iter().position(|a| a.name == "calm").unwrap();
+    for (a, b) in e1.summaries.iter().zip(&e2.summaries) {
+        assert_eq!(a.actions[provoke], b.actions[provoke]);
+        assert_eq!(a.actions[calm], b.actions[calm]);
+    }
+    assert_ne!(e1.summaries[0].last, e2.summaries[0].last);
+    // Paired, the difference is sharp: calm lowers final tension A→B, and the interval says so.
+    let c = compare::paired(&[
+        Run {
+            label: "base".into(),
+            model: &m1,
+            ensemble: &e1,
+        },
+        Run {
+            label: "relief".into(),
+            model: &m2,
+            ensemble: &e2,
+        },
+    ]);
+    let d = c.variants[0]
+        .metrics
+        .iter()
+        .find(|d| d.name == "final.ab")
+        .unwrap();
+    assert!(d.ci95[1] < 0.0, "{d:?}");
+    assert!(
+        c.headlines()
+            .iter()
+            .any(|h| h.starts_with("relief lowers final tension(A, B) by")),
+        "{:?}",
+        c.headlines()
+    );
+    assert_eq!(
+        c.failing("final.ab decreases").unwrap(),
+        vec!["relief".to_string()]
+    );
+    assert!(c.failing("final.ab increases").unwrap().is_empty());
+    assert!(c
+        .failing("final.abc increases")
+        .unwrap_err()
+        .contains("did you mean `final.ab`?"));
+}
+
+#[test]
+fn comparing_reports_agrees_with_comparing_scenarios_on_means() {
+    let variant = NOISY.replace("relief = 0.0", "relief = 0.05");
+    let (m1, e1) = run(NOISY, 200, 2);
+    let (m2, e2) = run(&variant, 200, 2);
+    let paired = compare::paired(&[
+        Run {
+            label: "a".into(),
+            model: &m1,
+            ensemble: &e1,
+        },
+        Run {
+            label: "b".into(),
+            model: &m2,
+            ensemble: &e2,
+        },
+    ]);
+    // Through JSON and back, as saved reports are.
+    let r1 = ensemble_report::parse(&ensemble_report::build(&m1, &e1).to_json()).unwrap();
+    let r2 = ensemble_report::parse(&ensemble_report::build(&m2, &e2).to_json()).unwrap();
+    let unpaired = compare::unpaired(&[("a".into(), r1.clone()), ("b".into(), r2)]).unwrap();
+    for (p, u) in paired.variants[0]
+        .metrics
+        .iter()
+        .zip(&unpaired.variants[0].metrics)
+    {
+        assert_eq!(p.name, u.name);
+        assert!(
+            (p.baseline - u.baseline).abs() < 1e-12 && (p.variant - u.variant).abs() < 1e-12,
+            "{}",
+            p.name
+        );
+        assert!((p.difference - u.difference).abs() < 1e-9, "{}", p.name);
+        // Common random numbers make the paired interval no wider than the unpaired one.
+        assert!(
+            p.ci95[1] - p.ci95[0] <= u.ci95[1] - u.ci95[0] + 1e-12,
+            "{}",
+            p.name
+        );
+    }
+    // Reports of different things are refused.
+    let mut other = r1.clone();
+    other.outcomes.clear();
+    let e = compare::unpaired(&[("a".into(), r1), ("c".into(), other)]).unwrap_err();
+    assert!(e.contains("different outcomes"), "{e}");
+}
+
+#[test]
+fn the_report_has_wilson_intervals_and_bands() {
+    let (m, e) = run(NOISY, 500, 2);
+    let r = ensemble_report::build(&m, &e);
+    assert_eq!(
+        (r.format.as_str(), r.format_version, r.runs),
+        ("detente-ensemble", 1, 500)
+    );
+    let calm = &r.outcomes[0];
+    let w = detente::stats::wilson(calm.reached, calm.runs);
+    assert_eq!(calm.ci95, [w.lo, w.hi]);
+    assert!(calm.reached > 0 && calm.reached < 500, "{calm:?}");
+    let b = &r.bands;
+    assert_eq!(b.steps.len(), 31);
+    assert_eq!(b.sampled_runs, 500);
+    for s in &b.series {
+        for p in 0..b.steps.len() {
+            assert!(
+                s.q05[p] <= s.q25[p]
+                    && s.q25[p] <= s.q50[p]
+                    && s.q50[p] <= s.q75[p]
+                    && s.q75[p] <= s.q95[p]
+            );
+        }
+    }
+    // The band mean at the last step is the mean of the final values.
+    let fin = r.metrics.iter().find(|x| x.name == "final.ab").unwrap();
+    assert!((b.series[0].mean[30] - fin.mean).abs() < 1e-12);
+    let md = r.to_markdown();
+    assert!(
+        md.contains("| calm |") && md.contains("## Over time"),
+        "{md}"
+    );
+    assert_eq!(r.bands_csv().lines().count(), 1 + 2 * 31);
+}
+
+#[test]
+fn large_ensembles_sample_their_bands_and_stay_small() {
+    let text = NOISY.replace("steps = 30", "steps = 3");
+    let (_, e) = run(&text, 25_000, 2);
+    assert_eq!(e.summaries.len(), 25_000);
+    assert_eq!(e.bands.sampled_runs, 8_334);
+}
