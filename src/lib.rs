@@ -52,10 +52,32 @@ pub mod bundled {
     /// Path of the default scenario.
     pub const DEFAULT: &str = "scenarios/lithuania_belarus/baseline.toml";
 
-    const FILES: [(&str, &str); 1] = [(
-        DEFAULT,
-        include_str!("../scenarios/lithuania_belarus/baseline.toml"),
-    )];
+    const FILES: [(&str, &str); 6] = [
+        (
+            DEFAULT,
+            include_str!("../scenarios/lithuania_belarus/baseline.toml"),
+        ),
+        (
+            "scenarios/lithuania_belarus/unified_front.toml",
+            include_str!("../scenarios/lithuania_belarus/unified_front.toml"),
+        ),
+        (
+            "scenarios/lithuania_belarus/monitoring.toml",
+            include_str!("../scenarios/lithuania_belarus/monitoring.toml"),
+        ),
+        (
+            "scenarios/lithuania_belarus/backchannel.toml",
+            include_str!("../scenarios/lithuania_belarus/backchannel.toml"),
+        ),
+        (
+            "scenarios/lithuania_belarus/multilateral.toml",
+            include_str!("../scenarios/lithuania_belarus/multilateral.toml"),
+        ),
+        (
+            "scenarios/lithuania_belarus/combined.toml",
+            include_str!("../scenarios/lithuania_belarus/combined.toml"),
+        ),
+    ];
 
     /// The bundled files as an in-memory source.
     pub fn sources() -> MemorySources {
