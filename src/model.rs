@@ -2203,6 +2203,7 @@ impl Compiler<'_> {
                         ops: vec![expr::Op::RelEdge(v as u16, e as u32)],
                         ty: Type::Num,
                         depth: 1,
+                        coefs: Vec::new(),
                     };
                     out.push(Series {
                         name: format!("{}_{a}_{b}", var.name),

@@ -608,7 +608,8 @@ impl<'m> Sim<'m> {
                     }
                 };
                 let out = eval_in(&d.add, &world, &lanes, &mut w.stack);
-                if let Some(i) = out.iter().position(|x| !x.is_finite()) {
+                if !all_finite(out) {
+                    let i = out.iter().position(|x| !x.is_finite()).unwrap_or(0);
                     let idx = d
                         .only
                         .as_ref()
@@ -844,6 +845,20 @@ fn edge_of(m: &Model, from: u32, to: u32) -> u32 {
     m.edge(from, to).unwrap_or(m.n_relations() as u32)
 }
 
+/// Whether `x` is NaN or infinite, as one comparison that vectorises (`x - x` is 0 exactly when
+/// `x` is finite).
+#[inline(always)]
+fn not_finite(x: f64) -> bool {
+    #[allow(clippy::eq_op)]
+    let zero = x - x;
+    zero != 0.0
+}
+
+/// Whether every value is finite, without an early exit (so that it vectorises).
+fn all_finite(xs: &[f64]) -> bool {
+    !xs.iter().fold(false, |bad, &x| bad | not_finite(x))
+}
+
 /// Adds deltas into values, zeroes the deltas, clamps; false if a value is not finite.
 fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> bool {
     // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
@@ -852,7 +867,7 @@ fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> 
     let mut bad = false;
     for (x, d) in vals.iter_mut().zip(ds.iter_mut()) {
         let y = *x + *d;
-        bad |= y.is_nan() | y.is_infinite();
+        bad |= not_finite(y);
         // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
         let y = if y < lo { lo } else { y };
         *x = if y > hi { hi } else { y };
@@ -919,6 +934,9 @@ fn fold_slice(func: AggFn, xs: &[f64]) -> f64 {
         return 0.0;
     }
     match func {
+        // Short slices (a few relations per actor): a plain loop beats the set-up of `sum`.
+        AggFn::Mean if xs.len() < 16 => xs.iter().fold(0.0, |s, x| s + x) / xs.len() as f64,
+        AggFn::Sum if xs.len() < 16 => xs.iter().fold(0.0, |s, x| s + x),
         AggFn::Mean => sum(xs) / xs.len() as f64,
         AggFn::Sum => sum(xs),
         AggFn::Min => xs.iter().copied().fold(f64::INFINITY, f64::min),

@@ -871,3 +871,33 @@ series = { ab = "t(A, B)", ac = "t(A, C)", ba = "t(B, A)", cb = "t(C, B)" }
     assert_eq!(series(&m, &r, "ba")[1], 0.0);
     assert_eq!(series(&m, &r, "cb")[1], 10.0);
 }
+
+#[test]
+fn linear_expressions_compile_to_one_fused_op_and_keep_their_value() {
+    let text = with(
+        r#"
+[parameters]
+k = 0.3
+alpha = 0.5
+base = 0.4
+g = 0.02
+[dynamics.reciprocity]
+var = "tension"
+add = "0.1 * (k * tension(target, self) - alpha * (tension - base) + g)"
+[report]
+series = { ab = "tension(A, B)" }
+"#,
+    )
+    .replace("steps = 5", "steps = 1");
+    let (m, r) = run(&text, 0);
+    // Two loads and one affine combination.
+    let ops = &m.dynamics[0].add.ops;
+    assert_eq!(ops.len(), 3, "{ops:?}");
+    assert!(
+        matches!(ops[2], detente::expr::Op::Affine { n: 2, .. }),
+        "{ops:?}"
+    );
+    // A→B: 0.2 + 0.1 * (0.3 * 0.5 - 0.5 * (0.2 - 0.4) + 0.02).
+    let want = 0.2 + 0.1 * (0.3 * 0.5 - 0.5 * (0.2 - 0.4) + 0.02);
+    assert!((series(&m, &r, "ab")[1] - want).abs() < 1e-12);
+}

@@ -139,9 +139,11 @@ pub fn compile(ast: &Ast, want: Type, ctx: Ctx, ns: &mut dyn Namespace) -> Res<C
             },
         );
     }
-    let depth = stack_depth(&c.ops);
+    let (ops, coefs) = super::affine::fuse(c.ops);
+    let depth = stack_depth(&ops);
     Ok(Code {
-        ops: c.ops,
+        ops,
+        coefs,
         ty,
         depth,
     })
@@ -162,6 +164,7 @@ pub fn arity(op: &Op) -> usize {
         Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
         Op::Bin(_) => 2,
         Op::Clamp | Op::If => 3,
+        Op::Affine { n, .. } => *n as usize,
         _ => 0,
     }
 }

@@ -7,7 +7,7 @@ use super::{Bin, Code, Op, Un, Who};
 use crate::rng;
 
 /// Lanes per batch.
-pub const LANES: usize = 128;
+pub const LANES: usize = 512;
 
 /// "Never happened" step for action bookkeeping.
 pub const NEVER: i32 = i32::MIN / 2;
@@ -184,6 +184,7 @@ pub fn apply(op: Op, a: &[f64]) -> f64 {
         Op::Bin(b) => b.apply(a[0], a[1]),
         Op::BinC(b, c) => b.apply(a[0], c),
         Op::CBin(b, c) => b.apply(c, a[0]),
+        // Affine ops only appear after constant folding, so they never reach here.
         Op::Clamp => a[0].max(a[1]).min(a[2]),
         Op::If => {
             if a[0] != 0.0 {
@@ -383,6 +384,20 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
                 } else {
                     for i in 0..n {
                         a[i] = if a[i] != 0.0 { b[i] } else { c[i] };
+                    }
+                }
+            }
+            Op::Affine { n: terms, start, c } => {
+                let n_terms = terms as usize;
+                sp -= n_terms - 1;
+                let coefs = &code.coefs[start as usize..start as usize + n_terms];
+                let (lo, hi) = regs.split_at_mut(sp);
+                let acc = &mut lo[sp - 1][..n];
+                let k0 = coefs[0];
+                acc.iter_mut().for_each(|x| *x = c + k0 * *x);
+                for (term, &k) in hi[..n_terms - 1].iter().zip(&coefs[1..]) {
+                    for (x, &y) in acc.iter_mut().zip(&term[..n]) {
+                        *x += k * y;
                     }
                 }
             }

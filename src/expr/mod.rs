@@ -5,6 +5,7 @@
 //! compiled expression over a batch of lanes (relations or actors) at once. Nothing here touches a
 //! string or a hash map at run time.
 
+mod affine;
 mod compile;
 mod eval;
 pub mod parse;
@@ -61,6 +62,13 @@ pub enum Op {
     BinC(Bin, f64),
     /// A constant on the left combined with the top value: `c ∘ top`.
     CBin(Bin, f64),
+    /// A linear combination of the top `n` values: `c + Σ coefs[start + i] · value_i`, in one
+    /// pass. Linear dynamics (most of them) compile to their loads and one of these.
+    Affine {
+        n: u16,
+        start: u32,
+        c: f64,
+    },
     Clamp,
     If,
 }
@@ -155,6 +163,8 @@ pub struct Code {
     pub ty: Type,
     /// Deepest operand stack the code needs.
     pub depth: usize,
+    /// Coefficients of the `Affine` ops.
+    pub coefs: Vec<f64>,
 }
 
 impl Code {
@@ -171,6 +181,7 @@ impl Code {
             ops: vec![Op::Const(value)],
             ty,
             depth: 1,
+            coefs: Vec::new(),
         }
     }
 
