@@ -60,11 +60,11 @@ pinned() { if [ -n "$PIN" ]; then $PIN "$@"; else "$@"; fi; }
 for ((i = 1; i <= REPS; i++)); do
   echo "  repetition $i/$REPS" >&2
   record "rust limit" small 1 "$(pinned "$LIMIT" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS)"
-  record "detente" small 1 "$(pinned "$DETENTE" bench "$S_TOML" --runs $SMALL_RUNS --threads 1 --repeat 1)"
+  record "detente" small 1 "$(pinned "$DETENTE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 1 --repeat 1)"
   record "rust limit --threads 2" small 1 "$("$LIMIT" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS --threads 2)"
-  record "detente --threads 2" small 1 "$("$DETENTE" bench "$S_TOML" --runs $SMALL_RUNS --threads 2 --repeat 1)"
+  record "detente --threads 2" small 1 "$("$DETENTE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 2 --repeat 1)"
   record "rust limit" large 1 "$(pinned "$LIMIT" "$work/large.csv" $LARGE_STEPS 1)"
-  record "detente" large 1 "$(pinned "$DETENTE" bench "$L_TOML" --runs 1 --threads 1 --repeat 1)"
+  record "detente" large 1 "$(pinned "$DETENTE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --threads 1 --repeat 1)"
   if [ -n "$KRAB" ]; then
     record "krabmaga" small 1 "$(pinned "$KRAB" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS)"
     record "krabmaga" large 1 "$(pinned "$KRAB" "$work/large.csv" $LARGE_STEPS 1)"
@@ -80,7 +80,7 @@ for ((i = 1; i <= REPS; i++)); do
 done
 
 # detente's load time for the large network, as a share of its large run.
-load_out="$(pinned "$DETENTE" bench "$L_TOML" --runs 1 --repeat "$REPS")"
+load_out="$(pinned "$DETENTE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --repeat "$REPS")"
 
 python3 - "$results" "$work/small.csv" "$work/large.csv" "$SMALL_STEPS" "$SMALL_RUNS" "$LARGE_STEPS" "$load_out" <<'PY'
 import statistics, sys

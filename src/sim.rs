@@ -715,6 +715,7 @@ impl<'m> Sim<'m> {
 }
 
 /// Decides one batch of one rule's lanes: condition, cooldown, probability, cap.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 #[allow(clippy::too_many_arguments)]
 fn decide_batch(
     m: &Model,
@@ -759,9 +760,11 @@ fn decide_batch(
             }
             let target = lanes.target(i, world);
             let p = p_const.unwrap_or(w.b[i]);
-            if p < 1.0 {
+            // Written so that a NaN probability never fires (every comparison with NaN is false).
+            if !(p >= 1.0) {
                 let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
-                if rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key)) >= p {
+                let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
+                if !(u < p) {
                     continue;
                 }
             }
