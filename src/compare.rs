@@ -276,6 +276,8 @@ fn amounts(d: f64, half: f64, probability: bool) -> (String, String) {
     };
     let decimals = if half > 0.0 {
         (1.0 - half.log10().floor()).clamp(1.0, 9.0) as usize
+    } else if probability {
+        1
     } else {
         3
     };
@@ -286,33 +288,38 @@ fn amounts(d: f64, half: f64, probability: bool) -> (String, String) {
 }
 
 impl Comparison {
-    /// One sentence per final value and outcome of each variant.
+    /// Per variant: one sentence per outcome or final value it moves (the interval excludes
+    /// zero), then one line listing what it does not move significantly.
     pub fn headlines(&self) -> Vec<String> {
         let mut out = Vec::new();
         for v in &self.variants {
-            let key = v
-                .metrics
+            let mut unmoved = Vec::new();
+            for d in v
+                .outcomes
                 .iter()
-                .filter(|m| m.name.starts_with("final."))
-                .chain(&v.outcomes);
-            for d in key {
+                .chain(v.metrics.iter().filter(|m| m.name.starts_with("final.")))
+            {
                 let probability = d.label.starts_with("P(");
                 let half = (d.ci95[1] - d.ci95[0]) / 2.0;
                 let (size, pm) = amounts(d.difference.abs(), half, probability);
-                let sentence = match d.direction() {
-                    0 => format!(
-                        "{}: no significant difference in {} vs {}",
-                        v.name, d.label, self.baseline
-                    ),
-                    dir => format!(
+                match d.direction() {
+                    0 => unmoved.push(d.label.clone()),
+                    dir => out.push(format!(
                         "{} {} {} by {size} ± {pm} (95% CI) vs {}",
                         v.name,
                         if dir > 0 { "raises" } else { "lowers" },
                         d.label,
                         self.baseline
-                    ),
-                };
-                out.push(sentence);
+                    )),
+                }
+            }
+            if !unmoved.is_empty() {
+                out.push(format!(
+                    "{}: no significant difference in {} vs {}",
+                    v.name,
+                    unmoved.join(", "),
+                    self.baseline
+                ));
             }
         }
         out
@@ -324,8 +331,8 @@ impl Comparison {
         s
     }
 
-    /// A table for people, as Markdown.
-    pub fn to_markdown(&self) -> String {
+    /// A table for people, as Markdown: outcomes and final values, or every metric with `all`.
+    pub fn to_markdown(&self, all: bool) -> String {
         let mut out = String::new();
         let how = if self.paired {
             format!(
@@ -347,7 +354,11 @@ impl Comparison {
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
         for v in &self.variants {
-            for d in v.outcomes.iter().chain(&v.metrics) {
+            for d in v.outcomes.iter().chain(
+                v.metrics
+                    .iter()
+                    .filter(|m| all || m.name.starts_with("final.")),
+            ) {
                 let mark = match d.direction() {
                     0 => "",
                     _ => " *",
@@ -374,6 +385,12 @@ impl Comparison {
             }
         }
         let _ = writeln!(out, "\n`*`: the interval excludes zero.");
+        if !all {
+            let _ = writeln!(
+                out,
+                "Peaks, means over time and action counts: `--all`, or `--format json`."
+            );
+        }
         out
     }
 

@@ -156,6 +156,10 @@ pub fn run(
                 .map_init(
                     || Sim::new(model),
                     |sim, i| {
+                        // Checked per run too, so that a cancel does not wait for a whole block.
+                        if cancel.load(Ordering::Relaxed) {
+                            return Err(EnsembleError::Cancelled { completed: start });
+                        }
                         let r = sim
                             .run(options.seed, i)
                             .map_err(|error| EnsembleError::Runtime { run: i, error })?;

@@ -341,6 +341,21 @@ impl<'m> Sim<'m> {
                     actors,
                     target,
                     edges,
+                } if *target == u32::MAX && actors.len() == m.n_actors() => {
+                    // Every actor, no target: plain actor ranges, so loads are slice copies.
+                    let n = m.n_actors();
+                    for start in (0..n).step_by(LANES) {
+                        let lanes = Lanes::Actors {
+                            start: start as u32,
+                            len: LANES.min(n - start),
+                        };
+                        decide_batch(m, ri, &world, &lanes, false, w, t, step_key);
+                    }
+                }
+                RuleLanes::Actors {
+                    actors,
+                    target,
+                    edges,
                 } => {
                     for (chunk, edge_chunk) in actors.chunks(LANES).zip(edges.chunks(LANES)) {
                         lb.target.clear();
@@ -805,9 +820,24 @@ fn refresh_aggregates(m: &Model, s: &mut State) {
             // The common case, hoisted out of the per-actor loop: a variable over out-relations.
             (AggSet::Out(None), Some(v)) => {
                 let vals = &s.rel[v as usize];
-                for (a, x) in out.iter_mut().enumerate() {
-                    let (lo, hi) = (m.out_start[a] as usize, m.out_start[a + 1] as usize);
-                    *x = fold_slice(key.func, &vals[lo..hi]);
+                let ranges = m
+                    .out_start
+                    .windows(2)
+                    .map(|w| &vals[w[0] as usize..w[1] as usize]);
+                if key.func == AggFn::Mean {
+                    // The common case (a mean over each actor's relations), without dispatch.
+                    for (x, slice) in out.iter_mut().zip(ranges) {
+                        let total = slice.iter().fold(0.0, |acc, v| acc + v);
+                        *x = if slice.is_empty() {
+                            0.0
+                        } else {
+                            total / slice.len() as f64
+                        };
+                    }
+                } else {
+                    for (x, slice) in out.iter_mut().zip(ranges) {
+                        *x = fold_slice(key.func, slice);
+                    }
                 }
             }
             _ => {

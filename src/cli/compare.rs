@@ -28,6 +28,10 @@ pub struct CompareArgs {
     /// Write the comparison here instead of standard output.
     #[arg(long, short)]
     out: Option<String>,
+    /// Show every metric in the Markdown table (peaks, means over time, action counts), not only
+    /// outcomes and final values.
+    #[arg(long)]
+    all: bool,
     /// Exit 1 when a variant significantly moves a metric this way, e.g.
     /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
     #[arg(long = "fail-if", value_name = "CONDITION")]
@@ -67,7 +71,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     let text = if args.format == "json" {
         comparison.to_json()
     } else {
-        comparison.to_markdown()
+        comparison.to_markdown(args.all)
     };
     out.commit(text.as_bytes())?;
     if failing.is_empty() {
@@ -97,6 +101,9 @@ fn paired(args: &CompareArgs) -> Result<Comparison, Failure> {
         seed,
         threads: threads(args.threads),
     };
+    for model in &models {
+        super::check_memory(model, options.runs, options.threads)?;
+    }
     let mut ensembles = Vec::new();
     for (path, model) in args.inputs.iter().zip(&models) {
         ensembles.push(super::run_ensemble(model, options, &label(path))?);

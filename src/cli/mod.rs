@@ -134,6 +134,35 @@ fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> 
     })
 }
 
+/// Refuses work the machine cannot hold, before starting it (Linux: MemAvailable).
+fn check_memory(model: &Model, runs: u64, threads: usize) -> Result<(), String> {
+    let needed = model.memory_estimate(runs, threads);
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    if needed > available {
+        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        return Err(format!(
+            "error: this needs about {:.1} GiB of memory ({} relations, {} steps, {} series, {runs} run{}), \
+             but {:.1} GiB is available\n      = hint: use fewer runs, steps or report series\n",
+            gib(needed),
+            model.n_relations(),
+            model.steps,
+            model.series.len(),
+            if runs == 1 { "" } else { "s" },
+            gib(available)
+        ));
+    }
+    Ok(())
+}
+
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Worker threads: the number asked for, or one per core.
 fn threads(asked: Option<usize>) -> usize {
     asked

@@ -84,6 +84,8 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let model = load(args.scenario.as_deref(), &overrides)?;
     let seed = args.seed.unwrap_or(model.seed);
+    let workers = if ensemble { threads(args.threads) } else { 1 };
+    super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
     let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
     let show = !args.quiet && !to_stdout;
     if show && args.scenario.is_none() {
@@ -114,7 +116,7 @@ pub fn run(args: RunArgs) -> CliResult {
     let options = Options {
         runs,
         seed,
-        threads: threads(args.threads),
+        threads: workers,
     };
     let e = super::run_ensemble(&model, options, &model.name)?;
     let rep = ensemble_report::build(&model, &e);

@@ -301,8 +301,21 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
             }
             Op::AggActor(slot, who) => {
                 let vals = &world.agg_actor[slot as usize];
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    *x = vals[who_at(lanes, who, i, world) as usize];
+                let r = &mut regs[sp][..n];
+                match (who, lanes) {
+                    (Who::Me, Lanes::Actors { start, .. }) => {
+                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                    }
+                    (Who::Me, Lanes::List { me, .. }) => {
+                        for (x, &a) in r.iter_mut().zip(me.iter()) {
+                            *x = vals[a as usize];
+                        }
+                    }
+                    _ => {
+                        for (i, x) in r.iter_mut().enumerate() {
+                            *x = vals[who_at(lanes, who, i, world) as usize];
+                        }
+                    }
                 }
                 sp += 1;
             }
