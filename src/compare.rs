@@ -8,6 +8,7 @@
 use crate::ensemble::Ensemble;
 use crate::ensemble_report::{metric_columns, outcome_columns, EnsembleReport};
 use crate::model::Model;
+use crate::report::num;
 use crate::stats::{self, Interval, Summary};
 use serde::Serialize;
 use std::fmt::Write;
@@ -255,15 +256,6 @@ pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, Stri
         baseline: base_label.clone(),
         variants,
     })
-}
-
-fn num(x: f64) -> String {
-    let s = format!("{x:.4}");
-    if s == "-0.0000" {
-        "0.0000".into()
-    } else {
-        s
-    }
 }
 
 /// A difference and its half-width in a sentence: probabilities in percentage points, other

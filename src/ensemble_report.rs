@@ -4,6 +4,7 @@
 
 use crate::ensemble::{quantile, Ensemble, RunSummary};
 use crate::model::Model;
+use crate::report::num;
 use crate::report::{scenario_info, ScenarioInfo};
 use crate::stats::{self, Interval};
 use serde::{Deserialize, Serialize};
@@ -241,15 +242,6 @@ pub fn parse(text: &str) -> Result<EnsembleReport, String> {
         ));
     }
     serde_json::from_value(value).map_err(|e| format!("malformed ensemble report: {e}"))
-}
-
-fn num(x: f64) -> String {
-    let s = format!("{x:.4}");
-    if s == "-0.0000" {
-        "0.0000".into()
-    } else {
-        s
-    }
 }
 
 fn pct(x: f64) -> String {

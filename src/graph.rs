@@ -9,11 +9,16 @@ use petgraph::visit::EdgeRef;
 pub fn to_dot(model: &Model) -> String {
     let edge_attrs = |_, e: petgraph::graph::EdgeReference<'_, crate::model::RelationKind>| {
         let idx = e.id().index();
-        let mut label = model.relation_kinds[e.weight().0 as usize].clone();
+        let mut parts = vec![escape(&model.relation_kinds[e.weight().0 as usize])];
         for (v, var) in model.relation_vars.iter().enumerate() {
-            label.push_str(&format!("\\n{} {}", var.name, model.init_relation[v][idx]));
+            parts.push(escape(&format!(
+                "{} {}",
+                var.name, model.init_relation[v][idx]
+            )));
         }
-        format!("label = \"{}\"", escape(&label))
+        // `\n` is a line break inside a DOT label.
+        let label = parts.join("\\n");
+        format!("label = \"{label}\"")
     };
     let node_attrs = |_, (_, actor): (petgraph::graph::NodeIndex, &crate::model::Actor)| {
         let kind = &model.actor_kinds[actor.kind as usize];

@@ -970,30 +970,44 @@ impl Compiler<'_> {
                         "`max_actions_per_step` must be a whole number, at least 1",
                     )),
                 },
-                var => match vars.get(var) {
-                    Some(&v) => {
-                        if let Some(x) = self.number(value, var, var_specs[v as usize].range) {
-                            values[v as usize] = x;
-                        }
-                    }
-                    None => {
-                        let mut candidates: Vec<&str> =
-                            vec!["name", "kind", "description", "max_actions_per_step"];
-                        candidates.extend(vars.keys().map(String::as_str));
-                        let d = Diagnostic::at(
-                            value.loc.clone(),
-                            format!("actor `{id}`: unknown key or actor variable `{var}`"),
-                        );
-                        let d = match crate::diag::did_you_mean(var, candidates.iter().copied()) {
-                            Some(b) => d.with_hint(format!("did you mean `{b}`?")),
-                            None => d.with_hint("declare it under [variables] with of = \"actor\""),
-                        };
-                        self.error(d);
-                    }
-                },
+                var => self.initial_value(
+                    var,
+                    value,
+                    (vars, var_specs, &mut values),
+                    &["name", "kind", "description", "max_actions_per_step"],
+                    (
+                        &format!("actor `{id}`: unknown key or actor variable"),
+                        "actor",
+                    ),
+                ),
             }
         }
         (kind, name, cap, values)
+    }
+
+    /// A key of an actor or relation table that is not one of `keys`: the initial value of a
+    /// declared variable, or an error with a hint (`what`: the message start and the `of`).
+    fn initial_value(
+        &mut self,
+        var: &str,
+        value: &Located<toml::Value>,
+        (vars, specs, values): (&BTreeMap<String, u16>, &[Variable], &mut [f64]),
+        keys: &[&str],
+        (message, of): (&str, &str),
+    ) {
+        if let Some(&v) = vars.get(var) {
+            if let Some(x) = self.number(value, var, specs[v as usize].range) {
+                values[v as usize] = x;
+            }
+            return;
+        }
+        let candidates = keys.iter().copied().chain(vars.keys().map(String::as_str));
+        let d = Diagnostic::at(value.loc.clone(), format!("{message} `{var}`"));
+        let d = match crate::diag::did_you_mean(var, candidates) {
+            Some(b) => d.with_hint(format!("did you mean `{b}`?")),
+            None => d.with_hint(format!("declare it under [variables] with of = \"{of}\"")),
+        };
+        self.error(d);
     }
 
     fn string(&mut self, v: &Located<toml::Value>, key: &str) -> Option<String> {
@@ -1097,30 +1111,13 @@ impl Compiler<'_> {
                     "description" => {
                         let _ = self.string(value, "description");
                     }
-                    var => match vars.get(var) {
-                        Some(&v) => {
-                            if let Some(x) = self.number(value, var, var_specs[v as usize].range) {
-                                values[v as usize] = x;
-                            }
-                        }
-                        None => {
-                            let mut candidates: Vec<&str> =
-                                vec!["from", "to", "kind", "description"];
-                            candidates.extend(vars.keys().map(String::as_str));
-                            let d = Diagnostic::at(
-                                value.loc.clone(),
-                                format!("relation: unknown key or relation variable `{var}`"),
-                            );
-                            let d = match crate::diag::did_you_mean(var, candidates.iter().copied())
-                            {
-                                Some(b) => d.with_hint(format!("did you mean `{b}`?")),
-                                None => d.with_hint(
-                                    "declare it under [variables] with of = \"relation\"",
-                                ),
-                            };
-                            self.error(d);
-                        }
-                    },
+                    var => self.initial_value(
+                        var,
+                        value,
+                        (vars, var_specs, &mut values),
+                        &["from", "to", "kind", "description"],
+                        ("relation: unknown key or relation variable", "relation"),
+                    ),
                 }
             }
             if let [Some(a), Some(b)] = ends {

@@ -245,8 +245,8 @@ impl RunReport {
     }
 }
 
-/// A number for people: four significant decimals, no noise.
-fn num(x: f64) -> String {
+/// A number for people: four decimals, and no negative zero.
+pub(crate) fn num(x: f64) -> String {
     let s = format!("{x:.4}");
     if s == "-0.0000" {
         "0.0000".into()

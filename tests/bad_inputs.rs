@@ -1,17 +1,11 @@
 //! Every file in tests/bad/ must fail to load with clean diagnostics; the rendered diagnostics are
 //! snapshots (tests/snapshots/), so a change in any message shows up in review.
 
-use detente::{Overrides, Sources};
+mod common;
+
+use common::Disk;
+use detente::Overrides;
 use std::path::Path;
-
-/// Reads files from disk, as the CLI does (not-UTF-8 is an error, not a panic).
-struct Disk;
-
-impl Sources for Disk {
-    fn read(&self, path: &str) -> Result<String, String> {
-        detente::load::decode_utf8(std::fs::read(path).map_err(|e| e.to_string())?)
-    }
-}
 
 #[test]
 fn every_bad_scenario_fails_with_located_diagnostics() {

@@ -2,17 +2,10 @@
 
 mod common;
 
+use common::Disk;
 use detente::ensemble::{self, Options};
-use detente::{Overrides, Sources};
+use detente::Overrides;
 use std::sync::atomic::AtomicBool;
-
-struct Disk;
-
-impl Sources for Disk {
-    fn read(&self, path: &str) -> Result<String, String> {
-        detente::load::decode_utf8(std::fs::read(path).map_err(|e| e.to_string())?)
-    }
-}
 
 #[test]
 fn border_net_small_case_agrees_with_the_peers() {

@@ -190,7 +190,12 @@ fn graph_prints_dot() {
         .args(["graph", BASELINE])
         .assert()
         .success()
-        .stdout(predicate::str::starts_with("digraph").and(predicate::str::contains("Lithuania")));
+        .stdout(predicate::str::starts_with("digraph").and(predicate::str::contains("Lithuania")))
+        // Labels break lines with DOT's `\n`, not a doubly escaped `\\n`.
+        .stdout(
+            predicate::str::contains("neighbor\\nbaseline_tension 0.35")
+                .and(predicate::str::contains("\\\\n").not()),
+        );
 }
 
 const MONITORING: &str = "scenarios/lithuania_belarus/monitoring.toml";

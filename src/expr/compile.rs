@@ -107,6 +107,17 @@ fn err<T>(span: &Range<usize>, message: impl Into<String>) -> Res<T> {
     })
 }
 
+/// An unknown-name error, with a did-you-mean hint from `known` when one is close.
+fn unknown<T>(span: &Range<usize>, message: String, name: &str, known: &[String]) -> Res<T> {
+    let hint = crate::diag::did_you_mean(name, known.iter().map(String::as_str))
+        .map(|b| format!("did you mean `{b}`?"));
+    Err(CompileError {
+        span: span.clone(),
+        message,
+        hint,
+    })
+}
+
 fn err_hint<T>(span: &Range<usize>, message: impl Into<String>, hint: impl Into<String>) -> Res<T> {
     Err(CompileError {
         span: span.clone(),
@@ -681,20 +692,12 @@ impl Compiler<'_> {
             }
             _ => match self.ns.actor(name) {
                 Some(i) => Ok(Who::Fixed(i)),
-                None => {
-                    let known = self.ns.names(Sort::Actor);
-                    let mut e = CompileError {
-                        span: ast.span.clone(),
-                        message: format!("unknown actor `{name}`"),
-                        hint: None,
-                    };
-                    if let Some(best) =
-                        crate::diag::did_you_mean(name, known.iter().map(String::as_str))
-                    {
-                        e.hint = Some(format!("did you mean `{best}`?"));
-                    }
-                    Err(e)
-                }
+                None => unknown(
+                    &ast.span,
+                    format!("unknown actor `{name}`"),
+                    name,
+                    &self.ns.names(Sort::Actor),
+                ),
             },
         }
     }
@@ -706,20 +709,12 @@ impl Compiler<'_> {
         };
         match self.ns.action(name) {
             Some(a) => Ok(a),
-            None => {
-                let known = self.ns.names(Sort::Action);
-                let mut e = CompileError {
-                    span: ast.span.clone(),
-                    message: format!("unknown action `{name}`"),
-                    hint: None,
-                };
-                if let Some(best) =
-                    crate::diag::did_you_mean(name, known.iter().map(String::as_str))
-                {
-                    e.hint = Some(format!("did you mean `{best}`?"));
-                }
-                Err(e)
-            }
+            None => unknown(
+                &ast.span,
+                format!("unknown action `{name}`"),
+                name,
+                &self.ns.names(Sort::Action),
+            ),
         }
     }
 

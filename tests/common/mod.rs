@@ -1,7 +1,16 @@
 //! Helpers shared by the integration tests: scenarios from text, runs, series by name.
 #![allow(dead_code)]
 
-use detente::{MemorySources, Model, Overrides, RunRecord};
+use detente::{MemorySources, Model, Overrides, RunRecord, Sources};
+
+/// Reads files from disk, as the CLI does (not-UTF-8 is an error, not a panic).
+pub struct Disk;
+
+impl Sources for Disk {
+    fn read(&self, path: &str) -> Result<String, String> {
+        detente::load::decode_utf8(std::fs::read(path).map_err(|e| e.to_string())?)
+    }
+}
 
 /// Compiles a one-file scenario.
 pub fn model(text: &str) -> Model {
