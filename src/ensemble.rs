@@ -151,11 +151,15 @@ pub fn run(
         }
         let end = (start + BLOCK * options.threads.max(1) as u64).min(options.runs);
         let block: Vec<Result<Reduced, EnsembleError>> = pool.install(|| {
-            (start..end)
+            (0..(end - start) as usize)
                 .into_par_iter()
+                // One chunk of runs per thread split, so that a stepper is built (and its state
+                // allocated) a handful of times per block, not once per stolen run.
+                .with_min_len(((end - start) as usize / (4 * options.threads.max(1))).max(1))
                 .map_init(
                     || Sim::new(model),
-                    |sim, i| {
+                    |sim, offset| {
+                        let i = start + offset as u64;
                         // Checked per run too, so that a cancel does not wait for a whole block.
                         if cancel.load(Ordering::Relaxed) {
                             return Err(EnsembleError::Cancelled { completed: start });

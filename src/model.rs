@@ -14,7 +14,44 @@ use crate::rng;
 use crate::spec::{self, ExprText, Located, OutcomeSpec};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hash map with a fast, non-cryptographic hash (FxHash's multiply-rotate), for ids read at
+/// load time: hashing actor ids with SipHash was a large share of loading a big network.
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes([
+                c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7],
+            ]));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
 
 /// Steps one run may have at most.
 pub const MAX_STEPS: i64 = 10_000_000;
@@ -512,7 +549,7 @@ impl Compiler<'_> {
 
         // Actors and relations, first in the order written, then sorted by id.
         let mut actor_ids: Vec<String> = Vec::new();
-        let mut actor_lookup: HashMap<String, u32> = HashMap::new();
+        let mut actor_lookup: HashMap<String, u32> = HashMap::default();
         let mut actor_kind_names: Vec<String> = Vec::new();
         let mut actor_rows: Vec<(String, String, Option<u32>, Vec<f64>)> = Vec::new();
         for (id, table) in &spec.actors {
@@ -539,7 +576,7 @@ impl Compiler<'_> {
             values: vec![Vec::new(); relation_vars.len()],
             locs: Vec::new(),
         };
-        let mut kind_ids: HashMap<String, u16> = HashMap::new();
+        let mut kind_ids: HashMap<String, u16> = HashMap::default();
         self.inline_relations(
             &actor_lookup,
             &actor_ids,
@@ -653,7 +690,7 @@ impl Compiler<'_> {
             params: BTreeMap::new(),
             rel_vars: BTreeMap::new(),
             actor_vars: BTreeMap::new(),
-            actors: HashMap::new(),
+            actors: HashMap::default(),
             actor_ids: Vec::new(),
             actions: BTreeMap::new(),
             rel_kinds: BTreeMap::new(),
@@ -1254,6 +1291,14 @@ impl Compiler<'_> {
                     ));
                 }
             };
+            let mut values = vec![f64::NAN; var_specs.len()];
+            // Without a `kind` column every row has the default kind: look it up once.
+            let default_kind_id = if ki.is_none() {
+                let next = kinds.len() as u16;
+                *kinds.entry(default_kind.clone()).or_insert(next)
+            } else {
+                0
+            };
             let mut cells: Vec<(Cow<str>, usize)> = Vec::new();
             for (start, line) in lines {
                 if line.trim().is_empty() {
@@ -1330,7 +1375,7 @@ impl Compiler<'_> {
                         }
                     }
                 }
-                let mut values = vec![f64::NAN; var_specs.len()];
+                values.fill(f64::NAN);
                 for &(col, v) in &var_cols {
                     let text = cells[col].0.trim();
                     if text.is_empty() {
@@ -1371,14 +1416,16 @@ impl Compiler<'_> {
                     );
                     continue;
                 }
-                let kind = ki.map_or(default_kind.as_str(), |k| cells[k].0.trim());
-                let k = match kinds.get(kind) {
-                    Some(&k) => k,
-                    None => {
-                        let next = kinds.len() as u16;
-                        kinds.insert(kind.to_string(), next);
-                        next
-                    }
+                let k = match ki.map(|k| cells[k].0.trim()) {
+                    None => default_kind_id,
+                    Some(kind) => match kinds.get(kind) {
+                        Some(&k) => k,
+                        None => {
+                            let next = kinds.len() as u16;
+                            kinds.insert(kind.to_string(), next);
+                            next
+                        }
+                    },
                 };
                 raw.src.push(ends[0]);
                 raw.dst.push(ends[1]);
