@@ -308,13 +308,18 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
     // between the same actors in one file stay two, so that the compiler reports the duplicate.
     let mut relations = parent.relations;
     let inherited = relations.len();
+    let mut overridden = vec![false; inherited];
     for rel in child.relations {
         let key = relation_key(&rel.value);
-        match relations[..inherited]
-            .iter_mut()
-            .find(|r| key.is_some() && relation_key(&r.value) == key)
-        {
-            Some(existing) => {
+        // Only the child's first relation between two actors overrides the inherited one; a
+        // second one is a duplicate, left for the compiler to report.
+        let slot = (0..inherited)
+            .find(|&i| !overridden[i] && key.is_some() && relation_key(&relations[i].value) == key);
+        match slot {
+            Some(i) => {
+                overridden[i] = true;
+                let existing = &mut relations[i];
+                existing.loc = rel.loc;
                 for (k, v) in rel.value {
                     existing.value.insert(k, v);
                 }

@@ -649,31 +649,34 @@ impl Compiler<'_> {
         let n_actors = actor_ids.len();
         let mut eorder: Vec<u32> = (0..raw.src.len() as u32).collect();
         eorder.sort_unstable_by_key(|&e| (raw.src[e as usize], raw.dst[e as usize]));
-        for w in eorder.windows(2) {
-            let (a, b) = (w[0] as usize, w[1] as usize);
-            if raw.src[a] == raw.src[b] && raw.dst[a] == raw.dst[b] {
-                let (first, second) = if raw.locs[a].file == raw.locs[b].file
-                    && raw.locs[a].span.start < raw.locs[b].span.start
-                    || raw.locs[a].file < raw.locs[b].file
-                {
-                    (a, b)
-                } else {
-                    (b, a)
-                };
+        // Relations between the same two actors in one direction: report every copy after the
+        // first written against that first one.
+        let mut i = 0;
+        while i < eorder.len() {
+            let same = |e: u32| {
+                raw.src[e as usize] == raw.src[eorder[i] as usize]
+                    && raw.dst[e as usize] == raw.dst[eorder[i] as usize]
+            };
+            let n = eorder[i..].iter().take_while(|&&e| same(e)).count();
+            if n > 1 {
+                let mut group: Vec<usize> = eorder[i..i + n].iter().map(|&e| e as usize).collect();
+                group.sort_by_key(|&e| (raw.locs[e].file, raw.locs[e].span.start));
+                let first = group[0];
                 let label = format!(
                     "{} → {}",
-                    actor_ids[order[raw.src[a] as usize] as usize],
-                    actor_ids[order[raw.dst[a] as usize] as usize]
+                    actor_ids[order[raw.src[first] as usize] as usize],
+                    actor_ids[order[raw.dst[first] as usize] as usize]
                 );
-                let (file, line) = {
-                    let f = self.r.sources.get(raw.locs[first].file);
-                    (f.name.clone(), f.line_col(raw.locs[first].span.start).0)
-                };
-                self.error(
-                    Diagnostic::at(raw.locs[second].clone(), format!("duplicate relation {label}"))
-                        .with_hint(format!("it is already declared at {file}:{line}; there is one relation per direction")),
-                );
+                let f = self.r.sources.get(raw.locs[first].file);
+                let (file, line) = (f.name.clone(), f.line_col(raw.locs[first].span.start).0);
+                for &copy in &group[1..] {
+                    self.error(
+                        Diagnostic::at(raw.locs[copy].clone(), format!("duplicate relation {label}"))
+                            .with_hint(format!("it is already declared at {file}:{line}; there is one relation per direction")),
+                    );
+                }
             }
+            i += n;
         }
         let n_edges = eorder.len();
         let src: Vec<u32> = eorder.iter().map(|&e| raw.src[e as usize]).collect();

@@ -78,7 +78,7 @@ struct State {
     agg_scalar: Vec<f64>,
     last: Vec<i32>,
     before: Vec<i32>,
-    counts: Vec<u32>,
+    counts: Vec<u64>,
     prev_log: Vec<(u32, u32, u32)>,
     cur_log: Vec<(u32, u32, u32)>,
 }
@@ -249,7 +249,7 @@ impl<'m> Sim<'m> {
         };
         let run_key = rng::run_key(seed, run);
         refresh_aggregates(m, &mut self.state);
-        self.observe(0, rng::step_key(run_key, 0), &mut record);
+        self.observe(0, rng::step_key(run_key, 0), &mut record)?;
         for t in 1..=steps {
             let step_key = rng::step_key(run_key, t);
             self.decide(t, step_key);
@@ -258,14 +258,14 @@ impl<'m> Sim<'m> {
             self.scheduled(t);
             self.dynamics(t, step_key)?;
             self.apply(t)?;
+            refresh_aggregates(m, &mut self.state);
+            // Outcomes and series still see this step's actions as `does` and the previous
+            // step's as `did`; only then does this step become the previous one.
+            self.observe(t, step_key, &mut record)?;
             std::mem::swap(&mut self.state.prev_log, &mut self.state.cur_log);
             self.state.cur_log.clear();
-            refresh_aggregates(m, &mut self.state);
-            self.observe(t, step_key, &mut record);
         }
-        for (total, &c) in record.action_counts.iter_mut().zip(&self.state.counts) {
-            *total = u64::from(c);
-        }
+        record.action_counts.copy_from_slice(&self.state.counts);
         Ok(record)
     }
 
@@ -668,18 +668,14 @@ impl<'m> Sim<'m> {
         let (s, w) = (&mut self.state, &mut self.work);
         for (v, var) in m.relation_vars.iter().enumerate() {
             let (vals, ds) = (&mut s.rel[v], &mut w.d_rel[v]);
-            let ok = apply_column(&mut vals[..n_edges], &mut ds[..n_edges], var.range);
+            let result = apply_column(&mut vals[..n_edges], &mut ds[..n_edges], var.range);
             vals[n_edges] = var.default;
             ds[n_edges] = 0.0;
-            if !ok {
-                let e = vals[..n_edges]
-                    .iter()
-                    .position(|x| !x.is_finite())
-                    .unwrap_or(0);
+            if let Err(e) = result {
                 return Err(RuntimeError {
                     step: t,
                     message: format!(
-                        "`{}` of {} is no longer a finite number (it overflowed)",
+                        "`{}` of {} is no longer a finite number (the changes summed in this step overflowed)",
                         var.name,
                         m.relation_label(e as u32)
                     ),
@@ -687,12 +683,11 @@ impl<'m> Sim<'m> {
             }
         }
         for (v, var) in m.actor_vars.iter().enumerate() {
-            if !apply_column(&mut s.actor[v], &mut w.d_actor[v], var.range) {
-                let a = s.actor[v].iter().position(|x| !x.is_finite()).unwrap_or(0);
+            if let Err(a) = apply_column(&mut s.actor[v], &mut w.d_actor[v], var.range) {
                 return Err(RuntimeError {
                     step: t,
                     message: format!(
-                        "`{}` of {} is no longer a finite number (it overflowed)",
+                        "`{}` of {} is no longer a finite number (the changes summed in this step overflowed)",
                         var.name,
                         m.actor(a as u32).id
                     ),
@@ -703,12 +698,26 @@ impl<'m> Sim<'m> {
     }
 
     /// Phase 4: series values and outcome conditions on the state after step `t`.
-    fn observe(&mut self, t: u32, step_key: u64, record: &mut RunRecord) {
+    fn observe(
+        &mut self,
+        t: u32,
+        step_key: u64,
+        record: &mut RunRecord,
+    ) -> Result<(), RuntimeError> {
         let m = self.model;
         let world = self.state.world(m, t, step_key);
         let w = &mut self.work;
         for (s, series) in m.series.iter().enumerate() {
             eval(&series.code, &world, &Lanes::Global, &mut w.a, &mut w.stack);
+            if !w.a[0].is_finite() {
+                return Err(RuntimeError {
+                    step: t,
+                    message: format!(
+                        "report series `{}` ({}) is not a finite number ({})",
+                        series.name, series.text, w.a[0]
+                    ),
+                });
+            }
             record.series[s].push(w.a[0]);
         }
         for (o, outcome) in m.outcomes.iter().enumerate() {
@@ -726,6 +735,7 @@ impl<'m> Sim<'m> {
             }
             record.holds_at_end[o] = holds;
         }
+        Ok(())
     }
 }
 
@@ -893,20 +903,34 @@ fn all_finite(xs: &[f64]) -> bool {
 }
 
 /// Adds deltas into values, zeroes the deltas, clamps; false if a value is not finite.
-fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> bool {
+fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> Result<(), usize> {
     // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
-    // infinity is caught by a comparison that fails for both.
+    // infinity is caught by a comparison that fails for both. Chunks are checked before they are
+    // written, so a bad value is found where it arose (the clamp would hide an infinity).
     let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-    let mut bad = false;
-    for (x, d) in vals.iter_mut().zip(ds.iter_mut()) {
-        let y = *x + *d;
-        bad |= not_finite(y);
-        // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
-        let y = if y < lo { lo } else { y };
-        *x = if y > hi { hi } else { y };
-        *d = 0.0;
+    const CHUNK: usize = 1024;
+    for (c, (xs, dc)) in vals.chunks_mut(CHUNK).zip(ds.chunks_mut(CHUNK)).enumerate() {
+        let bad = xs
+            .iter()
+            .zip(dc.iter())
+            .fold(false, |b, (x, d)| b | not_finite(x + d));
+        if bad {
+            let i = xs
+                .iter()
+                .zip(dc.iter())
+                .position(|(x, d)| not_finite(x + d))
+                .unwrap_or(0);
+            return Err(c * CHUNK + i);
+        }
+        for (x, d) in xs.iter_mut().zip(dc.iter_mut()) {
+            let y = *x + *d;
+            // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
+            let y = if y < lo { lo } else { y };
+            *x = if y > hi { hi } else { y };
+            *d = 0.0;
+        }
     }
-    !bad
+    Ok(())
 }
 
 fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {

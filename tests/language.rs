@@ -901,3 +901,29 @@ series = { ab = "tension(A, B)" }
     let want = 0.2 + 0.1 * (0.3 * 0.5 - 0.5 * (0.2 - 0.4) + 0.02);
     assert!((series(&m, &r, "ab")[1] - want).abs() < 1e-12);
 }
+
+#[test]
+fn a_child_cannot_hide_its_own_duplicate_relation_behind_an_inherited_one() {
+    let base = with("");
+    let child = "[scenario]\nextends = \"base.toml\"\n[[relations]]\nfrom = \"A\"\nto = \"B\"\ntension = 0.3\n[[relations]]\nfrom = \"A\"\nto = \"B\"\ntension = 0.4\n";
+    let e = errors_with(
+        &[("base.toml", base.as_str()), ("child.toml", child)],
+        "child.toml",
+    );
+    assert!(
+        e.contains("child.toml:7:1: error: duplicate relation A → B"),
+        "{e}"
+    );
+    assert!(e.contains("already declared at child.toml:3"), "{e}");
+    assert_eq!(e.matches("duplicate relation").count(), 1, "{e}");
+}
+
+#[test]
+fn three_copies_of_a_relation_are_two_errors_against_the_first() {
+    let text = format!(
+        "{TWO}\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n"
+    );
+    let e = errors(&text);
+    assert_eq!(e.matches("duplicate relation A → B").count(), 2, "{e}");
+    assert_eq!(e.matches("already declared at s.toml:10").count(), 2, "{e}");
+}

@@ -339,3 +339,64 @@ fn type_and_context_errors_in_expressions() {
         assert!(e.contains(want), "{extra}\n--- got:\n{e}");
     }
 }
+
+#[test]
+fn outcomes_and_series_see_this_steps_actions_as_does_and_the_previous_as_did() {
+    // Regression: the pair forms read the wrong log in outcomes and series.
+    let text = r#"
+[scenario]
+steps = 4
+[actors.A]
+[actors.B]
+[actions.poke]
+[events.p]
+actor = "A"
+action = "poke"
+target = "B"
+at = 2
+[outcomes]
+poked_now = "does(A, B, poke)"
+poked_before = "did(A, B, poke)"
+[report]
+series = { now = "if(does(A, B, poke), 1, 0)", before = "if(did(A, B, poke), 1, 0)", any_now = "if(does(A, poke), 1, 0)" }
+"#;
+    let (m, r) = run(text, 0);
+    assert_eq!(series(&m, &r, "now"), &[0.0, 0.0, 1.0, 0.0, 0.0]);
+    assert_eq!(series(&m, &r, "any_now"), &[0.0, 0.0, 1.0, 0.0, 0.0]);
+    assert_eq!(series(&m, &r, "before"), &[0.0, 0.0, 0.0, 1.0, 0.0]);
+    let idx = |n: &str| m.outcomes.iter().position(|o| o.name == n).unwrap();
+    assert_eq!(r.reached[idx("poked_now")], Some(2));
+    assert_eq!(r.reached[idx("poked_before")], Some(3));
+}
+
+#[test]
+fn an_overflow_is_blamed_on_the_value_that_overflowed() {
+    // Regression: with a range, the clamp hid the infinity and the error named actor 0.
+    let text = r#"
+[scenario]
+steps = 3
+[variables]
+x = { of = "actor", default = 1e300, range = [-1e308, 1.7e308] }
+[actors.A]
+x = 0
+[actors.B]
+[actors.C]
+x = 0
+[actions.boost]
+effects = [{ var = "x", on = "actor", add = 1e308 }, { var = "x", on = "actor", add = 1e308 }]
+[events.b]
+actor = "B"
+action = "boost"
+at = 1
+"#;
+    let e = detente::run_once(&model(text), 0).unwrap_err();
+    assert_eq!(e.step, 1);
+    assert!(e.message.contains("`x` of B"), "{e}");
+}
+
+#[test]
+fn a_series_that_is_not_finite_stops_the_run() {
+    let text = "[scenario]\nsteps = 2\n[variables]\nx = { of = \"actor\" }\n[actors.A]\n[report]\nseries = { bad = \"ln(x(A))\" }\n";
+    let e = detente::run_once(&model(text), 0).unwrap_err();
+    assert!(e.message.contains("report series `bad`"), "{e}");
+}

@@ -77,7 +77,7 @@ pub struct ActionView<'a> {
     /// Per (actor, action): the step it was taken before `last`.
     pub before: &'a [i32],
     /// Per (actor, action): how many times it was taken so far.
-    pub counts: &'a [u32],
+    pub counts: &'a [u64],
     /// (target, action, actor) taken in the previous step, sorted.
     pub prev: &'a [(u32, u32, u32)],
     /// (target, action, actor) taken in this step, sorted (empty until decided).
@@ -364,7 +364,7 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
                 let n_actions = world.actions.n_actions;
                 for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                     let actor = who_at(lanes, a, i, world) as usize;
-                    *x = f64::from(world.actions.counts[actor * n_actions + act as usize]);
+                    *x = world.actions.counts[actor * n_actions + act as usize] as f64;
                 }
                 sp += 1;
             }
