@@ -434,7 +434,6 @@ impl Namespace for Names {
             Sort::Action => self.actions.keys().cloned().collect(),
             Sort::RelKind => self.rel_kinds.keys().cloned().collect(),
             Sort::ActorKind => self.actor_kinds.keys().cloned().collect(),
-            Sort::Function => Vec::new(),
         }
     }
 }
@@ -534,7 +533,7 @@ impl Compiler<'_> {
             None => u32::MAX,
         };
 
-        let parameters = self.parameters(overrides, dt);
+        let parameters = self.parameters(overrides);
         let (relation_vars, actor_vars) = self.variables();
         let rel_var_idx: BTreeMap<String, u16> = relation_vars
             .iter()
@@ -792,7 +791,7 @@ impl Compiler<'_> {
         let kin_kinds = self.spill_kinds(&names);
         let actions = self.actions(&mut names, &kin_kinds);
         let rules = self.rules(&mut names, &actions, &graph, &src);
-        let dynamics = self.dynamics(&mut names, &relation_vars, &graph, &edge_kind);
+        let dynamics = self.dynamics(&mut names, &graph, &edge_kind);
         let events = self.events(&mut names, &actions, steps);
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names, &relation_vars, &graph, &src);
@@ -867,7 +866,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn parameters(&mut self, overrides: &Overrides, dt: f64) -> Vec<(String, f64)> {
+    fn parameters(&mut self, overrides: &Overrides) -> Vec<(String, f64)> {
         let mut out = Vec::new();
         for (name, p) in &self.r.spec.parameters {
             let v = p.value.value();
@@ -908,7 +907,6 @@ impl Compiler<'_> {
                 )));
             }
         }
-        let _ = dt;
         out
     }
 
@@ -1977,11 +1975,9 @@ impl Compiler<'_> {
     fn dynamics(
         &mut self,
         names: &mut Names,
-        rel_vars: &[Variable],
         graph: &DiGraph<Actor, RelationKind>,
         edge_kind: &[u16],
     ) -> Vec<Dynamic> {
-        let _ = rel_vars;
         let mut out = Vec::new();
         for (name, d) in &self.r.spec.dynamics {
             let spec = &d.value;

@@ -86,7 +86,6 @@ pub enum Sort {
     Action,
     RelKind,
     ActorKind,
-    Function,
 }
 
 /// An error at a byte span of the expression text.
