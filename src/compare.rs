@@ -318,9 +318,7 @@ impl Comparison {
     }
 
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a comparison always serializes");
-        s.push('\n');
-        s
+        crate::report::pretty_json(self)
     }
 
     /// A table for people, as Markdown: outcomes and final values, or every metric with `all`.

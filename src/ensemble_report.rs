@@ -250,9 +250,7 @@ fn pct(x: f64) -> String {
 
 impl EnsembleReport {
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
-        s.push('\n');
-        s
+        crate::report::pretty_json(self)
     }
 
     /// The report for people, as Markdown.

@@ -152,9 +152,7 @@ fn series_report(name: &str, text: &str, v: &[f64]) -> SeriesReport {
 impl RunReport {
     /// The report as pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("a report always serializes");
-        s.push('\n');
-        s
+        pretty_json(self)
     }
 
     /// A summary for people: key numbers, actions taken, outcomes.
@@ -243,6 +241,14 @@ impl RunReport {
         }
         out
     }
+}
+
+/// Pretty JSON with a final newline. Report types hold only strings, numbers and lists, so
+/// serialising cannot fail.
+pub(crate) fn pretty_json<T: Serialize>(value: &T) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 /// A number for people: four decimals, and no negative zero.
