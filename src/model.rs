@@ -121,6 +121,8 @@ pub struct Action {
 pub enum Lanes {
     /// Every relation.
     AllEdges,
+    /// Every actor, without a target.
+    AllActors,
     /// These relations.
     Edges(Vec<u32>),
     /// These actors, each toward a fixed target (or none: `u32::MAX`), with the relation between.
@@ -1903,15 +1905,17 @@ impl Compiler<'_> {
                     );
                     continue;
                 }
-                let edges = vec![n_edges; actors.len()];
-                (
+                let lanes = if actors.len() == n_actors {
+                    Lanes::AllActors
+                } else {
+                    let edges = vec![n_edges; actors.len()];
                     Lanes::Actors {
                         actors,
                         target: u32::MAX,
                         edges,
-                    },
-                    Domain::Actor,
-                )
+                    }
+                };
+                (lanes, Domain::Actor)
             };
             let site = rng::key_of(&format!("rule:{name}"));
             let ctx = Ctx {

@@ -124,6 +124,14 @@ impl LaneBuf {
         self.edge.clear();
     }
 
+    /// Lanes for these relations: each one's actor, target and itself.
+    fn fill_edges(&mut self, m: &Model, edges: &[u32]) {
+        self.clear();
+        self.me.extend(edges.iter().map(|&e| m.src[e as usize]));
+        self.target.extend(edges.iter().map(|&e| m.dst[e as usize]));
+        self.edge.extend_from_slice(edges);
+    }
+
     fn lanes(&self, range: std::ops::Range<usize>) -> Lanes<'_> {
         Lanes::List {
             me: &self.me[range.clone()],
@@ -310,21 +318,17 @@ impl<'m> Sim<'m> {
             }
             match &rule.lanes {
                 RuleLanes::AllEdges => {
-                    let n_edges = m.n_relations();
-                    for start in (0..n_edges).step_by(LANES) {
+                    for (start, len) in batches(m.n_relations()) {
                         let lanes = Lanes::Edges {
                             start: start as u32,
-                            len: LANES.min(n_edges - start),
+                            len,
                         };
                         decide_batch(m, ri, &world, &lanes, true, w, t, step_key);
                     }
                 }
                 RuleLanes::Edges(edges) => {
                     for chunk in edges.chunks(LANES) {
-                        lb.clear();
-                        lb.me.extend(chunk.iter().map(|&e| m.src[e as usize]));
-                        lb.target.extend(chunk.iter().map(|&e| m.dst[e as usize]));
-                        lb.edge.extend_from_slice(chunk);
+                        lb.fill_edges(m, chunk);
                         decide_batch(
                             m,
                             ri,
@@ -337,17 +341,12 @@ impl<'m> Sim<'m> {
                         );
                     }
                 }
-                RuleLanes::Actors {
-                    actors,
-                    target,
-                    edges,
-                } if *target == u32::MAX && actors.len() == m.n_actors() => {
-                    // Every actor, no target: plain actor ranges, so loads are slice copies.
-                    let n = m.n_actors();
-                    for start in (0..n).step_by(LANES) {
+                RuleLanes::AllActors => {
+                    // Plain actor ranges, so loads are slice copies.
+                    for (start, len) in batches(m.n_actors()) {
                         let lanes = Lanes::Actors {
                             start: start as u32,
-                            len: LANES.min(n - start),
+                            len,
                         };
                         decide_batch(m, ri, &world, &lanes, false, w, t, step_key);
                     }
@@ -596,8 +595,7 @@ impl<'m> Sim<'m> {
                 None if d.relation => m.n_relations(),
                 None => m.n_actors(),
             };
-            for start in (0..total).step_by(LANES) {
-                let len = LANES.min(total - start);
+            for (start, len) in batches(total) {
                 let lanes = match (&d.only, d.relation) {
                     (None, true) => Lanes::Edges {
                         start: start as u32,
@@ -609,12 +607,10 @@ impl<'m> Sim<'m> {
                     },
                     (Some(list), relation) => {
                         let chunk = &list[start..start + len];
-                        lb.clear();
                         if relation {
-                            lb.me.extend(chunk.iter().map(|&e| m.src[e as usize]));
-                            lb.target.extend(chunk.iter().map(|&e| m.dst[e as usize]));
-                            lb.edge.extend_from_slice(chunk);
+                            lb.fill_edges(m, chunk);
                         } else {
+                            lb.clear();
                             lb.me.extend_from_slice(chunk);
                             lb.target.resize(len, u32::MAX);
                             lb.edge.resize(len, m.n_relations() as u32);
@@ -737,6 +733,13 @@ impl<'m> Sim<'m> {
         }
         Ok(())
     }
+}
+
+/// `0..n` in batches of at most [`LANES`]: (start, length).
+fn batches(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n)
+        .step_by(LANES)
+        .map(move |start| (start, LANES.min(n - start)))
 }
 
 /// Decides one batch of one rule's lanes: condition, cooldown, probability, cap.
