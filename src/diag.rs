@@ -102,6 +102,20 @@ impl SourceMap {
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
+
+    /// Takes a file's text out, leaving it empty: the compiler releases a large relation file
+    /// once it has been read into columns. Nothing may ask for a location in the file until
+    /// [`SourceMap::put_text`] gives the text back.
+    pub fn take_text(&mut self, id: FileId) -> String {
+        std::mem::take(&mut self.files[id.0 as usize].text)
+    }
+
+    /// Gives back a text taken with [`SourceMap::take_text`].
+    pub fn put_text(&mut self, id: FileId, text: String) {
+        let file = &mut self.files[id.0 as usize];
+        file.text = text;
+        file.line_starts = std::sync::OnceLock::new();
+    }
 }
 
 /// A user-facing error with a location and an optional hint.

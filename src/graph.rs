@@ -1,15 +1,15 @@
 //! The relation graph as Graphviz DOT text.
 
-use crate::model::Model;
+use crate::model::{Actor, Model};
 use petgraph::dot::{Config, Dot};
 use petgraph::visit::EdgeRef;
 
 /// The model's relation graph in DOT: actors labelled with id and name, relations with their kind
 /// and initial values.
 pub fn to_dot(model: &Model) -> String {
-    let edge_attrs = |_, e: petgraph::graph::EdgeReference<'_, crate::model::RelationKind>| {
-        let idx = e.id().index();
-        let mut parts = vec![escape(&model.relation_kinds[e.weight().0 as usize])];
+    let edge_attrs = |_, e: petgraph::csr::EdgeReference<'_, (), petgraph::Directed>| {
+        let idx = e.id();
+        let mut parts = vec![escape(&model.relation_kinds[model.edge_kind[idx] as usize])];
         for (v, var) in model.relation_vars.iter().enumerate() {
             parts.push(escape(&format!(
                 "{} {}",
@@ -20,7 +20,7 @@ pub fn to_dot(model: &Model) -> String {
         let label = parts.join("\\n");
         format!("label = \"{label}\"")
     };
-    let node_attrs = |_, (_, actor): (petgraph::graph::NodeIndex, &crate::model::Actor)| {
+    let node_attrs = |_, (_, actor): (u32, &Actor)| {
         let kind = &model.actor_kinds[actor.kind as usize];
         format!(
             "label = \"{}\\n{} ({})\"",

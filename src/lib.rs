@@ -36,7 +36,7 @@ pub fn load_model(
     overrides: &Overrides,
 ) -> Result<Model, Diagnostics> {
     let resolved = load::load(path, sources)?;
-    model::compile(&resolved, overrides)
+    model::compile(resolved, overrides)
 }
 
 /// Runs a model once with `seed` (run 0 of an ensemble).

@@ -12,10 +12,11 @@ use crate::expr::{self, AggKey, AggSet, Code, CompileError, Ctx, Domain, Namespa
 use crate::load::Resolved;
 use crate::rng;
 use crate::spec::{self, ExprText, Located, OutcomeSpec};
-use petgraph::graph::{DiGraph, NodeIndex};
-use std::borrow::Cow;
+use petgraph::csr::Csr;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasherDefault, Hasher};
+
+mod csv;
 
 /// A hash map with a fast, non-cryptographic hash (FxHash's multiply-rotate), for ids read at
 /// load time: hashing actor ids with SipHash was a large share of loading a big network.
@@ -59,7 +60,7 @@ pub const MAX_STEPS: i64 = 10_000_000;
 pub const MAX_DELAY: i64 = 1_000_000;
 
 /// An actor: a node of the relation graph.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Actor {
     pub id: String,
     pub name: String,
@@ -215,8 +216,10 @@ pub struct Model {
     pub seed: u64,
     pub content_hash: u64,
     pub parameters: Vec<(String, f64)>,
-    /// The relation graph. Node i is actor i, edge e is relation e.
-    pub graph: DiGraph<Actor, RelationKind>,
+    /// The relation graph, as compressed sparse rows. Node i is actor i, edge e is relation
+    /// e (relations are sorted by (from, to), which is the order of its rows); the relation's
+    /// kind is `edge_kind[e]`.
+    pub graph: Csr<Actor, ()>,
     pub actor_kinds: Vec<String>,
     pub relation_kinds: Vec<String>,
     pub relation_vars: Vec<Variable>,
@@ -257,11 +260,11 @@ impl Model {
     }
 
     pub fn n_relations(&self) -> usize {
-        self.graph.edge_count()
+        self.dst.len()
     }
 
     pub fn actor(&self, idx: u32) -> &Actor {
-        &self.graph[NodeIndex::new(idx as usize)]
+        &self.graph[idx]
     }
 
     pub fn actor_index(&self, id: &str) -> Option<u32> {
@@ -333,22 +336,35 @@ pub struct Overrides {
     pub steps: Option<u32>,
 }
 
-/// Compiles a resolved scenario.
-pub fn compile(resolved: &Resolved, overrides: &Overrides) -> Result<Model, Diagnostics> {
+/// Compiles a resolved scenario. Relation files are released as soon as they have been read
+/// into columns, so a large network is not held as text and as columns at once.
+pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, Diagnostics> {
+    let csv_texts = resolved
+        .csv
+        .iter()
+        .map(|c| resolved.sources.take_text(c.file))
+        .collect();
     let mut c = Compiler {
-        r: resolved,
+        r: &resolved,
         errors: Vec::new(),
+        csv_texts,
     };
-    match c.model(overrides) {
-        Some(model) if c.errors.is_empty() => Ok(model),
+    let model = c.model(overrides);
+    let (mut items, texts) = (c.errors, c.csv_texts);
+    match model {
+        Some(model) if items.is_empty() => Ok(model),
         _ => {
-            let mut items = c.errors;
             if items.is_empty() {
                 items.push(Diagnostic::bare("the scenario could not be compiled"));
             }
+            // Kept whenever something failed before they were released.
+            let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
+            for (file, text) in files.into_iter().zip(texts) {
+                resolved.sources.put_text(file, text);
+            }
             Err(Diagnostics {
                 items,
-                sources: resolved.sources.clone(),
+                sources: resolved.sources,
             })
         }
     }
@@ -357,6 +373,9 @@ pub fn compile(resolved: &Resolved, overrides: &Overrides) -> Result<Model, Diag
 struct Compiler<'a> {
     r: &'a Resolved,
     errors: Vec<Diagnostic>,
+    /// The text of each relation file (`Resolved::csv` order), taken out of the source map
+    /// while it is read; empty once released.
+    csv_texts: Vec<String>,
 }
 
 /// Names visible to expressions.
@@ -364,7 +383,7 @@ struct Names {
     params: BTreeMap<String, f64>,
     rel_vars: BTreeMap<String, u16>,
     actor_vars: BTreeMap<String, u16>,
-    actors: HashMap<String, u32>,
+    /// Sorted (they are the dense ids' order), so looked up by binary search.
     actor_ids: Vec<String>,
     actions: BTreeMap<String, u16>,
     rel_kinds: BTreeMap<String, u16>,
@@ -386,7 +405,10 @@ impl Namespace for Names {
         self.actor_vars.get(name).copied()
     }
     fn actor(&self, id: &str) -> Option<u32> {
-        self.actors.get(id).copied()
+        self.actor_ids
+            .binary_search_by(|a| a.as_str().cmp(id))
+            .ok()
+            .map(|a| a as u32)
     }
     fn action(&self, name: &str) -> Option<u16> {
         self.actions.get(name).copied()
@@ -440,16 +462,6 @@ impl Namespace for Names {
     }
 }
 
-/// Relations as read, before sorting.
-struct RawRelations {
-    src: Vec<u32>,
-    dst: Vec<u32>,
-    kind: Vec<u16>,
-    /// Per relation variable, the value per relation (NaN = default).
-    values: Vec<Vec<f64>>,
-    locs: Vec<Loc>,
-}
-
 impl Compiler<'_> {
     fn error(&mut self, d: Diagnostic) {
         self.errors.push(d);
@@ -457,6 +469,27 @@ impl Compiler<'_> {
 
     fn main_loc(&self) -> Loc {
         Loc::new(self.r.main, 0..0)
+    }
+
+    /// Where a relation was written (see [`csv::Origin`]).
+    fn origin_loc(&self, origin: u64) -> Loc {
+        if origin & csv::Origin::INLINE != 0 {
+            let i = (origin & !csv::Origin::INLINE) as usize;
+            return self.r.spec.relations[i].loc.clone();
+        }
+        let (k, start) = csv::Origin::split(origin);
+        let line = csv::line_at(&self.csv_texts[k], start);
+        Loc::new(self.r.csv[k].file, start..start + line.len())
+    }
+
+    /// File name and 1-based line of a location, also in a relation file being read.
+    fn file_line(&self, loc: &Loc) -> (String, usize) {
+        let f = self.r.sources.get(loc.file);
+        let line = match self.r.csv.iter().position(|c| c.file == loc.file) {
+            Some(k) => csv::line_number(&self.csv_texts[k], loc.span.start),
+            None => f.line_col(loc.span.start).0,
+        };
+        (f.name.clone(), line)
     }
 
     fn model(&mut self, overrides: &Overrides) -> Option<Model> {
@@ -549,10 +582,9 @@ impl Compiler<'_> {
             .collect();
 
         // Actors and relations, first in the order written, then sorted by id.
-        let mut actor_ids: Vec<String> = Vec::new();
-        let mut actor_lookup: HashMap<String, u32> = HashMap::default();
-        let mut actor_kind_names: Vec<String> = Vec::new();
-        let mut actor_rows: Vec<(String, String, Option<u32>, Vec<f64>)> = Vec::new();
+        let csv_bytes: usize = self.csv_texts.iter().map(String::len).sum();
+        let mut actors = csv::ActorIds::new((1 << 16) + csv_bytes / 2);
+        let mut declared: Vec<(String, String, Option<u32>, Vec<f64>)> = Vec::new();
         for (id, table) in &spec.actors {
             if !valid_name(id)
                 && !id
@@ -565,46 +597,43 @@ impl Compiler<'_> {
                 ));
             }
             let row = self.actor_row(id, table, &actor_var_idx, &actor_vars);
-            actor_lookup.insert(id.clone(), actor_ids.len() as u32);
-            actor_ids.push(id.clone());
-            actor_rows.push(row);
+            actors.insert(id, true);
+            declared.push(row);
         }
         let mut rel_kind_names: BTreeSet<String> = BTreeSet::new();
-        let mut raw = RawRelations {
-            src: Vec::new(),
-            dst: Vec::new(),
-            kind: Vec::new(),
-            values: vec![Vec::new(); relation_vars.len()],
-            locs: Vec::new(),
-        };
+        // Rows of relation files, counted by their line ends, so the columns grow once.
+        let capacity = spec.relations.len()
+            + self
+                .csv_texts
+                .iter()
+                .map(|t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+                .sum::<usize>();
+        let mut raw = csv::RawRelations::new(relation_vars.len(), capacity);
         let mut kind_ids: HashMap<String, u16> = HashMap::default();
         self.inline_relations(
-            &actor_lookup,
-            &actor_ids,
+            &mut actors,
             &rel_var_idx,
             &relation_vars,
             &mut raw,
             &mut kind_ids,
         );
-        let actor_defaults: Vec<f64> = actor_vars.iter().map(|v| v.default).collect();
-        self.csv_relations(
-            &mut actor_lookup,
-            &mut actor_ids,
-            &mut actor_rows,
-            &rel_var_idx,
-            &relation_vars,
-            &actor_defaults,
-            &mut raw,
-            &mut kind_ids,
-        );
+        let mut created = csv::Created {
+            kind_of: Vec::new(),
+            kinds: Vec::new(),
+        };
+        let columns = csv::Columns {
+            vars: &rel_var_idx,
+            specs: &relation_vars,
+        };
+        self.csv_relations(&mut actors, &mut created, &columns, &mut raw, &mut kind_ids);
         rel_kind_names.extend(kind_ids.keys().cloned());
-        if actor_ids.is_empty() {
+        if actors.len() == 0 {
             self.error(
                 Diagnostic::at(self.main_loc(), "the scenario has no actors")
                     .with_hint("declare actors as [actors.ID] tables, or load relations with create_actors = true"),
             );
         }
-        if actor_ids.len() > u32::MAX as usize / 2 || raw.src.len() > u32::MAX as usize / 2 {
+        if actors.len() > u32::MAX as usize / 2 || raw.src.len() > u32::MAX as usize / 2 {
             self.error(Diagnostic::bare(
                 "too many actors or relations (more than 2^31)",
             ));
@@ -612,8 +641,9 @@ impl Compiler<'_> {
         }
 
         // Dense ids: actors sorted by id, relations sorted by (from, to).
-        let mut order: Vec<u32> = (0..actor_ids.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| actor_ids[a as usize].cmp(&actor_ids[b as usize]));
+        let mut actor_ids = std::mem::take(&mut actors.ids);
+        drop(actors);
+        let order = id_order(&actor_ids);
         let mut new_of = vec![0u32; actor_ids.len()];
         for (new, &old) in order.iter().enumerate() {
             new_of[old as usize] = new as u32;
@@ -621,7 +651,22 @@ impl Compiler<'_> {
         for actor in raw.src.iter_mut().chain(raw.dst.iter_mut()) {
             *actor = new_of[*actor as usize];
         }
-        for (kind_name, _, _, _) in &actor_rows {
+        drop(new_of);
+        let n_declared = declared.len();
+        let mut kind_used = vec![false; created.kinds.len()];
+        for &k in &created.kind_of {
+            kind_used[k as usize] = true;
+        }
+        let mut actor_kind_names: Vec<String> = Vec::new();
+        let used_kinds = declared.iter().map(|(kind, _, _, _)| kind).chain(
+            created
+                .kinds
+                .iter()
+                .zip(&kind_used)
+                .filter(|(_, &used)| used)
+                .map(|(k, _)| k),
+        );
+        for kind_name in used_kinds {
             if !actor_kind_names.contains(kind_name) {
                 actor_kind_names.push(kind_name.clone());
             }
@@ -648,53 +693,91 @@ impl Compiler<'_> {
         }
 
         let n_actors = actor_ids.len();
-        let mut eorder: Vec<u32> = (0..raw.src.len() as u32).collect();
-        eorder.sort_unstable_by_key(|&e| (raw.src[e as usize], raw.dst[e as usize]));
+        let n_edges = raw.src.len();
+        // A counting sort by `from` (which keeps reading order within an actor), then each
+        // actor's few relations by `to`.
+        let mut out_start = vec![0u32; n_actors + 1];
+        for &s in &raw.src {
+            out_start[s as usize + 1] += 1;
+        }
+        for i in 0..n_actors {
+            out_start[i + 1] += out_start[i];
+        }
+        let mut eorder = vec![0u32; n_edges];
+        {
+            let mut next = out_start.clone();
+            for (e, &s) in raw.src.iter().enumerate() {
+                eorder[next[s as usize] as usize] = e as u32;
+                next[s as usize] += 1;
+            }
+        }
+        for a in 0..n_actors {
+            eorder[out_start[a] as usize..out_start[a + 1] as usize]
+                .sort_by_key(|&e| raw.dst[e as usize]);
+        }
         // Relations between the same two actors in one direction: report every copy after the
         // first written against that first one.
+        let mut duplicates = false;
         let mut i = 0;
-        while i < eorder.len() {
-            let same = |e: u32| {
-                raw.src[e as usize] == raw.src[eorder[i] as usize]
-                    && raw.dst[e as usize] == raw.dst[eorder[i] as usize]
-            };
-            let n = eorder[i..].iter().take_while(|&&e| same(e)).count();
+        while i < n_edges {
+            let (s, d) = (raw.src[eorder[i] as usize], raw.dst[eorder[i] as usize]);
+            let n = eorder[i..]
+                .iter()
+                .take_while(|&&e| raw.src[e as usize] == s && raw.dst[e as usize] == d)
+                .count();
             if n > 1 {
-                let mut group: Vec<usize> = eorder[i..i + n].iter().map(|&e| e as usize).collect();
-                group.sort_by_key(|&e| (raw.locs[e].file, raw.locs[e].span.start));
-                let first = group[0];
+                duplicates = true;
+                let mut group: Vec<Loc> = eorder[i..i + n]
+                    .iter()
+                    .map(|&e| self.origin_loc(raw.origins[e as usize]))
+                    .collect();
+                group.sort_by_key(|l| (l.file, l.span.start));
                 let label = format!(
                     "{} → {}",
-                    actor_ids[order[raw.src[first] as usize] as usize],
-                    actor_ids[order[raw.dst[first] as usize] as usize]
+                    actor_ids[order[s as usize] as usize], actor_ids[order[d as usize] as usize]
                 );
-                let f = self.r.sources.get(raw.locs[first].file);
-                let (file, line) = (f.name.clone(), f.line_col(raw.locs[first].span.start).0);
-                for &copy in &group[1..] {
+                let (file, line) = self.file_line(&group[0]);
+                for copy in &group[1..] {
                     self.error(
-                        Diagnostic::at(raw.locs[copy].clone(), format!("duplicate relation {label}"))
+                        Diagnostic::at(copy.clone(), format!("duplicate relation {label}"))
                             .with_hint(format!("it is already declared at {file}:{line}; there is one relation per direction")),
                     );
                 }
             }
             i += n;
         }
-        let n_edges = eorder.len();
-        let src: Vec<u32> = eorder.iter().map(|&e| raw.src[e as usize]).collect();
+        // Relation files are not pointed into after this: let their text go before the
+        // columns are built (it is given back with the diagnostics if anything failed).
+        if self.errors.is_empty() {
+            self.csv_texts = Vec::new();
+        }
+        drop(std::mem::take(&mut raw.origins));
+        let mut src: Vec<u32> = Vec::with_capacity(n_edges);
+        for a in 0..n_actors {
+            src.resize(out_start[a + 1] as usize, a as u32);
+        }
         let dst: Vec<u32> = eorder.iter().map(|&e| raw.dst[e as usize]).collect();
         let edge_kind: Vec<u16> = eorder.iter().map(|&e| raw.kind[e as usize]).collect();
-        let mut out_start = vec![0u32; n_actors + 1];
-        for &s in &src {
-            out_start[s as usize + 1] += 1;
+        let mut init_relation: Vec<Vec<f64>> = Vec::with_capacity(relation_vars.len());
+        for (var, values) in relation_vars.iter().zip(std::mem::take(&mut raw.values)) {
+            let mut col: Vec<f64> = Vec::with_capacity(n_edges + 1);
+            col.extend(eorder.iter().map(|&e| {
+                let x = values[e as usize];
+                if x.is_nan() {
+                    var.default
+                } else {
+                    x
+                }
+            }));
+            col.push(var.default);
+            init_relation.push(col);
         }
-        for i in 0..n_actors {
-            out_start[i + 1] += out_start[i];
-        }
+        drop(raw);
+        drop(eorder);
         let names_for_edges = Names {
             params: BTreeMap::new(),
             rel_vars: BTreeMap::new(),
             actor_vars: BTreeMap::new(),
-            actors: HashMap::default(),
             actor_ids: Vec::new(),
             actions: BTreeMap::new(),
             rel_kinds: BTreeMap::new(),
@@ -710,8 +793,8 @@ impl Compiler<'_> {
                 rev[e] = r;
             }
         }
-        let mut in_edges: Vec<u32> = (0..n_edges as u32).collect();
-        in_edges.sort_unstable_by_key(|&e| (names_for_edges.dst[e as usize], src[e as usize]));
+        // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
+        // so each actor's in-relations come out sorted by `from`.
         let mut in_start = vec![0u32; n_actors + 1];
         for &d in &names_for_edges.dst {
             in_start[d as usize + 1] += 1;
@@ -719,53 +802,66 @@ impl Compiler<'_> {
         for i in 0..n_actors {
             in_start[i + 1] += in_start[i];
         }
-        let init_relation: Vec<Vec<f64>> = relation_vars
-            .iter()
-            .enumerate()
-            .map(|(v, var)| {
-                let mut col: Vec<f64> = eorder
-                    .iter()
-                    .map(|&e| {
-                        let x = raw.values[v][e as usize];
-                        if x.is_nan() {
-                            var.default
-                        } else {
-                            x
-                        }
-                    })
-                    .collect();
-                col.push(var.default);
-                col
-            })
-            .collect();
-        drop(raw);
-
-        // The graph itself: node i is actor i, edge e is relation e.
-        let sorted_ids: Vec<String> = order
-            .iter()
-            .map(|&o| actor_ids[o as usize].clone())
-            .collect();
-        let mut graph: DiGraph<Actor, RelationKind> = DiGraph::with_capacity(n_actors, n_edges);
-        let mut init_actor: Vec<Vec<f64>> = vec![Vec::with_capacity(n_actors); actor_vars.len()];
-        for &old in &order {
-            let (kind, name, cap, values) = &actor_rows[old as usize];
-            graph.add_node(Actor {
-                id: actor_ids[old as usize].clone(),
-                name: name.clone(),
-                kind: actor_kind_idx[kind],
-                cap: cap.unwrap_or(default_cap),
-            });
-            for (v, col) in init_actor.iter_mut().enumerate() {
-                col.push(values[v]);
+        let mut in_edges = vec![0u32; n_edges];
+        {
+            let mut next = in_start.clone();
+            for (e, &d) in names_for_edges.dst.iter().enumerate() {
+                in_edges[next[d as usize] as usize] = e as u32;
+                next[d as usize] += 1;
             }
         }
-        for e in 0..n_edges {
-            graph.add_edge(
-                NodeIndex::new(src[e] as usize),
-                NodeIndex::new(names_for_edges.dst[e] as usize),
-                RelationKind(edge_kind[e]),
-            );
+
+        // The graph itself (compressed sparse rows): node i is actor i, edge e is relation e.
+        let mut graph = {
+            let mut pairs: Vec<(u32, u32)> = src
+                .iter()
+                .zip(&names_for_edges.dst)
+                .map(|(&s, &d)| (s, d))
+                .collect();
+            if duplicates {
+                pairs.dedup();
+            }
+            Csr::<Actor, ()>::from_sorted_edges(&pairs).unwrap_or_default()
+        };
+        let mut init_actor: Vec<Vec<f64>> = vec![Vec::with_capacity(n_actors); actor_vars.len()];
+        let mut sorted_ids: Vec<String> = Vec::with_capacity(n_actors);
+        for (new, &old) in order.iter().enumerate() {
+            let old = old as usize;
+            let id = actor_ids[old].clone();
+            sorted_ids.push(std::mem::take(&mut actor_ids[old]));
+            let actor = match declared.get(old) {
+                Some((kind, name, cap, values)) => {
+                    for (v, col) in init_actor.iter_mut().enumerate() {
+                        col.push(values[v]);
+                    }
+                    Actor {
+                        id,
+                        name: name.clone(),
+                        kind: actor_kind_idx[kind],
+                        cap: cap.unwrap_or(default_cap),
+                    }
+                }
+                None => {
+                    for (v, col) in init_actor.iter_mut().enumerate() {
+                        col.push(actor_vars[v].default);
+                    }
+                    let kind = &created.kinds[created.kind_of[old - n_declared] as usize];
+                    Actor {
+                        name: id.clone(),
+                        id,
+                        kind: actor_kind_idx[kind],
+                        cap: default_cap,
+                    }
+                }
+            };
+            if new < graph.node_count() {
+                graph[new as u32] = actor;
+            } else {
+                graph.add_node(actor);
+            }
         }
+        drop(actor_ids);
+        drop(declared);
         let actor_keys: Vec<u64> = sorted_ids.iter().map(|id| rng::key_of(id)).collect();
 
         let actions_idx: BTreeMap<String, u16> = spec
@@ -778,11 +874,6 @@ impl Compiler<'_> {
             params: parameters.iter().cloned().collect(),
             rel_vars: rel_var_idx,
             actor_vars: actor_var_idx,
-            actors: sorted_ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (id.clone(), i as u32))
-                .collect(),
             actor_ids: sorted_ids,
             actions: actions_idx,
             rel_kinds: rel_kind_idx,
@@ -792,7 +883,7 @@ impl Compiler<'_> {
         names.params.insert("dt".into(), dt);
         let kin_kinds = self.spill_kinds(&names);
         let actions = self.actions(&mut names, &kin_kinds);
-        let rules = self.rules(&mut names, &actions, &graph, &src);
+        let rules = self.rules(&mut names, &actions, &graph, (&src, &edge_kind));
         let dynamics = self.dynamics(&mut names, &graph, &edge_kind);
         let events = self.events(&mut names, &actions, steps);
         let outcomes = self.outcomes(&mut names);
@@ -1111,14 +1202,13 @@ impl Compiler<'_> {
 
     fn inline_relations(
         &mut self,
-        actors: &HashMap<String, u32>,
-        ids: &[String],
+        actors: &mut csv::ActorIds,
         vars: &BTreeMap<String, u16>,
         var_specs: &[Variable],
-        raw: &mut RawRelations,
+        raw: &mut csv::RawRelations,
         kinds: &mut HashMap<String, u16>,
     ) {
-        for rel in &self.r.spec.relations {
+        for (index, rel) in self.r.spec.relations.iter().enumerate() {
             let mut ends: [Option<u32>; 2] = [None, None];
             let mut kind = "related".to_string();
             let mut values = vec![f64::NAN; var_specs.len()];
@@ -1131,13 +1221,15 @@ impl Compiler<'_> {
                     Some(v) => {
                         if let Some(id) = self.string(v, key) {
                             match actors.get(&id) {
-                                Some(&a) => ends[i] = Some(a),
+                                Some(a) => ends[i] = Some(a),
                                 None => {
                                     let d = Diagnostic::at(
                                         v.loc.clone(),
                                         format!("unknown actor `{id}`"),
                                     );
-                                    self.error(d.suggest(&id, ids.iter().map(String::as_str)));
+                                    self.error(
+                                        d.suggest(&id, actors.ids.iter().map(String::as_str)),
+                                    );
                                 }
                             }
                         }
@@ -1165,7 +1257,7 @@ impl Compiler<'_> {
                     self.error(
                         Diagnostic::at(
                             rel.loc.clone(),
-                            format!("relation from `{}` to itself", ids[a as usize]),
+                            format!("relation from `{}` to itself", actors.ids[a as usize]),
                         )
                         .with_hint("relations join two different actors"),
                     );
@@ -1173,270 +1265,7 @@ impl Compiler<'_> {
                 }
                 let next = kinds.len() as u16;
                 let k = *kinds.entry(kind).or_insert(next);
-                raw.src.push(a);
-                raw.dst.push(b);
-                raw.kind.push(k);
-                for (v, col) in raw.values.iter_mut().enumerate() {
-                    col.push(values[v]);
-                }
-                raw.locs.push(rel.loc.clone());
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn csv_relations(
-        &mut self,
-        actors: &mut HashMap<String, u32>,
-        ids: &mut Vec<String>,
-        rows: &mut Vec<(String, String, Option<u32>, Vec<f64>)>,
-        vars: &BTreeMap<String, u16>,
-        var_specs: &[Variable],
-        actor_defaults: &[f64],
-        raw: &mut RawRelations,
-        kinds: &mut HashMap<String, u16>,
-    ) {
-        for source in &self.r.csv {
-            let spec = &self.r.spec.relation_files[source.spec_index].value;
-            let file = source.file;
-            let text = &self.r.sources.get(file).text;
-            let from_col = spec.from.as_ref().map_or("from", |s| s.value.as_str());
-            let to_col = spec.to.as_ref().map_or("to", |s| s.value.as_str());
-            let default_kind = spec
-                .kind
-                .as_ref()
-                .map_or("related", |s| s.value.as_str())
-                .to_string();
-            let create = spec.create_actors.unwrap_or(false);
-            let created_kind = spec
-                .actor_kind
-                .as_ref()
-                .map_or("actor", |s| s.value.as_str())
-                .to_string();
-            let mut lines = LineIter { text, pos: 0 };
-            let Some((hstart, header)) = lines.next() else {
-                self.error(
-                    Diagnostic::at(Loc::new(file, 0..0), "the relation file is empty").with_hint(
-                        format!(
-                            "the first line must name the columns, e.g. `{from_col},{to_col},kind`"
-                        ),
-                    ),
-                );
-                continue;
-            };
-            let header_cells = match split_csv(header) {
-                Ok(c) => c,
-                Err(col) => {
-                    self.error(Diagnostic::at(
-                        Loc::new(file, hstart + col..hstart + col + 1),
-                        "unterminated quote in the header",
-                    ));
-                    continue;
-                }
-            };
-            let find = |name: &str| header_cells.iter().position(|(c, _)| c.trim() == name);
-            let (Some(fi), Some(ti)) = (find(from_col), find(to_col)) else {
-                let missing = if find(from_col).is_none() {
-                    from_col
-                } else {
-                    to_col
-                };
-                let d = Diagnostic::at(
-                    Loc::new(file, hstart..hstart + header.len()),
-                    format!("the header has no `{missing}` column"),
-                );
-                let d = d.suggest(missing, header_cells.iter().map(|(c, _)| c.as_str()));
-                let d = if d.hint.is_none() {
-                    d.with_hint(format!("name the columns with from = \"...\" and to = \"...\" in [[relation_files]] (found: {})", header.trim()))
-                } else {
-                    d
-                };
-                self.error(d);
-                continue;
-            };
-            let ki = find("kind");
-            let mut var_cols: Vec<(usize, u16)> = Vec::new();
-            let mut header_ok = true;
-            for (i, (cell, off)) in header_cells.iter().enumerate() {
-                let cell = cell.trim();
-                if i == fi || i == ti || Some(i) == ki {
-                    continue;
-                }
-                match vars.get(cell) {
-                    Some(&v) => var_cols.push((i, v)),
-                    None => {
-                        let d = Diagnostic::at(
-                            Loc::new(file, hstart + off..hstart + off + cell.len().max(1)),
-                            format!("column `{cell}` is not a relation variable"),
-                        );
-                        let d = d.suggest(cell, vars.keys().map(String::as_str));
-                        self.error(if d.hint.is_none() {
-                            d.with_hint("declare it under [variables] with of = \"relation\"")
-                        } else {
-                            d
-                        });
-                        header_ok = false;
-                    }
-                }
-            }
-            if !header_ok {
-                continue;
-            }
-            let mut row_errors = 0;
-            let mut report = |c: &mut Compiler, d: Diagnostic| {
-                row_errors += 1;
-                if row_errors <= 20 {
-                    c.error(d);
-                } else if row_errors == 21 {
-                    c.error(Diagnostic::at(
-                        d.loc.clone().unwrap_or_default(),
-                        "more errors in this file are not shown",
-                    ));
-                }
-            };
-            let mut values = vec![f64::NAN; var_specs.len()];
-            // Without a `kind` column every row has the default kind: look it up once.
-            let default_kind_id = if ki.is_none() {
-                let next = kinds.len() as u16;
-                *kinds.entry(default_kind.clone()).or_insert(next)
-            } else {
-                0
-            };
-            let mut cells: Vec<(Cow<str>, usize)> = Vec::new();
-            for (start, line) in lines {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                cells.clear();
-                match split_csv_into(line, &mut cells) {
-                    Ok(()) => {}
-                    Err(col) => {
-                        report(
-                            self,
-                            Diagnostic::at(
-                                Loc::new(file, start + col..start + col + 1),
-                                "unterminated quote",
-                            ),
-                        );
-                        continue;
-                    }
-                }
-                if cells.len() != header_cells.len() {
-                    let row = self.r.sources.get(file).line_col(start).0;
-                    report(
-                        self,
-                        Diagnostic::at(
-                            Loc::new(file, start..start + line.len()),
-                            format!(
-                                "row {row} has {} fields, the header has {}",
-                                cells.len(),
-                                header_cells.len()
-                            ),
-                        ),
-                    );
-                    continue;
-                }
-                let cell_loc = |i: usize, cells: &[(Cow<str>, usize)]| {
-                    Loc::new(
-                        file,
-                        start + cells[i].1..start + cells[i].1 + cells[i].0.len().max(1),
-                    )
-                };
-                let mut ends = [0u32; 2];
-                let mut ok = true;
-                for (slot, col) in [(0, fi), (1, ti)] {
-                    let id = cells[col].0.trim();
-                    match actors.get(id) {
-                        Some(&a) => ends[slot] = a,
-                        None if create && !id.is_empty() => {
-                            let a = ids.len() as u32;
-                            actors.insert(id.to_string(), a);
-                            ids.push(id.to_string());
-                            rows.push((
-                                created_kind.clone(),
-                                id.to_string(),
-                                None,
-                                actor_defaults.to_vec(),
-                            ));
-                            ends[slot] = a;
-                        }
-                        None => {
-                            let d = Diagnostic::at(
-                                cell_loc(col, &cells),
-                                format!("unknown actor `{id}`"),
-                            );
-                            let d = d.suggest(id, ids.iter().map(String::as_str));
-                            report(
-                                self,
-                                if d.hint.is_none() {
-                                    d.with_hint("declare it under [actors], or set create_actors = true in [[relation_files]]")
-                                } else {
-                                    d
-                                },
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                values.fill(f64::NAN);
-                for &(col, v) in &var_cols {
-                    let text = cells[col].0.trim();
-                    if text.is_empty() {
-                        continue;
-                    }
-                    match text.parse::<f64>() {
-                        Ok(x) if x.is_finite() => {
-                            match var_specs[v as usize].range {
-                                Some((lo, hi)) if x < lo || x > hi => {
-                                    report(self, Diagnostic::at(cell_loc(col, &cells), format!("value {x} of `{}` is outside its range [{lo}, {hi}]", var_specs[v as usize].name)));
-                                    ok = false;
-                                }
-                                _ => values[v as usize] = x,
-                            }
-                        }
-                        _ => {
-                            report(
-                                self,
-                                Diagnostic::at(
-                                    cell_loc(col, &cells),
-                                    format!("`{text}` is not a finite number"),
-                                ),
-                            );
-                            ok = false;
-                        }
-                    }
-                }
-                if !ok {
-                    continue;
-                }
-                if ends[0] == ends[1] {
-                    report(
-                        self,
-                        Diagnostic::at(
-                            Loc::new(file, start..start + line.len()),
-                            format!("relation from `{}` to itself", ids[ends[0] as usize]),
-                        ),
-                    );
-                    continue;
-                }
-                let k = match ki.map(|k| cells[k].0.trim()) {
-                    None => default_kind_id,
-                    Some(kind) => match kinds.get(kind) {
-                        Some(&k) => k,
-                        None => {
-                            let next = kinds.len() as u16;
-                            kinds.insert(kind.to_string(), next);
-                            next
-                        }
-                    },
-                };
-                raw.src.push(ends[0]);
-                raw.dst.push(ends[1]);
-                raw.kind.push(k);
-                for (v, col) in raw.values.iter_mut().enumerate() {
-                    col.push(values[v]);
-                }
-                raw.locs.push(Loc::new(file, start..start + line.len()));
+                raw.push([a, b], k, &values, csv::Origin::INLINE | index as u64);
             }
         }
     }
@@ -1744,8 +1573,8 @@ impl Compiler<'_> {
     }
 
     fn lookup_actor(&mut self, names: &Names, n: &spec::Name) -> Option<u32> {
-        match names.actors.get(&n.value) {
-            Some(&a) => Some(a),
+        match names.actor(&n.value) {
+            Some(a) => Some(a),
             None => {
                 let d = Diagnostic::at(n.loc.clone(), format!("unknown actor `{}`", n.value));
                 self.error(d.suggest(&n.value, names.actor_ids.iter().map(String::as_str)));
@@ -1758,8 +1587,8 @@ impl Compiler<'_> {
         &mut self,
         names: &mut Names,
         actions: &[Action],
-        graph: &DiGraph<Actor, RelationKind>,
-        src: &[u32],
+        graph: &Csr<Actor, ()>,
+        (src, edge_kind): (&[u32], &[u16]),
     ) -> Vec<Rule> {
         let mut out = Vec::new();
         let n_actors = graph.node_count();
@@ -1793,7 +1622,7 @@ impl Compiler<'_> {
                 },
                 (None, Some(k)) => match names.actor_kinds.get(&k.value) {
                     Some(&kind) => (0..n_actors as u32)
-                        .filter(|&a| graph[NodeIndex::new(a as usize)].kind == kind)
+                        .filter(|&a| graph[a].kind == kind)
                         .collect(),
                     None => {
                         let d = Diagnostic::at(
@@ -1871,11 +1700,7 @@ impl Compiler<'_> {
                     let mut edges = Vec::new();
                     for &a in &actors {
                         for e in names.out_start[a as usize]..names.out_start[a as usize + 1] {
-                            if kind.is_none_or(|k| {
-                                graph
-                                    .edge_weight(petgraph::graph::EdgeIndex::new(e as usize))
-                                    .is_some_and(|w| w.0 == k)
-                            }) {
+                            if kind.is_none_or(|k| edge_kind[e as usize] == k) {
                                 edges.push(e);
                             }
                         }
@@ -1979,7 +1804,7 @@ impl Compiler<'_> {
     fn dynamics(
         &mut self,
         names: &mut Names,
-        graph: &DiGraph<Actor, RelationKind>,
+        graph: &Csr<Actor, ()>,
         edge_kind: &[u16],
     ) -> Vec<Dynamic> {
         let mut out = Vec::new();
@@ -2037,7 +1862,7 @@ impl Compiler<'_> {
                 Some(k) => match names.actor_kinds.get(&k.value) {
                     Some(&kind) => Some(
                         (0..graph.node_count() as u32)
-                            .filter(|&a| graph[NodeIndex::new(a as usize)].kind == kind)
+                            .filter(|&a| graph[a].kind == kind)
                             .collect(),
                     ),
                     None => {
@@ -2235,7 +2060,7 @@ impl Compiler<'_> {
         &mut self,
         names: &mut Names,
         rel_vars: &[Variable],
-        graph: &DiGraph<Actor, RelationKind>,
+        graph: &Csr<Actor, ()>,
         src: &[u32],
     ) -> Vec<Series> {
         let mut out = Vec::new();
@@ -2264,10 +2089,7 @@ impl Compiler<'_> {
         for (v, var) in rel_vars.iter().enumerate() {
             if n_edges <= 64 {
                 for e in 0..n_edges {
-                    let (a, b) = (
-                        &graph[NodeIndex::new(src[e] as usize)].id,
-                        &graph[NodeIndex::new(names.dst[e] as usize)].id,
-                    );
+                    let (a, b) = (&graph[src[e]].id, &graph[names.dst[e]].id);
                     let code = Code {
                         ops: vec![expr::Op::RelEdge(v as u16, e as u32)],
                         ty: Type::Num,
@@ -2363,100 +2185,25 @@ fn kin_lists(n_actors: usize, src: &[u32], dst: &[u32], kind: &[u16], k: u16) ->
     }
 }
 
-/// Lines of a text with their byte offsets, without the line ending.
-struct LineIter<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> Iterator for LineIter<'a> {
-    type Item = (usize, &'a str);
-    fn next(&mut self) -> Option<(usize, &'a str)> {
-        if self.pos >= self.text.len() {
-            return None;
-        }
-        let start = self.pos;
-        let rest = &self.text[start..];
-        let end = rest.find('\n').map_or(self.text.len(), |i| start + i);
-        self.pos = end + 1;
-        Some((start, self.text[start..end].trim_end_matches('\r')))
-    }
-}
-
-/// Splits one CSV line into (cell, byte offset) pairs; quotes may wrap a cell. Err: offset of an
-/// unterminated quote.
-fn split_csv(line: &str) -> Result<Vec<(String, usize)>, usize> {
-    let mut cells = Vec::new();
-    split_csv_into(line, &mut cells)?;
-    Ok(cells
-        .into_iter()
-        .map(|(c, o)| (c.into_owned(), o))
-        .collect())
-}
-
-/// Splits one CSV line into `cells`, borrowing from the line unless a cell is quoted. The fast
-/// path for numeric network files: no allocation per cell.
-fn split_csv_into<'a>(line: &'a str, cells: &mut Vec<(Cow<'a, str>, usize)>) -> Result<(), usize> {
-    if !line.contains('"') {
-        let mut offset = 0;
-        for cell in line.split(',') {
-            cells.push((Cow::Borrowed(cell), offset));
-            offset += cell.len() + 1;
-        }
-        return Ok(());
-    }
-    cells.extend(
-        split_quoted(line)?
-            .into_iter()
-            .map(|(c, o)| (Cow::Owned(c), o)),
-    );
-    Ok(())
-}
-
-/// The general case of [`split_csv_into`]: quotes may wrap a cell.
-fn split_quoted(line: &str) -> Result<Vec<(String, usize)>, usize> {
-    let mut out = Vec::new();
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    loop {
-        let start = i;
-        if i < bytes.len() && bytes[i] == b'"' {
-            let mut cell = String::new();
-            i += 1;
-            loop {
-                match line[i..].find('"') {
-                    None => return Err(start),
-                    Some(j) => {
-                        cell.push_str(&line[i..i + j]);
-                        i += j + 1;
-                        if i < bytes.len() && bytes[i] == b'"' {
-                            cell.push('"');
-                            i += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                }
-            }
-            out.push((cell, start + 1));
-            while i < bytes.len() && bytes[i] != b',' {
-                i += 1;
-            }
-        } else {
-            let end = line[i..].find(',').map_or(line.len(), |j| i + j);
-            out.push((line[i..end].to_string(), start));
-            i = end;
-        }
-        if i >= bytes.len() {
-            break;
-        }
-        i += 1;
-        if i == bytes.len() {
-            out.push((String::new(), i));
-            break;
-        }
-    }
-    Ok(out)
+/// The order of actor ids as strings, sorting on their first eight bytes as one integer and
+/// comparing whole strings only on a tie.
+fn id_order(ids: &[String]) -> Vec<u32> {
+    let prefix = |s: &str| {
+        let mut k = [0u8; 8];
+        let n = s.len().min(8);
+        k[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(k)
+    };
+    let mut keyed: Vec<(u64, u32)> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (prefix(s), i as u32))
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| ids[a.1 as usize].cmp(&ids[b.1 as usize]))
+    });
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 #[cfg(test)]
@@ -2464,18 +2211,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_cells_and_quotes() {
-        let cells = |s| {
-            split_csv(s)
-                .unwrap()
-                .into_iter()
-                .map(|(c, _)| c)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(cells("a,b,c"), ["a", "b", "c"]);
-        assert_eq!(cells("\"x,y\",2"), ["x,y", "2"]);
-        assert_eq!(cells("a,"), ["a", ""]);
-        assert_eq!(cells("\"say \"\"hi\"\"\""), ["say \"hi\""]);
-        assert!(split_csv("\"open").is_err());
+    fn ids_sort_as_strings() {
+        let ids: Vec<String> = [
+            "b",
+            "10",
+            "2",
+            "abcdefgh2",
+            "abcdefgh10",
+            "a",
+            "abcdefgh",
+            "1",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut expect = ids.clone();
+        expect.sort();
+        let got: Vec<String> = id_order(&ids)
+            .into_iter()
+            .map(|i| ids[i as usize].clone())
+            .collect();
+        assert_eq!(got, expect);
     }
 }

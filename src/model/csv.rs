@@ -1,0 +1,611 @@
+//! Relation files: CSV rows read straight into relation columns.
+//!
+//! A network of a million relations is mostly this file's work, so the reader makes one pass over
+//! each line's bytes (cell boundaries, quotes and the line end together), borrows every unquoted
+//! cell, looks plain integer actor ids up in a table instead of hashing them, and keeps a row's
+//! origin in 8 bytes. Quoted cells take the general path.
+
+use super::{Compiler, HashMap, Variable};
+use crate::diag::{Diagnostic, Loc};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+const NONE: u32 = u32::MAX;
+
+/// Actor ids and the provisional index each was given, in reading order.
+pub(super) struct ActorIds {
+    pub ids: Vec<String>,
+    map: HashMap<String, u32>,
+    /// Index of each canonical integer id (digits only, no leading zero) below `small_limit`;
+    /// such ids are never in `map` unless they were declared as `[actors.ID]` tables.
+    small: Vec<u32>,
+    small_limit: usize,
+}
+
+/// `id` as a canonical non-negative integer of at most nine digits.
+fn small_int(id: &str) -> Option<usize> {
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 9 || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    let mut v = 0usize;
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + usize::from(d);
+    }
+    Some(v)
+}
+
+impl ActorIds {
+    /// `small_limit` bounds the integer table (4 bytes per slot up to the largest id seen), so
+    /// a few huge ids in a small file go to the hash map instead.
+    pub fn new(small_limit: usize) -> ActorIds {
+        ActorIds {
+            ids: Vec::new(),
+            map: HashMap::default(),
+            small: Vec::new(),
+            small_limit,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn get(&mut self, id: &str) -> Option<u32> {
+        match small_int(id) {
+            Some(v) if v < self.small_limit => {
+                if let Some(&a) = self.small.get(v).filter(|&&a| a != NONE) {
+                    return Some(a);
+                }
+                // Declared in a table: remember it in the integer table from now on.
+                let a = *self.map.get(id)?;
+                self.set_small(v, a);
+                Some(a)
+            }
+            _ => self.map.get(id).copied(),
+        }
+    }
+
+    /// Adds an id that [`ActorIds::get`] does not know; returns its index.
+    pub fn insert(&mut self, id: &str, declared: bool) -> u32 {
+        let a = self.ids.len() as u32;
+        self.ids.push(id.to_string());
+        match small_int(id) {
+            Some(v) if v < self.small_limit && !declared => self.set_small(v, a),
+            _ => {
+                self.map.insert(id.to_string(), a);
+            }
+        }
+        a
+    }
+
+    fn set_small(&mut self, v: usize, a: u32) {
+        if v >= self.small.len() {
+            let len = (v + 1).max(2 * self.small.len()).min(self.small_limit);
+            self.small.resize(len, NONE);
+        }
+        self.small[v] = a;
+    }
+}
+
+/// Relations as read, before sorting.
+pub(super) struct RawRelations {
+    pub src: Vec<u32>,
+    pub dst: Vec<u32>,
+    pub kind: Vec<u16>,
+    /// Per relation variable, the value per relation (NaN = default).
+    pub values: Vec<Vec<f64>>,
+    /// Where each relation was written: see [`Origin`].
+    pub origins: Vec<u64>,
+}
+
+/// A relation's origin packed in 8 bytes: `[[relations]]` entry i is `INLINE | i`; a CSV row is
+/// the relation file's index (in `Resolved::csv`) shifted by 40 bits, plus the line's byte offset.
+pub(super) struct Origin;
+
+impl Origin {
+    pub const INLINE: u64 = 1 << 63;
+    const SHIFT: u32 = 40;
+
+    pub fn csv(file: usize, offset: usize) -> u64 {
+        ((file as u64) << Self::SHIFT) | offset as u64
+    }
+
+    /// (relation file index, line offset) of a CSV origin.
+    pub fn split(o: u64) -> (usize, usize) {
+        (
+            (o >> Self::SHIFT) as usize,
+            (o & ((1 << Self::SHIFT) - 1)) as usize,
+        )
+    }
+}
+
+impl RawRelations {
+    pub fn new(n_vars: usize, capacity: usize) -> RawRelations {
+        RawRelations {
+            src: Vec::with_capacity(capacity),
+            dst: Vec::with_capacity(capacity),
+            kind: Vec::with_capacity(capacity),
+            values: vec![Vec::with_capacity(capacity); n_vars],
+            origins: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub fn push(&mut self, ends: [u32; 2], kind: u16, values: &[f64], origin: u64) {
+        self.src.push(ends[0]);
+        self.dst.push(ends[1]);
+        self.kind.push(kind);
+        for (col, &x) in self.values.iter_mut().zip(values) {
+            col.push(x);
+        }
+        self.origins.push(origin);
+    }
+}
+
+/// How a relation file creates the actors it names: the kind name of those it creates.
+pub(super) struct Created {
+    /// Per created actor (provisional index minus the number of declared actors), an index
+    /// into `kinds`.
+    pub kind_of: Vec<u16>,
+    pub kinds: Vec<String>,
+}
+
+/// The line of `text` that starts at `start`, without its line ending.
+pub(super) fn line_at(text: &str, start: usize) -> &str {
+    let rest = &text[start.min(text.len())..];
+    let line = rest.find('\n').map_or(rest, |i| &rest[..i]);
+    line.trim_end_matches('\r')
+}
+
+/// 1-based line number of byte `offset` of `text`.
+pub(super) fn line_number(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// What the rows of one file are checked against.
+pub(super) struct Columns<'a> {
+    pub vars: &'a BTreeMap<String, u16>,
+    pub specs: &'a [Variable],
+}
+
+impl Compiler<'_> {
+    /// Reads every relation file into `raw`, creating actors where the file asks for it.
+    pub(super) fn csv_relations(
+        &mut self,
+        actors: &mut ActorIds,
+        created: &mut Created,
+        cols: &Columns,
+        raw: &mut RawRelations,
+        kinds: &mut HashMap<String, u16>,
+    ) {
+        let texts = std::mem::take(&mut self.csv_texts);
+        for (k, text) in texts.iter().enumerate() {
+            self.csv_file(k, text, actors, created, cols, raw, kinds);
+        }
+        self.csv_texts = texts;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn csv_file(
+        &mut self,
+        k: usize,
+        text: &str,
+        actors: &mut ActorIds,
+        created: &mut Created,
+        cols: &Columns,
+        raw: &mut RawRelations,
+        kinds: &mut HashMap<String, u16>,
+    ) {
+        let source = &self.r.csv[k];
+        let spec = &self.r.spec.relation_files[source.spec_index].value;
+        let file = source.file;
+        let from_col = spec.from.as_ref().map_or("from", |s| s.value.as_str());
+        let to_col = spec.to.as_ref().map_or("to", |s| s.value.as_str());
+        let default_kind = spec
+            .kind
+            .as_ref()
+            .map_or("related", |s| s.value.as_str())
+            .to_string();
+        let create = spec.create_actors.unwrap_or(false);
+        let created_kind = spec
+            .actor_kind
+            .as_ref()
+            .map_or("actor", |s| s.value.as_str());
+        let bytes = text.as_bytes();
+        let header_end = text.find('\n').unwrap_or(text.len());
+        let header = text[..header_end].trim_end_matches('\r');
+        if text.is_empty() {
+            self.error(
+                Diagnostic::at(Loc::new(file, 0..0), "the relation file is empty").with_hint(
+                    format!(
+                        "the first line must name the columns, e.g. `{from_col},{to_col},kind`"
+                    ),
+                ),
+            );
+            return;
+        }
+        let header_cells = match split_csv(header) {
+            Ok(c) => c,
+            Err(col) => {
+                self.error(Diagnostic::at(
+                    Loc::new(file, col..col + 1),
+                    "unterminated quote in the header",
+                ));
+                return;
+            }
+        };
+        let find = |name: &str| header_cells.iter().position(|(c, _)| c.trim() == name);
+        let (Some(fi), Some(ti)) = (find(from_col), find(to_col)) else {
+            let missing = if find(from_col).is_none() {
+                from_col
+            } else {
+                to_col
+            };
+            let d = Diagnostic::at(
+                Loc::new(file, 0..header.len()),
+                format!("the header has no `{missing}` column"),
+            );
+            let d = d.suggest(missing, header_cells.iter().map(|(c, _)| c.as_str()));
+            let d = if d.hint.is_none() {
+                d.with_hint(format!("name the columns with from = \"...\" and to = \"...\" in [[relation_files]] (found: {})", header.trim()))
+            } else {
+                d
+            };
+            self.error(d);
+            return;
+        };
+        let ki = find("kind");
+        let mut var_cols: Vec<(usize, u16)> = Vec::new();
+        let mut header_ok = true;
+        for (i, (cell, off)) in header_cells.iter().enumerate() {
+            let cell = cell.trim();
+            if i == fi || i == ti || Some(i) == ki {
+                continue;
+            }
+            match cols.vars.get(cell) {
+                Some(&v) => var_cols.push((i, v)),
+                None => {
+                    let d = Diagnostic::at(
+                        Loc::new(file, *off..off + cell.len().max(1)),
+                        format!("column `{cell}` is not a relation variable"),
+                    );
+                    let d = d.suggest(cell, cols.vars.keys().map(String::as_str));
+                    self.error(if d.hint.is_none() {
+                        d.with_hint("declare it under [variables] with of = \"relation\"")
+                    } else {
+                        d
+                    });
+                    header_ok = false;
+                }
+            }
+        }
+        if !header_ok {
+            return;
+        }
+        let mut row_errors = 0;
+        let mut report = |c: &mut Compiler, d: Diagnostic| {
+            row_errors += 1;
+            if row_errors <= 20 {
+                c.error(d);
+            } else if row_errors == 21 {
+                c.error(Diagnostic::at(
+                    d.loc.clone().unwrap_or_default(),
+                    "more errors in this file are not shown",
+                ));
+            }
+        };
+        let created_kind_id = match created.kinds.iter().position(|n| n == created_kind) {
+            Some(i) => i as u16,
+            None => {
+                created.kinds.push(created_kind.to_string());
+                created.kinds.len() as u16 - 1
+            }
+        };
+        let mut values = vec![f64::NAN; cols.specs.len()];
+        // Without a `kind` column every row has the default kind: look it up once.
+        let default_kind_id = if ki.is_none() {
+            let next = kinds.len() as u16;
+            *kinds.entry(default_kind.clone()).or_insert(next)
+        } else {
+            0
+        };
+        let mut cells: Vec<(Cow<str>, usize)> = Vec::with_capacity(header_cells.len() + 1);
+        let mut cuts: Vec<usize> = Vec::with_capacity(header_cells.len() + 1);
+        let mut pos = (header_end + 1).min(bytes.len());
+        let mut line_no = 1;
+        while pos < bytes.len() {
+            let start = pos;
+            line_no += 1;
+            // One pass over the line: cell boundaries, quotes, and where it ends.
+            cuts.clear();
+            let mut quoted = false;
+            let mut i = start;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b == b'\n' {
+                    break;
+                }
+                if b == b',' {
+                    cuts.push(i);
+                } else if b == b'"' {
+                    quoted = true;
+                }
+                i += 1;
+            }
+            pos = i + 1;
+            let end = if i > start && bytes[i - 1] == b'\r' {
+                i - 1
+            } else {
+                i
+            };
+            let line = &text[start..end];
+            if line.is_empty()
+                || (line.as_bytes()[0].is_ascii_whitespace() && line.trim().is_empty())
+            {
+                continue;
+            }
+            cells.clear();
+            if quoted {
+                match split_quoted(line) {
+                    Ok(c) => cells.extend(c.into_iter().map(|(c, o)| (Cow::Owned(c), o))),
+                    Err(col) => {
+                        report(
+                            self,
+                            Diagnostic::at(
+                                Loc::new(file, start + col..start + col + 1),
+                                "unterminated quote",
+                            ),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                let mut from = start;
+                for &cut in cuts.iter().filter(|&&c| c < end) {
+                    cells.push((Cow::Borrowed(&text[from..cut]), from - start));
+                    from = cut + 1;
+                }
+                cells.push((Cow::Borrowed(&text[from..end]), from - start));
+            }
+            if cells.len() != header_cells.len() {
+                report(
+                    self,
+                    Diagnostic::at(
+                        Loc::new(file, start..end),
+                        format!(
+                            "row {line_no} has {} fields, the header has {}",
+                            cells.len(),
+                            header_cells.len()
+                        ),
+                    ),
+                );
+                continue;
+            }
+            let cell_loc = |i: usize, cells: &[(Cow<str>, usize)]| {
+                Loc::new(
+                    file,
+                    start + cells[i].1..start + cells[i].1 + cells[i].0.len().max(1),
+                )
+            };
+            let mut ends = [0u32; 2];
+            let mut ok = true;
+            for (slot, col) in [(0, fi), (1, ti)] {
+                let id = cells[col].0.trim();
+                match actors.get(id) {
+                    Some(a) => ends[slot] = a,
+                    None if create && !id.is_empty() => {
+                        ends[slot] = actors.insert(id, false);
+                        created.kind_of.push(created_kind_id);
+                    }
+                    None => {
+                        let d =
+                            Diagnostic::at(cell_loc(col, &cells), format!("unknown actor `{id}`"));
+                        let d = d.suggest(id, actors.ids.iter().map(String::as_str));
+                        report(
+                            self,
+                            if d.hint.is_none() {
+                                d.with_hint("declare it under [actors], or set create_actors = true in [[relation_files]]")
+                            } else {
+                                d
+                            },
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            values.fill(f64::NAN);
+            for &(col, v) in &var_cols {
+                let cell = cells[col].0.as_ref();
+                let text = if cell
+                    .as_bytes()
+                    .first()
+                    .zip(cell.as_bytes().last())
+                    .is_some_and(|(a, b)| !a.is_ascii_whitespace() && !b.is_ascii_whitespace())
+                {
+                    cell
+                } else {
+                    cell.trim()
+                };
+                if text.is_empty() {
+                    continue;
+                }
+                match text.parse::<f64>() {
+                    Ok(x) if x.is_finite() => match cols.specs[v as usize].range {
+                        Some((lo, hi)) if x < lo || x > hi => {
+                            report(
+                                self,
+                                Diagnostic::at(
+                                    cell_loc(col, &cells),
+                                    format!(
+                                        "value {x} of `{}` is outside its range [{lo}, {hi}]",
+                                        cols.specs[v as usize].name
+                                    ),
+                                ),
+                            );
+                            ok = false;
+                        }
+                        _ => values[v as usize] = x,
+                    },
+                    _ => {
+                        report(
+                            self,
+                            Diagnostic::at(
+                                cell_loc(col, &cells),
+                                format!("`{text}` is not a finite number"),
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            if ends[0] == ends[1] {
+                report(
+                    self,
+                    Diagnostic::at(
+                        Loc::new(file, start..end),
+                        format!("relation from `{}` to itself", actors.ids[ends[0] as usize]),
+                    ),
+                );
+                continue;
+            }
+            let kind = match ki.map(|k| cells[k].0.trim()) {
+                None => default_kind_id,
+                Some(kind) => match kinds.get(kind) {
+                    Some(&k) => k,
+                    None => {
+                        let next = kinds.len() as u16;
+                        kinds.insert(kind.to_string(), next);
+                        next
+                    }
+                },
+            };
+            raw.push(ends, kind, &values, Origin::csv(k, start));
+        }
+    }
+}
+
+/// Splits one CSV line into (cell, byte offset) pairs; quotes may wrap a cell. Err: offset of an
+/// unterminated quote.
+pub(super) fn split_csv(line: &str) -> Result<Vec<(String, usize)>, usize> {
+    if !line.contains('"') {
+        let mut offset = 0;
+        return Ok(line
+            .split(',')
+            .map(|cell| {
+                let c = (cell.to_string(), offset);
+                offset += cell.len() + 1;
+                c
+            })
+            .collect());
+    }
+    split_quoted(line)
+}
+
+/// The general case of [`split_csv`]: quotes may wrap a cell.
+fn split_quoted(line: &str) -> Result<Vec<(String, usize)>, usize> {
+    let mut out = Vec::new();
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    loop {
+        let start = i;
+        if i < bytes.len() && bytes[i] == b'"' {
+            let mut cell = String::new();
+            i += 1;
+            loop {
+                match line[i..].find('"') {
+                    None => return Err(start),
+                    Some(j) => {
+                        cell.push_str(&line[i..i + j]);
+                        i += j + 1;
+                        if i < bytes.len() && bytes[i] == b'"' {
+                            cell.push('"');
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            out.push((cell, start + 1));
+            while i < bytes.len() && bytes[i] != b',' {
+                i += 1;
+            }
+        } else {
+            let end = line[i..].find(',').map_or(line.len(), |j| i + j);
+            out.push((line[i..end].to_string(), start));
+            i = end;
+        }
+        if i >= bytes.len() {
+            break;
+        }
+        i += 1;
+        if i == bytes.len() {
+            out.push((String::new(), i));
+            break;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_and_quotes() {
+        let cells = |s| {
+            split_csv(s)
+                .unwrap()
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cells("a,b,c"), ["a", "b", "c"]);
+        assert_eq!(cells("\"x,y\",2"), ["x,y", "2"]);
+        assert_eq!(cells("a,"), ["a", ""]);
+        assert_eq!(cells("\"say \"\"hi\"\"\""), ["say \"hi\""]);
+        assert!(split_csv("\"open").is_err());
+    }
+
+    #[test]
+    fn integer_ids_use_the_table_and_agree_with_declared_ones() {
+        assert_eq!(small_int("0"), Some(0));
+        assert_eq!(small_int("123"), Some(123));
+        assert_eq!(small_int("007"), None);
+        assert_eq!(small_int("-1"), None);
+        assert_eq!(small_int("1234567890"), None);
+        let mut ids = ActorIds::new(1000);
+        let declared = ids.insert("12", true);
+        let lit = ids.insert("LTU", true);
+        assert_eq!(ids.get("12"), Some(declared));
+        assert_eq!(ids.get("12"), Some(declared), "cached in the table");
+        assert_eq!(ids.get("LTU"), Some(lit));
+        assert_eq!(ids.get("5"), None);
+        let five = ids.insert("5", false);
+        assert_eq!(ids.get("5"), Some(five));
+        assert_eq!(ids.get("05"), None, "a different id");
+        let big = ids.insert("5000", false);
+        assert_eq!(ids.get("5000"), Some(big), "beyond the table: hashed");
+        assert_eq!(ids.ids, ["12", "LTU", "5", "5000"]);
+    }
+
+    #[test]
+    fn origins_round_trip() {
+        let o = Origin::csv(3, 123_456_789);
+        assert_eq!(Origin::split(o), (3, 123_456_789));
+        assert_eq!(o & Origin::INLINE, 0);
+        assert_eq!(line_at("a\nbc\r\nd", 2), "bc");
+        assert_eq!(line_number("a\nbc\r\nd", 6), 3);
+    }
+}
