@@ -229,6 +229,9 @@ pub struct Model {
     /// Reverse relation of each relation, or `n_relations()` (the sentinel); one extra entry.
     pub rev: Vec<u32>,
     pub out_start: Vec<u32>,
+    /// Relations into each actor, sorted by `from` (`in_edges[in_start[a]..in_start[a + 1]]`);
+    /// built only when the model reads them (`in(...)` aggregates, effects with `on = "in"`),
+    /// and empty otherwise.
     pub in_start: Vec<u32>,
     pub in_edges: Vec<u32>,
     pub edge_kind: Vec<u16>,
@@ -302,7 +305,7 @@ impl Model {
         let state = 16 * (e * self.relation_vars.len() as u64 + a * self.actor_vars.len() as u64)
             + 8 * a * self.agg_actor.len() as u64
             + 8 * a * self.actions.len() as u64 * 3
-            + 4 * e * self.rules.len() as u64;
+            + 4 * e * self.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
         let per_run = state + 8 * series * steps;
         if runs <= 1 {
             return per_run;
@@ -314,8 +317,11 @@ impl Model {
         per_run * threads.max(1) as u64 + summary * runs + bands
     }
 
-    /// The relations into `actor`.
+    /// The relations into `actor` (none unless the model reads them: see `in_edges`).
     pub fn in_edges_of(&self, actor: u32) -> &[u32] {
+        if self.in_start.is_empty() {
+            return &[];
+        }
         &self.in_edges
             [self.in_start[actor as usize] as usize..self.in_start[actor as usize + 1] as usize]
     }
@@ -793,24 +799,6 @@ impl Compiler<'_> {
                 rev[e] = r;
             }
         }
-        // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
-        // so each actor's in-relations come out sorted by `from`.
-        let mut in_start = vec![0u32; n_actors + 1];
-        for &d in &names_for_edges.dst {
-            in_start[d as usize + 1] += 1;
-        }
-        for i in 0..n_actors {
-            in_start[i + 1] += in_start[i];
-        }
-        let mut in_edges = vec![0u32; n_edges];
-        {
-            let mut next = in_start.clone();
-            for (e, &d) in names_for_edges.dst.iter().enumerate() {
-                in_edges[next[d as usize] as usize] = e as u32;
-                next[d as usize] += 1;
-            }
-        }
-
         // The graph itself (compressed sparse rows): node i is actor i, edge e is relation e.
         let mut graph = {
             let mut pairs: Vec<(u32, u32)> = src
@@ -888,6 +876,39 @@ impl Compiler<'_> {
         let events = self.events(&mut names, &actions, steps);
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names, &relation_vars, &graph, &src);
+        // Relations into each actor, only for a model that reads them: `in(...)` aggregates
+        // and effects with on = "in".
+        let reads_in = actions
+            .iter()
+            .flat_map(|a| &a.effects)
+            .any(|e| e.on == On::In)
+            || names
+                .agg_actor
+                .iter()
+                .chain(&names.agg_scalar)
+                .any(|k| matches!(k.set, AggSet::In(_)));
+        let (in_start, in_edges) = if reads_in {
+            // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
+            // so each actor's in-relations come out sorted by `from`.
+            let mut in_start = vec![0u32; n_actors + 1];
+            for &d in &names.dst {
+                in_start[d as usize + 1] += 1;
+            }
+            for i in 0..n_actors {
+                in_start[i + 1] += in_start[i];
+            }
+            let mut in_edges = vec![0u32; n_edges];
+            {
+                let mut next = in_start.clone();
+                for (e, &d) in names.dst.iter().enumerate() {
+                    in_edges[next[d as usize] as usize] = e as u32;
+                    next[d as usize] += 1;
+                }
+            }
+            (in_start, in_edges)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let kin = kin_kinds
             .iter()
             .map(|&k| kin_lists(n_actors, &src, &names.dst, &edge_kind, k))

@@ -174,6 +174,8 @@ impl<'m> Sim<'m> {
             .rules
             .iter()
             .map(|r| match &r.lanes {
+                // Only a rule with a cooldown remembers when each of its lanes last fired.
+                _ if r.cooldown == 0 => Vec::new(),
                 RuleLanes::AllEdges | RuleLanes::Edges(_) => vec![NEVER; n_edges],
                 _ => vec![NEVER; n_actors],
             })
@@ -806,7 +808,9 @@ fn decide_batch(
                 }
                 w.fired[me as usize] += 1;
             }
-            last_fired[slot] = t as i32;
+            if rule.cooldown > 0 {
+                last_fired[slot] = t as i32;
+            }
             w.firings.push(Firing {
                 action: rule.action,
                 actor: me,

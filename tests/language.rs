@@ -754,6 +754,46 @@ actor_kind = "node"
 }
 
 #[test]
+fn integer_ids_in_csv_are_ids_as_text() {
+    // `12` is declared as a table and also read from the file; `012` is another actor; ids sort
+    // as text ("10" before "2"); CRLF line ends and blank lines are accepted.
+    let text = r#"
+[scenario]
+steps = 1
+[variables]
+t = { of = "relation" }
+[actors.12]
+name = "Twelve"
+[[relation_files]]
+path = "e.csv"
+create_actors = true
+"#;
+    let csv = "from,to,t\r\n2,10,0.1\r\n\r\n10,12,0.2\r\n012,2,0.3\r\n12,2,0.4";
+    let m = model_with(
+        &[("s.toml", text), ("e.csv", csv)],
+        "s.toml",
+        &Overrides::default(),
+    );
+    let ids: Vec<&str> = (0..m.n_actors() as u32)
+        .map(|a| m.actor(a).id.as_str())
+        .collect();
+    assert_eq!(ids, ["012", "10", "12", "2"]);
+    assert_eq!(
+        m.actor(2).name,
+        "Twelve",
+        "the declared actor, not a new one"
+    );
+    let t = |from: &str, to: &str| {
+        let e = m.edge(m.actor_index(from).unwrap(), m.actor_index(to).unwrap());
+        m.init_relation[0][e.unwrap() as usize]
+    };
+    assert_eq!(
+        (t("2", "10"), t("10", "12"), t("012", "2"), t("12", "2")),
+        (0.1, 0.2, 0.3, 0.4)
+    );
+}
+
+#[test]
 fn csv_errors_name_the_row() {
     let text = "[scenario]\nsteps = 1\n[variables]\nt = { of = \"relation\" }\n[actors.A]\n[actors.B]\n[[relation_files]]\npath = \"e.csv\"\n";
     let csv = "from,to,t\nA,B,0.1\nA,C,0.2\nB,A,abc\n";
