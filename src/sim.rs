@@ -8,9 +8,10 @@
 //! allocation once the buffers have grown.
 
 use crate::expr::{
-    eval, eval_in, ActionView, AggFn, AggKey, AggSet, Lanes, Stack, World, LANES, NEVER,
+    eval, eval_in, eval_mask, ActionView, AggFn, AggKey, AggSet, Lanes, Masks, Stack, World, LANES,
+    NEVER,
 };
-use crate::model::{Lanes as RuleLanes, Model, On, When};
+use crate::model::{Dynamic, Lanes as RuleLanes, Model, On, When};
 use crate::rng;
 use std::fmt;
 
@@ -152,6 +153,13 @@ struct Work {
     touched: Vec<u32>,
     firings: Vec<Firing>,
     hold: Vec<u32>,
+    /// Per dynamic: whether it also applies its variable's changes (see [`Sim::dynamics`]).
+    fused: Vec<bool>,
+    /// Per relation variable: whether a fused dynamic applies it.
+    fused_var: Vec<bool>,
+    /// Per relation variable, for fused ones: the first relation whose new value overflowed
+    /// this step, reported in the apply phase as an unfused variable's would be.
+    overflow: Vec<Option<u32>>,
     stack: Stack,
     a: Vec<f64>,
     b: Vec<f64>,
@@ -170,6 +178,20 @@ impl<'m> Sim<'m> {
         let n_actions = model.actions.len();
         let n_actors = model.n_actors();
         let n_edges = model.n_relations();
+        // The last dynamics over every relation of a variable applies the variable's changes as
+        // it goes: there is nothing left to add after it.
+        let fused: Vec<bool> = model
+            .dynamics
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                d.relation
+                    && d.only.is_none()
+                    && !model.dynamics[i + 1..]
+                        .iter()
+                        .any(|later| later.relation && later.var == d.var)
+            })
+            .collect();
         let rule_last = model
             .rules
             .iter()
@@ -204,6 +226,17 @@ impl<'m> Sim<'m> {
                 touched: Vec::new(),
                 firings: Vec::new(),
                 hold: vec![0; model.outcomes.len()],
+                fused: fused.clone(),
+                fused_var: (0..model.relation_vars.len())
+                    .map(|v| {
+                        model
+                            .dynamics
+                            .iter()
+                            .zip(&fused)
+                            .any(|(d, &f)| f && d.var as usize == v)
+                    })
+                    .collect(),
+                overflow: vec![None; model.relation_vars.len()],
                 stack: Stack::with_depth(model.max_depth),
                 a: vec![0.0; LANES],
                 b: vec![0.0; LANES],
@@ -229,6 +262,7 @@ impl<'m> Sim<'m> {
         w.rule_last.iter_mut().for_each(|v| v.fill(NEVER));
         w.hold.fill(0);
         w.d_rel.iter_mut().for_each(|v| v.fill(0.0));
+        w.overflow.fill(None);
         w.d_actor.iter_mut().for_each(|v| v.fill(0.0));
         for &a in &w.touched {
             w.fired[a as usize] = 0;
@@ -591,7 +625,7 @@ impl<'m> Sim<'m> {
         let world = self.state.world(m, t, step_key);
         let w = &mut self.work;
         let lb = &mut self.lanes;
-        for d in &m.dynamics {
+        for (k, d) in m.dynamics.iter().enumerate() {
             let total = match &d.only {
                 Some(list) => list.len(),
                 None if d.relation => m.n_relations(),
@@ -621,21 +655,33 @@ impl<'m> Sim<'m> {
                     }
                 };
                 let out = eval_in(&d.add, &world, &lanes, &mut w.stack);
+                if w.fused[k] {
+                    // New value = value + (changes so far + this change), written over the
+                    // changes (the two buffers are swapped in `apply`), then clamped while the
+                    // batch is in cache. Everything else reads the start-of-step values.
+                    let v = d.var as usize;
+                    let vals = &world.rel[v][start..start + len];
+                    let ds = &mut w.d_rel[v][start..start + len];
+                    let mut bad = false;
+                    for ((dx, &x), &o) in ds.iter_mut().zip(vals).zip(out) {
+                        let y = x + (*dx + o);
+                        bad |= not_finite(y);
+                        *dx = y;
+                    }
+                    if bad {
+                        if !all_finite(out) {
+                            return Err(dynamics_error(m, d, t, start, out));
+                        }
+                        if w.overflow[v].is_none() {
+                            let i = ds.iter().position(|&y| not_finite(y)).unwrap_or(0);
+                            w.overflow[v] = Some((start + i) as u32);
+                        }
+                    }
+                    clamp(ds, m.relation_vars[v].range);
+                    continue;
+                }
                 if !all_finite(out) {
-                    let i = out.iter().position(|x| !x.is_finite()).unwrap_or(0);
-                    let idx = d
-                        .only
-                        .as_ref()
-                        .map_or((start + i) as u32, |list| list[start + i]);
-                    let (var, place) = if d.relation {
-                        (&m.relation_vars[d.var as usize].name, m.relation_label(idx))
-                    } else {
-                        (&m.actor_vars[d.var as usize].name, m.actor(idx).id.clone())
-                    };
-                    return Err(RuntimeError {
-                        step: t,
-                        message: format!("dynamics `{}` gave `{var}` of {place} a change that is not a finite number ({})", d.name, out[i]),
-                    });
+                    return Err(dynamics_error(m, d, t, start, out));
                 }
                 let target = if d.relation {
                     &mut w.d_rel[d.var as usize]
@@ -665,31 +711,30 @@ impl<'m> Sim<'m> {
         let n_edges = m.n_relations();
         let (s, w) = (&mut self.state, &mut self.work);
         for (v, var) in m.relation_vars.iter().enumerate() {
-            let (vals, ds) = (&mut s.rel[v], &mut w.d_rel[v]);
-            let result = apply_column(&mut vals[..n_edges], &mut ds[..n_edges], var.range);
-            vals[n_edges] = var.default;
-            ds[n_edges] = 0.0;
+            let result = if w.fused_var[v] {
+                // The dynamics left the new values where the changes were: swap them in.
+                std::mem::swap(&mut s.rel[v], &mut w.d_rel[v]);
+                w.d_rel[v].fill(0.0);
+                match w.overflow[v].take() {
+                    Some(e) => Err(e as usize),
+                    None => Ok(()),
+                }
+            } else {
+                apply_column(
+                    &mut s.rel[v][..n_edges],
+                    &mut w.d_rel[v][..n_edges],
+                    var.range,
+                )
+            };
+            s.rel[v][n_edges] = var.default;
+            w.d_rel[v][n_edges] = 0.0;
             if let Err(e) = result {
-                return Err(RuntimeError {
-                    step: t,
-                    message: format!(
-                        "`{}` of {} is no longer a finite number (the changes summed in this step overflowed)",
-                        var.name,
-                        m.relation_label(e as u32)
-                    ),
-                });
+                return Err(overflow_error(t, &var.name, m.relation_label(e as u32)));
             }
         }
         for (v, var) in m.actor_vars.iter().enumerate() {
             if let Err(a) = apply_column(&mut s.actor[v], &mut w.d_actor[v], var.range) {
-                return Err(RuntimeError {
-                    step: t,
-                    message: format!(
-                        "`{}` of {} is no longer a finite number (the changes summed in this step overflowed)",
-                        var.name,
-                        m.actor(a as u32).id
-                    ),
-                });
+                return Err(overflow_error(t, &var.name, m.actor(a as u32).id.clone()));
             }
         }
         Ok(())
@@ -758,16 +803,10 @@ fn decide_batch(
     step_key: u64,
 ) {
     let rule = &m.rules[ri];
-    let n = lanes.len();
     // Conditions are usually false: gather the true lanes into bit masks with a branch-free
     // loop, then visit only those.
-    let mut masks = [0u64; LANES / 64];
-    let cond = eval_in(&rule.when, world, lanes, &mut w.stack);
-    for (word, chunk) in masks.iter_mut().zip(cond[..n].chunks(64)) {
-        for (bit, &c) in chunk.iter().enumerate() {
-            *word |= u64::from(c != 0.0) << bit;
-        }
-    }
+    let mut masks: Masks = [0; LANES / 64];
+    eval_mask(&rule.when, world, lanes, &mut w.stack, &mut masks);
     if masks.iter().all(|&m| m == 0) {
         return;
     }
@@ -844,11 +883,10 @@ fn refresh_aggregates(m: &Model, s: &mut State) {
                 if key.func == AggFn::Mean {
                     // The common case (a mean over each actor's relations), without dispatch.
                     for (x, slice) in out.iter_mut().zip(ranges) {
-                        let total = slice.iter().fold(0.0, |acc, v| acc + v);
                         *x = if slice.is_empty() {
                             0.0
                         } else {
-                            total / slice.len() as f64
+                            sum_in_order(slice) / slice.len() as f64
                         };
                     }
                 } else {
@@ -893,6 +931,48 @@ fn edge_of(m: &Model, from: u32, to: u32) -> u32 {
         return m.n_relations() as u32;
     }
     m.edge(from, to).unwrap_or(m.n_relations() as u32)
+}
+
+/// The error for a dynamics batch (from lane `start` on) with a change that is not finite.
+fn dynamics_error(m: &Model, d: &Dynamic, t: u32, start: usize, out: &[f64]) -> RuntimeError {
+    let i = out.iter().position(|x| !x.is_finite()).unwrap_or(0);
+    let idx = d
+        .only
+        .as_ref()
+        .map_or((start + i) as u32, |list| list[start + i]);
+    let (var, place) = if d.relation {
+        (&m.relation_vars[d.var as usize].name, m.relation_label(idx))
+    } else {
+        (&m.actor_vars[d.var as usize].name, m.actor(idx).id.clone())
+    };
+    RuntimeError {
+        step: t,
+        message: format!(
+            "dynamics `{}` gave `{var}` of {place} a change that is not a finite number ({})",
+            d.name, out[i]
+        ),
+    }
+}
+
+/// The error for a variable whose new value stopped being a finite number.
+fn overflow_error(t: u32, var: &str, place: String) -> RuntimeError {
+    RuntimeError {
+        step: t,
+        message: format!(
+            "`{var}` of {place} is no longer a finite number (the changes summed in this step overflowed)"
+        ),
+    }
+}
+
+/// Clamps values to a variable's range, if it has one.
+fn clamp(xs: &mut [f64], range: Option<(f64, f64)>) {
+    if let Some((lo, hi)) = range {
+        for x in xs.iter_mut() {
+            // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
+            let y = if *x < lo { lo } else { *x };
+            *x = if y > hi { hi } else { y };
+        }
+    }
 }
 
 /// Whether `x` is NaN or infinite, as one comparison that vectorises (`x - x` is 0 exactly when
@@ -975,6 +1055,19 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
         }
         _ => 0.0,
     }
+}
+
+/// `xs[0] + xs[1] + ...` added left to right, four at a time (the same rounding as a plain loop,
+/// with less loop overhead on an actor's few relations).
+#[inline]
+fn sum_in_order(xs: &[f64]) -> f64 {
+    let fours = xs.chunks_exact(4);
+    let tail = fours.remainder();
+    let mut acc = 0.0;
+    for c in fours {
+        acc = acc + c[0] + c[1] + c[2] + c[3];
+    }
+    tail.iter().fold(acc, |acc, x| acc + x)
 }
 
 /// A sum with eight independent accumulators (fixed order, so still deterministic), which

@@ -400,3 +400,50 @@ fn a_series_that_is_not_finite_stops_the_run() {
     let e = detente::run_once(&model(text), 0).unwrap_err();
     assert!(e.message.contains("report series `bad`"), "{e}");
 }
+
+#[test]
+fn a_variables_last_dynamics_applies_it_yet_others_read_the_start_of_step_value() {
+    // `tension`'s only dynamics also applies it (the fused path); `trust`'s reads tension and
+    // must still see the start-of-step value, whichever is declared first.
+    let body = |first: &str, second: &str| {
+        format!(
+            "[scenario]\nsteps = 2\n[variables]\ntension = {{ of = \"relation\", default = 0.25, range = [0, 10] }}\ntrust = {{ of = \"relation\" }}\n[actors.A]\n[actors.B]\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n{first}{second}[report]\nseries = {{ t = \"tension(A, B)\", u = \"trust(A, B)\" }}\n"
+        )
+    };
+    let grow = "[dynamics.grow]\nvar = \"tension\"\nadd = \"1\"\n";
+    let follow = "[dynamics.follow]\nvar = \"trust\"\nadd = \"tension\"\n";
+    for text in [body(grow, follow), body(follow, grow)] {
+        let (m, r) = run(&text, 0);
+        assert_eq!(series(&m, &r, "t"), &[0.25, 1.25, 2.25]);
+        assert_eq!(series(&m, &r, "u"), &[0.0, 0.25, 1.5]);
+    }
+}
+
+#[test]
+fn runtime_errors_of_applied_dynamics_name_the_relation() {
+    let base = "[scenario]\nsteps = 3\n[variables]\nt = { of = \"relation\", range = [-1e308, 1.7e308] }\nu = { of = \"relation\" }\n[actors.A]\n[actors.B]\n[actors.C]\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n[[relations]]\nfrom = \"B\"\nto = \"C\"\nt = 1e308\n";
+    // A change that is not finite.
+    let text = format!("{base}[dynamics.d]\nvar = \"t\"\nadd = \"ln(t)\"\n");
+    let e = detente::run_once(&model(&text), 0).unwrap_err();
+    assert_eq!(e.step, 1);
+    assert!(
+        e.message
+            .contains("dynamics `d` gave `t` of A→B a change that is not a finite number"),
+        "{e}"
+    );
+    // Finite changes whose sum overflows: blamed on the value, after every dynamics ran.
+    let text = format!("{base}[dynamics.d]\nvar = \"t\"\nadd = \"t\"\n");
+    let e = detente::run_once(&model(&text), 0).unwrap_err();
+    assert_eq!(e.step, 1);
+    assert!(
+        e.message
+            .contains("`t` of B→C is no longer a finite number"),
+        "{e}"
+    );
+    // A later dynamics' bad change is still the one reported, as without the fused apply.
+    let text = format!(
+        "{base}[dynamics.d]\nvar = \"t\"\nadd = \"t\"\n[dynamics.e]\nvar = \"u\"\nadd = \"ln(u)\"\n"
+    );
+    let e = detente::run_once(&model(&text), 0).unwrap_err();
+    assert!(e.message.contains("dynamics `e` gave `u` of A→B"), "{e}");
+}

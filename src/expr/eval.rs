@@ -424,6 +424,119 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
     &regs[0][..n]
 }
 
+/// Bit masks of a batch: bit `i % 64` of word `i / 64` stands for lane `i`.
+pub type Masks = [u64; LANES / 64];
+
+/// Evaluates a condition over `lanes` into `masks` (bits set where it is true, that is non-zero;
+/// bits past the batch are left alone). A comparison of one variable with a constant, read
+/// where the lanes lie side by side in memory (a rule's usual `when`), goes straight from the
+/// state to the masks; everything else is evaluated and then compared with zero.
+pub fn eval_mask(code: &Code, world: &World, lanes: &Lanes, stack: &mut Stack, masks: &mut Masks) {
+    if let [load, Op::BinC(b, c) | Op::CBin(b, c)] = code.ops[..] {
+        let b = if matches!(code.ops[1], Op::CBin(..)) {
+            b.flipped()
+        } else {
+            Some(b)
+        };
+        if let (Some(xs), Some(b)) = (contiguous(load, world, lanes), b) {
+            if compare_mask(b, xs, c, masks) {
+                return;
+            }
+        }
+    }
+    let cond = eval_in(code, world, lanes, stack);
+    for (word, chunk) in masks.iter_mut().zip(cond.chunks(64)) {
+        for (bit, &c) in chunk.iter().enumerate() {
+            *word |= u64::from(c != 0.0) << bit;
+        }
+    }
+}
+
+/// The values a load op reads, when they are one slice of the state for these lanes.
+fn contiguous<'w>(op: Op, world: &World<'w>, lanes: &Lanes) -> Option<&'w [f64]> {
+    match (op, *lanes) {
+        (Op::RelOwn(v), Lanes::Edges { start, len }) => {
+            Some(&world.rel[v as usize][start as usize..start as usize + len])
+        }
+        (Op::ActorVar(v, Who::Me), Lanes::Actors { start, len }) => {
+            Some(&world.actor[v as usize][start as usize..start as usize + len])
+        }
+        (Op::AggActor(slot, Who::Me), Lanes::Actors { start, len }) => {
+            Some(&world.agg_actor[slot as usize][start as usize..start as usize + len])
+        }
+        _ => None,
+    }
+}
+
+/// Sets the bits of `masks` where `x b c` holds; false (nothing written) if `b` is not a
+/// comparison.
+fn compare_mask(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SSE2 (part of every x86-64): two comparisons per instruction, and `movmskpd` turns
+        // their results into two bits.
+        use std::arch::x86_64::*;
+        macro_rules! fill {
+            ($cmp:ident) => {{
+                let cv = _mm_set1_pd(c);
+                for (word, chunk) in masks.iter_mut().zip(xs.chunks(64)) {
+                    let mut bits = 0u64;
+                    let pairs = chunk.chunks_exact(2);
+                    let tail = pairs.remainder();
+                    for (k, p) in pairs.enumerate() {
+                        let m = _mm_movemask_pd($cmp(_mm_set_pd(p[1], p[0]), cv));
+                        bits |= (m as u64) << (2 * k);
+                    }
+                    if let [x] = tail {
+                        let m = _mm_movemask_pd($cmp(_mm_set_sd(*x), cv)) & 1;
+                        bits |= (m as u64) << (chunk.len() - 1);
+                    }
+                    *word |= bits;
+                }
+            }};
+        }
+        // SAFETY: SSE2 is part of the x86-64 baseline, so these instructions exist on every
+        // machine this code runs on; they take values only, no pointers.
+        unsafe {
+            match b {
+                Bin::Lt => fill!(_mm_cmplt_pd),
+                Bin::Le => fill!(_mm_cmple_pd),
+                Bin::Gt => fill!(_mm_cmpgt_pd),
+                Bin::Ge => fill!(_mm_cmpge_pd),
+                Bin::Eq => fill!(_mm_cmpeq_pd),
+                // `cmpneq` is the unordered "not equal": true for NaN, as `!=` is.
+                Bin::Ne => fill!(_mm_cmpneq_pd),
+                _ => return false,
+            }
+        }
+        true
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        macro_rules! fill {
+            (|$x:ident| $e:expr) => {
+                for (word, chunk) in masks.iter_mut().zip(xs.chunks(64)) {
+                    let mut bits = 0u64;
+                    for (bit, &$x) in chunk.iter().enumerate() {
+                        bits |= u64::from($e) << bit;
+                    }
+                    *word |= bits;
+                }
+            };
+        }
+        match b {
+            Bin::Lt => fill!(|x| x < c),
+            Bin::Le => fill!(|x| x <= c),
+            Bin::Gt => fill!(|x| x > c),
+            Bin::Ge => fill!(|x| x >= c),
+            Bin::Eq => fill!(|x| x == c),
+            Bin::Ne => fill!(|x| x != c),
+            _ => return false,
+        }
+        true
+    }
+}
+
 /// `0.0` or `1.0`.
 #[inline(always)]
 fn truth(c: bool) -> f64 {
@@ -502,5 +615,28 @@ fn un(u: Un, a: &mut [f64]) {
         Un::Not => a.iter_mut().for_each(|x| *x = truth(*x == 0.0)),
         Un::Abs => a.iter_mut().for_each(|x| *x = x.abs()),
         other => a.iter_mut().for_each(|x| *x = other.apply(*x)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comparison_masks_match_lane_by_lane() {
+        let xs: Vec<f64> = (0..150)
+            .map(|i| f64::from((i * 37) % 101) / 100.0)
+            .collect();
+        let mut xs = xs;
+        xs[7] = f64::NAN;
+        for b in [Bin::Lt, Bin::Le, Bin::Gt, Bin::Ge, Bin::Eq, Bin::Ne] {
+            let mut masks: Masks = [0; LANES / 64];
+            assert!(compare_mask(b, &xs, 0.37, &mut masks));
+            for (i, &x) in xs.iter().enumerate() {
+                let bit = masks[i / 64] >> (i % 64) & 1 == 1;
+                assert_eq!(bit, b.apply(x, 0.37) != 0.0, "{b:?} lane {i}");
+            }
+            assert!(masks[3..].iter().all(|&w| w == 0), "no bits past the lanes");
+        }
     }
 }

@@ -13,7 +13,10 @@ pub mod parse;
 pub use compile::{
     arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
 };
-pub use eval::{apply, eval, eval_in, ActionView, Lanes, Stack, World, LANES, NEVER, SINCE_NEVER};
+pub use eval::{
+    apply, eval, eval_in, eval_mask, ActionView, Lanes, Masks, Stack, World, LANES, NEVER,
+    SINCE_NEVER,
+};
 
 /// Which actor an operand refers to, per lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,6 +121,19 @@ pub enum Bin {
 }
 
 impl Bin {
+    /// The comparison `b` with `a OP b == b FLIPPED a`; `None` if this is not a comparison.
+    pub fn flipped(self) -> Option<Bin> {
+        Some(match self {
+            Bin::Lt => Bin::Gt,
+            Bin::Le => Bin::Ge,
+            Bin::Gt => Bin::Lt,
+            Bin::Ge => Bin::Le,
+            Bin::Eq => Bin::Eq,
+            Bin::Ne => Bin::Ne,
+            _ => return None,
+        })
+    }
+
     #[inline(always)]
     pub fn apply(self, a: f64, b: f64) -> f64 {
         let t = |c: bool| f64::from(u8::from(c));
