@@ -882,12 +882,15 @@ fn refresh_aggregates(m: &Model, s: &mut State) {
                     .map(|w| &vals[w[0] as usize..w[1] as usize]);
                 if key.func == AggFn::Mean {
                     // The common case (a mean over each actor's relations), without dispatch.
-                    for (x, slice) in out.iter_mut().zip(ranges) {
-                        *x = if slice.is_empty() {
-                            0.0
+                    let mut lo = 0usize;
+                    for (x, &hi) in out.iter_mut().zip(&m.out_start[1..]) {
+                        let hi = hi as usize;
+                        *x = if hi > lo {
+                            sum_in_order(&vals[lo..hi]) / (hi - lo) as f64
                         } else {
-                            sum_in_order(slice) / slice.len() as f64
+                            0.0
                         };
+                        lo = hi;
                     }
                 } else {
                     for (x, slice) in out.iter_mut().zip(ranges) {

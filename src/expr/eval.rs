@@ -479,17 +479,21 @@ fn compare_mask(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
         macro_rules! fill {
             ($cmp:ident) => {{
                 let cv = _mm_set1_pd(c);
+                let two = |x0: f64, x1: f64| _mm_movemask_pd($cmp(_mm_set_pd(x1, x0), cv)) as u64;
                 for (word, chunk) in masks.iter_mut().zip(xs.chunks(64)) {
                     let mut bits = 0u64;
-                    let pairs = chunk.chunks_exact(2);
-                    let tail = pairs.remainder();
-                    for (k, p) in pairs.enumerate() {
-                        let m = _mm_movemask_pd($cmp(_mm_set_pd(p[1], p[0]), cv));
-                        bits |= (m as u64) << (2 * k);
+                    let eights = chunk.chunks_exact(8);
+                    let tail = eights.remainder();
+                    for (k, p) in eights.enumerate() {
+                        let byte = two(p[0], p[1])
+                            | two(p[2], p[3]) << 2
+                            | two(p[4], p[5]) << 4
+                            | two(p[6], p[7]) << 6;
+                        bits |= byte << (8 * k);
                     }
-                    if let [x] = tail {
-                        let m = _mm_movemask_pd($cmp(_mm_set_sd(*x), cv)) & 1;
-                        bits |= (m as u64) << (chunk.len() - 1);
+                    let done = chunk.len() - tail.len();
+                    for (i, &x) in tail.iter().enumerate() {
+                        bits |= (two(x, x) & 1) << (done + i);
                     }
                     *word |= bits;
                 }
