@@ -612,7 +612,7 @@ impl Compiler<'_> {
             + self
                 .csv_texts
                 .iter()
-                .map(|t| t.bytes().filter(|&b| b == b'\n').count() + 1)
+                .map(|t| csv::count_lines(t))
                 .sum::<usize>();
         let mut raw = csv::RawRelations::new(relation_vars.len(), capacity);
         let mut kind_ids: HashMap<String, u16> = HashMap::default();
@@ -718,8 +718,10 @@ impl Compiler<'_> {
             }
         }
         for a in 0..n_actors {
-            eorder[out_start[a] as usize..out_start[a + 1] as usize]
-                .sort_by_key(|&e| raw.dst[e as usize]);
+            let group = &mut eorder[out_start[a] as usize..out_start[a + 1] as usize];
+            if !group.is_sorted_by_key(|&e| raw.dst[e as usize]) {
+                group.sort_by_key(|&e| raw.dst[e as usize]);
+            }
         }
         // Relations between the same two actors in one direction: report every copy after the
         // first written against that first one.
@@ -2220,10 +2222,16 @@ fn id_order(ids: &[String]) -> Vec<u32> {
         .enumerate()
         .map(|(i, s)| (prefix(s), i as u32))
         .collect();
-    keyed.sort_unstable_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then_with(|| ids[a.1 as usize].cmp(&ids[b.1 as usize]))
-    });
+    keyed.sort_unstable();
+    // Equal prefixes (ids of more than eight bytes): order those by the whole id.
+    let mut i = 0;
+    while i < keyed.len() {
+        let n = keyed[i..].iter().take_while(|k| k.0 == keyed[i].0).count();
+        if n > 1 {
+            keyed[i..i + n].sort_unstable_by(|a, b| ids[a.1 as usize].cmp(&ids[b.1 as usize]));
+        }
+        i += n;
+    }
     keyed.into_iter().map(|(_, i)| i).collect()
 }
 
