@@ -662,22 +662,31 @@ impl<'m> Sim<'m> {
                     let v = d.var as usize;
                     let vals = &world.rel[v][start..start + len];
                     let ds = &mut w.d_rel[v][start..start + len];
+                    let (lo, hi) = m.relation_vars[v]
+                        .range
+                        .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
                     let mut bad = false;
-                    for ((dx, &x), &o) in ds.iter_mut().zip(vals).zip(out) {
-                        let y = x + (*dx + o);
+                    // The unclamped sum goes back into `out`, so a bad value can be found.
+                    for ((dx, &x), o) in ds.iter_mut().zip(vals).zip(out.iter_mut()) {
+                        let y = x + (*dx + *o);
                         bad |= not_finite(y);
-                        *dx = y;
+                        *o = y;
+                        // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
+                        let y = if y < lo { lo } else { y };
+                        *dx = if y > hi { hi } else { y };
                     }
                     if bad {
-                        if !all_finite(out) {
-                            return Err(dynamics_error(m, d, t, start, out));
+                        let i = out.iter().position(|&y| not_finite(y)).unwrap_or(0);
+                        // The state is untouched: evaluate again to tell a bad change from an
+                        // overflowing sum.
+                        let again = eval_in(&d.add, &world, &lanes, &mut w.stack);
+                        if !all_finite(again) {
+                            return Err(dynamics_error(m, d, t, start, again));
                         }
                         if w.overflow[v].is_none() {
-                            let i = ds.iter().position(|&y| not_finite(y)).unwrap_or(0);
                             w.overflow[v] = Some((start + i) as u32);
                         }
                     }
-                    clamp(ds, m.relation_vars[v].range);
                     continue;
                 }
                 if !all_finite(out) {
@@ -691,12 +700,12 @@ impl<'m> Sim<'m> {
                 match &d.only {
                     None => {
                         for (x, dx) in target[start..start + len].iter_mut().zip(out) {
-                            *x += dx;
+                            *x += *dx;
                         }
                     }
                     Some(list) => {
                         for (&idx, dx) in list[start..start + len].iter().zip(out) {
-                            target[idx as usize] += dx;
+                            target[idx as usize] += *dx;
                         }
                     }
                 }
@@ -964,17 +973,6 @@ fn overflow_error(t: u32, var: &str, place: String) -> RuntimeError {
         message: format!(
             "`{var}` of {place} is no longer a finite number (the changes summed in this step overflowed)"
         ),
-    }
-}
-
-/// Clamps values to a variable's range, if it has one.
-fn clamp(xs: &mut [f64], range: Option<(f64, f64)>) {
-    if let Some((lo, hi)) = range {
-        for x in xs.iter_mut() {
-            // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
-            let y = if *x < lo { lo } else { *x };
-            *x = if y > hi { hi } else { y };
-        }
     }
 }
 

@@ -203,8 +203,14 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
     out[..n].copy_from_slice(eval_in(code, world, lanes, stack));
 }
 
-/// Evaluates `code` over `lanes` (at most [`LANES`]); the values stay in the stack.
-pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Stack) -> &'s [f64] {
+/// Evaluates `code` over `lanes` (at most [`LANES`]); the values stay in the stack (and may be
+/// overwritten there: the stepper keeps sums in them).
+pub fn eval_in<'s>(
+    code: &Code,
+    world: &World,
+    lanes: &Lanes,
+    stack: &'s mut Stack,
+) -> &'s mut [f64] {
     let n = lanes.len();
     debug_assert!(n <= LANES);
     if stack.regs.len() < code.depth {
@@ -212,7 +218,7 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
     }
     if let Some(c) = code.constant() {
         stack.regs[0][..n].fill(c);
-        return &stack.regs[0][..n];
+        return &mut stack.regs[0][..n];
     }
     let regs = &mut stack.regs;
     let mut sp = 0usize;
@@ -421,7 +427,7 @@ pub fn eval_in<'s>(code: &Code, world: &World, lanes: &Lanes, stack: &'s mut Sta
             }
         }
     }
-    &regs[0][..n]
+    &mut regs[0][..n]
 }
 
 /// Bit masks of a batch: bit `i % 64` of word `i / 64` stands for lane `i`.
