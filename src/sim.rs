@@ -890,16 +890,17 @@ fn refresh_aggregates(m: &Model, s: &mut State) {
                     .windows(2)
                     .map(|w| &vals[w[0] as usize..w[1] as usize]);
                 if key.func == AggFn::Mean {
-                    // The common case (a mean over each actor's relations), without dispatch.
+                    // The common case (a mean over each actor's relations), without dispatch: the
+                    // sums, then the divisions in a second pass, where they vectorise and do not
+                    // wait on the sums (an actor without relations: 0 / 1).
                     let mut lo = 0usize;
                     for (x, &hi) in out.iter_mut().zip(&m.out_start[1..]) {
                         let hi = hi as usize;
-                        *x = if hi > lo {
-                            sum_in_order(&vals[lo..hi]) / (hi - lo) as f64
-                        } else {
-                            0.0
-                        };
+                        *x = sum_in_order(&vals[lo..hi]);
                         lo = hi;
+                    }
+                    for (x, w) in out.iter_mut().zip(m.out_start.windows(2)) {
+                        *x /= f64::from((w[1] - w[0]).max(1));
                     }
                 } else {
                     for (x, slice) in out.iter_mut().zip(ranges) {
