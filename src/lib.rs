@@ -21,6 +21,7 @@ pub mod model;
 pub mod report;
 pub mod rng;
 pub mod sim;
+pub mod simd;
 pub mod spec;
 pub mod stats;
 

@@ -665,17 +665,7 @@ impl<'m> Sim<'m> {
                     let (lo, hi) = m.relation_vars[v]
                         .range
                         .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-                    let mut bad = false;
-                    // The unclamped sum goes back into `out`, so a bad value can be found.
-                    for ((dx, &x), o) in ds.iter_mut().zip(vals).zip(out.iter_mut()) {
-                        let y = x + (*dx + *o);
-                        bad |= not_finite(y);
-                        *o = y;
-                        // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
-                        let y = if y < lo { lo } else { y };
-                        *dx = if y > hi { hi } else { y };
-                    }
-                    if bad {
+                    if apply_batch(ds, vals, out, lo, hi) {
                         let i = out.iter().position(|&y| not_finite(y)).unwrap_or(0);
                         // The state is untouched: evaluate again to tell a bad change from an
                         // overflowing sum.
@@ -877,65 +867,67 @@ fn var_name(m: &Model, on: On, var: u16) -> &str {
     }
 }
 
-/// Computes every aggregate the model uses, from the current state.
-fn refresh_aggregates(m: &Model, s: &mut State) {
-    for (slot, key) in m.agg_actor.iter().enumerate() {
-        let out = &mut s.agg_actor[slot];
-        match (key.set, key.var) {
-            // The common case, hoisted out of the per-actor loop: a variable over out-relations.
-            (AggSet::Out(None), Some(v)) => {
-                let vals = &s.rel[v as usize];
-                let ranges = m
-                    .out_start
-                    .windows(2)
-                    .map(|w| &vals[w[0] as usize..w[1] as usize]);
-                if key.func == AggFn::Mean {
-                    // The common case (a mean over each actor's relations), without dispatch: the
-                    // sums, then the divisions in a second pass, where they vectorise and do not
-                    // wait on the sums (an actor without relations: 0 / 1).
-                    let mut lo = 0usize;
-                    for (x, &hi) in out.iter_mut().zip(&m.out_start[1..]) {
-                        let hi = hi as usize;
-                        *x = sum_in_order(&vals[lo..hi]);
-                        lo = hi;
-                    }
-                    for (x, w) in out.iter_mut().zip(m.out_start.windows(2)) {
-                        *x /= f64::from((w[1] - w[0]).max(1));
-                    }
-                } else {
-                    for (x, slice) in out.iter_mut().zip(ranges) {
-                        *x = fold_slice(key.func, slice);
+crate::simd::multiversion! {
+    /// Computes every aggregate the model uses, from the current state.
+    fn refresh_aggregates(m: &Model, s: &mut State) {
+        for (slot, key) in m.agg_actor.iter().enumerate() {
+            let out = &mut s.agg_actor[slot];
+            match (key.set, key.var) {
+                // The common case, hoisted out of the per-actor loop: a variable over out-relations.
+                (AggSet::Out(None), Some(v)) => {
+                    let vals = &s.rel[v as usize];
+                    let ranges = m
+                        .out_start
+                        .windows(2)
+                        .map(|w| &vals[w[0] as usize..w[1] as usize]);
+                    if key.func == AggFn::Mean {
+                        // The common case (a mean over each actor's relations), without dispatch: the
+                        // sums, then the divisions in a second pass, where they vectorise and do not
+                        // wait on the sums (an actor without relations: 0 / 1).
+                        let mut lo = 0usize;
+                        for (x, &hi) in out.iter_mut().zip(&m.out_start[1..]) {
+                            let hi = hi as usize;
+                            *x = sum_in_order(&vals[lo..hi]);
+                            lo = hi;
+                        }
+                        for (x, w) in out.iter_mut().zip(m.out_start.windows(2)) {
+                            *x /= f64::from((w[1] - w[0]).max(1));
+                        }
+                    } else {
+                        for (x, slice) in out.iter_mut().zip(ranges) {
+                            *x = fold_slice(key.func, slice);
+                        }
                     }
                 }
-            }
-            _ => {
-                for (a, x) in out.iter_mut().enumerate() {
-                    *x = aggregate_actor(m, &s.rel, key, a as u32);
+                _ => {
+                    for (a, x) in out.iter_mut().enumerate() {
+                        *x = aggregate_actor(m, &s.rel, key, a as u32);
+                    }
                 }
             }
         }
-    }
-    for (slot, key) in m.agg_scalar.iter().enumerate() {
-        s.agg_scalar[slot] = match (key.set, key.actor) {
-            (AggSet::Out(_) | AggSet::In(_), Some(a)) => aggregate_actor(m, &s.rel, key, a),
-            (AggSet::All(None), _) if key.var.is_some() => fold_slice(
-                key.func,
-                &s.rel[key.var.unwrap_or(0) as usize][..m.n_relations()],
-            ),
-            (AggSet::All(kind), _) => fold(
-                key.func,
-                (0..m.n_relations())
-                    .filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
-                    .map(|e| value(&s.rel, key.var, e)),
-            ),
-            (AggSet::Actors(kind), _) => fold(
-                key.func,
-                (0..m.n_actors())
-                    .filter(|&a| kind.is_none_or(|k| m.actor(a as u32).kind == k))
-                    .map(|a| key.var.map_or(1.0, |v| s.actor[v as usize][a])),
-            ),
-            _ => 0.0,
-        };
+        for (slot, key) in m.agg_scalar.iter().enumerate() {
+            s.agg_scalar[slot] = match (key.set, key.actor) {
+                (AggSet::Out(_) | AggSet::In(_), Some(a)) => aggregate_actor(m, &s.rel, key, a),
+                (AggSet::All(None), _) if key.var.is_some() => fold_slice(
+                    key.func,
+                    &s.rel[key.var.unwrap_or(0) as usize][..m.n_relations()],
+                ),
+                (AggSet::All(kind), _) => fold(
+                    key.func,
+                    (0..m.n_relations())
+                        .filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
+                        .map(|e| value(&s.rel, key.var, e)),
+                ),
+                (AggSet::Actors(kind), _) => fold(
+                    key.func,
+                    (0..m.n_actors())
+                        .filter(|&a| kind.is_none_or(|k| m.actor(a as u32).kind == k))
+                        .map(|a| key.var.map_or(1.0, |v| s.actor[v as usize][a])),
+                ),
+                _ => 0.0,
+            };
+        }
     }
 }
 
@@ -977,6 +969,23 @@ fn overflow_error(t: u32, var: &str, place: String) -> RuntimeError {
     }
 }
 
+crate::simd::multiversion! {
+    /// The fused apply of one batch: `ds[i] = clamp(vals[i] + (ds[i] + out[i]))`, leaving the
+    /// unclamped sum in `out[i]` (so that a bad value can be found); whether any sum is not finite.
+    fn apply_batch(ds: &mut [f64], vals: &[f64], out: &mut [f64], lo: f64, hi: f64) -> bool {
+        let mut bad = false;
+        for ((dx, &x), o) in ds.iter_mut().zip(vals).zip(out.iter_mut()) {
+            let y = x + (*dx + *o);
+            bad |= not_finite(y);
+            *o = y;
+            // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
+            let y = if y < lo { lo } else { y };
+            *dx = if y > hi { hi } else { y };
+        }
+        bad
+    }
+}
+
 /// Whether `x` is NaN or infinite, as one comparison that vectorises (`x - x` is 0 exactly when
 /// `x` is finite).
 #[inline(always)]
@@ -987,39 +996,42 @@ fn not_finite(x: f64) -> bool {
 }
 
 /// Whether every value is finite, without an early exit (so that it vectorises).
+#[inline(always)]
 fn all_finite(xs: &[f64]) -> bool {
     !xs.iter().fold(false, |bad, &x| bad | not_finite(x))
 }
 
-/// Adds deltas into values, zeroes the deltas, clamps; false if a value is not finite.
-fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> Result<(), usize> {
-    // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
-    // infinity is caught by a comparison that fails for both. Chunks are checked before they are
-    // written, so a bad value is found where it arose (the clamp would hide an infinity).
-    let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-    const CHUNK: usize = 1024;
-    for (c, (xs, dc)) in vals.chunks_mut(CHUNK).zip(ds.chunks_mut(CHUNK)).enumerate() {
-        let bad = xs
-            .iter()
-            .zip(dc.iter())
-            .fold(false, |b, (x, d)| b | not_finite(x + d));
-        if bad {
-            let i = xs
+crate::simd::multiversion! {
+    /// Adds deltas into values, zeroes the deltas, clamps; false if a value is not finite.
+    fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> Result<(), usize> {
+        // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
+        // infinity is caught by a comparison that fails for both. Chunks are checked before they are
+        // written, so a bad value is found where it arose (the clamp would hide an infinity).
+        let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        const CHUNK: usize = 1024;
+        for (c, (xs, dc)) in vals.chunks_mut(CHUNK).zip(ds.chunks_mut(CHUNK)).enumerate() {
+            let bad = xs
                 .iter()
                 .zip(dc.iter())
-                .position(|(x, d)| not_finite(x + d))
-                .unwrap_or(0);
-            return Err(c * CHUNK + i);
+                .fold(false, |b, (x, d)| b | not_finite(x + d));
+            if bad {
+                let i = xs
+                    .iter()
+                    .zip(dc.iter())
+                    .position(|(x, d)| not_finite(x + d))
+                    .unwrap_or(0);
+                return Err(c * CHUNK + i);
+            }
+            for (x, d) in xs.iter_mut().zip(dc.iter_mut()) {
+                let y = *x + *d;
+                // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
+                let y = if y < lo { lo } else { y };
+                *x = if y > hi { hi } else { y };
+                *d = 0.0;
+            }
         }
-        for (x, d) in xs.iter_mut().zip(dc.iter_mut()) {
-            let y = *x + *d;
-            // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
-            let y = if y < lo { lo } else { y };
-            *x = if y > hi { hi } else { y };
-            *d = 0.0;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {
@@ -1061,7 +1073,7 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
 
 /// `xs[0] + xs[1] + ...` added left to right, four at a time (the same rounding as a plain loop,
 /// with less loop overhead on an actor's few relations).
-#[inline]
+#[inline(always)]
 fn sum_in_order(xs: &[f64]) -> f64 {
     let fours = xs.chunks_exact(4);
     let tail = fours.remainder();
@@ -1074,6 +1086,7 @@ fn sum_in_order(xs: &[f64]) -> f64 {
 
 /// A sum with eight independent accumulators (fixed order, so still deterministic), which
 /// removes the add-latency chain of a plain loop.
+#[inline(always)]
 fn sum(xs: &[f64]) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = xs.chunks_exact(8);
@@ -1088,6 +1101,7 @@ fn sum(xs: &[f64]) -> f64 {
 }
 
 /// Folds a slice with an aggregate function, computing only what the function needs.
+#[inline(always)]
 fn fold_slice(func: AggFn, xs: &[f64]) -> f64 {
     if xs.is_empty() {
         return 0.0;

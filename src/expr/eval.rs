@@ -203,231 +203,233 @@ pub fn eval(code: &Code, world: &World, lanes: &Lanes, out: &mut [f64], stack: &
     out[..n].copy_from_slice(eval_in(code, world, lanes, stack));
 }
 
-/// Evaluates `code` over `lanes` (at most [`LANES`]); the values stay in the stack (and may be
-/// overwritten there: the stepper keeps sums in them).
-pub fn eval_in<'s>(
-    code: &Code,
-    world: &World,
-    lanes: &Lanes,
-    stack: &'s mut Stack,
-) -> &'s mut [f64] {
-    let n = lanes.len();
-    debug_assert!(n <= LANES);
-    if stack.regs.len() < code.depth {
-        stack.regs.resize(code.depth, [0.0; LANES]);
-    }
-    if let Some(c) = code.constant() {
-        stack.regs[0][..n].fill(c);
-        return &mut stack.regs[0][..n];
-    }
-    let regs = &mut stack.regs;
-    let mut sp = 0usize;
-    for op in &code.ops {
-        match *op {
-            Op::Const(c) => {
-                regs[sp][..n].fill(c);
-                sp += 1;
-            }
-            Op::Step => {
-                regs[sp][..n].fill(world.step as f64);
-                sp += 1;
-            }
-            Op::RelOwn(v) => {
-                let vals = &world.rel[v as usize];
-                let r = &mut regs[sp][..n];
-                match lanes {
-                    Lanes::Edges { start, .. } => {
-                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+crate::simd::multiversion! {
+    /// Evaluates `code` over `lanes` (at most [`LANES`]); the values stay in the stack (and may be
+    /// overwritten there: the stepper keeps sums in them).
+    pub fn eval_in<'s>(
+        code: &Code,
+        world: &World,
+        lanes: &Lanes,
+        stack: &'s mut Stack,
+    ) -> &'s mut [f64] {
+        let n = lanes.len();
+        debug_assert!(n <= LANES);
+        if stack.regs.len() < code.depth {
+            stack.regs.resize(code.depth, [0.0; LANES]);
+        }
+        if let Some(c) = code.constant() {
+            stack.regs[0][..n].fill(c);
+            return &mut stack.regs[0][..n];
+        }
+        let regs = &mut stack.regs;
+        let mut sp = 0usize;
+        for op in &code.ops {
+            match *op {
+                Op::Const(c) => {
+                    regs[sp][..n].fill(c);
+                    sp += 1;
+                }
+                Op::Step => {
+                    regs[sp][..n].fill(world.step as f64);
+                    sp += 1;
+                }
+                Op::RelOwn(v) => {
+                    let vals = &world.rel[v as usize];
+                    let r = &mut regs[sp][..n];
+                    match lanes {
+                        Lanes::Edges { start, .. } => {
+                            r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                        }
+                        Lanes::List { edge, .. } => {
+                            for (x, &e) in r.iter_mut().zip(edge.iter()) {
+                                *x = vals[e as usize];
+                            }
+                        }
+                        _ => unreachable!("compiler only emits RelOwn where lanes carry relations"),
                     }
-                    Lanes::List { edge, .. } => {
-                        for (x, &e) in r.iter_mut().zip(edge.iter()) {
-                            *x = vals[e as usize];
+                    sp += 1;
+                }
+                Op::RelRev(v) => {
+                    let vals = &world.rel[v as usize];
+                    let r = &mut regs[sp][..n];
+                    match lanes {
+                        Lanes::Edges { start, .. } => {
+                            let rev = &world.rev[*start as usize..*start as usize + n];
+                            for (x, &e) in r.iter_mut().zip(rev) {
+                                *x = vals[e as usize];
+                            }
+                        }
+                        _ => {
+                            for (i, x) in r.iter_mut().enumerate() {
+                                let (a, b) = (
+                                    who_at(lanes, Who::Target, i, world),
+                                    who_at(lanes, Who::Me, i, world),
+                                );
+                                *x = vals[world.edge(a, b) as usize];
+                            }
                         }
                     }
-                    _ => unreachable!("compiler only emits RelOwn where lanes carry relations"),
+                    sp += 1;
                 }
-                sp += 1;
-            }
-            Op::RelRev(v) => {
-                let vals = &world.rel[v as usize];
-                let r = &mut regs[sp][..n];
-                match lanes {
-                    Lanes::Edges { start, .. } => {
-                        let rev = &world.rev[*start as usize..*start as usize + n];
-                        for (x, &e) in r.iter_mut().zip(rev) {
-                            *x = vals[e as usize];
+                Op::RelEdge(v, e) => {
+                    regs[sp][..n].fill(world.rel[v as usize][e as usize]);
+                    sp += 1;
+                }
+                Op::RelPair(v, a, b) => {
+                    let vals = &world.rel[v as usize];
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                        *x = vals[e as usize];
+                    }
+                    sp += 1;
+                }
+                Op::Exists(a, b) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                        *x = f64::from(u8::from(e != world.n_edges()));
+                    }
+                    sp += 1;
+                }
+                Op::ActorVar(v, who) => {
+                    let vals = &world.actor[v as usize];
+                    let r = &mut regs[sp][..n];
+                    match (who, lanes) {
+                        (Who::Fixed(a), _) => r.fill(vals[a as usize]),
+                        (Who::Me, Lanes::Actors { start, .. }) => {
+                            r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                        }
+                        _ => {
+                            for (i, x) in r.iter_mut().enumerate() {
+                                *x = vals[who_at(lanes, who, i, world) as usize];
+                            }
                         }
                     }
-                    _ => {
-                        for (i, x) in r.iter_mut().enumerate() {
-                            let (a, b) = (
-                                who_at(lanes, Who::Target, i, world),
-                                who_at(lanes, Who::Me, i, world),
-                            );
-                            *x = vals[world.edge(a, b) as usize];
+                    sp += 1;
+                }
+                Op::AggActor(slot, who) => {
+                    let vals = &world.agg_actor[slot as usize];
+                    let r = &mut regs[sp][..n];
+                    match (who, lanes) {
+                        (Who::Me, Lanes::Actors { start, .. }) => {
+                            r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                        }
+                        (Who::Me, Lanes::List { me, .. }) => {
+                            for (x, &a) in r.iter_mut().zip(me.iter()) {
+                                *x = vals[a as usize];
+                            }
+                        }
+                        _ => {
+                            for (i, x) in r.iter_mut().enumerate() {
+                                *x = vals[who_at(lanes, who, i, world) as usize];
+                            }
                         }
                     }
+                    sp += 1;
                 }
-                sp += 1;
-            }
-            Op::RelEdge(v, e) => {
-                regs[sp][..n].fill(world.rel[v as usize][e as usize]);
-                sp += 1;
-            }
-            Op::RelPair(v, a, b) => {
-                let vals = &world.rel[v as usize];
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                    *x = vals[e as usize];
+                Op::AggScalar(slot) => {
+                    regs[sp][..n].fill(world.agg_scalar[slot as usize]);
+                    sp += 1;
                 }
-                sp += 1;
-            }
-            Op::Exists(a, b) => {
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                    *x = f64::from(u8::from(e != world.n_edges()));
-                }
-                sp += 1;
-            }
-            Op::ActorVar(v, who) => {
-                let vals = &world.actor[v as usize];
-                let r = &mut regs[sp][..n];
-                match (who, lanes) {
-                    (Who::Fixed(a), _) => r.fill(vals[a as usize]),
-                    (Who::Me, Lanes::Actors { start, .. }) => {
-                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
+                Op::DidPair(a, b, act, now) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let hit = world.did_pair(
+                            who_at(lanes, a, i, world),
+                            who_at(lanes, b, i, world),
+                            act,
+                            now,
+                        );
+                        *x = f64::from(u8::from(hit));
                     }
-                    _ => {
-                        for (i, x) in r.iter_mut().enumerate() {
-                            *x = vals[who_at(lanes, who, i, world) as usize];
+                    sp += 1;
+                }
+                Op::DidAny(a, act, now) => {
+                    let step = world.step as i32;
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let actor = who_at(lanes, a, i, world);
+                        let hit = if now {
+                            world.actions.last[actor as usize * world.actions.n_actions + act as usize]
+                                == step
+                        } else {
+                            world.last_before_this_step(actor, act) == step - 1
+                        };
+                        *x = f64::from(u8::from(hit));
+                    }
+                    sp += 1;
+                }
+                Op::Since(a, act) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let last = world.last_before_this_step(who_at(lanes, a, i, world), act);
+                        *x = if last == NEVER {
+                            SINCE_NEVER
+                        } else {
+                            f64::from(world.step as i32 - last)
+                        };
+                    }
+                    sp += 1;
+                }
+                Op::Times(a, act) => {
+                    let n_actions = world.actions.n_actions;
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let actor = who_at(lanes, a, i, world) as usize;
+                        *x = world.actions.counts[actor * n_actions + act as usize] as f64;
+                    }
+                    sp += 1;
+                }
+                Op::Random(site) => {
+                    let base = rng::mix(world.step_key ^ site);
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let key_of = |w| {
+                            world
+                                .actor_keys
+                                .get(who_at(lanes, w, i, world) as usize)
+                                .copied()
+                                .unwrap_or(0)
+                        };
+                        *x = rng::uniform(rng::place(base, key_of(Who::Me), key_of(Who::Target)));
+                    }
+                    sp += 1;
+                }
+                Op::Un(u) => un(u, &mut regs[sp - 1][..n]),
+                Op::BinC(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, false),
+                Op::CBin(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, true),
+                Op::Clamp | Op::If => {
+                    sp -= 2;
+                    let (lo, hi) = regs.split_at_mut(sp);
+                    let a = &mut lo[sp - 1][..n];
+                    let (b, c) = (&hi[0][..n], &hi[1][..n]);
+                    if *op == Op::Clamp {
+                        for i in 0..n {
+                            a[i] = a[i].max(b[i]).min(c[i]);
                         }
-                    }
-                }
-                sp += 1;
-            }
-            Op::AggActor(slot, who) => {
-                let vals = &world.agg_actor[slot as usize];
-                let r = &mut regs[sp][..n];
-                match (who, lanes) {
-                    (Who::Me, Lanes::Actors { start, .. }) => {
-                        r.copy_from_slice(&vals[*start as usize..*start as usize + n])
-                    }
-                    (Who::Me, Lanes::List { me, .. }) => {
-                        for (x, &a) in r.iter_mut().zip(me.iter()) {
-                            *x = vals[a as usize];
-                        }
-                    }
-                    _ => {
-                        for (i, x) in r.iter_mut().enumerate() {
-                            *x = vals[who_at(lanes, who, i, world) as usize];
-                        }
-                    }
-                }
-                sp += 1;
-            }
-            Op::AggScalar(slot) => {
-                regs[sp][..n].fill(world.agg_scalar[slot as usize]);
-                sp += 1;
-            }
-            Op::DidPair(a, b, act, now) => {
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let hit = world.did_pair(
-                        who_at(lanes, a, i, world),
-                        who_at(lanes, b, i, world),
-                        act,
-                        now,
-                    );
-                    *x = f64::from(u8::from(hit));
-                }
-                sp += 1;
-            }
-            Op::DidAny(a, act, now) => {
-                let step = world.step as i32;
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let actor = who_at(lanes, a, i, world);
-                    let hit = if now {
-                        world.actions.last[actor as usize * world.actions.n_actions + act as usize]
-                            == step
                     } else {
-                        world.last_before_this_step(actor, act) == step - 1
-                    };
-                    *x = f64::from(u8::from(hit));
-                }
-                sp += 1;
-            }
-            Op::Since(a, act) => {
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let last = world.last_before_this_step(who_at(lanes, a, i, world), act);
-                    *x = if last == NEVER {
-                        SINCE_NEVER
-                    } else {
-                        f64::from(world.step as i32 - last)
-                    };
-                }
-                sp += 1;
-            }
-            Op::Times(a, act) => {
-                let n_actions = world.actions.n_actions;
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let actor = who_at(lanes, a, i, world) as usize;
-                    *x = world.actions.counts[actor * n_actions + act as usize] as f64;
-                }
-                sp += 1;
-            }
-            Op::Random(site) => {
-                let base = rng::mix(world.step_key ^ site);
-                for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                    let key_of = |w| {
-                        world
-                            .actor_keys
-                            .get(who_at(lanes, w, i, world) as usize)
-                            .copied()
-                            .unwrap_or(0)
-                    };
-                    *x = rng::uniform(rng::place(base, key_of(Who::Me), key_of(Who::Target)));
-                }
-                sp += 1;
-            }
-            Op::Un(u) => un(u, &mut regs[sp - 1][..n]),
-            Op::BinC(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, false),
-            Op::CBin(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, true),
-            Op::Clamp | Op::If => {
-                sp -= 2;
-                let (lo, hi) = regs.split_at_mut(sp);
-                let a = &mut lo[sp - 1][..n];
-                let (b, c) = (&hi[0][..n], &hi[1][..n]);
-                if *op == Op::Clamp {
-                    for i in 0..n {
-                        a[i] = a[i].max(b[i]).min(c[i]);
-                    }
-                } else {
-                    for i in 0..n {
-                        a[i] = if a[i] != 0.0 { b[i] } else { c[i] };
+                        for i in 0..n {
+                            a[i] = if a[i] != 0.0 { b[i] } else { c[i] };
+                        }
                     }
                 }
-            }
-            Op::Affine { n: terms, start, c } => {
-                let n_terms = terms as usize;
-                sp -= n_terms - 1;
-                let coefs = &code.coefs[start as usize..start as usize + n_terms];
-                let (lo, hi) = regs.split_at_mut(sp);
-                let acc = &mut lo[sp - 1][..n];
-                let k0 = coefs[0];
-                acc.iter_mut().for_each(|x| *x = c + k0 * *x);
-                for (term, &k) in hi[..n_terms - 1].iter().zip(&coefs[1..]) {
-                    for (x, &y) in acc.iter_mut().zip(&term[..n]) {
-                        *x += k * y;
+                Op::Affine { n: terms, start, c } => {
+                    let n_terms = terms as usize;
+                    sp -= n_terms - 1;
+                    let coefs = &code.coefs[start as usize..start as usize + n_terms];
+                    let (lo, hi) = regs.split_at_mut(sp);
+                    let acc = &mut lo[sp - 1][..n];
+                    let k0 = coefs[0];
+                    acc.iter_mut().for_each(|x| *x = c + k0 * *x);
+                    for (term, &k) in hi[..n_terms - 1].iter().zip(&coefs[1..]) {
+                        for (x, &y) in acc.iter_mut().zip(&term[..n]) {
+                            *x += k * y;
+                        }
                     }
                 }
-            }
-            Op::Bin(b) => {
-                sp -= 1;
-                let (lo, hi) = regs.split_at_mut(sp);
-                binary(b, &mut lo[sp - 1][..n], &hi[0][..n]);
+                Op::Bin(b) => {
+                    sp -= 1;
+                    let (lo, hi) = regs.split_at_mut(sp);
+                    binary(b, &mut lo[sp - 1][..n], &hi[0][..n]);
+                }
             }
         }
+        &mut regs[0][..n]
     }
-    &mut regs[0][..n]
 }
 
 /// Bit masks of a batch: bit `i % 64` of word `i / 64` stands for lane `i`.
@@ -477,6 +479,16 @@ fn contiguous<'w>(op: Op, world: &World<'w>, lanes: &Lanes) -> Option<&'w [f64]>
 /// Sets the bits of `masks` where `x b c` holds; false (nothing written) if `b` is not a
 /// comparison.
 fn compare_mask(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide() {
+        // SAFETY: `wide()` is true only where the CPU has AVX2 (which includes AVX).
+        return unsafe { compare_mask_wide(b, xs, c, masks) };
+    }
+    compare_mask_narrow(b, xs, c, masks)
+}
+
+/// [`compare_mask`] on the x86-64 baseline (or any other target).
+fn compare_mask_narrow(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         // SSE2 (part of every x86-64): two comparisons per instruction, and `movmskpd` turns
@@ -547,6 +559,49 @@ fn compare_mask(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
     }
 }
 
+/// [`compare_mask`] four lanes per instruction (AVX).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn compare_mask_wide(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
+    use std::arch::x86_64::*;
+    macro_rules! four {
+        ($imm:ident, $cv:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {
+            _mm256_movemask_pd(_mm256_cmp_pd::<$imm>(_mm256_set_pd($d, $c, $b, $a), $cv)) as u64
+        };
+    }
+    macro_rules! fill {
+        ($imm:ident) => {{
+            let cv = _mm256_set1_pd(c);
+            for (word, chunk) in masks.iter_mut().zip(xs.chunks(64)) {
+                let mut bits = 0u64;
+                let eights = chunk.chunks_exact(8);
+                let tail = eights.remainder();
+                for (k, p) in eights.enumerate() {
+                    let byte = four!($imm, cv, p[0], p[1], p[2], p[3])
+                        | four!($imm, cv, p[4], p[5], p[6], p[7]) << 4;
+                    bits |= byte << (8 * k);
+                }
+                let done = chunk.len() - tail.len();
+                for (i, &x) in tail.iter().enumerate() {
+                    bits |= (four!($imm, cv, x, x, x, x) & 1) << (done + i);
+                }
+                *word |= bits;
+            }
+        }};
+    }
+    match b {
+        // Ordered predicates (false for NaN), as `<` and friends are; `!=` is the unordered one.
+        Bin::Lt => fill!(_CMP_LT_OQ),
+        Bin::Le => fill!(_CMP_LE_OQ),
+        Bin::Gt => fill!(_CMP_GT_OQ),
+        Bin::Ge => fill!(_CMP_GE_OQ),
+        Bin::Eq => fill!(_CMP_EQ_OQ),
+        Bin::Ne => fill!(_CMP_NEQ_UQ),
+        _ => return false,
+    }
+    true
+}
+
 /// `0.0` or `1.0`.
 #[inline(always)]
 fn truth(c: bool) -> f64 {
@@ -580,7 +635,7 @@ macro_rules! per_bin {
     };
 }
 
-#[inline]
+#[inline(always)]
 fn binary(b: Bin, a: &mut [f64], rhs: &[f64]) {
     macro_rules! zip {
         (|$x:ident, $y:ident| $e:expr) => {
@@ -593,7 +648,7 @@ fn binary(b: Bin, a: &mut [f64], rhs: &[f64]) {
     per_bin!(b, zip)
 }
 
-#[inline]
+#[inline(always)]
 fn bin_const(b: Bin, a: &mut [f64], c: f64, const_left: bool) {
     macro_rules! right {
         (|$x:ident, $y:ident| $e:expr) => {
@@ -618,7 +673,7 @@ fn bin_const(b: Bin, a: &mut [f64], c: f64, const_left: bool) {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn un(u: Un, a: &mut [f64]) {
     match u {
         Un::Neg => a.iter_mut().for_each(|x| *x = -*x),
@@ -639,9 +694,21 @@ mod tests {
             .collect();
         let mut xs = xs;
         xs[7] = f64::NAN;
-        for b in [Bin::Lt, Bin::Le, Bin::Gt, Bin::Ge, Bin::Eq, Bin::Ne] {
+        for (b, wide) in [Bin::Lt, Bin::Le, Bin::Gt, Bin::Ge, Bin::Eq, Bin::Ne]
+            .into_iter()
+            .flat_map(|b| [(b, false), (b, true)])
+        {
             let mut masks: Masks = [0; LANES / 64];
-            assert!(compare_mask(b, &xs, 0.37, &mut masks));
+            #[cfg(target_arch = "x86_64")]
+            let done = if wide && std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: only where the CPU has AVX2.
+                unsafe { compare_mask_wide(b, &xs, 0.37, &mut masks) }
+            } else {
+                compare_mask_narrow(b, &xs, 0.37, &mut masks)
+            };
+            #[cfg(not(target_arch = "x86_64"))]
+            let done = compare_mask_narrow(b, &xs, 0.37, &mut masks);
+            assert!(done, "{b:?} wide {wide}");
             for (i, &x) in xs.iter().enumerate() {
                 let bit = masks[i / 64] >> (i % 64) & 1 == 1;
                 assert_eq!(bit, b.apply(x, 0.37) != 0.0, "{b:?} lane {i}");

@@ -1,0 +1,36 @@
+//! The stepper's AVX2 copies give the same bits as the baseline ones (its own test binary,
+//! because the switch is process-wide).
+
+mod common;
+
+use common::Disk;
+use detente::{Overrides, Sim};
+
+#[test]
+fn wide_and_baseline_kernels_give_identical_runs() {
+    let overrides = Overrides {
+        parameters: Vec::new(),
+        steps: Some(200),
+    };
+    for path in [
+        "scenarios/bench/border_net.toml",
+        "scenarios/lithuania_belarus/combined.toml",
+        "scenarios/classics/richardson.toml",
+    ] {
+        let m = detente::load_model(path, &Disk, &overrides).expect("loads");
+        let runs = |wide: bool| {
+            detente::simd::set_wide(wide);
+            let mut sim = Sim::new(&m);
+            (0..3).map(|i| sim.run(7, i).unwrap()).collect::<Vec<_>>()
+        };
+        let (narrow, wide) = (runs(false), runs(true));
+        detente::simd::set_wide(true);
+        for (a, b) in narrow.iter().zip(&wide) {
+            for (sa, sb) in a.series.iter().zip(&b.series) {
+                let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(sa), bits(sb), "{path}");
+            }
+            assert_eq!(a, b, "{path}");
+        }
+    }
+}
