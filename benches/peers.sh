@@ -3,7 +3,9 @@
 # the same generated networks, in one invocation, and prints edge-steps/s with ratios to the
 # hand-written Rust "limit" measured in the same run. See README.md, "Performance".
 #
-#   benches/peers.sh                 # detente, limit, numpy, krABMaga, Mesa (Mesa on MESA_RUNS runs, scaled)
+#   benches/peers.sh                 # detente, limit, numpy, krABMaga, Mesa (slow peers once; their
+#                                    # small ensembles on MESA_RUNS runs, scaled; SKIP_MESA_LARGE=1
+#                                    # skips Mesa's large run, about a minute)
 #   SKIP_PYTHON=1 benches/peers.sh   # detente and the Rust peers only
 #   MEMORY=1 benches/peers.sh        # also: peak RSS at 80,000 and 800,000 relations (slope per relation)
 #   HUGE=1 benches/peers.sh          # also: load and run 1,000,000 actors x 8 relations (needs ~2 GB of disk in /tmp)
@@ -72,9 +74,15 @@ for ((i = 1; i <= REPS; i++)); do
   if [ -z "${SKIP_PYTHON:-}" ] && [ -x "$PY" ]; then
     record "numpy" small 1 "$(pinned "$PY" "$PEERS/numpy/border_net.py" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS)"
     record "numpy" large 1 "$(pinned "$PY" "$PEERS/numpy/border_net.py" "$work/large.csv" $LARGE_STEPS 1)"
-    if [ "$i" = 1 ]; then # Mesa is slow: once, on MESA_RUNS runs, scaled to the full case
-      record "mesa" small "$(python3 -c "print($SMALL_RUNS/$MESA_RUNS)")" \
+    if [ "$i" = 1 ]; then # the slow ones once; small ensembles on MESA_RUNS runs, scaled
+      scale="$(python3 -c "print($SMALL_RUNS/$MESA_RUNS)")"
+      record "numpy, runs one at a time" small "$scale" \
+        "$(pinned "$PY" "$PEERS/numpy/border_net.py" "$work/small.csv" $SMALL_STEPS "$MESA_RUNS" --per-run)"
+      record "mesa" small "$scale" \
         "$(pinned "$PY" "$PEERS/mesa/border_net.py" "$work/small.csv" $SMALL_STEPS "$MESA_RUNS")"
+      if [ -z "${SKIP_MESA_LARGE:-}" ]; then
+        record "mesa" large 1 "$(pinned "$PY" "$PEERS/mesa/border_net.py" "$work/large.csv" $LARGE_STEPS 1)"
+      fi
     fi
   fi
 done
@@ -94,13 +102,13 @@ for line in open(path):
     name, case, scale, final, wall = line.rstrip("\n").split("\t")
     rows.setdefault((name, case), []).append((float(scale), float(final), float(wall)))
 speed = {k: work[k[1]] / (statistics.median(r[2] for r in v) * v[0][0]) for k, v in rows.items()}
-print(f"\n{'implementation':24s} {'case':6s} {'final mean t':>12s} {'wall s':>9s} {'edge-steps/s':>13s} {'vs limit':>9s}  reps")
+print(f"\n{'implementation':28s} {'case':6s} {'final mean t':>12s} {'wall s':>9s} {'edge-steps/s':>13s} {'vs limit':>9s}  reps")
 for (name, case), v in sorted(rows.items(), key=lambda kv: (kv[0][1] != "small", -speed[kv[0]])):
     wall = statistics.median(r[2] for r in v) * v[0][0]
     final = statistics.median(r[1] for r in v)
     ratio = speed[(name, case)] / speed[("rust limit", case)]
     note = f"  (scaled from {small_runs / v[0][0]:g} runs)" if v[0][0] != 1 else ""
-    print(f"{name:24s} {case:6s} {final:12.4f} {wall:9.3f} {speed[(name, case)]:13.3e} {ratio:8.3f}x  {len(v):4d}{note}")
+    print(f"{name:28s} {case:6s} {final:12.4f} {wall:9.3f} {speed[(name, case)]:13.3e} {ratio:8.3f}x  {len(v):4d}{note}")
 print()
 own = speed[("detente --threads 2", "small")] / speed[("detente", "small")]
 lim = speed[("rust limit --threads 2", "small")] / speed[("rust limit", "small")]

@@ -353,6 +353,7 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
     let mut c = Compiler {
         r: &resolved,
         errors: Vec::new(),
+        csv_lines: vec![std::cell::OnceCell::new(); resolved.csv.len()],
         csv_texts,
     };
     let model = c.model(overrides);
@@ -382,6 +383,8 @@ struct Compiler<'a> {
     /// The text of each relation file (`Resolved::csv` order), taken out of the source map
     /// while it is read; empty once released.
     csv_texts: Vec<String>,
+    /// Line starts of each relation file, built when a diagnostic first needs a line number.
+    csv_lines: Vec<std::cell::OnceCell<Vec<usize>>>,
 }
 
 /// Names visible to expressions.
@@ -492,7 +495,10 @@ impl Compiler<'_> {
     fn file_line(&self, loc: &Loc) -> (String, usize) {
         let f = self.r.sources.get(loc.file);
         let line = match self.r.csv.iter().position(|c| c.file == loc.file) {
-            Some(k) => csv::line_number(&self.csv_texts[k], loc.span.start),
+            Some(k) => {
+                let starts = self.csv_lines[k].get_or_init(|| csv::line_starts(&self.csv_texts[k]));
+                starts.partition_point(|&s| s <= loc.span.start)
+            }
             None => f.line_col(loc.span.start).0,
         };
         (f.name.clone(), line)
@@ -612,7 +618,7 @@ impl Compiler<'_> {
             + self
                 .csv_texts
                 .iter()
-                .map(|t| csv::count_lines(t))
+                .map(|t| csv::max_rows(t))
                 .sum::<usize>();
         let mut raw = csv::RawRelations::new(relation_vars.len(), capacity);
         let mut kind_ids: HashMap<String, u16> = HashMap::default();
@@ -811,7 +817,9 @@ impl Compiler<'_> {
             if duplicates {
                 pairs.dedup();
             }
-            Csr::<Actor, ()>::from_sorted_edges(&pairs).unwrap_or_default()
+            let graph = Csr::<Actor, ()>::from_sorted_edges(&pairs);
+            debug_assert!(graph.is_ok(), "relations are sorted and without duplicates");
+            graph.unwrap_or_default()
         };
         let mut init_actor: Vec<Vec<f64>> = vec![Vec::with_capacity(n_actors); actor_vars.len()];
         let mut sorted_ids: Vec<String> = Vec::with_capacity(n_actors);

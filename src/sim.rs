@@ -1112,8 +1112,14 @@ fn fold_slice(func: AggFn, xs: &[f64]) -> f64 {
         AggFn::Sum if xs.len() < 16 => xs.iter().fold(0.0, |s, x| s + x),
         AggFn::Mean => sum(xs) / xs.len() as f64,
         AggFn::Sum => sum(xs),
-        AggFn::Min => xs.iter().copied().fold(f64::INFINITY, f64::min),
-        AggFn::Max => xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        // Compare-and-select, not f64::min/max: those may be vectorised into a different
+        // reduction tree in the AVX2 and baseline copies, and disagree on the sign of a zero.
+        AggFn::Min => xs
+            .iter()
+            .fold(f64::INFINITY, |m, &x| if x < m { x } else { m }),
+        AggFn::Max => xs
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m }),
         AggFn::Count => xs.len() as f64,
     }
 }
@@ -1124,8 +1130,8 @@ fn fold(func: AggFn, values: impl Iterator<Item = f64>) -> f64 {
     for x in values {
         n += 1;
         sum += x;
-        min = min.min(x);
-        max = max.max(x);
+        min = if x < min { x } else { min };
+        max = if x > max { x } else { max };
     }
     if n == 0 {
         return 0.0;

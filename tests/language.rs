@@ -794,6 +794,31 @@ create_actors = true
 }
 
 #[test]
+fn a_relation_file_read_twice_is_reported_row_by_row() {
+    // Every row is a duplicate; each is blamed on its own line and pointed at the first copy.
+    let text = "[scenario]\nsteps = 1\n[variables]\nt = { of = \"relation\" }\n[[relation_files]]\npath = \"e.csv\"\ncreate_actors = true\n[[relation_files]]\npath = \"e.csv\"\ncreate_actors = true\n";
+    let rows: String = (0..5000).map(|i| format!("{i},{},0.5\n", i + 1)).collect();
+    let csv = format!("from,to,t\n{rows}");
+    let e = errors_with(&[("s.toml", text), ("e.csv", &csv)], "s.toml");
+    assert_eq!(
+        e.matches("error: duplicate relation").count(),
+        5000,
+        "{}",
+        &e[..500]
+    );
+    assert!(
+        e.contains("e.csv:5001:1: error: duplicate relation 4999 → 5000"),
+        "{}",
+        &e[..500]
+    );
+    assert!(
+        e.contains("it is already declared at e.csv:5001"),
+        "{}",
+        &e[..500]
+    );
+}
+
+#[test]
 fn csv_errors_name_the_row() {
     let text = "[scenario]\nsteps = 1\n[variables]\nt = { of = \"relation\" }\n[actors.A]\n[actors.B]\n[[relation_files]]\npath = \"e.csv\"\n";
     let csv = "from,to,t\nA,B,0.1\nA,C,0.2\nB,A,abc\n";

@@ -12,6 +12,10 @@ fn wide_and_baseline_kernels_give_identical_runs() {
         parameters: Vec::new(),
         steps: Some(200),
     };
+    detente::simd::set_wide(true);
+    if !detente::simd::wide() {
+        eprintln!("this CPU has no AVX2: both runs below take the baseline path");
+    }
     for path in [
         "scenarios/bench/border_net.toml",
         "scenarios/lithuania_belarus/combined.toml",

@@ -489,7 +489,7 @@ fn compare_mask(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
 
 /// [`compare_mask`] on the x86-64 baseline (or any other target).
 fn compare_mask_narrow(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         // SSE2 (part of every x86-64): two comparisons per instruction, and `movmskpd` turns
         // their results into two bits.
@@ -533,7 +533,7 @@ fn compare_mask_narrow(b: Bin, xs: &[f64], c: f64, masks: &mut Masks) -> bool {
         }
         true
     }
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
     {
         macro_rules! fill {
             (|$x:ident| $e:expr) => {

@@ -117,7 +117,7 @@ pub(super) struct Origin;
 
 impl Origin {
     pub const INLINE: u64 = 1 << 63;
-    const SHIFT: u32 = 40;
+    pub const SHIFT: u32 = 40;
 
     pub fn csv(file: usize, offset: usize) -> u64 {
         ((file as u64) << Self::SHIFT) | offset as u64
@@ -138,7 +138,8 @@ impl RawRelations {
             src: Vec::with_capacity(capacity),
             dst: Vec::with_capacity(capacity),
             kind: Vec::with_capacity(capacity),
-            values: vec![Vec::with_capacity(capacity); n_vars],
+            // Not `vec![...; n]`: a clone of a vector does not keep its capacity.
+            values: (0..n_vars).map(|_| Vec::with_capacity(capacity)).collect(),
             origins: Vec::with_capacity(capacity),
         }
     }
@@ -177,6 +178,12 @@ pub(super) fn count_lines(text: &str) -> usize {
         + 1
 }
 
+/// Rows a relation file can hold at most, to size its columns: one per line, and no row is
+/// shorter than `a,b` and its line end (a file of blank lines reserves nothing much).
+pub(super) fn max_rows(text: &str) -> usize {
+    count_lines(text).min(text.len() / 4 + 1)
+}
+
 /// The line of `text` that starts at `start`, without its line ending.
 pub(super) fn line_at(text: &str, start: usize) -> &str {
     let rest = &text[start.min(text.len())..];
@@ -184,13 +191,12 @@ pub(super) fn line_at(text: &str, start: usize) -> &str {
     line.trim_end_matches('\r')
 }
 
-/// 1-based line number of byte `offset` of `text`.
-pub(super) fn line_number(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// Byte offsets of the line starts of `text`: line n (1-based) of offset o is the number of
+/// starts at or before o.
+pub(super) fn line_starts(text: &str) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    starts
 }
 
 /// What the rows of one file are checked against.
@@ -242,6 +248,14 @@ impl Compiler<'_> {
             .actor_kind
             .as_ref()
             .map_or("actor", |s| s.value.as_str());
+        // A row's origin packs the file's index and the line's offset in 64 bits.
+        if k >= 1 << 23 || text.len() >= 1 << Origin::SHIFT {
+            self.error(
+                Diagnostic::at(Loc::new(file, 0..0), "too many or too large relation files")
+                    .with_hint("at most 8,388,608 files of at most 1 TiB each"),
+            );
+            return;
+        }
         let bytes = text.as_bytes();
         let header_end = text.find('\n').unwrap_or(text.len());
         let header = text[..header_end].trim_end_matches('\r');
@@ -327,9 +341,16 @@ impl Compiler<'_> {
         };
         let created_kind_id = match created.kinds.iter().position(|n| n == created_kind) {
             Some(i) => i as u16,
-            None => {
+            None if created.kinds.len() < usize::from(u16::MAX) => {
                 created.kinds.push(created_kind.to_string());
                 created.kinds.len() as u16 - 1
+            }
+            None => {
+                self.error(Diagnostic::at(
+                    Loc::new(file, 0..0),
+                    "too many different `actor_kind`s in relation files (at most 65,535)",
+                ));
+                return;
             }
         };
         let mut values = vec![f64::NAN; cols.specs.len()];
@@ -350,15 +371,9 @@ impl Compiler<'_> {
             // One pass over the line: cell boundaries, quotes, and where it ends.
             let (i, quoted) = scan_line(bytes, start, &mut cuts);
             pos = i + 1;
-            let end = if i > start && bytes[i - 1] == b'\r' {
-                i - 1
-            } else {
-                i
-            };
-            let line = &text[start..end];
-            if line.is_empty()
-                || (line.as_bytes()[0].is_ascii_whitespace() && line.trim().is_empty())
-            {
+            let line = text[start..i].trim_end_matches('\r');
+            let end = start + line.len();
+            if trim(line).is_empty() {
                 continue;
             }
             cells.clear();
@@ -496,8 +511,8 @@ impl Compiler<'_> {
 
 /// Scans the line starting at `start`: pushes the offset of every comma into `cuts` (cleared
 /// first) and returns the offset of the line's `\n` (or the end of the text) and whether the
-/// line holds a quote. Eight bytes at a time: a word with none of the three bytes is skipped in
-/// a few instructions.
+/// line holds a quote. Sixteen bytes at a time with SSE2, else eight as one word: a block with
+/// none of the three bytes is skipped in a few instructions.
 fn scan_line(bytes: &[u8], start: usize, cuts: &mut Vec<usize>) -> (usize, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -510,7 +525,7 @@ fn scan_line(bytes: &[u8], start: usize, cuts: &mut Vec<usize>) -> (usize, bool)
     cuts.clear();
     let mut quoted = false;
     let mut i = start;
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         // SSE2 (part of every x86-64): sixteen bytes compared at once, one bit per byte.
         use std::arch::x86_64::*;
@@ -706,7 +721,7 @@ mod tests {
         assert_eq!(Origin::split(o), (3, 123_456_789));
         assert_eq!(o & Origin::INLINE, 0);
         assert_eq!(line_at("a\nbc\r\nd", 2), "bc");
-        assert_eq!(line_number("a\nbc\r\nd", 6), 3);
+        assert_eq!(line_starts("a\nbc\r\nd"), [0, 2, 6]);
         assert_eq!(count_lines("a\nbc\r\nd"), 3);
         assert_eq!(count_lines(&"x\n".repeat(1000)), 1001);
     }
