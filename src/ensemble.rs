@@ -153,9 +153,10 @@ pub fn run(
         let block: Vec<Result<Reduced, EnsembleError>> = pool.install(|| {
             (0..(end - start) as usize)
                 .into_par_iter()
-                // One chunk of runs per thread split, so that a stepper is built (and its state
-                // allocated) a handful of times per block, not once per stolen run.
-                .with_min_len(((end - start) as usize / (4 * options.threads.max(1))).max(1))
+                // Chunks of runs, so that a stepper is built (and its state allocated) a few
+                // times per thread and block, not once per stolen run; sixteen or so per thread,
+                // so that the threads still finish together when one of them runs slower.
+                .with_min_len(((end - start) as usize / (16 * options.threads.max(1))).max(1))
                 .map_init(
                     || Sim::new(model),
                     |sim, offset| {
