@@ -223,7 +223,29 @@ crate::simd::multiversion! {
         }
         let regs = &mut stack.regs;
         let mut sp = 0usize;
+        // A load of values lying side by side in the state is not copied into its register
+        // at once: an affine op reads it in place, anything else copies it when it needs it.
+        // Invariant: no slot at or above `sp` is pending.
+        let mut pending: [Option<&[f64]>; DEFER] = [None; DEFER];
         for op in &code.ops {
+            if sp < DEFER {
+                if let Some(s) = contiguous(*op, world, lanes) {
+                    pending[sp] = Some(s);
+                    sp += 1;
+                    continue;
+                }
+            }
+            let consumed = match *op {
+                Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
+                Op::Bin(_) => 2,
+                Op::Clamp | Op::If => 3,
+                _ => 0,
+            };
+            for k in sp - consumed..sp {
+                if let Some(s) = take(&mut pending, k) {
+                    regs[k][..n].copy_from_slice(s);
+                }
+            }
             match *op {
                 Op::Const(c) => {
                     regs[sp][..n].fill(c);
@@ -411,12 +433,21 @@ crate::simd::multiversion! {
                     let n_terms = terms as usize;
                     sp -= n_terms - 1;
                     let coefs = &code.coefs[start as usize..start as usize + n_terms];
+                    let first = take(&mut pending, sp - 1);
                     let (lo, hi) = regs.split_at_mut(sp);
                     let acc = &mut lo[sp - 1][..n];
                     let k0 = coefs[0];
-                    acc.iter_mut().for_each(|x| *x = c + k0 * *x);
-                    for (term, &k) in hi[..n_terms - 1].iter().zip(&coefs[1..]) {
-                        for (x, &y) in acc.iter_mut().zip(&term[..n]) {
+                    match first {
+                        Some(s) => {
+                            for (x, &y) in acc.iter_mut().zip(s) {
+                                *x = c + k0 * y;
+                            }
+                        }
+                        None => acc.iter_mut().for_each(|x| *x = c + k0 * *x),
+                    }
+                    for (j, (term, &k)) in hi[..n_terms - 1].iter().zip(&coefs[1..]).enumerate() {
+                        let src = take(&mut pending, sp + j).unwrap_or(&term[..n]);
+                        for (x, &y) in acc.iter_mut().zip(src) {
                             *x += k * y;
                         }
                     }
@@ -428,8 +459,20 @@ crate::simd::multiversion! {
                 }
             }
         }
+        if let Some(s) = take(&mut pending, 0) {
+            regs[0][..n].copy_from_slice(s);
+        }
         &mut regs[0][..n]
     }
+}
+
+/// Stack slots whose load [`eval_in`] may defer.
+const DEFER: usize = 16;
+
+/// Takes slot `k`'s deferred load, if it has one.
+#[inline(always)]
+fn take<'w>(pending: &mut [Option<&'w [f64]>; DEFER], k: usize) -> Option<&'w [f64]> {
+    pending.get_mut(k).and_then(Option::take)
 }
 
 /// Bit masks of a batch: bit `i % 64` of word `i / 64` stands for lane `i`.
@@ -461,6 +504,7 @@ pub fn eval_mask(code: &Code, world: &World, lanes: &Lanes, stack: &mut Stack, m
 }
 
 /// The values a load op reads, when they are one slice of the state for these lanes.
+#[inline(always)]
 fn contiguous<'w>(op: Op, world: &World<'w>, lanes: &Lanes) -> Option<&'w [f64]> {
     match (op, *lanes) {
         (Op::RelOwn(v), Lanes::Edges { start, len }) => {
