@@ -241,9 +241,9 @@ crate::simd::multiversion! {
                 Op::Clamp | Op::If => 3,
                 _ => 0,
             };
-            for k in sp - consumed..sp {
+            for (k, reg) in regs.iter_mut().enumerate().take(sp).skip(sp - consumed) {
                 if let Some(s) = take(&mut pending, k) {
-                    regs[k][..n].copy_from_slice(s);
+                    reg[..n].copy_from_slice(s);
                 }
             }
             match *op {
