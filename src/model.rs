@@ -496,7 +496,8 @@ impl Compiler<'_> {
         let f = self.r.sources.get(loc.file);
         let line = match self.r.csv.iter().position(|c| c.file == loc.file) {
             Some(k) => {
-                let starts = self.csv_lines[k].get_or_init(|| csv::line_starts(&self.csv_texts[k]));
+                let starts =
+                    self.csv_lines[k].get_or_init(|| crate::diag::line_starts(&self.csv_texts[k]));
                 starts.partition_point(|&s| s <= loc.span.start)
             }
             None => f.line_col(loc.span.start).0,
@@ -708,21 +709,7 @@ impl Compiler<'_> {
         let n_edges = raw.src.len();
         // A counting sort by `from` (which keeps reading order within an actor), then each
         // actor's few relations by `to`.
-        let mut out_start = vec![0u32; n_actors + 1];
-        for &s in &raw.src {
-            out_start[s as usize + 1] += 1;
-        }
-        for i in 0..n_actors {
-            out_start[i + 1] += out_start[i];
-        }
-        let mut eorder = vec![0u32; n_edges];
-        {
-            let mut next = out_start.clone();
-            for (e, &s) in raw.src.iter().enumerate() {
-                eorder[next[s as usize] as usize] = e as u32;
-                next[s as usize] += 1;
-            }
-        }
+        let (out_start, mut eorder) = counting_sort(&raw.src, n_actors);
         for a in 0..n_actors {
             let group = &mut eorder[out_start[a] as usize..out_start[a + 1] as usize];
             if !group.is_sorted_by_key(|&e| raw.dst[e as usize]) {
@@ -900,22 +887,7 @@ impl Compiler<'_> {
         let (in_start, in_edges) = if reads_in {
             // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
             // so each actor's in-relations come out sorted by `from`.
-            let mut in_start = vec![0u32; n_actors + 1];
-            for &d in &names.dst {
-                in_start[d as usize + 1] += 1;
-            }
-            for i in 0..n_actors {
-                in_start[i + 1] += in_start[i];
-            }
-            let mut in_edges = vec![0u32; n_edges];
-            {
-                let mut next = in_start.clone();
-                for (e, &d) in names.dst.iter().enumerate() {
-                    in_edges[next[d as usize] as usize] = e as u32;
-                    next[d as usize] += 1;
-                }
-            }
-            (in_start, in_edges)
+            counting_sort(&names.dst, n_actors)
         } else {
             (Vec::new(), Vec::new())
         };
@@ -2214,6 +2186,25 @@ fn kin_lists(n_actors: usize, src: &[u32], dst: &[u32], kind: &[u16], k: u16) ->
         start,
         members: pairs.into_iter().map(|(_, b)| b).collect(),
     }
+}
+
+/// A stable counting sort of `0..keys.len()` by key (each below `n_keys`): the start of each
+/// key's run (plus the end), and the indices in key order, equal keys in index order.
+fn counting_sort(keys: &[u32], n_keys: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n_keys + 1];
+    for &k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n_keys {
+        start[i + 1] += start[i];
+    }
+    let mut order = vec![0u32; keys.len()];
+    let mut next = start.clone();
+    for (i, &k) in keys.iter().enumerate() {
+        order[next[k as usize] as usize] = i as u32;
+        next[k as usize] += 1;
+    }
+    (start, order)
 }
 
 /// The order of actor ids as strings, sorting on their first eight bytes as one integer and

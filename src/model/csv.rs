@@ -191,14 +191,6 @@ pub(super) fn line_at(text: &str, start: usize) -> &str {
     line.trim_end_matches('\r')
 }
 
-/// Byte offsets of the line starts of `text`: line n (1-based) of offset o is the number of
-/// starts at or before o.
-pub(super) fn line_starts(text: &str) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-    starts
-}
-
 /// What the rows of one file are checked against.
 pub(super) struct Columns<'a> {
     pub vars: &'a BTreeMap<String, u16>,
@@ -721,7 +713,7 @@ mod tests {
         assert_eq!(Origin::split(o), (3, 123_456_789));
         assert_eq!(o & Origin::INLINE, 0);
         assert_eq!(line_at("a\nbc\r\nd", 2), "bc");
-        assert_eq!(line_starts("a\nbc\r\nd"), [0, 2, 6]);
+        assert_eq!(crate::diag::line_starts("a\nbc\r\nd"), [0, 2, 6]);
         assert_eq!(count_lines("a\nbc\r\nd"), 3);
         assert_eq!(count_lines(&"x\n".repeat(1000)), 1001);
     }
