@@ -9,6 +9,11 @@
 #   SKIP_PYTHON=1 benches/peers.sh   # detente and the Rust peers only
 #   MEMORY=1 benches/peers.sh        # also: peak RSS at 80,000 and 800,000 relations (slope per relation)
 #   HUGE=1 benches/peers.sh          # also: load and run 1,000,000 actors x 8 relations (needs ~2 GB of disk in /tmp)
+#   BASELINE=old/detente benches/peers.sh
+#                                    # also times a second detente binary (e.g. main's, built in a
+#                                    # git worktree) interleaved with this one, and prints the A/B
+#                                    # ratios: how every speed claim of a change is measured
+#   SKIP_PEERS=1 BASELINE=... benches/peers.sh   # detente, the baseline and the limit only
 #
 # Env: PEERS (the peers folder; default ../shared/peers beside this repository), REPS (default 5:
 # medians), MESA_RUNS (default 20), PY (python with mesa + numpy; default /tmp/peers_venv/bin/python,
@@ -37,6 +42,12 @@ TARGET="${PEERS_TARGET:-/tmp/peers-target}"
 (cd "$PEERS/limit" && CARGO_TARGET_DIR="$TARGET/limit" cargo build --release --quiet)
 LIMIT="$TARGET/limit/release/border-net-limit"
 KRAB=""
+BASE="${BASELINE:-}"
+if [ -n "$BASE" ]; then
+  BASE="$(cd "$(dirname "$BASE")" && pwd)/$(basename "$BASE")"
+  [ -x "$BASE" ] || { echo "BASELINE=$BASELINE is not an executable" >&2; exit 2; }
+fi
+if [ -n "${SKIP_PEERS:-}" ]; then SKIP_KRABMAGA=1 SKIP_PYTHON=1; fi
 if [ -z "${SKIP_KRABMAGA:-}" ]; then
   (cd "$PEERS/krabmaga" && CARGO_TARGET_DIR="$TARGET/krabmaga" cargo build --release --quiet) && KRAB="$TARGET/krabmaga/release/border-net-krabmaga"
 fi
@@ -67,6 +78,11 @@ for ((i = 1; i <= REPS; i++)); do
   record "detente --threads 2" small 1 "$("$DETENTE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 2 --repeat 1)"
   record "rust limit" large 1 "$(pinned "$LIMIT" "$work/large.csv" $LARGE_STEPS 1)"
   record "detente" large 1 "$(pinned "$DETENTE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --threads 1 --repeat 1)"
+  if [ -n "$BASE" ]; then # the same three cases, interleaved with detente's in each repetition
+    record "baseline" small 1 "$(pinned "$BASE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 1 --repeat 1)"
+    record "baseline --threads 2" small 1 "$("$BASE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 2 --repeat 1)"
+    record "baseline" large 1 "$(pinned "$BASE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --threads 1 --repeat 1)"
+  fi
   if [ -n "$KRAB" ]; then
     record "krabmaga" small 1 "$(pinned "$KRAB" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS)"
     record "krabmaga" large 1 "$(pinned "$KRAB" "$work/large.csv" $LARGE_STEPS 1)"
@@ -116,6 +132,11 @@ print(f"2-thread speed-up on the small ensemble: detente {own:.2f}x, limit {lim:
 large_run = statistics.median(r[2] for r in rows[("detente", "large")])
 print(f"detente load of the {edges['large']:,}-relation scenario: {float(load_out['load_s']):.4f} s = "
       f"{100 * float(load_out['load_s']) / large_run:.1f}% of its large run ({large_run:.4f} s)")
+if ("baseline", "small") in rows:
+    print("A/B, this detente against BASELINE (medians; > 1 means this one is faster):")
+    for name, case in (("detente", "small"), ("detente --threads 2", "small"), ("detente", "large")):
+        base = name.replace("detente", "baseline")
+        print(f"  {name:22s} {case:6s} {speed[(name, case)] / speed[(base, case)]:.3f}x")
 for case in ("small", "large"):
     fs = [statistics.median(r[1] for r in v) for (n, c), v in rows.items() if c == case]
     print(f"agreement {case}: final mean tension spread {max(fs) - min(fs):.4f}")
