@@ -227,40 +227,30 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// The candidate closest to `name` by edit distance, if it is close enough to be a plausible typo.
+/// The candidate closest to `name`, if it is close enough to be a plausible typo.
+///
+/// Closeness is the optimal-string-alignment distance (Levenshtein with adjacent transpositions
+/// counted as one edit; `strsim::osa_distance`), ignoring case. A name of one or two characters
+/// is too short for an edit to say anything: only a case-insensitive match is suggested
+/// (`a` for `A`, never `A` for `X`). Longer names allow one edit per three characters, at least
+/// one, and never as many edits as the shorter of the two names has characters.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let lower = name.to_lowercase();
+    let len = lower.chars().count();
+    let limit = if len <= 2 { 0 } else { (len / 3).max(1) };
     candidates
         .into_iter()
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|&(d, _)| d <= limit)
+        .filter_map(|c| {
+            let other = c.to_lowercase();
+            let d = strsim::osa_distance(&lower, &other);
+            let shorter = len.min(other.chars().count());
+            (d <= limit && d < shorter.max(1)).then_some((d, c))
+        })
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
-}
-
-/// Levenshtein distance with adjacent transpositions counted as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev2 = vec![0usize; b.len() + 1];
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
-    for i in 1..=a.len() {
-        cur[0] = i;
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cur[j] = cur[j].min(prev2[j - 2] + 1);
-            }
-        }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -275,6 +265,13 @@ mod tests {
             Some("tension")
         );
         assert_eq!(did_you_mean("xyz", ["tension", "trust"]), None);
+        // Too short for an edit to mean anything: only a change of case is suggested.
+        assert_eq!(did_you_mean("X", ["A", "B"]), None);
+        assert_eq!(did_you_mean("ab", ["ac", "xb"]), None);
+        assert_eq!(did_you_mean("eu", ["EU", "LTU"]), Some("EU"));
+        // One edit per three characters: `tnesoin` is two edits from `tension`.
+        assert_eq!(did_you_mean("tnesoin", ["tension"]), Some("tension"));
+        assert_eq!(did_you_mean("trsut", ["trust", "tension"]), Some("trust"));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod cameo;
 pub mod compare;
+pub mod compile;
 pub mod diag;
 pub mod ensemble;
 pub mod ensemble_report;
@@ -25,9 +26,10 @@ pub mod simd;
 pub mod spec;
 pub mod stats;
 
+pub use compile::Overrides;
 pub use diag::{Diagnostic, Diagnostics};
 pub use load::{MemorySources, Sources};
-pub use model::{Model, Overrides};
+pub use model::Model;
 pub use sim::{RunRecord, RuntimeError, Sim};
 
 /// Loads, validates and compiles the scenario at `path`.
@@ -37,7 +39,7 @@ pub fn load_model(
     overrides: &Overrides,
 ) -> Result<Model, Diagnostics> {
     let resolved = load::load(path, sources)?;
-    model::compile(resolved, overrides)
+    compile::compile(resolved, overrides)
 }
 
 /// Runs a model once with `seed` (run 0 of an ensemble).

@@ -3,6 +3,7 @@
 //! Works on one parsed tree at a time against a [`Namespace`]; registers the aggregates it needs
 //! so the stepper can compute each one once per step. Parameters are constants and are folded.
 
+use super::lexicon;
 use super::parse::{Ast, BinOp, Node, UnOp};
 use super::{Bin, Code, Op, Type, Un, Who};
 use std::ops::Range;
@@ -124,11 +125,6 @@ fn err_hint<T>(span: &Range<usize>, message: impl Into<String>, hint: impl Into<
         hint: Some(hint.into()),
     })
 }
-
-const FUNCTIONS: [&str; 23] = [
-    "times", "if", "min", "max", "abs", "clamp", "exp", "ln", "sqrt", "random", "exists", "mean",
-    "sum", "count", "did", "does", "since", "out", "in", "all", "actors", "step", "dt",
-];
 
 /// Compiles a parsed expression, checking that it has type `want`.
 pub fn compile(ast: &Ast, want: Type, ctx: Ctx, ns: &mut dyn Namespace) -> Res<Code> {
@@ -457,7 +453,7 @@ impl Compiler<'_> {
     ) -> Res<Type> {
         match name {
             "if" => {
-                self.arity_check(name, args, &[3], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let c = self.expr(&args[0])?;
                 self.check(c, Type::Bool, &args[0].span)?;
                 let a = self.expr(&args[1])?;
@@ -476,7 +472,7 @@ impl Compiler<'_> {
                 Ok(a)
             }
             "abs" | "exp" | "ln" | "sqrt" => {
-                self.arity_check(name, args, &[1], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 self.numbers(args)?;
                 let op = match name {
                     "abs" => Op::Un(Un::Abs),
@@ -488,7 +484,7 @@ impl Compiler<'_> {
                 Ok(Type::Num)
             }
             "clamp" => {
-                self.arity_check(name, args, &[3], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 self.numbers(args)?;
                 self.emit(Op::Clamp, span)?;
                 Ok(Type::Num)
@@ -497,7 +493,7 @@ impl Compiler<'_> {
                 self.aggregate(name, args, span)
             }
             "min" | "max" => {
-                self.arity_check(name, args, &[2], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let left = self.ops.len();
                 self.numbers(args)?;
                 self.emit_bin(if name == "min" { Bin::Min } else { Bin::Max }, left, span)?;
@@ -513,14 +509,14 @@ impl Compiler<'_> {
                 },
             ),
             "random" => {
-                self.arity_check(name, args, &[0], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 self.random_sites += 1;
                 let site = crate::rng::mix(self.ctx.site ^ crate::rng::mix(self.random_sites));
                 self.ops.push(Op::Random(site));
                 Ok(Type::Num)
             }
             "exists" => {
-                self.arity_check(name, args, &[2], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let a = self.actor_arg(&args[0])?;
                 let b = self.actor_arg(&args[1])?;
                 match (a, b) {
@@ -541,7 +537,7 @@ impl Compiler<'_> {
                         "use `did` for the previous step",
                     );
                 }
-                self.arity_check(name, args, &[2, 3], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let a = self.actor_arg(&args[0])?;
                 if args.len() == 3 {
                     let b = self.actor_arg(&args[1])?;
@@ -554,14 +550,14 @@ impl Compiler<'_> {
                 Ok(Type::Bool)
             }
             "times" => {
-                self.arity_check(name, args, &[2], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let a = self.actor_arg(&args[0])?;
                 let act = self.action_arg(&args[1])?;
                 self.ops.push(Op::Times(a, act));
                 Ok(Type::Num)
             }
             "since" => {
-                self.arity_check(name, args, &[2], span)?;
+                self.arity_check(name, args, lexicon::arities(name), span)?;
                 let a = self.actor_arg(&args[0])?;
                 let act = self.action_arg(&args[1])?;
                 self.ops.push(Op::Since(a, act));
@@ -633,7 +629,7 @@ impl Compiler<'_> {
                 format!("write `{name}` alone"),
             );
         }
-        let mut known: Vec<String> = FUNCTIONS.iter().map(|s| s.to_string()).collect();
+        let mut known: Vec<String> = lexicon::words().map(String::from).collect();
         known.extend(self.ns.names(Sort::Value));
         let mut e = CompileError {
             span: name_span.clone(),
@@ -785,10 +781,10 @@ impl Compiler<'_> {
             _ => AggFn::Count,
         };
         let (var_ast, set_ast) = if func == AggFn::Count {
-            self.arity_check(name, args, &[1], span)?;
+            self.arity_check(name, args, lexicon::arities(name), span)?;
             (None, &args[0])
         } else {
-            self.arity_check(name, args, &[2], span)?;
+            self.arity_check(name, args, lexicon::arities(name), span)?;
             (Some(&args[0]), &args[1])
         };
         let (set_name, set_args): (&str, &[Ast]) = match &set_ast.node {
@@ -801,10 +797,16 @@ impl Compiler<'_> {
                 )
             }
         };
+        // Anything but `out` and `in` is read as `all` or `actors` (`is_aggregate` said it is a set).
+        let of = if matches!(set_name, "out" | "in") {
+            set_name
+        } else {
+            "all"
+        };
+        self.arity_check(set_name, set_args, lexicon::arities(of), &set_ast.span)?;
         let mut who = None;
         let set = match set_name {
             "out" | "in" => {
-                self.arity_check(set_name, set_args, &[1, 2], &set_ast.span)?;
                 who = Some(self.actor_arg(&set_args[0])?);
                 let kind = match set_args.get(1) {
                     Some(k) => self.kind_arg(k, false)?,
@@ -817,7 +819,6 @@ impl Compiler<'_> {
                 }
             }
             _ => {
-                self.arity_check(set_name, set_args, &[0, 1], &set_ast.span)?;
                 let actors = set_name == "actors";
                 let kind = match set_args.first() {
                     Some(k) => self.kind_arg(k, actors)?,

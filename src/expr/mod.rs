@@ -8,6 +8,7 @@
 mod affine;
 mod compile;
 mod eval;
+pub(crate) mod lexicon;
 pub mod parse;
 
 pub use compile::{
@@ -189,6 +190,16 @@ impl Code {
         match self.ops.as_slice() {
             [Op::Const(c)] => Some(*c),
             _ => None,
+        }
+    }
+
+    /// The code of one op that pushes a number (a load).
+    pub fn from_op(op: Op) -> Code {
+        Code {
+            ops: vec![op],
+            ty: Type::Num,
+            depth: 1,
+            coefs: Vec::new(),
         }
     }
 

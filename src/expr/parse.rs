@@ -415,13 +415,11 @@ impl Parser {
                 node: Node::Bool(w == "true"),
                 span,
             }),
-            Tok::Ident(w) if matches!(w.as_str(), "and" | "or" | "not" | "for") => {
-                Err(SyntaxError {
-                    span,
-                    message: format!("expected a value, found `{w}`"),
-                    hint: None,
-                })
-            }
+            Tok::Ident(w) if super::lexicon::is_keyword(&w) => Err(SyntaxError {
+                span,
+                message: format!("expected a value, found `{w}`"),
+                hint: None,
+            }),
             Tok::Ident(name) => {
                 if !self.peek_sym("(") {
                     return Ok(Ast {

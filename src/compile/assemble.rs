@@ -1,0 +1,149 @@
+//! The last stage: the [`Model`] from the network and the compiled items, with the indexes
+//! derived from them (in-relations, spill-over kin, the longest delay, the deepest stack).
+
+use super::names::Aggregates;
+use super::network::{counting_sort, kin_lists, Network};
+use super::settings::Settings;
+use super::variables::Variables;
+use crate::expr::{self, AggSet, Code};
+use crate::model::{Action, Dynamic, Event, Lanes, Model, On, Outcome, Rule, Series, When};
+
+/// Everything compiled from the scenario's items.
+pub(super) struct Items {
+    pub parameters: Vec<(String, f64)>,
+    pub vars: Variables,
+    pub aggregates: Aggregates,
+    /// The relation kinds some effect spills over (`Effect::spill` indexes this).
+    pub kin_kinds: Vec<u16>,
+    pub actions: Vec<Action>,
+    pub rules: Vec<Rule>,
+    pub dynamics: Vec<Dynamic>,
+    pub events: Vec<Event>,
+    pub outcomes: Vec<Outcome>,
+    pub series: Vec<Series>,
+}
+
+/// The model of a scenario that compiled without errors.
+pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: Items) -> Model {
+    let n_actors = net.actor_ids.len();
+    // Relations into each actor, only for a model that reads them: `in(...)` aggregates and
+    // effects with on = "in".
+    let aggregates = &items.aggregates;
+    let reads_in = items
+        .actions
+        .iter()
+        .flat_map(|a| &a.effects)
+        .any(|e| e.on == On::In)
+        || aggregates
+            .per_actor
+            .iter()
+            .chain(&aggregates.scalar)
+            .any(|k| matches!(k.set, AggSet::In(_)));
+    let (in_start, in_edges) = if reads_in {
+        // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
+        // so each actor's in-relations come out sorted by `from`.
+        counting_sort(&net.dst, n_actors)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let kin = items
+        .kin_kinds
+        .iter()
+        .map(|&k| kin_lists(n_actors, &net.src, &net.dst, &net.edge_kind, k))
+        .collect();
+    let codes = || {
+        all_codes(
+            &items.actions,
+            &items.rules,
+            &items.dynamics,
+            &items.events,
+            &items.outcomes,
+            &items.series,
+        )
+    };
+    let uses_pair_log = items
+        .rules
+        .iter()
+        .any(|r| matches!(r.lanes, Lanes::Reactions { .. }))
+        || codes().any(|c| c.uses(|op| matches!(op, expr::Op::DidPair(..))));
+    let max_depth = codes().map(|c| c.depth).max().unwrap_or(1);
+    let horizon = items
+        .actions
+        .iter()
+        .flat_map(|a| &a.effects)
+        .map(|e| e.delay + e.duration)
+        .max()
+        .unwrap_or(1);
+    let mut parameters = items.parameters;
+    parameters.sort_by(|a, b| a.0.cmp(&b.0));
+    let Items {
+        vars,
+        aggregates,
+        actions,
+        rules,
+        dynamics,
+        events,
+        outcomes,
+        series,
+        ..
+    } = items;
+    Model {
+        name: settings.name,
+        description: settings.description,
+        steps: settings.steps,
+        time_unit: settings.time_unit,
+        dt: settings.dt,
+        seed: settings.seed,
+        content_hash,
+        parameters,
+        graph: net.graph,
+        actor_kinds: net.actor_kinds,
+        relation_kinds: net.relation_kinds,
+        relation_vars: vars.relation,
+        actor_vars: vars.actor,
+        src: net.src,
+        dst: net.dst,
+        rev: net.rev,
+        out_start: net.out_start,
+        in_start,
+        in_edges,
+        edge_kind: net.edge_kind,
+        actor_keys: net.actor_keys,
+        init_relation: net.init_relation,
+        init_actor: net.init_actor,
+        actions,
+        rules,
+        dynamics,
+        events,
+        outcomes,
+        series,
+        agg_actor: aggregates.per_actor,
+        agg_scalar: aggregates.scalar,
+        kin,
+        uses_pair_log,
+        horizon,
+        max_depth,
+    }
+}
+
+/// Every compiled expression of the model.
+fn all_codes<'a>(
+    actions: &'a [Action],
+    rules: &'a [Rule],
+    dynamics: &'a [Dynamic],
+    events: &'a [Event],
+    outcomes: &'a [Outcome],
+    series: &'a [Series],
+) -> impl Iterator<Item = &'a Code> {
+    actions
+        .iter()
+        .flat_map(|a| a.effects.iter().map(|e| &e.amount))
+        .chain(rules.iter().flat_map(|r| [&r.when, &r.probability]))
+        .chain(dynamics.iter().map(|d| &d.add))
+        .chain(events.iter().filter_map(|e| match &e.when {
+            When::Rate { rate, .. } => Some(rate),
+            When::At(_) => None,
+        }))
+        .chain(outcomes.iter().map(|o| &o.cond))
+        .chain(series.iter().map(|s| &s.code))
+}

@@ -1,0 +1,99 @@
+//! Dynamics (`[dynamics]`): what changes a variable every step, over all its relations or
+//! actors, or those of one kind.
+
+use super::context::KindOf;
+use super::names::Names;
+use super::Compiler;
+use crate::diag::Diagnostic;
+use crate::expr::{Ctx, Domain, Type};
+use crate::model::Dynamic;
+use crate::rng;
+
+impl Compiler<'_> {
+    /// Every enabled dynamics line, in name order.
+    pub(super) fn dynamics(&mut self, names: &mut Names) -> Vec<Dynamic> {
+        let mut out = Vec::new();
+        for (name, d) in &self.r.spec.dynamics {
+            let spec = &d.value;
+            if spec.enabled == Some(false) {
+                continue;
+            }
+            let what = format!("dynamics `{name}`");
+            let (Some(var), Some(add)) = (&spec.var, &spec.add) else {
+                self.error(
+                    Diagnostic::at(d.loc.clone(), format!("{what} needs `var` and `add`"))
+                        .with_hint("e.g. var = \"tension\", add = \"-0.1 * tension\""),
+                );
+                continue;
+            };
+            let (relation, idx) = match (
+                names.vars.relation_idx.get(&var.value),
+                names.vars.actor_idx.get(&var.value),
+            ) {
+                (Some(&v), _) => (true, v),
+                (None, Some(&v)) => (false, v),
+                (None, None) => {
+                    let d = Diagnostic::at(
+                        var.loc.clone(),
+                        format!("unknown variable `{}`", var.value),
+                    );
+                    let known: Vec<String> = names
+                        .vars
+                        .relation_idx
+                        .keys()
+                        .chain(names.vars.actor_idx.keys())
+                        .cloned()
+                        .collect();
+                    self.error(d.suggest(&var.value, known.iter().map(String::as_str)));
+                    continue;
+                }
+            };
+            let only = match &spec.kind {
+                None => None,
+                Some(k) if relation => {
+                    let Some(kind) = self.lookup_kind(names, KindOf::Relation, k) else {
+                        continue;
+                    };
+                    let e = &names.net.edge_kind;
+                    Some(
+                        (0..e.len() as u32)
+                            .filter(|&i| e[i as usize] == kind)
+                            .collect(),
+                    )
+                }
+                Some(k) => {
+                    let Some(kind) = self.lookup_kind(names, KindOf::Actor, k) else {
+                        continue;
+                    };
+                    let g = &names.net.graph;
+                    Some(
+                        (0..g.node_count() as u32)
+                            .filter(|&a| g[a].kind == kind)
+                            .collect(),
+                    )
+                }
+            };
+            let domain = if relation {
+                Domain::Relation
+            } else {
+                Domain::Actor
+            };
+            let ctx = Ctx {
+                domain,
+                allow_does: true,
+                goldstein: None,
+                site: rng::key_of(&format!("dynamics:{name}")),
+            };
+            if let Some(add) = self.expr(add, Type::Num, ctx, names, &what) {
+                out.push(Dynamic {
+                    name: name.clone(),
+                    relation,
+                    var: idx,
+                    add,
+                    only,
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,126 @@
+//! Compilation: a resolved scenario in, a validated [`Model`] (or every diagnostic found) out.
+//!
+//! The stages run in the order below, each in its own file; every stage records the problems it
+//! finds and carries on, so one compile reports as many errors as it can.
+//!
+//! | stage | file | gives |
+//! |---|---|---|
+//! | settings, parameters | `settings.rs` | steps, dt, seed, caps; parameter values with `--set` |
+//! | variables | `variables.rs` | declared variables and their ranges; actors' initial values |
+//! | network | `network.rs`, `relation_file.rs` | dense ids, the relation graph, initial columns |
+//! | names | `names.rs` | what expressions may name, resolved to dense indices |
+//! | actions | `actions.rs` | effects with their amounts compiled |
+//! | rules, dynamics, events | `rules.rs`, `dynamics.rs`, `events.rs` | lanes and compiled code |
+//! | outcomes, series | `outcomes.rs` | what a report shows |
+//! | assembly | `assemble.rs` | the [`Model`], with its derived indexes |
+//!
+//! `context.rs` holds what every stage shares: the diagnostics, source locations, and the
+//! helpers that compile one expression or look up one name.
+
+mod actions;
+mod assemble;
+mod context;
+mod dynamics;
+mod events;
+mod names;
+mod network;
+mod outcomes;
+mod relation_file;
+mod rules;
+mod settings;
+mod variables;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::load::Resolved;
+use crate::model::Model;
+use context::Compiler;
+pub use settings::{MAX_DELAY, MAX_STEPS};
+
+/// Values given on the command line: `--set name=value` and `--steps`.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Parameter values that replace the scenario's, by name.
+    pub parameters: Vec<(String, f64)>,
+    /// Steps of a run, instead of the scenario's `steps`.
+    pub steps: Option<u32>,
+}
+
+/// Compiles a resolved scenario into a model, or returns every diagnostic found.
+///
+/// Relation files are released as soon as they have been read into columns, so a large network
+/// is not held as text and as columns at once; they are put back into the diagnostics' sources
+/// when compilation fails, so the errors can quote them.
+pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, Diagnostics> {
+    let csv_texts = resolved
+        .csv
+        .iter()
+        .map(|c| resolved.sources.take_text(c.file))
+        .collect();
+    let mut c = Compiler::new(&resolved, csv_texts);
+    let model = c.model(overrides);
+    let (mut items, texts) = (c.errors, c.csv_texts);
+    match model {
+        Some(model) if items.is_empty() => Ok(model),
+        _ => {
+            if items.is_empty() {
+                items.push(Diagnostic::bare("the scenario could not be compiled"));
+            }
+            // Kept whenever something failed before they were released.
+            let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
+            for (file, text) in files.into_iter().zip(texts) {
+                resolved.sources.put_text(file, text);
+            }
+            Err(Diagnostics {
+                items,
+                sources: resolved.sources,
+            })
+        }
+    }
+}
+
+impl Compiler<'_> {
+    /// The pipeline: every stage in order.
+    fn model(&mut self, overrides: &Overrides) -> Option<Model> {
+        let settings = self.settings(overrides);
+        let parameters = self.parameters(overrides);
+        let vars = self.variables();
+        let network = self.network(&vars, settings.default_cap)?;
+        let actions = self.r.spec.actions.keys();
+        let mut names = names::Names::new(&network, &parameters, settings.dt, vars, actions);
+        let kin_kinds = self.spill_kinds(&names);
+        let actions = self.actions(&mut names, &kin_kinds);
+        let rules = self.rules(&mut names, &actions, &network);
+        let dynamics = self.dynamics(&mut names);
+        let events = self.events(&mut names, &actions, settings.steps);
+        let outcomes = self.outcomes(&mut names);
+        let series = self.series(&mut names);
+        let (vars, aggregates) = names.finish();
+        let items = assemble::Items {
+            parameters,
+            vars,
+            aggregates,
+            kin_kinds,
+            actions,
+            rules,
+            dynamics,
+            events,
+            outcomes,
+            series,
+        };
+        Some(assemble::model(
+            settings,
+            self.r.content_hash,
+            network,
+            items,
+        ))
+    }
+}
+
+/// Whether `s` is a plain name: an ASCII letter or `_`, then ASCII letters, digits and `_`.
+fn valid_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

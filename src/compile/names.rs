@@ -1,0 +1,122 @@
+//! The names expressions may use, resolved to dense indices: the [`Namespace`] the expression
+//! compiler asks. It also collects the aggregates expressions need, so each is computed once
+//! per step however many expressions read it.
+
+use super::network::{find_edge, Network};
+use super::variables::Variables;
+use crate::expr::{self, AggKey, AggSet, Namespace};
+use std::collections::BTreeMap;
+
+/// The aggregates expressions read: per actor (`out(self)`, `in(self)`), and single values.
+pub(super) struct Aggregates {
+    pub per_actor: Vec<AggKey>,
+    pub scalar: Vec<AggKey>,
+}
+
+/// Names visible to expressions.
+pub(super) struct Names<'n> {
+    pub params: BTreeMap<String, f64>,
+    pub vars: Variables,
+    pub net: &'n Network,
+    pub actions: BTreeMap<String, u16>,
+    aggregates: Aggregates,
+}
+
+impl<'n> Names<'n> {
+    /// The names of `net`, `vars`, the parameters (and `dt`) and the scenario's actions.
+    pub fn new<'s>(
+        net: &'n Network,
+        parameters: &[(String, f64)],
+        dt: f64,
+        vars: Variables,
+        actions: impl Iterator<Item = &'s String>,
+    ) -> Names<'n> {
+        let mut params: BTreeMap<String, f64> = parameters.iter().cloned().collect();
+        params.insert("dt".into(), dt);
+        Names {
+            params,
+            vars,
+            net,
+            actions: actions
+                .enumerate()
+                .map(|(i, k)| (k.clone(), i as u16))
+                .collect(),
+            aggregates: Aggregates {
+                per_actor: Vec::new(),
+                scalar: Vec::new(),
+            },
+        }
+    }
+
+    /// The variables back, and the aggregates expressions asked for.
+    pub fn finish(self) -> (Variables, Aggregates) {
+        (self.vars, self.aggregates)
+    }
+
+    /// The actor ids, in dense-id order.
+    pub fn actor_ids(&self) -> &[String] {
+        &self.net.actor_ids
+    }
+}
+
+impl Namespace for Names<'_> {
+    fn param(&self, name: &str) -> Option<f64> {
+        self.params.get(name).copied()
+    }
+    fn rel_var(&self, name: &str) -> Option<u16> {
+        self.vars.relation_idx.get(name).copied()
+    }
+    fn actor_var(&self, name: &str) -> Option<u16> {
+        self.vars.actor_idx.get(name).copied()
+    }
+    fn actor(&self, id: &str) -> Option<u32> {
+        self.net
+            .actor_ids
+            .binary_search_by(|a| a.as_str().cmp(id))
+            .ok()
+            .map(|a| a as u32)
+    }
+    fn action(&self, name: &str) -> Option<u16> {
+        self.actions.get(name).copied()
+    }
+    fn edge(&self, from: u32, to: u32) -> Option<u32> {
+        find_edge(&self.net.out_start, &self.net.dst, from, to)
+    }
+    fn rel_kind(&self, name: &str) -> Option<u16> {
+        self.net.relation_kind_idx.get(name).copied()
+    }
+    fn actor_kind(&self, name: &str) -> Option<u16> {
+        self.net.actor_kind_idx.get(name).copied()
+    }
+    fn aggregate(&mut self, key: AggKey) -> u16 {
+        let per_actor = matches!(key.set, AggSet::Out(_) | AggSet::In(_)) && key.actor.is_none();
+        let table = if per_actor {
+            &mut self.aggregates.per_actor
+        } else {
+            &mut self.aggregates.scalar
+        };
+        match table.iter().position(|k| *k == key) {
+            Some(i) => i as u16,
+            None => {
+                table.push(key);
+                table.len() as u16 - 1
+            }
+        }
+    }
+    fn names(&self, sort: expr::Sort) -> Vec<String> {
+        use expr::Sort;
+        match sort {
+            Sort::Value => {
+                let mut v: Vec<String> = self.params.keys().cloned().collect();
+                v.extend(self.vars.relation_idx.keys().cloned());
+                v.extend(self.vars.actor_idx.keys().cloned());
+                v.extend(["step", "dt", "goldstein"].map(String::from));
+                v
+            }
+            Sort::Actor => self.net.actor_ids.clone(),
+            Sort::Action => self.actions.keys().cloned().collect(),
+            Sort::RelKind => self.net.relation_kind_idx.keys().cloned().collect(),
+            Sort::ActorKind => self.net.actor_kind_idx.keys().cloned().collect(),
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Rules (`[rules]`): who acts, toward whom (the rule's lanes), when and how likely.
+
+use super::context::KindOf;
+use super::names::Names;
+use super::network::Network;
+use super::Compiler;
+use crate::diag::Diagnostic;
+use crate::expr::{Code, Ctx, Domain, Namespace, Type};
+use crate::model::{Action, Lanes, Rule};
+use crate::rng;
+use crate::spec::{Located, Name, RuleSpec};
+
+impl Compiler<'_> {
+    /// Every enabled rule, sorted by priority (highest first), then name.
+    pub(super) fn rules(
+        &mut self,
+        names: &mut Names,
+        actions: &[Action],
+        net: &Network,
+    ) -> Vec<Rule> {
+        let mut out = Vec::new();
+        for (name, r) in &self.r.spec.rules {
+            let spec = &r.value;
+            if spec.enabled == Some(false) {
+                continue;
+            }
+            let what = format!("rule `{name}`");
+            let Some(action_name) = &spec.action else {
+                self.error(
+                    Diagnostic::at(r.loc.clone(), format!("{what} has no `action`"))
+                        .with_hint("add action = \"NAME\""),
+                );
+                continue;
+            };
+            let action = self.lookup_action(names, action_name);
+            let Some(actors) = self.rule_actors(names, r, &what, net) else {
+                continue;
+            };
+            let Some(action) = action else { continue };
+            // Toward whom.
+            let given = [
+                spec.target.is_some(),
+                spec.target_relation.is_some(),
+                spec.reacts_to.is_some(),
+            ];
+            if given.iter().filter(|g| **g).count() > 1 {
+                self.error(Diagnostic::at(
+                    r.loc.clone(),
+                    format!("{what}: give at most one of `target`, `target_relation`, `reacts_to`"),
+                ));
+                continue;
+            }
+            let Some((lanes, domain)) =
+                self.rule_lanes(names, r, &what, actors, (action, action_name, actions))
+            else {
+                continue;
+            };
+            let site = rng::key_of(&format!("rule:{name}"));
+            let ctx = Ctx {
+                domain,
+                allow_does: false,
+                goldstein: None,
+                site,
+            };
+            let when = match &spec.when {
+                Some(w) => self.expr(w, Type::Bool, ctx, names, &format!("{what}, `when`")),
+                None => Some(Code::constant_code(1.0, Type::Bool)),
+            };
+            let probability = match &spec.probability {
+                Some(p) => {
+                    let c = self.expr(
+                        p,
+                        Type::Num,
+                        Ctx {
+                            site: rng::mix(site),
+                            ..ctx
+                        },
+                        names,
+                        &format!("{what}, `probability`"),
+                    );
+                    if let Some(v) = c.as_ref().and_then(Code::constant) {
+                        if !(0.0..=1.0).contains(&v) {
+                            self.error(Diagnostic::at(
+                                p.loc.clone(),
+                                format!("{what}: probability {v} is outside [0, 1]"),
+                            ));
+                        }
+                    }
+                    c
+                }
+                None => Some(Code::constant_code(1.0, Type::Num)),
+            };
+            let cooldown = self.small_count(spec.cooldown.as_ref(), 0, 0, "cooldown");
+            let priority = spec.priority.as_ref().map_or(0, |p| p.value);
+            if let (Some(when), Some(probability)) = (when, probability) {
+                out.push(Rule {
+                    name: name.clone(),
+                    key: site,
+                    action,
+                    lanes,
+                    when,
+                    probability,
+                    cooldown,
+                    priority,
+                    domain,
+                });
+            }
+        }
+        out.sort_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        out
+    }
+
+    /// The actors a rule lets act.
+    fn rule_actors(
+        &mut self,
+        names: &Names,
+        r: &Located<RuleSpec>,
+        what: &str,
+        net: &Network,
+    ) -> Option<Vec<u32>> {
+        let spec = &r.value;
+        let n_actors = net.graph.node_count() as u32;
+        match (&spec.actor, &spec.actor_kind) {
+            (Some(_), Some(k)) => {
+                self.error(Diagnostic::at(
+                    k.loc.clone(),
+                    format!("{what}: give `actor` or `actor_kind`, not both"),
+                ));
+                None
+            }
+            (Some(a), None) if a.value == "*" => Some((0..n_actors).collect()),
+            (Some(a), None) => self.lookup_actor(names, a).map(|i| vec![i]),
+            (None, Some(k)) => {
+                let kind = self.lookup_kind(names, KindOf::Actor, k)?;
+                Some(
+                    (0..n_actors)
+                        .filter(|&a| net.graph[a].kind == kind)
+                        .collect(),
+                )
+            }
+            (None, None) => {
+                self.error(
+                    Diagnostic::at(r.loc.clone(), format!("{what} does not say who acts"))
+                        .with_hint("add actor = \"ID\" (or \"*\"), or actor_kind = \"KIND\""),
+                );
+                None
+            }
+        }
+    }
+
+    /// A rule's lanes (who acts toward whom) and the domain its expressions see.
+    fn rule_lanes(
+        &mut self,
+        names: &Names,
+        r: &Located<RuleSpec>,
+        what: &str,
+        actors: Vec<u32>,
+        (action, action_name, actions): (u16, &Name, &[Action]),
+    ) -> Option<(Lanes, Domain)> {
+        let spec = &r.value;
+        let net = names.net;
+        let n_actors = net.graph.node_count();
+        let n_edges = net.src.len() as u32;
+        if let Some(t) = &spec.target {
+            let t = self.lookup_actor(names, t)?;
+            let actors: Vec<u32> = actors.into_iter().filter(|&a| a != t).collect();
+            let edges = actors
+                .iter()
+                .map(|&a| names.edge(a, t).unwrap_or(n_edges))
+                .collect();
+            let lanes = Lanes::Actors {
+                actors,
+                target: t,
+                edges,
+            };
+            return Some((lanes, Domain::ActorTarget));
+        }
+        if let Some(k) = &spec.target_relation {
+            let kind = if k.value == "*" {
+                None
+            } else {
+                Some(self.lookup_kind(names, KindOf::Relation, k)?)
+            };
+            if actors.len() == n_actors && kind.is_none() {
+                return Some((Lanes::AllEdges, Domain::Relation));
+            }
+            let mut edges = Vec::new();
+            for &a in &actors {
+                for e in net.out_start[a as usize]..net.out_start[a as usize + 1] {
+                    if kind.is_none_or(|k| net.edge_kind[e as usize] == k) {
+                        edges.push(e);
+                    }
+                }
+            }
+            return Some((Lanes::Edges(edges), Domain::Relation));
+        }
+        if let Some(re) = &spec.reacts_to {
+            let trigger = self.lookup_action(names, re)?;
+            let mut mask = vec![false; n_actors];
+            for &a in &actors {
+                mask[a as usize] = true;
+            }
+            let lanes = Lanes::Reactions {
+                actors: mask,
+                action: trigger,
+            };
+            return Some((lanes, Domain::ActorTarget));
+        }
+        if actions[action as usize].needs_target {
+            self.error(
+                Diagnostic::at(
+                    action_name.loc.clone(),
+                    format!("{what}: action `{}` needs a target", action_name.value),
+                )
+                .with_hint(
+                    "add target = \"ID\", target_relation = \"KIND\" or reacts_to = \"ACTION\"",
+                ),
+            );
+            return None;
+        }
+        let lanes = if actors.len() == n_actors {
+            Lanes::AllActors
+        } else {
+            let edges = vec![n_edges; actors.len()];
+            Lanes::Actors {
+                actors,
+                target: u32::MAX,
+                edges,
+            }
+        };
+        Some((lanes, Domain::Actor))
+    }
+}

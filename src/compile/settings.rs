@@ -1,0 +1,167 @@
+//! The scenario's settings (`[scenario]`: name, steps, dt, seed, caps) and its parameters, with
+//! the command line's overrides applied.
+
+use super::{Compiler, Overrides};
+use crate::diag::Diagnostic;
+use crate::expr::lexicon;
+
+/// Steps one run may have at most.
+pub const MAX_STEPS: i64 = 10_000_000;
+/// Longest delay or duration of an effect.
+pub const MAX_DELAY: i64 = 1_000_000;
+
+/// `[scenario]`, checked.
+pub(super) struct Settings {
+    pub name: String,
+    pub description: String,
+    pub time_unit: String,
+    pub steps: u32,
+    pub dt: f64,
+    pub seed: u64,
+    /// Most actions per step of an actor without its own cap, or `u32::MAX`.
+    pub default_cap: u32,
+}
+
+impl Compiler<'_> {
+    pub(super) fn settings(&mut self, overrides: &Overrides) -> Settings {
+        let spec = &self.r.spec;
+        let meta = &spec.scenario;
+        let main_name = self.r.sources.get(self.r.main).name.clone();
+        let name = meta
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| {
+                main_name
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("scenario")
+                    .trim_end_matches(".toml")
+                    .to_string()
+            });
+        let steps = match (&meta.steps, overrides.steps) {
+            (_, Some(s)) if s >= 1 && i64::from(s) <= MAX_STEPS => s,
+            (_, Some(s)) => {
+                self.error(
+                    Diagnostic::bare(format!("--steps {s} is out of range"))
+                        .with_hint(format!("1 to {MAX_STEPS}")),
+                );
+                1
+            }
+            (Some(s), None) if (1..=MAX_STEPS).contains(&s.value) => s.value as u32,
+            (Some(s), None) => {
+                self.error(Diagnostic::at(
+                    s.loc.clone(),
+                    format!(
+                        "`steps` must be between 1 and {MAX_STEPS}, found {}",
+                        s.value
+                    ),
+                ));
+                1
+            }
+            (None, None) => {
+                self.error(
+                    Diagnostic::at(self.main_loc(), "missing `steps` in [scenario]").with_hint(
+                        "add `steps = 52` (how many steps one run simulates) under [scenario]",
+                    ),
+                );
+                1
+            }
+        };
+        let dt = match &meta.dt {
+            Some(d) if d.value.is_finite() && d.value > 0.0 => d.value,
+            Some(d) => {
+                self.error(Diagnostic::at(
+                    d.loc.clone(),
+                    "`dt` must be a positive number",
+                ));
+                1.0
+            }
+            None => 1.0,
+        };
+        let seed = match &meta.seed {
+            Some(s) if s.value >= 0 => s.value as u64,
+            Some(s) => {
+                self.error(Diagnostic::at(s.loc.clone(), "`seed` must not be negative"));
+                0
+            }
+            None => 0,
+        };
+        let default_cap = match &meta.max_actions_per_step {
+            Some(c) if c.value >= 1 => c.value.min(u32::MAX as i64) as u32,
+            Some(c) => {
+                self.error(Diagnostic::at(
+                    c.loc.clone(),
+                    "`max_actions_per_step` must be at least 1",
+                ));
+                u32::MAX
+            }
+            None => u32::MAX,
+        };
+
+        let description = meta
+            .description
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_default();
+        let time_unit = meta
+            .time_unit
+            .as_ref()
+            .map(|d| d.value.clone())
+            .unwrap_or_else(|| "step".into());
+        Settings {
+            name,
+            description,
+            time_unit,
+            steps,
+            dt,
+            seed,
+            default_cap,
+        }
+    }
+
+    /// Parameter values, in the order written, with `--set` applied.
+    pub(super) fn parameters(&mut self, overrides: &Overrides) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        for (name, p) in &self.r.spec.parameters {
+            let v = p.value.value();
+            if !super::valid_name(name) {
+                self.error(Diagnostic::at(
+                    p.loc.clone(),
+                    format!("`{name}` is not a valid parameter name"),
+                ));
+            }
+            if lexicon::is_reserved(name) {
+                self.error(Diagnostic::at(
+                    p.loc.clone(),
+                    format!("`{name}` is a reserved word and cannot name a parameter"),
+                ));
+            }
+            if !v.is_finite() {
+                self.error(Diagnostic::at(
+                    p.loc.clone(),
+                    format!("parameter `{name}` must be a finite number"),
+                ));
+            }
+            out.push((name.clone(), v));
+        }
+        for (name, value) in &overrides.parameters {
+            match out.iter_mut().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = *value,
+                None => {
+                    let d = Diagnostic::bare(format!(
+                        "--set {name}: the scenario has no parameter `{name}`"
+                    ));
+                    let d = d.suggest(name, self.r.spec.parameters.keys().map(String::as_str));
+                    self.error(d);
+                }
+            }
+            if !value.is_finite() {
+                self.error(Diagnostic::bare(format!(
+                    "--set {name}: the value must be a finite number"
+                )));
+            }
+        }
+        out
+    }
+}
