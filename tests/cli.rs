@@ -392,7 +392,17 @@ fn interrupt_midway(out: &std::path::Path, signal: &str) -> Option<i32> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    // The interrupt handler is installed before any output is opened, so the temporary file
+    // appearing beside `out` means the run is under way and the handler is in place.
+    let dir = out.parent().unwrap();
+    let started = std::time::Instant::now();
+    while fs::read_dir(dir).unwrap().count() < 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the run never opened its output"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
     std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()

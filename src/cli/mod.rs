@@ -98,6 +98,8 @@ type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Installed before any output is opened: from then on Ctrl-C stops cleanly.
+    interrupt_flag();
     let result = match cli.command {
         None => run::run(run::RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
