@@ -96,6 +96,18 @@ impl<'m> Sim<'m> {
         }
     }
 
+    /// Bytes one run of `model` needs, roughly: the stepper's state and deltas and the run's
+    /// per-step series. Lets a caller refuse work that cannot fit before starting it.
+    pub fn memory_estimate(model: &Model) -> u64 {
+        let (e, a) = (model.n_relations() as u64 + 1, model.n_actors() as u64);
+        let (series, steps) = (model.series.len() as u64, u64::from(model.steps) + 1);
+        let state = 16 * (e * model.relation_vars.len() as u64 + a * model.actor_vars.len() as u64)
+            + 8 * a * model.agg_actor.len() as u64
+            + 8 * a * model.actions.len() as u64 * 3
+            + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
+        state + 8 * series * steps
+    }
+
     fn reset(&mut self) {
         self.state.reset(self.model);
         self.work.reset();
