@@ -103,7 +103,7 @@ impl<'m> Landing<'m> {
     /// Where an effect `on` lands for `subject`, whose counterpart is `other` (the target) and
     /// whose relation to it is `edge` (looked up when `None`): the relation subject → other, its
     /// reverse or both, the subject, or the subject's out- or in-relations.
-    #[inline]
+    #[inline(always)]
     fn of(
         m: &'m Model,
         world: &World,
@@ -127,7 +127,7 @@ impl<'m> Landing<'m> {
     }
 
     /// Calls `f(relation?, index)` for each place, in order.
-    #[inline]
+    #[inline(always)]
     fn each(self, mut f: impl FnMut(bool, u32)) {
         match self {
             Landing::Relations(edges, n) => edges[..n].iter().for_each(|&e| f(true, e)),
