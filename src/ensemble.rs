@@ -118,6 +118,22 @@ impl std::fmt::Display for EnsembleError {
 
 impl std::error::Error for EnsembleError {}
 
+/// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
+/// stepper per thread ([`Sim::memory_estimate`]), the per-run summaries and the band samples (for
+/// one run, just the stepper). Lets a caller refuse work that cannot fit before starting it.
+pub fn memory_estimate(model: &Model, runs: u64, threads: usize) -> u64 {
+    let per_run = Sim::memory_estimate(model);
+    if runs <= 1 {
+        return per_run;
+    }
+    let (series, steps) = (model.series.len() as u64, u64::from(model.steps) + 1);
+    let summary =
+        8 * (3 * series + 2 * model.outcomes.len() as u64 + model.actions.len() as u64) + 128;
+    let points = steps.min(BAND_POINTS as u64 + 1);
+    let bands = 8 * series * points * runs.min(BAND_SAMPLE);
+    per_run * threads.max(1) as u64 + summary * runs + bands
+}
+
 /// A run's summary and its series at the band time points.
 type Reduced = (RunSummary, Vec<Vec<f64>>);
 

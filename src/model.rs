@@ -245,27 +245,6 @@ impl Model {
             .map(|i| (lo + i) as u32)
     }
 
-    /// Bytes a run (or an ensemble of `runs` on `threads` threads) will need, roughly: the
-    /// stepper's state and deltas, the per-step series, and for ensembles the per-run summaries
-    /// and band samples. Lets a caller refuse work that cannot fit before starting it.
-    pub fn memory_estimate(&self, runs: u64, threads: usize) -> u64 {
-        let (e, a) = (self.n_relations() as u64 + 1, self.n_actors() as u64);
-        let (series, steps) = (self.series.len() as u64, u64::from(self.steps) + 1);
-        let state = 16 * (e * self.relation_vars.len() as u64 + a * self.actor_vars.len() as u64)
-            + 8 * a * self.agg_actor.len() as u64
-            + 8 * a * self.actions.len() as u64 * 3
-            + 4 * e * self.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
-        let per_run = state + 8 * series * steps;
-        if runs <= 1 {
-            return per_run;
-        }
-        let summary =
-            8 * (3 * series + 2 * self.outcomes.len() as u64 + self.actions.len() as u64) + 128;
-        let points = steps.min(crate::ensemble::BAND_POINTS as u64 + 1);
-        let bands = 8 * series * points * runs.min(crate::ensemble::BAND_SAMPLE);
-        per_run * threads.max(1) as u64 + summary * runs + bands
-    }
-
     /// The relations into `actor` (none unless the model reads them: see `in_edges`).
     pub fn in_edges_of(&self, actor: u32) -> &[u32] {
         if self.in_start.is_empty() {

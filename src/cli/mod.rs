@@ -138,7 +138,7 @@ fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> 
 
 /// Refuses work the machine cannot hold, before starting it (Linux: MemAvailable).
 fn check_memory(model: &Model, runs: u64, threads: usize) -> Result<(), String> {
-    let needed = model.memory_estimate(runs, threads);
+    let needed = detente::ensemble::memory_estimate(model, runs, threads);
     let Some(available) = available_memory() else {
         return Ok(());
     };

@@ -1,0 +1,149 @@
+//! The stepper's numeric kernels: applying deltas with clamping, finiteness checks, and the
+//! sums and folds of aggregates.
+//!
+//! Plain slices in, numbers out: no model, no state. The `multiversion!` ones are compiled for
+//! the baseline and for AVX2 (see [`crate::simd`]); the rest are `#[inline(always)]` so that they
+//! are compiled into whichever copy calls them. Every one does the same IEEE operations in the
+//! same order in either copy, so results are bit-identical.
+
+use crate::expr::AggFn;
+
+crate::simd::multiversion! {
+    /// The fused apply of one batch: `ds[i] = clamp(vals[i] + (ds[i] + out[i]))`, leaving the
+    /// unclamped sum in `out[i]` (so that a bad value can be found); whether any sum is not finite.
+    pub(super) fn apply_batch(ds: &mut [f64], vals: &[f64], out: &mut [f64], lo: f64, hi: f64) -> bool {
+        let mut bad = false;
+        for ((dx, &x), o) in ds.iter_mut().zip(vals).zip(out.iter_mut()) {
+            let y = x + (*dx + *o);
+            bad |= not_finite(y);
+            *o = y;
+            // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
+            let y = if y < lo { lo } else { y };
+            *dx = if y > hi { hi } else { y };
+        }
+        bad
+    }
+}
+
+crate::simd::multiversion! {
+    /// Adds deltas into values, zeroes the deltas, clamps; the index of the first value that is
+    /// not finite, if any.
+    pub(super) fn apply_column(vals: &mut [f64], ds: &mut [f64], range: Option<(f64, f64)>) -> Result<(), usize> {
+        // Written so that it vectorises: no early exit, no `clamp` (which asserts), and a NaN or
+        // infinity is caught by a comparison that fails for both. Chunks are checked before they are
+        // written, so a bad value is found where it arose (the clamp would hide an infinity).
+        let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+        const CHUNK: usize = 1024;
+        for (c, (xs, dc)) in vals.chunks_mut(CHUNK).zip(ds.chunks_mut(CHUNK)).enumerate() {
+            let bad = xs
+                .iter()
+                .zip(dc.iter())
+                .fold(false, |b, (x, d)| b | not_finite(x + d));
+            if bad {
+                let i = xs
+                    .iter()
+                    .zip(dc.iter())
+                    .position(|(x, d)| not_finite(x + d))
+                    .unwrap_or(0);
+                return Err(c * CHUNK + i);
+            }
+            for (x, d) in xs.iter_mut().zip(dc.iter_mut()) {
+                let y = *x + *d;
+                // Compare-and-select (maxsd/minsd), not f64::max/min, whose NaN rules cost more.
+                let y = if y < lo { lo } else { y };
+                *x = if y > hi { hi } else { y };
+                *d = 0.0;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether `x` is NaN or infinite, as one comparison that vectorises (`x - x` is 0 exactly when
+/// `x` is finite).
+#[inline(always)]
+pub(super) fn not_finite(x: f64) -> bool {
+    #[allow(clippy::eq_op)]
+    let zero = x - x;
+    zero != 0.0
+}
+
+/// Whether every value is finite, without an early exit (so that it vectorises).
+#[inline(always)]
+pub(super) fn all_finite(xs: &[f64]) -> bool {
+    !xs.iter().fold(false, |bad, &x| bad | not_finite(x))
+}
+
+/// `xs[0] + xs[1] + ...` added left to right, four at a time (the same rounding as a plain loop,
+/// with less loop overhead on an actor's few relations).
+#[inline(always)]
+pub(super) fn sum_in_order(xs: &[f64]) -> f64 {
+    let fours = xs.chunks_exact(4);
+    let tail = fours.remainder();
+    let mut acc = 0.0;
+    for c in fours {
+        acc = acc + c[0] + c[1] + c[2] + c[3];
+    }
+    tail.iter().fold(acc, |acc, x| acc + x)
+}
+
+/// A sum with eight independent accumulators (fixed order, so still deterministic), which
+/// removes the add-latency chain of a plain loop.
+#[inline(always)]
+fn sum(xs: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let chunks = xs.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    let head = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    tail.iter().fold(head, |s, x| s + x)
+}
+
+/// Folds a slice with an aggregate function, computing only what the function needs.
+#[inline(always)]
+pub(super) fn fold_slice(func: AggFn, xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    match func {
+        // Short slices (a few relations per actor): a plain loop beats the set-up of `sum`.
+        AggFn::Mean if xs.len() < 16 => xs.iter().fold(0.0, |s, x| s + x) / xs.len() as f64,
+        AggFn::Sum if xs.len() < 16 => xs.iter().fold(0.0, |s, x| s + x),
+        AggFn::Mean => sum(xs) / xs.len() as f64,
+        AggFn::Sum => sum(xs),
+        // Compare-and-select, not f64::min/max: those may be vectorised into a different
+        // reduction tree in the AVX2 and baseline copies, and disagree on the sign of a zero.
+        AggFn::Min => xs
+            .iter()
+            .fold(f64::INFINITY, |m, &x| if x < m { x } else { m }),
+        AggFn::Max => xs
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m }),
+        AggFn::Count => xs.len() as f64,
+    }
+}
+
+/// Folds values with an aggregate function; an empty set gives 0.
+pub(super) fn fold(func: AggFn, values: impl Iterator<Item = f64>) -> f64 {
+    let (mut n, mut sum, mut min, mut max) = (0u64, 0.0, f64::INFINITY, f64::NEG_INFINITY);
+    for x in values {
+        n += 1;
+        sum += x;
+        min = if x < min { x } else { min };
+        max = if x > max { x } else { max };
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    match func {
+        AggFn::Mean => sum / n as f64,
+        AggFn::Sum => sum,
+        AggFn::Min => min,
+        AggFn::Max => max,
+        AggFn::Count => n as f64,
+    }
+}

@@ -1,0 +1,143 @@
+//! The stepper: runs a compiled [`Model`] for its number of steps and returns a [`RunRecord`].
+//! Not the model (names, validation, compiled expressions: [`crate::model`], [`crate::expr`]) and
+//! not ensembles ([`crate::ensemble`], which runs many of these).
+//!
+//! One step, synchronous, as the phase sequence of [`Sim::run`] (see ARCHITECTURE.md, "Step
+//! semantics"): `decide` which actions are taken, every condition reading the state at the
+//! start of the step; `book` them; sum the deltas of their `effects`, of effects scheduled by
+//! earlier actions and of the `dynamics`, again from the start-of-step state; `apply` the
+//! deltas and clamp to ranges; `observe` the new state (aggregates, series, outcomes). The
+//! numeric loops are in `kernels`, the error and its messages in `error`, the buffers in
+//! `state`.
+//!
+//! The hot loop works on flat arrays indexed by the graph's dense ids: no strings, no hash maps, no
+//! allocation once the buffers have grown.
+//!
+//! # Towards runs in lockstep
+//!
+//! The phases are functions of (model, `State`, `Work`, `Clock`), not of a `Sim`, and keep no
+//! per-run value of their own, so that a later change can advance a block of runs together with
+//! the same code, one lane per run, instead of writing a second stepper. That change would need:
+//! state and delta columns laid out per variable as `index × runs + run` (or one `State` per run
+//! behind a lane → run map) and expressions that load through it; a `Clock` holding one step key
+//! per run, and the random draws of `decide` and the expressions keyed per lane; firings, the
+//! pending-effect ring, cooldowns, caps and the action bookkeeping carrying a run index; and
+//! errors and records per run, a run that stops dropping out of the block while the others go on.
+
+mod apply;
+mod decide;
+mod dynamics;
+mod effects;
+mod error;
+mod kernels;
+mod observe;
+mod state;
+
+pub use error::{Cause, RuntimeError, RuntimeErrorKind};
+
+use crate::model::Model;
+use crate::rng;
+use state::{Clock, LaneBuf, State, Work};
+
+/// What one run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub seed: u64,
+    pub run: u64,
+    pub steps: u32,
+    /// Per series, its value at steps 0..=steps.
+    pub series: Vec<Vec<f64>>,
+    /// Per outcome, the step it was first reached.
+    pub reached: Vec<Option<u32>>,
+    /// Per outcome, whether its condition held at the last step.
+    pub holds_at_end: Vec<bool>,
+    /// Per actor and action (`actor * n_actions + action`), how often it was taken.
+    pub action_counts: Vec<u64>,
+    /// Per action, the step it was first taken (by anyone).
+    pub first_taken: Vec<Option<u32>>,
+}
+
+impl RunRecord {
+    /// An empty record for run `run` of `m` with `seed`, its series sized for every step.
+    fn new(m: &Model, seed: u64, run: u64) -> RunRecord {
+        let n_actions = m.actions.len();
+        RunRecord {
+            seed,
+            run,
+            steps: m.steps,
+            series: m
+                .series
+                .iter()
+                .map(|_| Vec::with_capacity(m.steps as usize + 1))
+                .collect(),
+            reached: vec![None; m.outcomes.len()],
+            holds_at_end: vec![false; m.outcomes.len()],
+            action_counts: vec![0; m.n_actors() * n_actions],
+            first_taken: vec![None; n_actions],
+        }
+    }
+}
+
+/// Reusable buffers for running one model many times.
+pub struct Sim<'m> {
+    model: &'m Model,
+    state: State,
+    lanes: LaneBuf,
+    work: Work,
+}
+
+impl<'m> Sim<'m> {
+    pub fn new(model: &'m Model) -> Sim<'m> {
+        Sim {
+            model,
+            state: State::new(model),
+            lanes: LaneBuf::default(),
+            work: Work::new(model),
+        }
+    }
+
+    /// Bytes one run of `model` needs, roughly: the stepper's state and deltas and the run's
+    /// per-step series. Lets a caller refuse work that cannot fit before starting it.
+    pub fn memory_estimate(model: &Model) -> u64 {
+        let (e, a) = (model.n_relations() as u64 + 1, model.n_actors() as u64);
+        let (series, steps) = (model.series.len() as u64, u64::from(model.steps) + 1);
+        let state = 16 * (e * model.relation_vars.len() as u64 + a * model.actor_vars.len() as u64)
+            + 8 * a * model.agg_actor.len() as u64
+            + 8 * a * model.actions.len() as u64 * 3
+            + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
+        state + 8 * series * steps
+    }
+
+    fn reset(&mut self) {
+        self.state.reset(self.model);
+        self.work.reset();
+    }
+
+    /// Runs the model once with `seed`; `run` selects the run of an ensemble. Fails when a value
+    /// stops being a finite number, naming the step, the variable and what caused it.
+    pub fn run(&mut self, seed: u64, run: u64) -> Result<RunRecord, RuntimeError> {
+        self.reset();
+        let m = self.model;
+        let (s, w, lb) = (&mut self.state, &mut self.work, &mut self.lanes);
+        let mut record = RunRecord::new(m, seed, run);
+        let run_key = rng::run_key(seed, run);
+        observe::aggregates(m, s);
+        observe::step(m, s, w, Clock::new(run_key, 0), &mut record)?;
+        for t in 1..=m.steps {
+            let clock = Clock::new(run_key, t);
+            decide::actions(m, s, w, lb, clock);
+            decide::book(m, s, w, t, &mut record);
+            effects::taken(m, s, w, lb, clock)?;
+            effects::scheduled(m, w, t);
+            dynamics::add(m, s, w, lb, clock)?;
+            apply::deltas(m, s, w, t)?;
+            observe::aggregates(m, s);
+            // Outcomes and series still see this step's actions as `does` and the previous
+            // step's as `did`; only then does this step become the previous one.
+            observe::step(m, s, w, clock, &mut record)?;
+            s.end_step();
+        }
+        record.action_counts.copy_from_slice(&s.counts);
+        Ok(record)
+    }
+}

@@ -1,0 +1,270 @@
+//! What the stepper holds between and within steps: the state expressions read ([`State`]), the
+//! buffers a step writes ([`Work`]) and the explicit lane lists of a batch ([`LaneBuf`]).
+//!
+//! Not the stepping itself (the phase modules), and nothing that outlives a [`super::Sim`]: every
+//! buffer is sized from the model once and reused by every run.
+
+use crate::expr::{ActionView, Lanes, Stack, World, LANES, NEVER};
+use crate::model::{Lanes as RuleLanes, Model};
+use crate::rng;
+
+/// Where in a run a phase is: the step and the key its random draws derive from.
+///
+/// Phases take the step as one value so that a driver advancing several runs in lockstep could
+/// hand each phase a key per run (see the module note in [`super`]).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Clock {
+    pub t: u32,
+    pub step_key: u64,
+}
+
+impl Clock {
+    /// Step `t` of the run whose key is `run_key`.
+    #[inline]
+    pub fn new(run_key: u64, t: u32) -> Clock {
+        Clock {
+            t,
+            step_key: rng::step_key(run_key, t),
+        }
+    }
+}
+
+/// An action decided this step.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Firing {
+    pub action: u16,
+    pub actor: u32,
+    pub target: u32,
+    pub edge: u32,
+    /// Rule index, or `EVENT | event index`.
+    pub source: u32,
+}
+
+/// The bit of [`Firing::source`] that marks an event.
+pub(super) const EVENT: u32 = 1 << 31;
+
+/// An effect still to land: (relation variable?, variable, index, amount per step, steps left).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Pending {
+    pub relation: bool,
+    pub var: u16,
+    pub index: u32,
+    pub amount: f64,
+    pub remaining: u32,
+}
+
+/// The values expressions read: state and bookkeeping as of the start of the step.
+pub(super) struct State {
+    pub rel: Vec<Vec<f64>>,
+    pub actor: Vec<Vec<f64>>,
+    pub agg_actor: Vec<Vec<f64>>,
+    pub agg_scalar: Vec<f64>,
+    pub last: Vec<i32>,
+    pub before: Vec<i32>,
+    pub counts: Vec<u64>,
+    pub prev_log: Vec<(u32, u32, u32)>,
+    pub cur_log: Vec<(u32, u32, u32)>,
+}
+
+impl State {
+    pub fn new(m: &Model) -> State {
+        let (n_actors, n_actions) = (m.n_actors(), m.actions.len());
+        State {
+            rel: m.init_relation.clone(),
+            actor: m.init_actor.clone(),
+            agg_actor: vec![vec![0.0; n_actors]; m.agg_actor.len()],
+            agg_scalar: vec![0.0; m.agg_scalar.len()],
+            last: vec![NEVER; n_actors * n_actions],
+            before: vec![NEVER; n_actors * n_actions],
+            counts: vec![0; n_actors * n_actions],
+            prev_log: Vec::new(),
+            cur_log: Vec::new(),
+        }
+    }
+
+    /// Back to the model's initial state (aggregates are refreshed by the caller).
+    pub fn reset(&mut self, m: &Model) {
+        for (x, i) in self.rel.iter_mut().zip(&m.init_relation) {
+            x.copy_from_slice(i);
+        }
+        for (x, i) in self.actor.iter_mut().zip(&m.init_actor) {
+            x.copy_from_slice(i);
+        }
+        self.last.fill(NEVER);
+        self.before.fill(NEVER);
+        self.counts.fill(0);
+        self.prev_log.clear();
+        self.cur_log.clear();
+    }
+
+    /// This step's who-did-what log becomes the previous step's.
+    pub fn end_step(&mut self) {
+        std::mem::swap(&mut self.prev_log, &mut self.cur_log);
+        self.cur_log.clear();
+    }
+
+    pub fn world<'a>(&'a self, m: &'a Model, clock: Clock) -> World<'a> {
+        World {
+            rel: &self.rel,
+            actor: &self.actor,
+            src: &m.src,
+            dst: &m.dst,
+            rev: &m.rev,
+            out_start: &m.out_start,
+            agg_actor: &self.agg_actor,
+            agg_scalar: &self.agg_scalar,
+            actions: ActionView {
+                n_actions: m.actions.len(),
+                last: &self.last,
+                before: &self.before,
+                counts: &self.counts,
+                prev: &self.prev_log,
+                cur: &self.cur_log,
+            },
+            step: clock.t,
+            step_key: clock.step_key,
+            actor_keys: &m.actor_keys,
+        }
+    }
+}
+
+/// Explicit lane lists built per batch.
+#[derive(Default)]
+pub(super) struct LaneBuf {
+    pub me: Vec<u32>,
+    pub target: Vec<u32>,
+    pub edge: Vec<u32>,
+}
+
+impl LaneBuf {
+    pub fn clear(&mut self) {
+        self.me.clear();
+        self.target.clear();
+        self.edge.clear();
+    }
+
+    /// Lanes for these relations: each one's actor, target and itself.
+    pub fn fill_edges(&mut self, m: &Model, edges: &[u32]) {
+        self.clear();
+        self.me.extend(edges.iter().map(|&e| m.src[e as usize]));
+        self.target.extend(edges.iter().map(|&e| m.dst[e as usize]));
+        self.edge.extend_from_slice(edges);
+    }
+
+    /// Lanes for these firings: each one's actor, target and relation.
+    pub fn fill_firings(&mut self, firings: &[Firing]) {
+        self.clear();
+        for f in firings {
+            self.me.push(f.actor);
+            self.target.push(f.target);
+            self.edge.push(f.edge);
+        }
+    }
+
+    pub fn lanes(&self, range: std::ops::Range<usize>) -> Lanes<'_> {
+        Lanes::List {
+            me: &self.me[range.clone()],
+            target: &self.target[range.clone()],
+            edge: &self.edge[range],
+        }
+    }
+}
+
+/// Everything written during a step other than the state.
+pub(super) struct Work {
+    pub d_rel: Vec<Vec<f64>>,
+    pub d_actor: Vec<Vec<f64>>,
+    pub ring: Vec<Vec<Pending>>,
+    pub spare: Vec<Pending>,
+    pub rule_last: Vec<Vec<i32>>,
+    pub fired: Vec<u32>,
+    pub touched: Vec<u32>,
+    pub firings: Vec<Firing>,
+    pub hold: Vec<u32>,
+    /// Per dynamic: whether it also applies its variable's changes (see [`super::dynamics`]).
+    pub fused: Vec<bool>,
+    /// Per relation variable: whether a fused dynamic applies it.
+    pub fused_var: Vec<bool>,
+    /// Per relation variable, for fused ones: the first relation whose new value overflowed
+    /// this step, reported in the apply phase as an unfused variable's would be.
+    pub overflow: Vec<Option<u32>>,
+    pub stack: Stack,
+    pub a: Vec<f64>,
+    pub b: Vec<f64>,
+}
+
+impl Work {
+    pub fn new(model: &Model) -> Work {
+        let n_actors = model.n_actors();
+        let n_edges = model.n_relations();
+        // The last dynamics over every relation of a variable applies the variable's changes as
+        // it goes: there is nothing left to add after it.
+        let fused: Vec<bool> = model
+            .dynamics
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                d.relation
+                    && d.only.is_none()
+                    && !model.dynamics[i + 1..]
+                        .iter()
+                        .any(|later| later.relation && later.var == d.var)
+            })
+            .collect();
+        let fused_var = (0..model.relation_vars.len())
+            .map(|v| {
+                model
+                    .dynamics
+                    .iter()
+                    .zip(&fused)
+                    .any(|(d, &f)| f && d.var as usize == v)
+            })
+            .collect();
+        let rule_last = model
+            .rules
+            .iter()
+            .map(|r| match &r.lanes {
+                // Only a rule with a cooldown remembers when each of its lanes last fired.
+                _ if r.cooldown == 0 => Vec::new(),
+                RuleLanes::AllEdges | RuleLanes::Edges(_) => vec![NEVER; n_edges],
+                _ => vec![NEVER; n_actors],
+            })
+            .collect();
+        Work {
+            d_rel: vec![vec![0.0; n_edges + 1]; model.relation_vars.len()],
+            d_actor: vec![vec![0.0; n_actors]; model.actor_vars.len()],
+            ring: vec![Vec::new(); model.horizon as usize + 1],
+            spare: Vec::new(),
+            rule_last,
+            fired: vec![0; n_actors],
+            touched: Vec::new(),
+            firings: Vec::new(),
+            hold: vec![0; model.outcomes.len()],
+            fused,
+            fused_var,
+            overflow: vec![None; model.relation_vars.len()],
+            stack: Stack::with_depth(model.max_depth),
+            a: vec![0.0; LANES],
+            b: vec![0.0; LANES],
+        }
+    }
+
+    /// Nothing pending, no deltas, no cooldowns or caps: as new.
+    pub fn reset(&mut self) {
+        self.ring.iter_mut().for_each(Vec::clear);
+        self.rule_last.iter_mut().for_each(|v| v.fill(NEVER));
+        self.hold.fill(0);
+        self.d_rel.iter_mut().for_each(|v| v.fill(0.0));
+        self.overflow.fill(None);
+        self.d_actor.iter_mut().for_each(|v| v.fill(0.0));
+        self.clear_caps();
+    }
+
+    /// Forgets how many actions each actor took this step (for caps).
+    pub fn clear_caps(&mut self) {
+        for &a in &self.touched {
+            self.fired[a as usize] = 0;
+        }
+        self.touched.clear();
+    }
+}
