@@ -2,11 +2,11 @@
 //! intervals, the distribution of every metric, and per-step bands — as versioned JSON, Markdown
 //! and CSV. Pure functions from a model and an ensemble to text.
 
-use crate::ensemble::{quantile, Ensemble, RunSummary};
+use crate::ensemble::{Ensemble, RunSummary};
 use crate::model::Model;
 use crate::report::num;
 use crate::report::{scenario_info, ScenarioInfo};
-use crate::stats::{self, Interval};
+use crate::stats::{self, quantile, Interval};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt::Write;
