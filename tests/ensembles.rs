@@ -3,9 +3,9 @@
 mod common;
 
 use common::model;
-use detente::compare::{self, Run};
 use detente::ensemble::{self, Options, RunSummary};
-use detente::ensemble_report;
+use detente::report::compare::{self, Run};
+use detente::report::ensemble as ensemble_report;
 use std::sync::atomic::AtomicBool;
 
 const NOISY: &str = r#"

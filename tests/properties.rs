@@ -4,7 +4,8 @@
 mod common;
 
 use detente::ensemble::{self, Options};
-use detente::{ensemble_report, MemorySources, Overrides};
+use detente::report::ensemble as ensemble_report;
+use detente::{MemorySources, Overrides};
 use proptest::prelude::*;
 use std::sync::atomic::AtomicBool;
 

@@ -3,9 +3,10 @@
 
 use super::output::Output;
 use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
-use detente::compare::{self, Comparison, Run};
 use detente::ensemble::Options;
-use detente::{ensemble_report, Overrides};
+use detente::report::compare::{self, Comparison, Run};
+use detente::report::ensemble as ensemble_report;
+use detente::Overrides;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]

@@ -3,7 +3,8 @@
 use super::output::Output;
 use super::{bundled, load, parse_set, threads, CliResult, Failure};
 use detente::ensemble::Options;
-use detente::{ensemble_report, report, Overrides};
+use detente::report::{self, ensemble as ensemble_report};
+use detente::Overrides;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Default)]

@@ -1,6 +1,7 @@
 //! Reports: what a run means for a reader — the versioned JSON report, the text summary and the
 //! trajectory table. Pure functions from a model and a run record to text; no I/O.
 
+use super::number::num;
 use crate::model::Model;
 use crate::sim::RunRecord;
 use serde::Serialize;
@@ -152,7 +153,7 @@ fn series_report(name: &str, text: &str, v: &[f64]) -> SeriesReport {
 impl RunReport {
     /// The report as pretty JSON with a final newline.
     pub fn to_json(&self) -> String {
-        pretty_json(self)
+        super::json::to_string(self)
     }
 
     /// A summary for people: key numbers, actions taken, outcomes.
@@ -240,24 +241,6 @@ impl RunReport {
             }
         }
         out
-    }
-}
-
-/// Pretty JSON with a final newline. Report types hold only strings, numbers and lists, so
-/// serialising cannot fail.
-pub(crate) fn pretty_json<T: Serialize>(value: &T) -> String {
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
-    s.push('\n');
-    s
-}
-
-/// A number for people: four decimals, and no negative zero.
-pub(crate) fn num(x: f64) -> String {
-    let s = format!("{x:.4}");
-    if s == "-0.0000" {
-        "0.0000".into()
-    } else {
-        s
     }
 }
 

@@ -2,10 +2,10 @@
 //! intervals, the distribution of every metric, and per-step bands — as versioned JSON, Markdown
 //! and CSV. Pure functions from a model and an ensemble to text.
 
+use super::number::{num, pct};
+use super::run::{scenario_info, ScenarioInfo};
 use crate::ensemble::{Ensemble, RunSummary};
 use crate::model::Model;
-use crate::report::num;
-use crate::report::{scenario_info, ScenarioInfo};
 use crate::stats::{self, quantile, Interval};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -244,13 +244,9 @@ pub fn parse(text: &str) -> Result<EnsembleReport, String> {
     serde_json::from_value(value).map_err(|e| format!("malformed ensemble report: {e}"))
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", 100.0 * x)
-}
-
 impl EnsembleReport {
     pub fn to_json(&self) -> String {
-        crate::report::pretty_json(self)
+        super::json::to_string(self)
     }
 
     /// The report for people, as Markdown.

@@ -5,10 +5,10 @@
 //! random numbers, so per-run differences cancel the noise both share), or saved ensemble
 //! reports (unpaired: Welch's interval for means, Newcombe's for proportions).
 
+use super::ensemble::{metric_columns, outcome_columns, EnsembleReport};
+use super::number::num;
 use crate::ensemble::Ensemble;
-use crate::ensemble_report::{metric_columns, outcome_columns, EnsembleReport};
 use crate::model::Model;
-use crate::report::num;
 use crate::stats::{self, Interval, Summary};
 use serde::Serialize;
 use std::fmt::Write;
@@ -318,7 +318,7 @@ impl Comparison {
     }
 
     pub fn to_json(&self) -> String {
-        crate::report::pretty_json(self)
+        super::json::to_string(self)
     }
 
     /// A table for people, as Markdown: outcomes and final values, or every metric with `all`.
