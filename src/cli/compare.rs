@@ -3,9 +3,11 @@
 
 use super::output::Output;
 use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
+use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
 use detente::report::compare::{self, Comparison, Run};
 use detente::report::ensemble as ensemble_report;
+use detente::report::Format;
 use detente::Overrides;
 use std::process::ExitCode;
 
@@ -24,8 +26,8 @@ pub struct CompareArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Output format: md or json.
-    #[arg(long, default_value = "md", value_parser = ["md", "json"])]
-    format: String,
+    #[arg(long, default_value = "md", value_parser = compare_format())]
+    format: Format,
     /// Write the comparison here instead of standard output.
     #[arg(long, short)]
     out: Option<String>,
@@ -37,6 +39,11 @@ pub struct CompareArgs {
     /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     fail_if: Vec<String>,
+}
+
+/// The formats a comparison is exported in: Markdown and JSON.
+fn compare_format() -> impl TypedValueParser<Value = Format> {
+    clap::builder::PossibleValuesParser::new(["md", "json"]).try_map(|s| s.parse::<Format>())
 }
 
 fn label(path: &str) -> String {
@@ -69,10 +76,9 @@ pub fn compare(args: CompareArgs) -> CliResult {
             failing.push(format!("{variant}: {condition}"));
         }
     }
-    let text = if args.format == "json" {
-        comparison.to_json()
-    } else {
-        comparison.to_markdown(args.all)
+    let text = match args.format {
+        Format::Json => comparison.to_json(),
+        _ => comparison.to_markdown(args.all),
     };
     out.commit(text.as_bytes())?;
     if failing.is_empty() {

@@ -3,6 +3,7 @@
 use super::output::Output;
 use super::{bundled, load, parse_set, threads, CliResult, Failure};
 use detente::ensemble::Options;
+use detente::report::Format;
 use detente::report::{self, ensemble as ensemble_report};
 use detente::Overrides;
 use std::process::ExitCode;
@@ -32,10 +33,10 @@ pub struct RunArgs {
     /// Write the report here ("-" for standard output).
     #[arg(long, short)]
     out: Option<String>,
-    /// Format of --out: json, md or csv (default: from the file's extension, else json).
+    /// Format of --out: json, md, csv or text (default: from the file's extension, else json).
     /// For an ensemble, csv is one row per run; for one run, the trajectory.
-    #[arg(long, value_parser = ["json", "md", "csv"])]
-    format: Option<String>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write the per-step values of the report's series here as CSV (one run).
     #[arg(long)]
     trajectory: Option<String>,
@@ -47,13 +48,11 @@ pub struct RunArgs {
     quiet: bool,
 }
 
-fn format_of(args: &RunArgs) -> &str {
-    match (&args.format, &args.out) {
-        (Some(f), _) => f,
-        (None, Some(path)) if path.ends_with(".md") => "md",
-        (None, Some(path)) if path.ends_with(".csv") => "csv",
-        _ => "json",
-    }
+/// The format of --out: as given, else from the file's extension, else JSON.
+fn format_of(args: &RunArgs) -> Format {
+    args.format
+        .or_else(|| args.out.as_deref().and_then(Format::from_path))
+        .unwrap_or(Format::Json)
 }
 
 pub fn run(args: RunArgs) -> CliResult {
@@ -103,9 +102,10 @@ pub fn run(args: RunArgs) -> CliResult {
         }
         if let Some(out) = report_out {
             let text = match format_of(&args) {
-                "md" => format!("```\n{}```\n", rep.summary()),
-                "csv" => report::trajectory_csv(&model, &record),
-                _ => rep.to_json(),
+                Format::Json => rep.to_json(),
+                Format::Markdown => format!("```\n{}```\n", rep.summary()),
+                Format::Csv => report::trajectory_csv(&model, &record),
+                Format::Text => rep.summary(),
             };
             out.commit(text.as_bytes())?;
         }
@@ -126,9 +126,10 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     if let Some(out) = report_out {
         let text = match format_of(&args) {
-            "md" => rep.to_markdown(),
-            "csv" => ensemble_report::runs_csv(&model, &e),
-            _ => rep.to_json(),
+            Format::Json => rep.to_json(),
+            Format::Markdown => rep.to_markdown(),
+            Format::Csv => ensemble_report::runs_csv(&model, &e),
+            Format::Text => rep.summary(),
         };
         out.commit(text.as_bytes())?;
     }

@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod ensemble;
+pub mod format;
 pub mod json;
 pub mod number;
 pub mod run;
@@ -16,6 +17,7 @@ pub use compare::{Comparison, Difference, VariantComparison};
 pub use ensemble::{
     BandsReport, EnsembleReport, MetricColumn, MetricStats, OutcomeStats, SeriesBands,
 };
+pub use format::Format;
 pub use run::{
     run_report, scenario_info, trajectory_csv, ActionCount, OutcomeReport, RunReport, ScenarioInfo,
     SeriesReport, RUN_FORMAT, RUN_FORMAT_VERSION,
