@@ -6,8 +6,7 @@ use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
 use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
 use detente::report::compare::{self, Comparison, Run};
-use detente::report::ensemble as ensemble_report;
-use detente::report::Format;
+use detente::report::{ensemble, json, markdown, Format};
 use detente::Overrides;
 use std::process::ExitCode;
 
@@ -58,8 +57,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         for path in &args.inputs {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("error: cannot read `{path}`: {e}\n"))?;
-            let report =
-                ensemble_report::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
+            let report = ensemble::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
             reports.push((label(path), report));
         }
         compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?
@@ -77,8 +75,9 @@ pub fn compare(args: CompareArgs) -> CliResult {
         }
     }
     let text = match args.format {
-        Format::Json => comparison.to_json(),
-        _ => comparison.to_markdown(args.all),
+        Format::Json => json::to_string(&comparison),
+        // The parser admits only md and json.
+        _ => markdown::comparison(&comparison, args.all),
     };
     out.commit(text.as_bytes())?;
     if failing.is_empty() {

@@ -3,8 +3,7 @@
 use super::output::Output;
 use super::{bundled, load, parse_set, threads, CliResult, Failure};
 use detente::ensemble::Options;
-use detente::report::Format;
-use detente::report::{self, ensemble as ensemble_report};
+use detente::report::{self, csv, json, markdown, text, Format};
 use detente::Overrides;
 use std::process::ExitCode;
 
@@ -97,20 +96,21 @@ pub fn run(args: RunArgs) -> CliResult {
             .run(seed, run_index)
             .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
         let rep = report::run_report(&model, &record);
+        let trajectory = report::trajectory(&model, &record);
         if show {
-            print!("{}", rep.summary());
+            print!("{}", text::run(&rep));
         }
         if let Some(out) = report_out {
-            let text = match format_of(&args) {
-                Format::Json => rep.to_json(),
-                Format::Markdown => format!("```\n{}```\n", rep.summary()),
-                Format::Csv => report::trajectory_csv(&model, &record),
-                Format::Text => rep.summary(),
+            let exported = match format_of(&args) {
+                Format::Json => json::to_string(&rep),
+                Format::Markdown => markdown::run(&rep),
+                Format::Csv => csv::trajectory(&trajectory),
+                Format::Text => text::run(&rep),
             };
-            out.commit(text.as_bytes())?;
+            out.commit(exported.as_bytes())?;
         }
         if let Some(out) = trajectory_out {
-            out.commit(report::trajectory_csv(&model, &record).as_bytes())?;
+            out.commit(csv::trajectory(&trajectory).as_bytes())?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -120,21 +120,21 @@ pub fn run(args: RunArgs) -> CliResult {
         threads: workers,
     };
     let e = super::run_ensemble(&model, options, &model.name)?;
-    let rep = ensemble_report::build(&model, &e);
+    let rep = report::ensemble::build(&model, &e);
     if show {
-        print!("{}", rep.summary());
+        print!("{}", text::ensemble(&rep));
     }
     if let Some(out) = report_out {
-        let text = match format_of(&args) {
-            Format::Json => rep.to_json(),
-            Format::Markdown => rep.to_markdown(),
-            Format::Csv => ensemble_report::runs_csv(&model, &e),
-            Format::Text => rep.summary(),
+        let exported = match format_of(&args) {
+            Format::Json => json::to_string(&rep),
+            Format::Markdown => markdown::ensemble(&rep),
+            Format::Csv => csv::runs(&report::ensemble::runs_table(&model, &e)),
+            Format::Text => text::ensemble(&rep),
         };
-        out.commit(text.as_bytes())?;
+        out.commit(exported.as_bytes())?;
     }
     if let Some(out) = bands_out {
-        out.commit(rep.bands_csv().as_bytes())?;
+        out.commit(csv::bands(&rep.bands).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,18 +1,18 @@
-//! Reports: what a run means for a reader — the versioned JSON report, the text summary and the
-//! trajectory table. Pure functions from a model and a run record to text; no I/O.
+//! The report of one run: what it means for a reader (scenario, outcomes, key numbers of each
+//! series, actions taken) and its trajectory. Built from a model and a run record; rendering is
+//! the exporters' job.
 
-use super::number::num;
 use crate::model::Model;
 use crate::sim::RunRecord;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 /// Name of the JSON format of a single-run report.
 pub const RUN_FORMAT: &str = "detente-run";
 /// Version of that format; bumped on any incompatible change.
 pub const RUN_FORMAT_VERSION: u32 = 1;
 
+/// The report of one run: the `detente-run` JSON format.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
     pub format: &'static str,
@@ -26,6 +26,7 @@ pub struct RunReport {
     pub actions: Vec<ActionCount>,
 }
 
+/// Which scenario a report is of, and its size.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
@@ -39,6 +40,7 @@ pub struct ScenarioInfo {
     pub relations: usize,
 }
 
+/// Whether and when one run reached an outcome.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutcomeReport {
     pub name: String,
@@ -49,6 +51,7 @@ pub struct OutcomeReport {
     pub holds_at_end: bool,
 }
 
+/// The key numbers of one series over one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct SeriesReport {
     pub name: String,
@@ -63,6 +66,7 @@ pub struct SeriesReport {
     pub mean: f64,
 }
 
+/// How often one actor took one action (only counts above zero are reported).
 #[derive(Clone, Debug, Serialize)]
 pub struct ActionCount {
     pub actor: String,
@@ -116,6 +120,7 @@ pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
     }
 }
 
+/// The scenario part of every report.
 pub fn scenario_info(model: &Model) -> ScenarioInfo {
     ScenarioInfo {
         name: model.name.clone(),
@@ -150,114 +155,23 @@ fn series_report(name: &str, text: &str, v: &[f64]) -> SeriesReport {
     }
 }
 
-impl RunReport {
-    /// The report as pretty JSON with a final newline.
-    pub fn to_json(&self) -> String {
-        super::json::to_string(self)
-    }
-
-    /// A summary for people: key numbers, actions taken, outcomes.
-    pub fn summary(&self) -> String {
-        let sc = &self.scenario;
-        let unit = &sc.time_unit;
-        let mut out = String::new();
-        let _ = writeln!(out, "{}", sc.name);
-        let _ = writeln!(
-            out,
-            "{} {}s, seed {}, {} actors, {} relations, scenario hash {}",
-            sc.steps, unit, self.seed, sc.actors, sc.relations, sc.content_hash
-        );
-        if !self.series.is_empty() {
-            let width = self
-                .series
-                .iter()
-                .map(|s| s.expression.chars().count())
-                .max()
-                .unwrap_or(0)
-                .clamp(10, 48);
-            let _ = writeln!(
-                out,
-                "\n{:<width$}  {:>9}  {:>9}  {:>9}  {:>6}",
-                "key numbers", "start", "final", "peak", unit
-            );
-            for s in &self.series {
-                let label: String = s.expression.chars().take(width).collect();
-                let _ = writeln!(
-                    out,
-                    "{label:<width$}  {:>9}  {:>9}  {:>9}  {:>6}",
-                    num(s.initial),
-                    num(s.last),
-                    num(s.max),
-                    s.peak_step
-                );
-            }
-        }
-        let _ = writeln!(out, "\nactions taken");
-        if self.actions.is_empty() {
-            let _ = writeln!(out, "  none");
-        }
-        let mut by_actor: BTreeMap<&str, (u64, Vec<String>)> = BTreeMap::new();
-        for a in &self.actions {
-            let entry = by_actor.entry(&a.actor).or_default();
-            entry.0 += a.count;
-            entry.1.push(format!("{} ×{}", a.action, a.count));
-        }
-        // Large networks: the most active actors, then totals per action.
-        const SHOWN: usize = 12;
-        let mut actors: Vec<(&str, (u64, Vec<String>))> = by_actor.into_iter().collect();
-        let hidden = actors.len().saturating_sub(SHOWN);
-        if hidden > 0 {
-            actors.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(b.0)));
-        }
-        for (actor, (_, list)) in actors.iter().take(SHOWN) {
-            let _ = writeln!(out, "  {actor:<8} {}", list.join(", "));
-        }
-        if hidden > 0 {
-            let mut totals: BTreeMap<&str, u64> = BTreeMap::new();
-            for a in &self.actions {
-                *totals.entry(&a.action).or_default() += a.count;
-            }
-            let list: Vec<String> = totals.iter().map(|(k, v)| format!("{k} ×{v}")).collect();
-            let _ = writeln!(
-                out,
-                "  … and {hidden} more actors; all actors together: {}",
-                list.join(", ")
-            );
-        }
-        if !self.outcomes.is_empty() {
-            let _ = writeln!(out, "\noutcomes");
-            let width = self
-                .outcomes
-                .iter()
-                .map(|o| o.name.len())
-                .max()
-                .unwrap_or(0);
-            for o in &self.outcomes {
-                let status = match o.first_step {
-                    Some(t) => format!("reached at {unit} {t}"),
-                    None => "not reached".to_string(),
-                };
-                let _ = writeln!(out, "  {:<width$}  {status:<22} ({})", o.name, o.condition);
-            }
-        }
-        out
-    }
+/// The series of one run, step by step: what the trajectory CSV holds. Borrows from the model
+/// and the run record.
+#[derive(Clone, Debug)]
+pub struct Trajectory<'a> {
+    /// Series names, in report order.
+    pub names: Vec<&'a str>,
+    /// Per series, its value at steps 0..=steps.
+    pub values: &'a [Vec<f64>],
+    /// The run's last step.
+    pub steps: u32,
 }
 
-/// The series over time as CSV: `step` then one column per series.
-pub fn trajectory_csv(model: &Model, record: &RunRecord) -> String {
-    let mut out = String::from("step");
-    for s in &model.series {
-        out.push(',');
-        out.push_str(&s.name);
+/// The trajectory of one run.
+pub fn trajectory<'a>(model: &'a Model, record: &'a RunRecord) -> Trajectory<'a> {
+    Trajectory {
+        names: model.series.iter().map(|s| s.name.as_str()).collect(),
+        values: &record.series,
+        steps: record.steps,
     }
-    out.push('\n');
-    for t in 0..=record.steps as usize {
-        let _ = write!(out, "{t}");
-        for v in &record.series {
-            let _ = write!(out, ",{}", v[t]);
-        }
-        out.push('\n');
-    }
-    out
 }
