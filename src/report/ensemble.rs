@@ -266,7 +266,8 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
     }
 }
 
-/// Why a JSON text is not an ensemble report this version can read.
+/// Reads a saved ensemble report; fails, saying why, on text that is not one this version can
+/// read.
 pub fn parse(text: &str) -> Result<EnsembleReport, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
