@@ -7,6 +7,7 @@
 
 use crate::model::Model;
 use crate::sim::{RunRecord, RuntimeError, Sim};
+use crate::stats::quantile;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -239,33 +240,4 @@ pub fn run(
             sampled_runs,
         },
     })
-}
-
-/// The q-quantile of sorted values, linearly interpolated (Hyndman–Fan type 7); 0 if empty.
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
-    match sorted.len() {
-        0 => 0.0,
-        1 => sorted[0],
-        n => {
-            let h = q * (n - 1) as f64;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantile;
-
-    #[test]
-    fn quantiles_interpolate() {
-        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
-        assert_eq!(quantile(&xs, 0.5), 3.0);
-        assert_eq!(quantile(&xs, 0.25), 2.0);
-        assert_eq!(quantile(&xs, 0.95), 4.8);
-        assert_eq!(quantile(&[7.0], 0.05), 7.0);
-        assert_eq!(quantile(&[], 0.5), 0.0);
-    }
 }

@@ -10,11 +10,9 @@
 //! [`load::Sources`], and everything goes out as values.
 
 pub mod cameo;
-pub mod compare;
 pub mod compile;
 pub mod diag;
 pub mod ensemble;
-pub mod ensemble_report;
 pub mod expr;
 pub mod graph;
 pub mod load;

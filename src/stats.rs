@@ -1,6 +1,6 @@
 //! Statistics for ensemble reports and comparisons: summaries, confidence intervals for means
 //! (one-sample, paired, Welch) and proportions (Wilson, Newcombe), and the normal and Student t
-//! quantiles they need. Pure functions, no dependencies.
+//! quantiles they need, and sample quantiles of sorted values. Pure functions, no dependencies.
 
 /// Mean, sample standard deviation and count.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -115,6 +115,20 @@ pub fn newcombe(k1: u64, n1: u64, k2: u64, n2: u64) -> Interval {
     Interval {
         lo: d - ((p1 - w1.lo).powi(2) + (w2.hi - p2).powi(2)).sqrt(),
         hi: d + ((w1.hi - p1).powi(2) + (p2 - w2.lo).powi(2)).sqrt(),
+    }
+}
+
+/// The q-quantile of sorted values, linearly interpolated (Hyndman–Fan type 7); 0 if empty.
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    match sorted.len() {
+        0 => 0.0,
+        1 => sorted[0],
+        n => {
+            let h = q * (n - 1) as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+        }
     }
 }
 
@@ -287,6 +301,16 @@ mod tests {
 
     fn near(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() < tol
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(quantile(&xs, 0.5), 3.0);
+        assert_eq!(quantile(&xs, 0.25), 2.0);
+        assert_eq!(quantile(&xs, 0.95), 4.8);
+        assert_eq!(quantile(&[7.0], 0.05), 7.0);
+        assert_eq!(quantile(&[], 0.5), 0.0);
     }
 
     #[test]

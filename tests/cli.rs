@@ -256,6 +256,39 @@ fn ensembles_write_json_markdown_and_csv() {
 }
 
 #[test]
+fn formats_come_from_the_flag_or_the_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.txt");
+    let run = |args: &[&str]| {
+        let out = detente()
+            .args(["run", BASELINE, "--seed", "7"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let shown = run(&[]);
+    run(&["-q", "--out", summary.to_str().unwrap()]);
+    assert_eq!(fs::read_to_string(&summary).unwrap(), shown);
+    assert_eq!(run(&["--out", "-", "--format", "text"]), shown);
+    assert_eq!(run(&["--out", "-", "--format", "txt"]), shown);
+    assert_eq!(
+        run(&["--out", "-", "--format", "markdown"]),
+        format!("```\n{shown}```\n")
+    );
+    assert_eq!(
+        run(&["--out", "-", "--format", "md"]),
+        format!("```\n{shown}```\n")
+    );
+    detente()
+        .args(["compare", BASELINE, BASELINE, "--format", "csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("[possible values: md, json]"));
+}
+
+#[test]
 fn replay_gives_the_run_of_the_ensemble() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("runs.csv");

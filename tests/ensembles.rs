@@ -3,9 +3,9 @@
 mod common;
 
 use common::model;
-use detente::compare::{self, Run};
 use detente::ensemble::{self, Options, RunSummary};
-use detente::ensemble_report;
+use detente::report::compare::{self, Run};
+use detente::report::{csv, ensemble as ensemble_report, json, markdown, MetricId, MetricKind};
 use std::sync::atomic::AtomicBool;
 
 const NOISY: &str = r#"
@@ -67,12 +67,12 @@ fn run(text: &str, runs: u64, threads: usize) -> (detente::Model, ensemble::Ense
 fn results_do_not_depend_on_the_thread_count() {
     let (m1, e1) = run(NOISY, 300, 1);
     let (m2, e2) = run(NOISY, 300, 2);
-    let j1 = ensemble_report::build(&m1, &e1).to_json();
-    let j2 = ensemble_report::build(&m2, &e2).to_json();
+    let j1 = json::to_string(&ensemble_report::build(&m1, &e1));
+    let j2 = json::to_string(&ensemble_report::build(&m2, &e2));
     assert!(j1 == j2, "reports differ between 1 and 2 threads");
     assert_eq!(
-        ensemble_report::runs_csv(&m1, &e1),
-        ensemble_report::runs_csv(&m2, &e2)
+        csv::runs(&ensemble_report::runs_table(&m1, &e1)),
+        csv::runs(&ensemble_report::runs_table(&m2, &e2))
     );
 }
 
@@ -117,7 +117,7 @@ fn variants_share_random_numbers_where_they_agree() {
     let d = c.variants[0]
         .metrics
         .iter()
-        .find(|d| d.name == "final.ab")
+        .find(|d| d.id == MetricId::new(MetricKind::Final, "ab"))
         .unwrap();
     assert!(d.ci95[1] < 0.0, "{d:?}");
     assert!(
@@ -156,26 +156,27 @@ fn comparing_reports_agrees_with_comparing_scenarios_on_means() {
         },
     ]);
     // Through JSON and back, as saved reports are.
-    let r1 = ensemble_report::parse(&ensemble_report::build(&m1, &e1).to_json()).unwrap();
-    let r2 = ensemble_report::parse(&ensemble_report::build(&m2, &e2).to_json()).unwrap();
+    let saved = |m, e| json::to_string(&ensemble_report::build(m, e));
+    let r1 = ensemble_report::parse(&saved(&m1, &e1)).unwrap();
+    let r2 = ensemble_report::parse(&saved(&m2, &e2)).unwrap();
     let unpaired = compare::unpaired(&[("a".into(), r1.clone()), ("b".into(), r2)]).unwrap();
     for (p, u) in paired.variants[0]
         .metrics
         .iter()
         .zip(&unpaired.variants[0].metrics)
     {
-        assert_eq!(p.name, u.name);
+        assert_eq!(p.id, u.id);
         assert!(
             (p.baseline - u.baseline).abs() < 1e-12 && (p.variant - u.variant).abs() < 1e-12,
             "{}",
-            p.name
+            p.id
         );
-        assert!((p.difference - u.difference).abs() < 1e-9, "{}", p.name);
+        assert!((p.difference - u.difference).abs() < 1e-9, "{}", p.id);
         // Common random numbers make the paired interval no wider than the unpaired one.
         assert!(
             p.ci95[1] - p.ci95[0] <= u.ci95[1] - u.ci95[0] + 1e-12,
             "{}",
-            p.name
+            p.id
         );
     }
     // Reports of different things are refused.
@@ -211,14 +212,15 @@ fn the_report_has_wilson_intervals_and_bands() {
         }
     }
     // The band mean at the last step is the mean of the final values.
-    let fin = r.metrics.iter().find(|x| x.name == "final.ab").unwrap();
+    let final_ab = "final.ab".parse::<MetricId>().unwrap();
+    let fin = r.metrics.iter().find(|x| x.id == final_ab).unwrap();
     assert!((b.series[0].mean[30] - fin.mean).abs() < 1e-12);
-    let md = r.to_markdown();
+    let md = markdown::ensemble(&r);
     assert!(
         md.contains("| calm |") && md.contains("## Over time"),
         "{md}"
     );
-    assert_eq!(r.bands_csv().lines().count(), 1 + 2 * 31);
+    assert_eq!(csv::bands(&r.bands).lines().count(), 1 + 2 * 31);
 }
 
 #[test]

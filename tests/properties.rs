@@ -4,7 +4,8 @@
 mod common;
 
 use detente::ensemble::{self, Options};
-use detente::{ensemble_report, MemorySources, Overrides};
+use detente::report::{ensemble as ensemble_report, json};
+use detente::{MemorySources, Overrides};
 use proptest::prelude::*;
 use std::sync::atomic::AtomicBool;
 
@@ -37,7 +38,7 @@ fn report_json(text: &str, seed: u64) -> String {
     let r = detente::run_once(&m, seed).unwrap();
     let mut rep = detente::report::run_report(&m, &r);
     rep.scenario.content_hash.clear();
-    rep.to_json()
+    json::to_string(&rep)
 }
 
 fn arb_scenario() -> impl Strategy<Value = (Vec<String>, f64, f64)> {
@@ -88,7 +89,7 @@ proptest! {
         let m = common::model(&blocks.concat());
         let json = |threads| {
             let e = ensemble::run(&m, Options { runs: 24, seed, threads }, &mut |_| {}, &AtomicBool::new(false)).unwrap();
-            ensemble_report::build(&m, &e).to_json()
+            json::to_string(&ensemble_report::build(&m, &e))
         };
         prop_assert_eq!(json(1), json(2));
     }

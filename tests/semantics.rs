@@ -3,7 +3,7 @@
 mod common;
 
 use common::{errors, model, run, series};
-use detente::report::run_report;
+use detente::report::{json, run_report};
 
 #[test]
 fn every_rule_reads_the_start_of_step_state() {
@@ -162,7 +162,7 @@ fn report_json(text: &str, seed: u64) -> String {
     let mut report = run_report(&m, &r);
     // The hash covers the file's bytes, which a reordering changes by design.
     report.scenario.content_hash.clear();
-    report.to_json()
+    json::to_string(&report)
 }
 
 #[test]

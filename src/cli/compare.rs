@@ -3,9 +3,11 @@
 
 use super::output::Output;
 use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
-use detente::compare::{self, Comparison, Run};
+use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
-use detente::{ensemble_report, Overrides};
+use detente::report::compare::{self, Comparison, Run};
+use detente::report::{ensemble, json, markdown, Format};
+use detente::Overrides;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -23,8 +25,8 @@ pub struct CompareArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Output format: md or json.
-    #[arg(long, default_value = "md", value_parser = ["md", "json"])]
-    format: String,
+    #[arg(long, default_value = "md", value_parser = compare_format())]
+    format: Format,
     /// Write the comparison here instead of standard output.
     #[arg(long, short)]
     out: Option<String>,
@@ -36,6 +38,11 @@ pub struct CompareArgs {
     /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     fail_if: Vec<String>,
+}
+
+/// The formats a comparison is exported in: Markdown and JSON.
+fn compare_format() -> impl TypedValueParser<Value = Format> {
+    clap::builder::PossibleValuesParser::new(["md", "json"]).try_map(|s| s.parse::<Format>())
 }
 
 fn label(path: &str) -> String {
@@ -50,8 +57,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
         for path in &args.inputs {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("error: cannot read `{path}`: {e}\n"))?;
-            let report =
-                ensemble_report::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
+            let report = ensemble::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
             reports.push((label(path), report));
         }
         compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?
@@ -68,10 +74,10 @@ pub fn compare(args: CompareArgs) -> CliResult {
             failing.push(format!("{variant}: {condition}"));
         }
     }
-    let text = if args.format == "json" {
-        comparison.to_json()
-    } else {
-        comparison.to_markdown(args.all)
+    let text = match args.format {
+        Format::Json => json::to_string(&comparison),
+        // The parser admits only md and json.
+        _ => markdown::comparison(&comparison, args.all),
     };
     out.commit(text.as_bytes())?;
     if failing.is_empty() {

@@ -3,7 +3,8 @@
 use super::output::Output;
 use super::{bundled, load, parse_set, threads, CliResult, Failure};
 use detente::ensemble::Options;
-use detente::{ensemble_report, report, Overrides};
+use detente::report::{self, csv, json, markdown, text, Format};
+use detente::Overrides;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug, Default)]
@@ -31,10 +32,10 @@ pub struct RunArgs {
     /// Write the report here ("-" for standard output).
     #[arg(long, short)]
     out: Option<String>,
-    /// Format of --out: json, md or csv (default: from the file's extension, else json).
+    /// Format of --out: json, md, csv or text (default: from the file's extension, else json).
     /// For an ensemble, csv is one row per run; for one run, the trajectory.
-    #[arg(long, value_parser = ["json", "md", "csv"])]
-    format: Option<String>,
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write the per-step values of the report's series here as CSV (one run).
     #[arg(long)]
     trajectory: Option<String>,
@@ -46,13 +47,11 @@ pub struct RunArgs {
     quiet: bool,
 }
 
-fn format_of(args: &RunArgs) -> &str {
-    match (&args.format, &args.out) {
-        (Some(f), _) => f,
-        (None, Some(path)) if path.ends_with(".md") => "md",
-        (None, Some(path)) if path.ends_with(".csv") => "csv",
-        _ => "json",
-    }
+/// The format of --out: as given, else from the file's extension, else JSON.
+fn format_of(args: &RunArgs) -> Format {
+    args.format
+        .or_else(|| args.out.as_deref().and_then(Format::from_path))
+        .unwrap_or(Format::Json)
 }
 
 pub fn run(args: RunArgs) -> CliResult {
@@ -97,19 +96,21 @@ pub fn run(args: RunArgs) -> CliResult {
             .run(seed, run_index)
             .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
         let rep = report::run_report(&model, &record);
+        let trajectory = report::trajectory(&model, &record);
         if show {
-            print!("{}", rep.summary());
+            print!("{}", text::run(&rep));
         }
         if let Some(out) = report_out {
-            let text = match format_of(&args) {
-                "md" => format!("```\n{}```\n", rep.summary()),
-                "csv" => report::trajectory_csv(&model, &record),
-                _ => rep.to_json(),
+            let exported = match format_of(&args) {
+                Format::Json => json::to_string(&rep),
+                Format::Markdown => markdown::run(&rep),
+                Format::Csv => csv::trajectory(&trajectory),
+                Format::Text => text::run(&rep),
             };
-            out.commit(text.as_bytes())?;
+            out.commit(exported.as_bytes())?;
         }
         if let Some(out) = trajectory_out {
-            out.commit(report::trajectory_csv(&model, &record).as_bytes())?;
+            out.commit(csv::trajectory(&trajectory).as_bytes())?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -119,20 +120,21 @@ pub fn run(args: RunArgs) -> CliResult {
         threads: workers,
     };
     let e = super::run_ensemble(&model, options, &model.name)?;
-    let rep = ensemble_report::build(&model, &e);
+    let rep = report::ensemble::build(&model, &e);
     if show {
-        print!("{}", rep.summary());
+        print!("{}", text::ensemble(&rep));
     }
     if let Some(out) = report_out {
-        let text = match format_of(&args) {
-            "md" => rep.to_markdown(),
-            "csv" => ensemble_report::runs_csv(&model, &e),
-            _ => rep.to_json(),
+        let exported = match format_of(&args) {
+            Format::Json => json::to_string(&rep),
+            Format::Markdown => markdown::ensemble(&rep),
+            Format::Csv => csv::runs(&report::ensemble::runs_table(&model, &e)),
+            Format::Text => text::ensemble(&rep),
         };
-        out.commit(text.as_bytes())?;
+        out.commit(exported.as_bytes())?;
     }
     if let Some(out) = bands_out {
-        out.commit(rep.bands_csv().as_bytes())?;
+        out.commit(csv::bands(&rep.bands).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,22 +1,24 @@
 //! Comparisons between scenario variants: per metric and per outcome, the variant minus the
-//! baseline with a 95 % interval, and a headline in words.
+//! baseline with a 95 % interval, headlines in words, and `--fail-if` conditions. Rendering is
+//! the exporters' job.
 //!
 //! Two sources: ensembles run here with the same seeds (paired: run i of each variant shares its
 //! random numbers, so per-run differences cancel the noise both share), or saved ensemble
 //! reports (unpaired: Welch's interval for means, Newcombe's for proportions).
 
+use super::ensemble::{metric_columns, outcome_columns, EnsembleReport, MetricColumn};
+use super::metric::{MetricId, MetricKind};
 use crate::ensemble::Ensemble;
-use crate::ensemble_report::{metric_columns, outcome_columns, EnsembleReport};
 use crate::model::Model;
-use crate::report::num;
 use crate::stats::{self, Interval, Summary};
-use serde::Serialize;
-use std::fmt::Write;
+use serde::{Serialize, Serializer};
 
 /// Name of the JSON format of a comparison.
 pub const FORMAT: &str = "detente-comparison";
+/// Version of that format; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Variants against a baseline: the `detente-comparison` JSON format.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
     pub format: &'static str,
@@ -30,6 +32,7 @@ pub struct Comparison {
     pub variants: Vec<VariantComparison>,
 }
 
+/// One variant against the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantComparison {
     pub name: String,
@@ -42,7 +45,10 @@ pub struct VariantComparison {
 /// Baseline and variant value of one metric (or outcome probability) and their difference.
 #[derive(Clone, Debug, Serialize)]
 pub struct Difference {
-    pub name: String,
+    /// Which metric or outcome. In JSON, `name`: the metric id, or the outcome's bare name
+    /// (outcomes are listed apart).
+    #[serde(rename = "name", serialize_with = "json_name")]
+    pub id: MetricId,
     pub label: String,
     pub baseline: f64,
     pub variant: f64,
@@ -64,15 +70,49 @@ impl Difference {
     }
 }
 
-fn diff(name: &str, label: &str, baseline: f64, variant: f64, ci: Interval) -> Difference {
+/// An outcome's difference is named by the outcome alone in JSON, a metric's by its id.
+fn json_name<S: Serializer>(id: &MetricId, serializer: S) -> Result<S::Ok, S::Error> {
+    match id.kind {
+        MetricKind::Outcome => serializer.serialize_str(&id.name),
+        _ => serializer.collect_str(id),
+    }
+}
+
+fn diff(id: &MetricId, label: &str, baseline: f64, variant: f64, ci: Interval) -> Difference {
     Difference {
-        name: name.into(),
+        id: id.clone(),
         label: label.into(),
         baseline,
         variant,
         difference: variant - baseline,
         ci95: [ci.lo, ci.hi],
     }
+}
+
+/// The paired difference of each baseline column from the variant's column of the same metric;
+/// the ids of baseline columns the variant lacks go to `not_compared`.
+fn paired_differences(
+    base: &[MetricColumn],
+    variant: &[MetricColumn],
+    not_compared: &mut Vec<String>,
+) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for b in base {
+        match variant.iter().find(|m| m.id == b.id) {
+            Some(m) => {
+                let (s, ci) = stats::paired_ci(&m.values, &b.values);
+                let (mb, mv) = (
+                    stats::summarize(&b.values).mean,
+                    stats::summarize(&m.values).mean,
+                );
+                let mut d = diff(&b.id, &b.label, mb, mv, ci);
+                d.difference = s.mean;
+                out.push(d);
+            }
+            None => not_compared.push(b.id.to_string()),
+        }
+    }
+    out
 }
 
 /// A variant run here: its label, model and ensemble.
@@ -93,41 +133,15 @@ pub fn paired(runs: &[Run]) -> Comparison {
             let metrics = metric_columns(v.model, &v.ensemble.summaries);
             let outcomes = outcome_columns(v.model, &v.ensemble.summaries);
             let mut not_compared = Vec::new();
-            let mut m_out = Vec::new();
-            for b in &base_metrics {
-                match metrics.iter().find(|m| m.name == b.name) {
-                    Some(m) => {
-                        let (s, ci) = stats::paired_ci(&m.values, &b.values);
-                        let (mb, mv) = (
-                            stats::summarize(&b.values).mean,
-                            stats::summarize(&m.values).mean,
-                        );
-                        let mut d = diff(&b.name, &b.label, mb, mv, ci);
-                        d.difference = s.mean;
-                        m_out.push(d);
-                    }
-                    None => not_compared.push(b.name.clone()),
-                }
-            }
+            let m_out = paired_differences(&base_metrics, &metrics, &mut not_compared);
+            // Metrics only the variant has are listed too; outcomes only it has are not.
             not_compared.extend(
                 metrics
                     .iter()
-                    .filter(|m| !base_metrics.iter().any(|b| b.name == m.name))
-                    .map(|m| m.name.clone()),
+                    .filter(|m| !base_metrics.iter().any(|b| b.id == m.id))
+                    .map(|m| m.id.to_string()),
             );
-            let mut o_out = Vec::new();
-            for (name, b) in &base_outcomes {
-                match outcomes.iter().find(|(n, _)| n == name) {
-                    Some((_, o)) => {
-                        let (s, ci) = stats::paired_ci(o, b);
-                        let (pb, pv) = (stats::summarize(b).mean, stats::summarize(o).mean);
-                        let mut d = diff(name, &format!("P({name})"), pb, pv, ci);
-                        d.difference = s.mean;
-                        o_out.push(d);
-                    }
-                    None => not_compared.push(format!("outcome.{name}")),
-                }
-            }
+            let o_out = paired_differences(&base_outcomes, &outcomes, &mut not_compared);
             VariantComparison {
                 name: v.label.clone(),
                 metrics: m_out,
@@ -193,7 +207,7 @@ pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, Stri
             let mut not_compared = Vec::new();
             let mut metrics = Vec::new();
             for b in &base.metrics {
-                match r.metrics.iter().find(|m| m.name == b.name) {
+                match r.metrics.iter().find(|m| m.id == b.id) {
                     Some(m) => {
                         let sa = Summary {
                             n: m.n,
@@ -206,21 +220,21 @@ pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, Stri
                             sd: b.sd,
                         };
                         metrics.push(diff(
-                            &b.name,
+                            &b.id,
                             &b.label,
                             b.mean,
                             m.mean,
                             stats::welch_ci(sa, sb),
                         ));
                     }
-                    None => not_compared.push(b.name.clone()),
+                    None => not_compared.push(b.id.to_string()),
                 }
             }
             not_compared.extend(
                 r.metrics
                     .iter()
-                    .filter(|m| !base.metrics.iter().any(|b| b.name == m.name))
-                    .map(|m| m.name.clone()),
+                    .filter(|m| !base.metrics.iter().any(|b| b.id == m.id))
+                    .map(|m| m.id.to_string()),
             );
             let outcomes = base
                 .outcomes
@@ -228,13 +242,9 @@ pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, Stri
                 .zip(&r.outcomes)
                 .map(|(b, o)| {
                     let ci = stats::newcombe(o.reached, o.runs, b.reached, b.runs);
-                    diff(
-                        &b.name,
-                        &format!("P({})", b.name),
-                        b.probability,
-                        o.probability,
-                        ci,
-                    )
+                    let id = MetricId::new(MetricKind::Outcome, &b.name);
+                    let label = MetricKind::Outcome.label(&b.name);
+                    diff(&id, &label, b.probability, o.probability, ci)
                 })
                 .collect();
             VariantComparison {
@@ -289,9 +299,9 @@ impl Comparison {
             for d in v
                 .outcomes
                 .iter()
-                .chain(v.metrics.iter().filter(|m| m.name.starts_with("final.")))
+                .chain(v.metrics.iter().filter(|m| m.id.kind == MetricKind::Final))
             {
-                let probability = d.label.starts_with("P(");
+                let probability = d.id.kind == MetricKind::Outcome;
                 let half = (d.ci95[1] - d.ci95[0]) / 2.0;
                 let (size, pm) = amounts(d.difference.abs(), half, probability);
                 match d.direction() {
@@ -317,73 +327,6 @@ impl Comparison {
         out
     }
 
-    pub fn to_json(&self) -> String {
-        crate::report::pretty_json(self)
-    }
-
-    /// A table for people, as Markdown: outcomes and final values, or every metric with `all`.
-    pub fn to_markdown(&self, all: bool) -> String {
-        let mut out = String::new();
-        let how = if self.paired {
-            format!(
-                "paired: {} runs each with common random numbers (seed {})",
-                self.runs,
-                self.seed.unwrap_or(0)
-            )
-        } else {
-            "unpaired: saved reports (Welch's interval for means, Newcombe's for probabilities)"
-                .to_string()
-        };
-        let _ = writeln!(out, "# Comparison against {}\n\n{how}. Differences are variant − baseline with 95% intervals.\n", self.baseline);
-        for h in self.headlines() {
-            let _ = writeln!(out, "- {h}");
-        }
-        let _ = writeln!(
-            out,
-            "\n| variant | metric | baseline | variant | difference | 95% CI |"
-        );
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
-        for v in &self.variants {
-            for d in v.outcomes.iter().chain(
-                v.metrics
-                    .iter()
-                    .filter(|m| all || m.name.starts_with("final.")),
-            ) {
-                let mark = match d.direction() {
-                    0 => "",
-                    _ => " *",
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {}{mark} | [{}, {}] |",
-                    v.name,
-                    d.label,
-                    num(d.baseline),
-                    num(d.variant),
-                    num(d.difference),
-                    num(d.ci95[0]),
-                    num(d.ci95[1])
-                );
-            }
-            if !v.not_compared.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "| {} | only on one side: {} | | | | |",
-                    v.name,
-                    v.not_compared.join(", ")
-                );
-            }
-        }
-        let _ = writeln!(out, "\n`*`: the interval excludes zero.");
-        if !all {
-            let _ = writeln!(
-                out,
-                "Peaks, means over time and action counts: `--all`, or `--format json`."
-            );
-        }
-        out
-    }
-
     /// Checks a `--fail-if` condition: `"<metric> increases"` or `"<metric> decreases"`, where
     /// the metric is a metric name (`final.x`, `peak.x`, `mean.x`, `actions.a`) or
     /// `outcome.<name>`. Returns the variants for which it holds (the interval lies entirely on
@@ -402,13 +345,18 @@ impl Comparison {
                 ))
             }
         };
+        // A condition naming no metric of this comparison, parseable or not, gets a hint.
+        let id = metric.parse::<MetricId>().ok();
         let mut known = false;
         let mut hits = Vec::new();
         for v in &self.variants {
-            let found = match metric.strip_prefix("outcome.") {
-                Some(o) => v.outcomes.iter().find(|d| d.name == o),
-                None => v.metrics.iter().find(|d| d.name == *metric),
-            };
+            let found = id.as_ref().and_then(|id| {
+                let list = match id.kind {
+                    MetricKind::Outcome => &v.outcomes,
+                    _ => &v.metrics,
+                };
+                list.iter().find(|d| d.id == *id)
+            });
             if let Some(d) = found {
                 known = true;
                 if d.direction() == want {
@@ -423,8 +371,8 @@ impl Comparison {
                 .map(|v| {
                     v.metrics
                         .iter()
-                        .map(|d| d.name.clone())
-                        .chain(v.outcomes.iter().map(|d| format!("outcome.{}", d.name)))
+                        .chain(&v.outcomes)
+                        .map(|d| d.id.to_string())
                         .collect()
                 })
                 .unwrap_or_default();

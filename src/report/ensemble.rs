@@ -1,0 +1,293 @@
+//! The report of an ensemble: what many runs of one scenario say — outcome probabilities with
+//! Wilson intervals, the distribution of every metric, and per-step bands — and its per-run
+//! table. Built from a model and an ensemble, or read back from saved JSON; rendering is the
+//! exporters' job.
+
+use super::metric::{MetricId, MetricKind};
+use super::run::{scenario_info, ScenarioInfo};
+use crate::ensemble::{Ensemble, RunSummary};
+use crate::model::Model;
+use crate::stats::{self, quantile, Interval};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Name of the JSON format of an ensemble report.
+pub const FORMAT: &str = "detente-ensemble";
+/// Version of that format; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The report of an ensemble: the `detente-ensemble` JSON format.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct EnsembleReport {
+    pub format: String,
+    pub format_version: u32,
+    pub detente_version: String,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub runs: u64,
+    pub parameters: BTreeMap<String, f64>,
+    pub outcomes: Vec<OutcomeStats>,
+    pub metrics: Vec<MetricStats>,
+    pub bands: BandsReport,
+}
+
+/// How often an outcome was reached across runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct OutcomeStats {
+    pub name: String,
+    pub condition: String,
+    pub reached: u64,
+    pub runs: u64,
+    pub probability: f64,
+    /// Wilson score interval, 95 %.
+    pub ci95: [f64; 2],
+    /// Mean and median of the first step reached, over the runs that reached it.
+    pub first_step_mean: Option<f64>,
+    pub first_step_median: Option<f64>,
+}
+
+/// The distribution of one metric across runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MetricStats {
+    /// `final.<series>`, `peak.<series>`, `mean.<series>` or `actions.<action>`.
+    #[serde(rename = "name")]
+    pub id: MetricId,
+    /// For people: e.g. "final tension(LTU, BLR)".
+    pub label: String,
+    pub n: u64,
+    pub mean: f64,
+    pub sd: f64,
+    /// Student t interval for the mean, 95 %.
+    pub ci95: [f64; 2],
+    /// 5, 25, 50, 75 and 95 % quantiles across runs.
+    pub quantiles: [f64; 5],
+}
+
+/// Per-step distribution of each series across runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct BandsReport {
+    pub steps: Vec<u32>,
+    pub sampled_runs: u64,
+    pub series: Vec<SeriesBands>,
+}
+
+/// One series' mean and quantiles across runs, per time point of [`BandsReport::steps`].
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SeriesBands {
+    pub name: String,
+    pub expression: String,
+    pub mean: Vec<f64>,
+    pub q05: Vec<f64>,
+    pub q25: Vec<f64>,
+    pub q50: Vec<f64>,
+    pub q75: Vec<f64>,
+    pub q95: Vec<f64>,
+}
+
+/// One metric's value in each run, in run order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricColumn {
+    /// Which metric.
+    pub id: MetricId,
+    /// For people: e.g. "final tension(LTU, BLR)".
+    pub label: String,
+    /// Per run, in run order.
+    pub values: Vec<f64>,
+}
+
+impl MetricColumn {
+    fn new(kind: MetricKind, name: &str, subject: &str, values: Vec<f64>) -> MetricColumn {
+        MetricColumn {
+            id: MetricId::new(kind, name),
+            label: kind.label(subject),
+            values,
+        }
+    }
+}
+
+/// Every metric of an ensemble, per run: final, peak and mean of each series, then each
+/// action's count.
+pub fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+    let mut out = Vec::new();
+    type Pick = fn(&RunSummary, usize) -> f64;
+    let of_series: [(MetricKind, Pick); 3] = [
+        (MetricKind::Final, |r, s| r.last[s]),
+        (MetricKind::Peak, |r, s| r.peak[s]),
+        (MetricKind::Mean, |r, s| r.mean[s]),
+    ];
+    for (kind, pick) in of_series {
+        for (s, series) in model.series.iter().enumerate() {
+            let values = runs.iter().map(|r| pick(r, s)).collect();
+            out.push(MetricColumn::new(kind, &series.name, &series.text, values));
+        }
+    }
+    for (k, action) in model.actions.iter().enumerate() {
+        let values = runs.iter().map(|r| r.actions[k] as f64).collect();
+        out.push(MetricColumn::new(
+            MetricKind::Actions,
+            &action.name,
+            &action.name,
+            values,
+        ));
+    }
+    out
+}
+
+/// Per outcome, whether each run reached it (1) or not (0), in run order.
+pub fn outcome_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+    model
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(o, outcome)| {
+            let values = runs
+                .iter()
+                .map(|r| f64::from(u8::from(r.reached[o].is_some())))
+                .collect();
+            MetricColumn::new(MetricKind::Outcome, &outcome.name, &outcome.name, values)
+        })
+        .collect()
+}
+
+/// Every run of an ensemble, one row each: the run index, every metric, and the first step each
+/// outcome was reached. What the per-run CSV holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunsTable {
+    /// Run indices, in run order.
+    pub runs: Vec<u64>,
+    /// Every metric, as [`metric_columns`] lists them.
+    pub metrics: Vec<MetricColumn>,
+    /// Per outcome (`first_step.<outcome>`): the step each run first reached it, if it did.
+    pub first_steps: Vec<(MetricId, Vec<Option<u32>>)>,
+}
+
+/// The per-run table of an ensemble.
+pub fn runs_table(model: &Model, e: &Ensemble) -> RunsTable {
+    let first_steps = model
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(o, outcome)| {
+            (
+                MetricId::new(MetricKind::FirstStep, &outcome.name),
+                e.summaries.iter().map(|r| r.reached[o]).collect(),
+            )
+        })
+        .collect();
+    RunsTable {
+        runs: e.summaries.iter().map(|r| r.run).collect(),
+        metrics: metric_columns(model, &e.summaries),
+        first_steps,
+    }
+}
+
+fn pair(i: Interval) -> [f64; 2] {
+    [i.lo, i.hi]
+}
+
+/// Builds the report of an ensemble.
+pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
+    let runs = e.summaries.len() as u64;
+    let outcomes = model
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(o, outcome)| {
+            let mut firsts: Vec<f64> = e
+                .summaries
+                .iter()
+                .filter_map(|r| r.reached[o].map(f64::from))
+                .collect();
+            firsts.sort_by(f64::total_cmp);
+            let reached = firsts.len() as u64;
+            OutcomeStats {
+                name: outcome.name.clone(),
+                condition: outcome.text.clone(),
+                reached,
+                runs,
+                probability: reached as f64 / runs.max(1) as f64,
+                ci95: pair(stats::wilson(reached, runs)),
+                first_step_mean: (reached > 0).then(|| firsts.iter().sum::<f64>() / reached as f64),
+                first_step_median: (reached > 0).then(|| quantile(&firsts, 0.5)),
+            }
+        })
+        .collect();
+    let metrics = metric_columns(model, &e.summaries)
+        .into_iter()
+        .map(|col| {
+            let s = stats::summarize(&col.values);
+            let mut sorted = col.values;
+            sorted.sort_by(f64::total_cmp);
+            MetricStats {
+                id: col.id,
+                label: col.label,
+                n: s.n,
+                mean: s.mean,
+                sd: s.sd,
+                ci95: pair(stats::mean_ci(s)),
+                quantiles: crate::ensemble::LEVELS.map(|q| quantile(&sorted, q)),
+            }
+        })
+        .collect();
+    let b = &e.bands;
+    let series = model
+        .series
+        .iter()
+        .enumerate()
+        .map(|(s, series)| {
+            let q = |k: usize| b.quantiles[s].iter().map(|qs| qs[k]).collect();
+            SeriesBands {
+                name: series.name.clone(),
+                expression: series.text.clone(),
+                mean: b.mean[s].clone(),
+                q05: q(0),
+                q25: q(1),
+                q50: q(2),
+                q75: q(3),
+                q95: q(4),
+            }
+        })
+        .collect();
+    EnsembleReport {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        detente_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: scenario_info(model),
+        seed: e.seed,
+        runs,
+        parameters: model.parameters.iter().cloned().collect(),
+        outcomes,
+        metrics,
+        bands: BandsReport {
+            steps: b.steps.clone(),
+            sampled_runs: b.sampled_runs,
+            series,
+        },
+    }
+}
+
+/// Reads a saved ensemble report; fails, saying why, on text that is not one this version can
+/// read.
+pub fn parse(text: &str) -> Result<EnsembleReport, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(format!(
+                "a `{other}` report, not an ensemble report (run with --runs N)"
+            ))
+        }
+        None => return Err("not a detente report (no `format` field)".into()),
+    }
+    let version = value
+        .get("format_version")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(0);
+    if version != u64::from(FORMAT_VERSION) {
+        return Err(format!(
+            "format version {version}; this detente reads version {FORMAT_VERSION}"
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("malformed ensemble report: {e}"))
+}

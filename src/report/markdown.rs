@@ -1,0 +1,207 @@
+//! The Markdown exporter: reports as documents for people — headings, tables, and numbers rounded
+//! for reading. Not for programs: they read the JSON.
+
+use super::compare::Comparison;
+use super::ensemble::{BandsReport, EnsembleReport};
+use super::metric::MetricKind;
+use super::number::{num, pct};
+use super::run::RunReport;
+use super::text;
+use std::fmt::Write;
+
+/// Time points shown in the "Over time" table, about at most.
+const OVER_TIME_ROWS: usize = 14;
+
+/// The report of one run: its text summary in a code block.
+pub fn run(report: &RunReport) -> String {
+    format!("```\n{}```\n", text::run(report))
+}
+
+/// The report of an ensemble: outcomes, metrics, and the bands over time.
+pub fn ensemble(report: &EnsembleReport) -> String {
+    let sc = &report.scenario;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", sc.name);
+    let _ = writeln!(
+        out,
+        "{} runs of {} {}s, seed {}, {} actors, {} relations; scenario hash `{}`, detente {}.\n",
+        report.runs,
+        sc.steps,
+        sc.time_unit,
+        report.seed,
+        sc.actors,
+        sc.relations,
+        sc.content_hash,
+        report.detente_version
+    );
+    if !report.outcomes.is_empty() {
+        outcomes_table(&mut out, report);
+    }
+    metrics_table(&mut out, report);
+    if !report.bands.series.is_empty() {
+        over_time_table(&mut out, &report.bands, report.runs, &sc.time_unit);
+    }
+    out
+}
+
+fn outcomes_table(out: &mut String, report: &EnsembleReport) {
+    let _ = writeln!(out, "## Outcomes\n");
+    let _ = writeln!(
+        out,
+        "| outcome | probability | 95% CI (Wilson) | first reached (median {}) | condition |",
+        report.scenario.time_unit
+    );
+    let _ = writeln!(out, "|---|---:|---|---:|---|");
+    for o in &report.outcomes {
+        let first = o
+            .first_step_median
+            .map_or("—".to_string(), |m| format!("{m}"));
+        let _ = writeln!(
+            out,
+            "| {} | {} ({}/{}) | {} – {} | {} | `{}` |",
+            o.name,
+            pct(o.probability),
+            o.reached,
+            o.runs,
+            pct(o.ci95[0]),
+            pct(o.ci95[1]),
+            first,
+            o.condition
+        );
+    }
+    out.push('\n');
+}
+
+fn metrics_table(out: &mut String, report: &EnsembleReport) {
+    let _ = writeln!(out, "## Metrics\n");
+    let _ = writeln!(
+        out,
+        "| metric | mean ± sd | 95% CI of mean | 5% | 25% | median | 75% | 95% |"
+    );
+    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|");
+    for m in &report.metrics {
+        let q = m.quantiles;
+        let _ = writeln!(
+            out,
+            "| {} | {} ± {} | {} – {} | {} | {} | {} | {} | {} |",
+            m.label,
+            num(m.mean),
+            num(m.sd),
+            num(m.ci95[0]),
+            num(m.ci95[1]),
+            num(q[0]),
+            num(q[1]),
+            num(q[2]),
+            num(q[3]),
+            num(q[4])
+        );
+    }
+}
+
+/// Median and 5–95 % band of each series at a few time points: every k-th, and always the last.
+fn over_time_table(out: &mut String, b: &BandsReport, runs: u64, time_unit: &str) {
+    let _ = writeln!(
+        out,
+        "\n## Over time\n\nMedian and 5–95% band across runs{}.\n",
+        if b.sampled_runs < runs {
+            format!(" (quantiles from {} evenly spaced runs)", b.sampled_runs)
+        } else {
+            String::new()
+        }
+    );
+    let stride = b.steps.len().div_ceil(OVER_TIME_ROWS).max(1);
+    let mut rows: Vec<usize> = (0..b.steps.len()).step_by(stride).collect();
+    if rows.last() != Some(&(b.steps.len() - 1)) {
+        rows.push(b.steps.len() - 1);
+    }
+    let _ = write!(out, "| {time_unit} |");
+    for s in &b.series {
+        let _ = write!(out, " {} |", s.expression);
+    }
+    let _ = write!(out, "\n|---:|");
+    for _ in &b.series {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for &p in &rows {
+        let _ = write!(out, "| {} |", b.steps[p]);
+        for s in &b.series {
+            let _ = write!(
+                out,
+                " {} [{}, {}] |",
+                num(s.q50[p]),
+                num(s.q05[p]),
+                num(s.q95[p])
+            );
+        }
+        out.push('\n');
+    }
+}
+
+/// A comparison: headlines, then a table of outcomes and final values, or of every metric with
+/// `all`.
+pub fn comparison(c: &Comparison, all: bool) -> String {
+    let mut out = String::new();
+    let how = if c.paired {
+        format!(
+            "paired: {} runs each with common random numbers (seed {})",
+            c.runs,
+            c.seed.unwrap_or(0)
+        )
+    } else {
+        "unpaired: saved reports (Welch's interval for means, Newcombe's for probabilities)"
+            .to_string()
+    };
+    let _ = writeln!(
+        out,
+        "# Comparison against {}\n\n{how}. Differences are variant − baseline with 95% intervals.\n",
+        c.baseline
+    );
+    for h in c.headlines() {
+        let _ = writeln!(out, "- {h}");
+    }
+    let _ = writeln!(
+        out,
+        "\n| variant | metric | baseline | variant | difference | 95% CI |"
+    );
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
+    for v in &c.variants {
+        let shown = v
+            .metrics
+            .iter()
+            .filter(|m| all || m.id.kind == MetricKind::Final);
+        for d in v.outcomes.iter().chain(shown) {
+            let mark = match d.direction() {
+                0 => "",
+                _ => " *",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {}{mark} | [{}, {}] |",
+                v.name,
+                d.label,
+                num(d.baseline),
+                num(d.variant),
+                num(d.difference),
+                num(d.ci95[0]),
+                num(d.ci95[1])
+            );
+        }
+        if !v.not_compared.is_empty() {
+            let _ = writeln!(
+                out,
+                "| {} | only on one side: {} | | | | |",
+                v.name,
+                v.not_compared.join(", ")
+            );
+        }
+    }
+    let _ = writeln!(out, "\n`*`: the interval excludes zero.");
+    if !all {
+        let _ = writeln!(
+            out,
+            "Peaks, means over time and action counts: `--all`, or `--format json`."
+        );
+    }
+    out
+}

@@ -1,0 +1,31 @@
+//! Reports: what runs, ensembles and comparisons mean for a reader, and the exporters that turn
+//! them into text. Not the simulation: everything here takes finished results, returns values or
+//! strings, and does no I/O.
+//!
+//! Two halves. The report types are built by [`run`], [`ensemble`] and [`compare`] (with
+//! [`metric`] naming what each number measures); they are plain data, and the JSON ones derive
+//! serde. The exporters — [`json`], [`markdown`], [`csv`], [`text`], one file per format — each
+//! take a report value and return a `String`. [`Format`] names the exporters for the command
+//! line; adding a format is one new exporter file and one [`Format`] variant.
+
+pub mod compare;
+pub mod csv;
+pub mod ensemble;
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod metric;
+pub mod number;
+pub mod run;
+pub mod text;
+
+pub use compare::{Comparison, Difference, VariantComparison};
+pub use ensemble::{
+    BandsReport, EnsembleReport, MetricColumn, MetricStats, OutcomeStats, RunsTable, SeriesBands,
+};
+pub use format::Format;
+pub use metric::{MetricId, MetricKind};
+pub use run::{
+    run_report, scenario_info, trajectory, ActionCount, OutcomeReport, RunReport, ScenarioInfo,
+    SeriesReport, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
+};

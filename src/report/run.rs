@@ -1,0 +1,177 @@
+//! The report of one run: what it means for a reader (scenario, outcomes, key numbers of each
+//! series, actions taken) and its trajectory. Built from a model and a run record; rendering is
+//! the exporters' job.
+
+use crate::model::Model;
+use crate::sim::RunRecord;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Name of the JSON format of a single-run report.
+pub const RUN_FORMAT: &str = "detente-run";
+/// Version of that format; bumped on any incompatible change.
+pub const RUN_FORMAT_VERSION: u32 = 1;
+
+/// The report of one run: the `detente-run` JSON format.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunReport {
+    pub format: &'static str,
+    pub format_version: u32,
+    pub detente_version: &'static str,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub parameters: BTreeMap<String, f64>,
+    pub outcomes: Vec<OutcomeReport>,
+    pub series: Vec<SeriesReport>,
+    pub actions: Vec<ActionCount>,
+}
+
+/// Which scenario a report is of, and its size.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub description: String,
+    /// Hash of every file the scenario was loaded from (hex).
+    pub content_hash: String,
+    pub steps: u32,
+    pub time_unit: String,
+    pub dt: f64,
+    pub actors: usize,
+    pub relations: usize,
+}
+
+/// Whether and when one run reached an outcome.
+#[derive(Clone, Debug, Serialize)]
+pub struct OutcomeReport {
+    pub name: String,
+    pub condition: String,
+    pub description: String,
+    pub reached: bool,
+    pub first_step: Option<u32>,
+    pub holds_at_end: bool,
+}
+
+/// The key numbers of one series over one run.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeriesReport {
+    pub name: String,
+    pub expression: String,
+    pub initial: f64,
+    #[serde(rename = "final")]
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    /// The first step at which `max` was reached.
+    pub peak_step: u32,
+    pub mean: f64,
+}
+
+/// How often one actor took one action (only counts above zero are reported).
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionCount {
+    pub actor: String,
+    pub action: String,
+    pub count: u64,
+}
+
+/// Builds the report of one run.
+pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
+    let n_actions = model.actions.len();
+    let mut actions = Vec::new();
+    for a in 0..model.n_actors() {
+        for (k, act) in model.actions.iter().enumerate() {
+            let count = record.action_counts[a * n_actions + k];
+            if count > 0 {
+                actions.push(ActionCount {
+                    actor: model.actor(a as u32).id.clone(),
+                    action: act.name.clone(),
+                    count,
+                });
+            }
+        }
+    }
+    RunReport {
+        format: RUN_FORMAT,
+        format_version: RUN_FORMAT_VERSION,
+        detente_version: env!("CARGO_PKG_VERSION"),
+        scenario: scenario_info(model),
+        seed: record.seed,
+        parameters: model.parameters.iter().cloned().collect(),
+        outcomes: model
+            .outcomes
+            .iter()
+            .enumerate()
+            .map(|(i, o)| OutcomeReport {
+                name: o.name.clone(),
+                condition: o.text.clone(),
+                description: o.description.clone(),
+                reached: record.reached[i].is_some(),
+                first_step: record.reached[i],
+                holds_at_end: record.holds_at_end[i],
+            })
+            .collect(),
+        series: model
+            .series
+            .iter()
+            .zip(&record.series)
+            .map(|(s, v)| series_report(&s.name, &s.text, v))
+            .collect(),
+        actions,
+    }
+}
+
+/// The scenario part of every report.
+pub fn scenario_info(model: &Model) -> ScenarioInfo {
+    ScenarioInfo {
+        name: model.name.clone(),
+        description: model.description.clone(),
+        content_hash: format!("{:016x}", model.content_hash),
+        steps: model.steps,
+        time_unit: model.time_unit.clone(),
+        dt: model.dt,
+        actors: model.n_actors(),
+        relations: model.n_relations(),
+    }
+}
+
+fn series_report(name: &str, text: &str, v: &[f64]) -> SeriesReport {
+    let (mut min, mut max, mut peak) = (f64::INFINITY, f64::NEG_INFINITY, 0);
+    for (t, &x) in v.iter().enumerate() {
+        min = min.min(x);
+        if x > max {
+            max = x;
+            peak = t as u32;
+        }
+    }
+    SeriesReport {
+        name: name.to_string(),
+        expression: text.to_string(),
+        initial: v.first().copied().unwrap_or(0.0),
+        last: v.last().copied().unwrap_or(0.0),
+        min,
+        max,
+        peak_step: peak,
+        mean: v.iter().sum::<f64>() / v.len().max(1) as f64,
+    }
+}
+
+/// The series of one run, step by step: what the trajectory CSV holds. Borrows from the model
+/// and the run record.
+#[derive(Clone, Debug)]
+pub struct Trajectory<'a> {
+    /// Series names, in report order.
+    pub names: Vec<&'a str>,
+    /// Per series, its value at steps 0..=steps.
+    pub values: &'a [Vec<f64>],
+    /// The run's last step.
+    pub steps: u32,
+}
+
+/// The trajectory of one run.
+pub fn trajectory<'a>(model: &'a Model, record: &'a RunRecord) -> Trajectory<'a> {
+    Trajectory {
+        names: model.series.iter().map(|s| s.name.as_str()).collect(),
+        values: &record.series,
+        steps: record.steps,
+    }
+}
