@@ -18,7 +18,7 @@ fn network(n: u64, d: u64, seed: u64) -> String {
     let mut k = 0u64;
     let mut next = || {
         k += 1;
-        detente::rng::mix(seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+        detente::test_support::mix(seed ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15))
     };
     for a in 0..n {
         let mut chosen: Vec<u64> = Vec::with_capacity(d as usize);
@@ -29,8 +29,8 @@ fn network(n: u64, d: u64, seed: u64) -> String {
             }
         }
         for b in chosen {
-            let t = 0.2 + 0.6 * detente::rng::uniform(next());
-            let tau = 0.3 + 0.4 * detente::rng::uniform(next());
+            let t = 0.2 + 0.6 * detente::test_support::uniform(next());
+            let tau = 0.3 + 0.4 * detente::test_support::uniform(next());
             out.push_str(&format!("{a},{b},{t},{tau}\n"));
         }
     }
@@ -75,7 +75,7 @@ fn ensemble(model: &Model, runs: u64, threads: usize) -> ensemble::Ensemble {
 }
 
 fn edge_steps(m: &Model, runs: u64) -> u64 {
-    m.n_relations() as u64 * u64::from(m.steps) * runs
+    m.n_relations() as u64 * u64::from(m.steps()) * runs
 }
 
 fn load(c: &mut Criterion) {

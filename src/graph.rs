@@ -1,43 +1,181 @@
-//! The relation graph as Graphviz DOT text.
+//! The relation graph's adjacency: who each relation joins, each actor's out- and
+//! in-relations, each relation's reverse, and the one from → to lookup.
+//!
+//! Relations are numbered in (from, to) order, so actor a's out-relations are the consecutive
+//! range `out_start[a]..out_start[a + 1]`, sorted by `to`, and a lookup is a binary search in
+//! that range. "No relation" is [`Adjacency::none`]: the index one past the last relation, which
+//! the state arrays give a slot holding the variable's default, so a lane without a relation
+//! reads the default without a branch.
 
-use crate::model::{Actor, Model};
-use petgraph::dot::{Config, Dot};
-use petgraph::visit::EdgeRef;
+use crate::ids::{ActorId, RelationId};
+use std::ops::Range;
 
-/// The model's relation graph in DOT: actors labelled with id and name, relations with their kind
-/// and initial values.
-pub fn to_dot(model: &Model) -> String {
-    let edge_attrs = |_, e: petgraph::csr::EdgeReference<'_, (), petgraph::Directed>| {
-        let idx = e.id();
-        let mut parts = vec![escape(&model.relation_kinds[model.edge_kind[idx] as usize])];
-        for (v, var) in model.relation_vars.iter().enumerate() {
-            parts.push(escape(&format!(
-                "{} {}",
-                var.name, model.init_relation[v][idx]
-            )));
-        }
-        // `\n` is a line break inside a DOT label.
-        let label = parts.join("\\n");
-        format!("label = \"{label}\"")
-    };
-    let node_attrs = |_, (_, actor): (u32, &Actor)| {
-        let kind = &model.actor_kinds[actor.kind as usize];
-        format!(
-            "label = \"{}\\n{} ({})\"",
-            escape(&actor.id),
-            escape(&actor.name),
-            escape(kind)
-        )
-    };
-    let dot = Dot::with_attr_getters(
-        &model.graph,
-        &[Config::EdgeNoLabel, Config::NodeNoLabel],
-        &edge_attrs,
-        &node_attrs,
-    );
-    format!("{dot:?}")
+/// Compressed rows of the relation graph (with petgraph's `Csr` in [`crate::Model`] holding the
+/// same edges for graph algorithms).
+#[derive(Clone, Debug, Default)]
+pub struct Adjacency {
+    /// The `from` actor of each relation.
+    pub(crate) src: Vec<u32>,
+    /// The `to` actor of each relation.
+    pub(crate) dst: Vec<u32>,
+    /// Start of each actor's out-relations, plus the end.
+    pub(crate) out_start: Vec<u32>,
+    /// Reverse of each relation, or the sentinel; one extra entry (the sentinel's).
+    pub(crate) rev: Vec<u32>,
+    /// Start of each actor's entries in `in_edges`, plus the end; empty unless indexed.
+    in_start: Vec<u32>,
+    /// Relations into each actor, sorted by `from`.
+    in_edges: Vec<u32>,
 }
 
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"")
+impl Adjacency {
+    /// The adjacency of relations `src[e] → dst[e]`, sorted by (from, to) with `out_start` the
+    /// start of each actor's run (plus the end).
+    pub(crate) fn new(src: Vec<u32>, dst: Vec<u32>, out_start: Vec<u32>) -> Adjacency {
+        let mut adj = Adjacency {
+            src,
+            dst,
+            out_start,
+            rev: Vec::new(),
+            in_start: Vec::new(),
+            in_edges: Vec::new(),
+        };
+        let n = adj.dst.len();
+        let mut rev = vec![n as u32; n + 1];
+        for (e, r) in rev.iter_mut().enumerate().take(n) {
+            *r = adj.edge_or_none(adj.dst[e], adj.src[e]);
+        }
+        adj.rev = rev;
+        adj
+    }
+
+    /// Builds the in-relation index (`relations_in`): only models that read in-relations pay for it.
+    pub(crate) fn index_in_relations(&mut self) {
+        let n_actors = self.out_start.len().saturating_sub(1);
+        // A counting sort on `to`; relations are visited in (from, to) order, so each actor's
+        // in-relations come out sorted by `from`.
+        let (start, order) = counting_sort(&self.dst, n_actors);
+        self.in_start = start;
+        self.in_edges = order;
+    }
+
+    /// Number of relations.
+    pub fn len(&self) -> usize {
+        self.dst.len()
+    }
+
+    /// Whether there are no relations.
+    pub fn is_empty(&self) -> bool {
+        self.dst.is_empty()
+    }
+
+    /// The "no relation" id: one past the last relation.
+    pub fn none(&self) -> RelationId {
+        RelationId::new(self.len())
+    }
+
+    /// The actor relation `e` goes from.
+    pub fn from(&self, e: RelationId) -> ActorId {
+        ActorId(self.src[e.index()])
+    }
+
+    /// The actor relation `e` goes to.
+    pub fn to(&self, e: RelationId) -> ActorId {
+        ActorId(self.dst[e.index()])
+    }
+
+    /// The relation from → to, if there is one.
+    pub fn find(&self, from: ActorId, to: ActorId) -> Option<RelationId> {
+        let e = self.edge_or_none(from.0, to.0);
+        (e as usize != self.len()).then_some(RelationId(e))
+    }
+
+    /// The reverse of relation `e` (to → from), if there is one.
+    pub fn reverse(&self, e: RelationId) -> Option<RelationId> {
+        let r = self.rev[e.index()];
+        (r as usize != self.len()).then_some(RelationId(r))
+    }
+
+    /// The relations out of `actor`, sorted by `to`.
+    pub fn relations_out(&self, actor: ActorId) -> impl ExactSizeIterator<Item = RelationId> + '_ {
+        self.out_range(actor.0).map(RelationId::new)
+    }
+
+    /// The relations into `actor`, sorted by `from` (none unless the model reads in-relations:
+    /// only then is the index built).
+    pub fn relations_in(&self, actor: ActorId) -> impl ExactSizeIterator<Item = RelationId> + '_ {
+        self.in_slice(actor.0).iter().map(|&e| RelationId(e))
+    }
+
+    /// The relation from → to as a raw index, or the sentinel (also for an actor out of range).
+    #[inline]
+    pub(crate) fn edge_or_none(&self, from: u32, to: u32) -> u32 {
+        if from as usize + 1 >= self.out_start.len() {
+            return self.len() as u32;
+        }
+        let range = self.out_range(from);
+        let start = range.start;
+        match self.dst[range].binary_search(&to) {
+            Ok(i) => (start + i) as u32,
+            Err(_) => self.len() as u32,
+        }
+    }
+
+    /// The raw range of actor `a`'s out-relations.
+    #[inline]
+    pub(crate) fn out_range(&self, a: u32) -> Range<usize> {
+        self.out_start[a as usize] as usize..self.out_start[a as usize + 1] as usize
+    }
+
+    /// The raw in-relations of actor `a` (empty unless indexed).
+    #[inline]
+    pub(crate) fn in_slice(&self, a: u32) -> &[u32] {
+        if self.in_start.is_empty() {
+            return &[];
+        }
+        &self.in_edges[self.in_start[a as usize] as usize..self.in_start[a as usize + 1] as usize]
+    }
+}
+
+/// A stable counting sort of `0..keys.len()` by key (each below `n_keys`): the start of each
+/// key's run (plus the end), and the indices in key order, equal keys in index order.
+pub(crate) fn counting_sort(keys: &[u32], n_keys: usize) -> (Vec<u32>, Vec<u32>) {
+    let mut start = vec![0u32; n_keys + 1];
+    for &k in keys {
+        start[k as usize + 1] += 1;
+    }
+    for i in 0..n_keys {
+        start[i + 1] += start[i];
+    }
+    let mut order = vec![0u32; keys.len()];
+    let mut next = start.clone();
+    for (i, &k) in keys.iter().enumerate() {
+        order[next[k as usize] as usize] = i as u32;
+        next[k as usize] += 1;
+    }
+    (start, order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_reverses_and_in_relations() {
+        // 0→1, 0→2, 1→0, 2→1
+        let mut adj = Adjacency::new(vec![0, 0, 1, 2], vec![1, 2, 0, 1], vec![0, 2, 3, 4]);
+        let (a, b, c) = (ActorId(0), ActorId(1), ActorId(2));
+        assert_eq!(adj.find(a, c), Some(RelationId(1)));
+        assert_eq!(adj.find(c, a), None);
+        assert_eq!(adj.reverse(RelationId(0)), Some(RelationId(2)));
+        assert_eq!(adj.reverse(RelationId(1)), None);
+        assert_eq!(adj.none(), RelationId(4));
+        assert_eq!(adj.edge_or_none(7, 0), 4);
+        assert_eq!(adj.relations_in(b).count(), 0, "not indexed yet");
+        adj.index_in_relations();
+        let into_b: Vec<_> = adj.relations_in(b).collect();
+        assert_eq!(into_b, [RelationId(0), RelationId(3)]);
+        assert_eq!(adj.relations_out(a).len(), 2);
+        assert_eq!((adj.from(RelationId(3)), adj.to(RelationId(3))), (c, b));
+    }
 }

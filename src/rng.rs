@@ -64,6 +64,7 @@ pub struct PlaceRng {
 }
 
 impl PlaceRng {
+    /// The stream of the place with hash `key`.
     pub fn new(key: u64) -> PlaceRng {
         PlaceRng { key, counter: 0 }
     }

@@ -16,7 +16,7 @@ fn border_net_small_case_agrees_with_the_peers() {
         &Overrides::default(),
     )
     .expect("loads");
-    assert_eq!((m.n_actors(), m.n_relations(), m.steps), (100, 400, 1000));
+    assert_eq!((m.n_actors(), m.n_relations(), m.steps()), (100, 400, 1000));
     let e = ensemble::run(
         &m,
         Options {
@@ -28,16 +28,8 @@ fn border_net_small_case_agrees_with_the_peers() {
         &AtomicBool::new(false),
     )
     .unwrap();
-    let tension = m
-        .series
-        .iter()
-        .position(|s| s.name == "mean_tension")
-        .unwrap();
-    let trust = m
-        .series
-        .iter()
-        .position(|s| s.name == "mean_trust")
-        .unwrap();
+    let tension = m.series_index("mean_tension").unwrap();
+    let trust = m.series_index("mean_trust").unwrap();
     let mean = |s: usize| e.summaries.iter().map(|r| r.last[s]).sum::<f64>() / 20.0;
     // The peers report final mean tension 0.451 and final mean trust ~0.96 on this network.
     assert!(
@@ -51,11 +43,7 @@ fn border_net_small_case_agrees_with_the_peers() {
         mean(trust)
     );
     // Provocation fires ~730 times per run there (5% a step on the ~16 reciprocated edges).
-    let provocation = m
-        .actions
-        .iter()
-        .position(|a| a.name == "provocation")
-        .unwrap();
+    let provocation = m.action_id("provocation").unwrap().index();
     let per_run = e
         .summaries
         .iter()
@@ -73,5 +61,5 @@ fn the_benchmarked_seed_scenario_loads() {
         &Overrides::default(),
     )
     .unwrap();
-    assert!(m.n_relations() > 0 && !m.rules.is_empty());
+    assert!(m.n_relations() > 0 && m.rule_names().len() > 0);
 }

@@ -94,8 +94,8 @@ fn variants_share_random_numbers_where_they_agree() {
     let variant = NOISY.replace("relief = 0.0", "relief = 0.05");
     let (m1, e1) = run(NOISY, 100, 2);
     let (m2, e2) = run(&variant, 100, 1);
-    let provoke = m1.actions.iter().position(|a| a.name == "provoke").unwrap();
-    let calm = m1.actions.iter().position(|a| a.name == "calm").unwrap();
+    let provoke = m1.action_id("provoke").unwrap().index();
+    let calm = m1.action_id("calm").unwrap().index();
     for (a, b) in e1.summaries.iter().zip(&e2.summaries) {
         assert_eq!(a.actions[provoke], b.actions[provoke]);
         assert_eq!(a.actions[calm], b.actions[calm]);

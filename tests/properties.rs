@@ -63,7 +63,7 @@ proptest! {
         let r = detente::run_once(&m, seed).unwrap();
         for (s, values) in r.series.iter().enumerate() {
             for v in values {
-                prop_assert!(*v >= lo && *v <= hi, "series {} value {v} outside [{lo}, {hi}]", m.series[s].name);
+                prop_assert!(*v >= lo && *v <= hi, "series {} value {v} outside [{lo}, {hi}]", m.series().nth(s).unwrap().0);
             }
         }
     }
@@ -113,7 +113,7 @@ fn load_must_not_panic(main: &str, text: String) {
                 &src,
                 &Overrides {
                     parameters: Vec::new(),
-                    steps: Some(m.steps.min(20)),
+                    steps: Some(m.steps().min(20)),
                 },
             );
             if let Ok(m) = short {

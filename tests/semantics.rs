@@ -212,12 +212,12 @@ fn a_variant_with_one_more_rule_keeps_every_other_draw() {
         let r2 = detente::run_once(&m2, seed).unwrap();
         assert_eq!(r1.series, r2.series);
         assert_eq!(r1.reached, r2.reached);
-        let n1 = m1.actions.len();
-        let n2 = m2.actions.len();
-        for a in 0..m1.n_actors() {
-            for (k, act) in m1.actions.iter().enumerate() {
-                let k2 = m2.actions.iter().position(|x| x.name == act.name).unwrap();
-                assert_eq!(r1.action_counts[a * n1 + k], r2.action_counts[a * n2 + k2]);
+        for (_, actor) in m1.actors() {
+            for action in m1.action_names() {
+                assert_eq!(
+                    r1.action_count(&m1, actor.id(), action),
+                    r2.action_count(&m2, actor.id(), action)
+                );
             }
         }
     }
@@ -364,7 +364,7 @@ series = { now = "if(does(A, B, poke), 1, 0)", before = "if(did(A, B, poke), 1, 
     assert_eq!(series(&m, &r, "now"), &[0.0, 0.0, 1.0, 0.0, 0.0]);
     assert_eq!(series(&m, &r, "any_now"), &[0.0, 0.0, 1.0, 0.0, 0.0]);
     assert_eq!(series(&m, &r, "before"), &[0.0, 0.0, 0.0, 1.0, 0.0]);
-    let idx = |n: &str| m.outcomes.iter().position(|o| o.name == n).unwrap();
+    let idx = |n: &str| m.outcome_index(n).unwrap();
     assert_eq!(r.reached[idx("poked_now")], Some(2));
     assert_eq!(r.reached[idx("poked_before")], Some(3));
 }

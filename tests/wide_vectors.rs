@@ -12,8 +12,8 @@ fn wide_and_baseline_kernels_give_identical_runs() {
         parameters: Vec::new(),
         steps: Some(200),
     };
-    detente::simd::set_wide(true);
-    if !detente::simd::wide() {
+    detente::test_support::set_wide(true);
+    if !detente::test_support::wide() {
         eprintln!("this CPU has no AVX2: both runs below take the baseline path");
     }
     for path in [
@@ -23,12 +23,12 @@ fn wide_and_baseline_kernels_give_identical_runs() {
     ] {
         let m = detente::load_model(path, &Disk, &overrides).expect("loads");
         let runs = |wide: bool| {
-            detente::simd::set_wide(wide);
+            detente::test_support::set_wide(wide);
             let mut sim = Sim::new(&m);
             (0..3).map(|i| sim.run(7, i).unwrap()).collect::<Vec<_>>()
         };
         let (narrow, wide) = (runs(false), runs(true));
-        detente::simd::set_wide(true);
+        detente::test_support::set_wide(true);
         for (a, b) in narrow.iter().zip(&wide) {
             for (sa, sb) in a.series.iter().zip(&b.series) {
                 let bits = |s: &[f64]| s.iter().map(|x| x.to_bits()).collect::<Vec<_>>();

@@ -5,7 +5,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = detente::expr::parse::parse(text);
-        let _ = detente::expr::parse::parse_held(text);
+        let _ = detente::test_support::parse_expression(text);
     }
 });

@@ -62,13 +62,13 @@ pub fn bench(args: &BenchArgs) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     };
     let (load, run) = (median(&mut load_s), median(&mut run_s));
-    let edge_steps = model.n_relations() as f64 * f64::from(model.steps) * args.runs as f64;
+    let edge_steps = model.n_relations() as f64 * f64::from(model.steps()) * args.runs as f64;
     println!(
         "scenario={} actors={} relations={} steps={} runs={} threads={} repeat={repeat}",
-        model.name,
+        model.name(),
         model.n_actors(),
         model.n_relations(),
-        model.steps,
+        model.steps(),
         args.runs,
         args.threads
     );
@@ -76,17 +76,16 @@ pub fn bench(args: &BenchArgs) -> CliResult {
     println!("run_s={run:.6}");
     println!("edge_steps_per_s={:.4e}", edge_steps / run);
     let runs = args.runs.max(1) as f64;
-    for (s, series) in model.series.iter().enumerate() {
+    for (s, (name, _)) in model.series().enumerate() {
         let mean_last = ensemble.summaries.iter().map(|r| r.last[s]).sum::<f64>() / runs;
-        println!("final_{}={mean_last:.6}", series.name);
+        println!("final_{name}={mean_last:.6}");
     }
     let totals: Vec<String> = model
-        .actions
-        .iter()
+        .action_names()
         .enumerate()
-        .map(|(k, a)| {
+        .map(|(k, name)| {
             let total: u64 = ensemble.summaries.iter().map(|r| r.actions[k]).sum();
-            format!("{}={:.1}", a.name, total as f64 / runs)
+            format!("{name}={:.1}", total as f64 / runs)
         })
         .collect();
     println!("actions_per_run {}", totals.join(" "));

@@ -101,7 +101,7 @@ fn paired(args: &CompareArgs) -> Result<Comparison, Failure> {
         .iter()
         .map(|p| load(Some(p), &Overrides::default()))
         .collect::<Result<Vec<_>, _>>()?;
-    let seed = args.seed.unwrap_or(models[0].seed);
+    let seed = args.seed.unwrap_or(models[0].seed());
     let options = Options {
         runs: args.runs,
         seed,

@@ -149,8 +149,8 @@ fn check_memory(model: &Model, runs: u64, threads: usize) -> Result<(), String> 
              but {:.1} GiB is available\n      = hint: use fewer runs, steps or report series\n",
             gib(needed),
             model.n_relations(),
-            model.steps,
-            model.series.len(),
+            model.steps(),
+            model.series().len(),
             if runs == 1 { "" } else { "s" },
             gib(available)
         ));
@@ -194,7 +194,7 @@ fn run_ensemble(
 ) -> Result<detente::ensemble::Ensemble, Failure> {
     use std::io::IsTerminal;
     let work = options.runs as f64
-        * f64::from(model.steps)
+        * f64::from(model.steps())
         * (model.n_relations() + model.n_actors()) as f64;
     let bar = if std::io::stderr().is_terminal() && work > 2e7 {
         let bar = indicatif::ProgressBar::new(options.runs);
@@ -241,8 +241,8 @@ fn check(scenarios: &[String]) -> CliResult {
                 "{path}: ok ({} actors, {} relations, {} rules, {} steps)",
                 model.n_actors(),
                 model.n_relations(),
-                model.rules.len(),
-                model.steps
+                model.rule_names().len(),
+                model.steps()
             ),
             Err(d) => {
                 failed += 1;
@@ -262,6 +262,6 @@ fn check(scenarios: &[String]) -> CliResult {
 fn graph(scenario: &str, out: Option<&str>) -> CliResult {
     let out = output::Output::create(out.unwrap_or("-"))?;
     let model = load(Some(scenario), &Overrides::default())?;
-    out.commit(detente::graph::to_dot(&model).as_bytes())?;
+    out.commit(detente::report::dot::to_dot(&model).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

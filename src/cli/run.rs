@@ -82,7 +82,7 @@ pub fn run(args: RunArgs) -> CliResult {
         steps: args.steps,
     };
     let model = load(args.scenario.as_deref(), &overrides)?;
-    let seed = args.seed.unwrap_or(model.seed);
+    let seed = args.seed.unwrap_or(model.seed());
     let workers = if ensemble { threads(args.threads) } else { 1 };
     super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
     let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
@@ -119,7 +119,7 @@ pub fn run(args: RunArgs) -> CliResult {
         seed,
         threads: workers,
     };
-    let e = super::run_ensemble(&model, options, &model.name)?;
+    let e = super::run_ensemble(&model, options, model.name())?;
     let rep = report::ensemble::build(&model, &e);
     if show {
         print!("{}", text::ensemble(&rep));

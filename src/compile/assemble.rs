@@ -2,7 +2,7 @@
 //! derived from them (in-relations, spill-over kin, the longest delay, the deepest stack).
 
 use super::names::Aggregates;
-use super::network::{counting_sort, kin_lists, Network};
+use super::network::{kin_lists, Network};
 use super::settings::Settings;
 use super::variables::Variables;
 use crate::expr::{self, AggSet, Code};
@@ -26,6 +26,7 @@ pub(super) struct Items {
 /// The model of a scenario that compiled without errors.
 pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: Items) -> Model {
     let n_actors = net.actor_ids.len();
+    let mut net = net;
     // Relations into each actor, only for a model that reads them: `in(...)` aggregates and
     // effects with on = "in".
     let aggregates = &items.aggregates;
@@ -39,17 +40,13 @@ pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: 
             .iter()
             .chain(&aggregates.scalar)
             .any(|k| matches!(k.set, AggSet::In(_)));
-    let (in_start, in_edges) = if reads_in {
-        // In-relations by a counting sort on `to`; relations are visited in (from, to) order,
-        // so each actor's in-relations come out sorted by `from`.
-        counting_sort(&net.dst, n_actors)
-    } else {
-        (Vec::new(), Vec::new())
-    };
+    if reads_in {
+        net.adj.index_in_relations();
+    }
     let kin = items
         .kin_kinds
         .iter()
-        .map(|&k| kin_lists(n_actors, &net.src, &net.dst, &net.edge_kind, k))
+        .map(|&k| kin_lists(n_actors, &net.adj.src, &net.adj.dst, &net.edge_kind, k))
         .collect();
     let codes = || {
         all_codes(
@@ -101,12 +98,7 @@ pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: 
         relation_kinds: net.relation_kinds,
         relation_vars: vars.relation,
         actor_vars: vars.actor,
-        src: net.src,
-        dst: net.dst,
-        rev: net.rev,
-        out_start: net.out_start,
-        in_start,
-        in_edges,
+        adj: net.adj,
         edge_kind: net.edge_kind,
         actor_keys: net.actor_keys,
         init_relation: net.init_relation,

@@ -4,6 +4,7 @@ use super::names::Names;
 use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::expr::{Ctx, Domain, Namespace, Type};
+use crate::ids::ActorId;
 use crate::model::{Action, Event, When};
 use crate::rng;
 
@@ -16,7 +17,7 @@ impl Compiler<'_> {
         steps: u32,
     ) -> Vec<Event> {
         let mut out = Vec::new();
-        let n_edges = names.net.dst.len() as u32;
+        let n_edges = names.net.adj.len() as u32;
         let file_steps = self
             .r
             .spec
@@ -116,7 +117,7 @@ impl Compiler<'_> {
                     continue;
                 }
             };
-            let target_idx = target.unwrap_or(u32::MAX);
+            let target_idx = target.unwrap_or(ActorId::NONE.0);
             let edge = target.and_then(|t| names.edge(actor, t)).unwrap_or(n_edges);
             out.push(Event {
                 name: name.clone(),

@@ -2,7 +2,7 @@
 //! compiler asks. It also collects the aggregates expressions need, so each is computed once
 //! per step however many expressions read it.
 
-use super::network::{find_edge, Network};
+use super::network::Network;
 use super::variables::Variables;
 use crate::expr::{self, AggKey, AggSet, Namespace};
 use std::collections::BTreeMap;
@@ -80,7 +80,8 @@ impl Namespace for Names<'_> {
         self.actions.get(name).copied()
     }
     fn edge(&self, from: u32, to: u32) -> Option<u32> {
-        find_edge(&self.net.out_start, &self.net.dst, from, to)
+        let e = self.net.adj.edge_or_none(from, to);
+        (e as usize != self.net.adj.len()).then_some(e)
     }
     fn rel_kind(&self, name: &str) -> Option<u16> {
         self.net.relation_kind_idx.get(name).copied()

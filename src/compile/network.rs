@@ -6,6 +6,7 @@ use super::relation_file::{self, ActorIds, Columns, Created, Origin, RawRelation
 use super::variables::{ActorRow, Variables};
 use super::Compiler;
 use crate::diag::{Diagnostic, Loc};
+use crate::graph::{counting_sort, Adjacency};
 use crate::model::{Actor, Kin};
 use crate::rng;
 use petgraph::csr::Csr;
@@ -16,11 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub(super) struct Network {
     /// Node i is actor i, edge e is relation e.
     pub graph: Csr<Actor, ()>,
-    pub src: Vec<u32>,
-    pub dst: Vec<u32>,
-    pub out_start: Vec<u32>,
-    /// Reverse relation of each relation, or `n_relations` (the sentinel); one extra entry.
-    pub rev: Vec<u32>,
+    /// Who each relation joins (without the in-relation index yet).
+    pub adj: Adjacency,
     pub edge_kind: Vec<u16>,
     /// Actor ids in dense-id order (sorted).
     pub actor_ids: Vec<String>,
@@ -346,12 +344,6 @@ fn lay_out(
         init_relation.push(col);
     }
     drop(raw);
-    let mut rev = vec![n_edges as u32; n_edges + 1];
-    for e in 0..n_edges {
-        if let Some(r) = find_edge(&out_start, &dst, dst[e], src[e]) {
-            rev[e] = r;
-        }
-    }
     // The graph itself (compressed sparse rows): node i is actor i, edge e is relation e.
     let mut graph = {
         let mut pairs: Vec<(u32, u32)> = src.iter().zip(&dst).map(|(&s, &d)| (s, d)).collect();
@@ -403,10 +395,7 @@ fn lay_out(
     let actor_keys = sorted_ids.iter().map(|id| rng::key_of(id)).collect();
     Network {
         graph,
-        src,
-        dst,
-        out_start,
-        rev,
+        adj: Adjacency::new(src, dst, out_start),
         edge_kind,
         actor_ids: sorted_ids,
         actor_keys,
@@ -417,15 +406,6 @@ fn lay_out(
         init_relation,
         init_actor,
     }
-}
-
-/// The relation from → to in compressed rows, if there is one.
-pub(super) fn find_edge(out_start: &[u32], dst: &[u32], from: u32, to: u32) -> Option<u32> {
-    let (lo, hi) = (
-        out_start[from as usize] as usize,
-        out_start[from as usize + 1] as usize,
-    );
-    dst[lo..hi].binary_search(&to).ok().map(|i| (lo + i) as u32)
 }
 
 /// Whether `id` may name an actor: letters, digits, `_` and `-`.
@@ -467,25 +447,6 @@ pub(super) fn kin_lists(n_actors: usize, src: &[u32], dst: &[u32], kind: &[u16],
         start,
         members: pairs.into_iter().map(|(_, b)| b).collect(),
     }
-}
-
-/// A stable counting sort of `0..keys.len()` by key (each below `n_keys`): the start of each
-/// key's run (plus the end), and the indices in key order, equal keys in index order.
-pub(super) fn counting_sort(keys: &[u32], n_keys: usize) -> (Vec<u32>, Vec<u32>) {
-    let mut start = vec![0u32; n_keys + 1];
-    for &k in keys {
-        start[k as usize + 1] += 1;
-    }
-    for i in 0..n_keys {
-        start[i + 1] += start[i];
-    }
-    let mut order = vec![0u32; keys.len()];
-    let mut next = start.clone();
-    for (i, &k) in keys.iter().enumerate() {
-        order[next[k as usize] as usize] = i as u32;
-        next[k as usize] += 1;
-    }
-    (start, order)
 }
 
 /// The order of actor ids as strings, sorting on their first eight bytes as one integer and

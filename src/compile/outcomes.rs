@@ -77,14 +77,14 @@ impl Compiler<'_> {
             return out;
         }
         let net = names.net;
-        let n_edges = net.src.len();
+        let n_edges = net.adj.len();
         let var_names: Vec<String> = names.vars.relation.iter().map(|v| v.name.clone()).collect();
         for (v, var) in var_names.iter().enumerate() {
             if n_edges <= DEFAULT_SERIES_PER_RELATION {
                 for e in 0..n_edges {
                     let (a, b) = (
-                        &net.actor_ids[net.src[e] as usize],
-                        &net.actor_ids[net.dst[e] as usize],
+                        &net.actor_ids[net.adj.src[e] as usize],
+                        &net.actor_ids[net.adj.dst[e] as usize],
                     );
                     out.push(Series {
                         name: format!("{}_{a}_{b}", var),

@@ -6,6 +6,7 @@ use super::network::Network;
 use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::expr::{Code, Ctx, Domain, Namespace, Type};
+use crate::ids::ActorId;
 use crate::model::{Action, Lanes, Rule};
 use crate::rng;
 use crate::spec::{Located, Name, RuleSpec};
@@ -102,7 +103,6 @@ impl Compiler<'_> {
                     probability,
                     cooldown,
                     priority,
-                    domain,
                 });
             }
         }
@@ -164,7 +164,7 @@ impl Compiler<'_> {
         let spec = &r.value;
         let net = names.net;
         let n_actors = net.graph.node_count();
-        let n_edges = net.src.len() as u32;
+        let n_edges = net.adj.len() as u32;
         if let Some(t) = &spec.target {
             let t = self.lookup_actor(names, t)?;
             let actors: Vec<u32> = actors.into_iter().filter(|&a| a != t).collect();
@@ -190,9 +190,9 @@ impl Compiler<'_> {
             }
             let mut edges = Vec::new();
             for &a in &actors {
-                for e in net.out_start[a as usize]..net.out_start[a as usize + 1] {
-                    if kind.is_none_or(|k| net.edge_kind[e as usize] == k) {
-                        edges.push(e);
+                for e in net.adj.out_range(a) {
+                    if kind.is_none_or(|k| net.edge_kind[e] == k) {
+                        edges.push(e as u32);
                     }
                 }
             }
@@ -228,7 +228,7 @@ impl Compiler<'_> {
             let edges = vec![n_edges; actors.len()];
             Lanes::Actors {
                 actors,
-                target: u32::MAX,
+                target: ActorId::NONE.0,
                 edges,
             }
         };

@@ -4,6 +4,8 @@
 //! than per relation. Reads only; allocation-free once the [`Stack`] exists.
 
 use super::{Bin, Code, Op, Un, Who};
+use crate::graph::Adjacency;
+use crate::ids::ActorId;
 use crate::rng;
 
 /// Lanes per batch.
@@ -22,7 +24,7 @@ pub enum Lanes<'a> {
     Edges { start: u32, len: usize },
     /// Actors `start..start+len`, no target.
     Actors { start: u32, len: usize },
-    /// Explicit lanes: actor, target (or `u32::MAX`), relation actor→target (or the sentinel).
+    /// Explicit lanes: actor, target (or [`ActorId::NONE`]), relation actor→target (or the sentinel).
     List {
         me: &'a [u32],
         target: &'a [u32],
@@ -41,17 +43,13 @@ impl Lanes<'_> {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// The acting actor of lane `i`.
     #[inline]
     pub fn me(&self, i: usize, world: &World) -> u32 {
         who_at(self, Who::Me, i, world)
     }
 
-    /// The target of lane `i`, or `u32::MAX`.
+    /// The target of lane `i`, or [`ActorId::NONE`].
     #[inline]
     pub fn target(&self, i: usize, world: &World) -> u32 {
         who_at(self, Who::Target, i, world)
@@ -63,7 +61,7 @@ impl Lanes<'_> {
         match self {
             Lanes::Edges { start, .. } => start + i as u32,
             Lanes::List { edge, .. } => edge[i],
-            _ => world.n_edges(),
+            _ => world.no_edge(),
         }
     }
 }
@@ -90,12 +88,8 @@ pub struct World<'a> {
     /// Per relation variable, one value per relation plus a sentinel holding the default.
     pub rel: &'a [Vec<f64>],
     pub actor: &'a [Vec<f64>],
-    pub src: &'a [u32],
-    pub dst: &'a [u32],
-    /// Reverse relation of each relation, or the sentinel (index = number of relations).
-    pub rev: &'a [u32],
-    /// Relations out of actor a are `out_start[a]..out_start[a+1]`, sorted by target.
-    pub out_start: &'a [u32],
+    /// Who each relation joins; relation lookups.
+    pub adj: &'a Adjacency,
     pub agg_actor: &'a [Vec<f64>],
     pub agg_scalar: &'a [f64],
     pub actions: ActionView<'a>,
@@ -105,24 +99,16 @@ pub struct World<'a> {
 }
 
 impl World<'_> {
-    pub fn n_edges(&self) -> u32 {
-        self.src.len() as u32
+    /// The "no relation" sentinel (one past the last relation).
+    #[inline]
+    pub fn no_edge(&self) -> u32 {
+        self.adj.len() as u32
     }
 
     /// The relation from → to, or the sentinel.
     #[inline]
     pub fn edge(&self, from: u32, to: u32) -> u32 {
-        if from as usize >= self.out_start.len() - 1 {
-            return self.n_edges();
-        }
-        let (lo, hi) = (
-            self.out_start[from as usize] as usize,
-            self.out_start[from as usize + 1] as usize,
-        );
-        match self.dst[lo..hi].binary_search(&to) {
-            Ok(i) => (lo + i) as u32,
-            Err(_) => self.n_edges(),
-        }
+        self.adj.edge_or_none(from, to)
     }
 
     fn did_pair(&self, actor: u32, target: u32, action: u16, now: bool) -> bool {
@@ -164,15 +150,15 @@ fn who_at(lanes: &Lanes, who: Who, i: usize, world: &World) -> u32 {
     match who {
         Who::Fixed(a) => a,
         Who::Me => match lanes {
-            Lanes::Edges { start, .. } => world.src[*start as usize + i],
+            Lanes::Edges { start, .. } => world.adj.src[*start as usize + i],
             Lanes::Actors { start, .. } => start + i as u32,
             Lanes::List { me, .. } => me[i],
-            Lanes::Global => u32::MAX,
+            Lanes::Global => ActorId::NONE.0,
         },
         Who::Target => match lanes {
-            Lanes::Edges { start, .. } => world.dst[*start as usize + i],
+            Lanes::Edges { start, .. } => world.adj.dst[*start as usize + i],
             Lanes::List { target, .. } => target[i],
-            _ => u32::MAX,
+            _ => ActorId::NONE.0,
         },
     }
 }
@@ -276,7 +262,7 @@ crate::simd::multiversion! {
                     let r = &mut regs[sp][..n];
                     match lanes {
                         Lanes::Edges { start, .. } => {
-                            let rev = &world.rev[*start as usize..*start as usize + n];
+                            let rev = &world.adj.rev[*start as usize..*start as usize + n];
                             for (x, &e) in r.iter_mut().zip(rev) {
                                 *x = vals[e as usize];
                             }
@@ -308,7 +294,7 @@ crate::simd::multiversion! {
                 Op::Exists(a, b) => {
                     for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                         let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                        *x = f64::from(u8::from(e != world.n_edges()));
+                        *x = f64::from(u8::from(e != world.no_edge()));
                     }
                     sp += 1;
                 }

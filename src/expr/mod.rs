@@ -14,10 +14,7 @@ pub mod parse;
 pub use compile::{
     arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
 };
-pub use eval::{
-    apply, eval, eval_in, eval_mask, ActionView, Lanes, Masks, Stack, World, LANES, NEVER,
-    SINCE_NEVER,
-};
+pub use eval::{eval, eval_in, eval_mask, ActionView, Lanes, Masks, Stack, World, LANES, NEVER};
 
 /// Which actor an operand refers to, per lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

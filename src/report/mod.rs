@@ -5,11 +5,12 @@
 //! Two halves. The report types are built by [`run`], [`ensemble`] and [`compare`] (with
 //! [`metric`] naming what each number measures); they are plain data, and the JSON ones derive
 //! serde. The exporters — [`json`], [`markdown`], [`csv`], [`text`], one file per format — each
-//! take a report value and return a `String`. [`Format`] names the exporters for the command
+//! take a report value and return a `String`; [`dot`] writes a model's relation graph for Graphviz. [`Format`] names the exporters for the command
 //! line; adding a format is one new exporter file and one [`Format`] variant.
 
 pub mod compare;
 pub mod csv;
+pub mod dot;
 pub mod ensemble;
 pub mod format;
 pub mod json;

@@ -83,7 +83,7 @@ pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
             let count = record.action_counts[a * n_actions + k];
             if count > 0 {
                 actions.push(ActionCount {
-                    actor: model.actor(a as u32).id.clone(),
+                    actor: model.graph[a as u32].id.clone(),
                     action: act.name.clone(),
                     count,
                 });

@@ -4,7 +4,7 @@
 //! Deciding reads only the start-of-step state and the previous step's actions; it writes only
 //! the step's list of firings and the rules' cooldown and the actors' cap counters.
 
-use super::state::{Clock, Firing, LaneBuf, State, Work, EVENT};
+use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
 use super::RunRecord;
 use crate::expr::{eval, eval_mask, Lanes, Masks, World, LANES};
 use crate::model::{Lanes as RuleLanes, Model, When};
@@ -43,7 +43,7 @@ fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) {
                 actor: ev.actor,
                 target: ev.target,
                 edge: ev.edge,
-                source: EVENT | i as u32,
+                source: Source::event(i),
             });
         }
     }
@@ -170,7 +170,7 @@ fn decide_batch(
                     continue;
                 }
             }
-            let cap = m.actor(me).cap;
+            let cap = m.graph[me].cap;
             if cap != u32::MAX {
                 if w.fired[me as usize] >= cap {
                     continue;
@@ -188,7 +188,7 @@ fn decide_batch(
                 actor: me,
                 target,
                 edge,
-                source: ri as u32,
+                source: Source::rule(ri),
             });
         }
     }

@@ -11,6 +11,7 @@ use super::error::{dynamics_error, RuntimeError};
 use super::kernels::{all_finite, apply_batch, not_finite};
 use super::state::{Clock, LaneBuf, State, Work};
 use crate::expr::{eval_in, Lanes, World};
+use crate::ids::ActorId;
 use crate::model::{Dynamic, Model};
 
 /// Phase 5: the dynamics, as deltas (or, fused, as new values).
@@ -66,7 +67,7 @@ fn lanes<'a>(
             } else {
                 lb.clear();
                 lb.me.extend_from_slice(chunk);
-                lb.target.resize(len, u32::MAX);
+                lb.target.resize(len, ActorId::NONE.0);
                 lb.edge.resize(len, m.n_relations() as u32);
             }
             lb.lanes(0..len)

@@ -119,10 +119,10 @@ impl<'m> Landing<'m> {
             On::Both => Landing::Relations([forward(), world.edge(other, subject)], 2),
             On::Actor | On::Target => Landing::Actor(subject),
             On::Out => {
-                let a = subject as usize;
-                Landing::Run(m.out_start[a]..m.out_start[a + 1])
+                let r = m.adj.out_range(subject);
+                Landing::Run(r.start as u32..r.end as u32)
             }
-            On::In => Landing::List(m.in_edges_of(subject)),
+            On::In => Landing::List(m.adj.in_slice(subject)),
         }
     }
 

@@ -3,7 +3,8 @@
 //!
 //! Only these functions format text: they run once, when a run stops, never in the step loop.
 
-use super::state::{Firing, EVENT};
+use super::state::Firing;
+use crate::ids::{ActionId, ActorId, RelationId, VarId};
 use crate::model::{Action, Dynamic, Model, On, Series};
 
 /// A value stopped being a finite number: at which step, what went wrong ([`RuntimeErrorKind`],
@@ -12,8 +13,11 @@ use crate::model::{Action, Dynamic, Model, On, Series};
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("step {step}: {message}")]
 pub struct RuntimeError {
+    /// The step at which the run stopped.
     pub step: u32,
+    /// What went wrong, by typed id.
     pub kind: RuntimeErrorKind,
+    /// The message for a person (without the step).
     pub message: String,
 }
 
@@ -23,42 +27,67 @@ pub struct RuntimeError {
 pub enum RuntimeErrorKind {
     /// The amount of an effect of `action`, taken by `actor` through `cause`, is not finite.
     Effect {
-        action: u16,
+        /// The action.
+        action: ActionId,
         /// The effect's index in the action's effects.
         effect: usize,
-        actor: u32,
+        /// Who took the action.
+        actor: ActorId,
+        /// The rule or event that took it.
         cause: Cause,
     },
-    /// The change a dynamics line (`dynamic`) gave a relation or an actor (`index`) is not finite.
+    /// The change a dynamics line gave a relation or an actor is not finite.
     Dynamics {
-        dynamic: usize,
-        relation: bool,
-        index: u32,
+        /// The dynamics line's index in [`Model::dynamics_names`].
+        dynamics: usize,
+        /// Where.
+        place: Place,
     },
     /// A variable's new value is not finite: the changes summed in the step overflowed.
     Overflow {
-        relation: bool,
-        var: u16,
-        index: u32,
+        /// The variable (a relation variable for a relation, else an actor variable).
+        var: VarId,
+        /// Where.
+        place: Place,
     },
     /// A report series is not finite.
-    Series { series: usize },
+    Series {
+        /// The series' index in [`Model::series`].
+        series: usize,
+    },
 }
 
-/// What took an action: a rule or an event, by index.
+/// A relation or an actor: where a variable's value went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A relation's variable.
+    Relation(RelationId),
+    /// An actor's variable.
+    Actor(ActorId),
+}
+
+impl Place {
+    fn new(relation: bool, index: u32) -> Place {
+        if relation {
+            Place::Relation(RelationId(index))
+        } else {
+            Place::Actor(ActorId(index))
+        }
+    }
+}
+
+/// What took an action: a rule or an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cause {
+    /// The rule at this index of [`Model::rule_names`].
     Rule(u32),
+    /// The event at this index of [`Model::event_names`].
     Event(u32),
 }
 
 impl Cause {
     pub(super) fn of(f: &Firing) -> Cause {
-        if f.source & EVENT != 0 {
-            Cause::Event(f.source & !EVENT)
-        } else {
-            Cause::Rule(f.source)
-        }
+        f.source.cause()
     }
 }
 
@@ -90,16 +119,16 @@ pub(super) fn effect_error(
     RuntimeError {
         step: t,
         kind: RuntimeErrorKind::Effect {
-            action: f.action,
+            action: ActionId(f.action),
             effect,
-            actor: f.actor,
+            actor: ActorId(f.actor),
             cause,
         },
         message: format!(
             "the effect of action `{}` on `{}` (taken by {} through {who}) is not a finite number ({amount})",
             act.name,
             var_name(m, eff.on, eff.var),
-            m.actor(f.actor).id
+            m.graph[f.actor].id
         ),
     }
 }
@@ -120,16 +149,18 @@ pub(super) fn dynamics_error(
         .as_ref()
         .map_or((start + i) as u32, |list| list[start + i]);
     let (var, place) = if d.relation {
-        (&m.relation_vars[d.var as usize].name, m.relation_label(idx))
+        (
+            &m.relation_vars[d.var as usize].name,
+            m.relation_label(RelationId(idx)),
+        )
     } else {
-        (&m.actor_vars[d.var as usize].name, m.actor(idx).id.clone())
+        (&m.actor_vars[d.var as usize].name, m.graph[idx].id.clone())
     };
     RuntimeError {
         step: t,
         kind: RuntimeErrorKind::Dynamics {
-            dynamic: k,
-            relation: d.relation,
-            index: idx,
+            dynamics: k,
+            place: Place::new(d.relation, idx),
         },
         message: format!(
             "dynamics `{}` gave `{var}` of {place} a change that is not a finite number ({})",
@@ -149,16 +180,18 @@ pub(super) fn overflow_error(
     index: u32,
 ) -> RuntimeError {
     let (name, place) = if relation {
-        (&m.relation_vars[var as usize].name, m.relation_label(index))
+        (
+            &m.relation_vars[var as usize].name,
+            m.relation_label(RelationId(index)),
+        )
     } else {
-        (&m.actor_vars[var as usize].name, m.actor(index).id.clone())
+        (&m.actor_vars[var as usize].name, m.graph[index].id.clone())
     };
     RuntimeError {
         step: t,
         kind: RuntimeErrorKind::Overflow {
-            relation,
-            var,
-            index,
+            var: VarId(var),
+            place: Place::new(relation, index),
         },
         message: format!(
             "`{name}` of {place} is no longer a finite number (the changes summed in this step overflowed)"

@@ -33,17 +33,22 @@ mod kernels;
 mod observe;
 mod state;
 
-pub use error::{Cause, RuntimeError, RuntimeErrorKind};
+pub use error::{Cause, Place, RuntimeError, RuntimeErrorKind};
 
 use crate::model::Model;
 use crate::rng;
 use state::{Clock, LaneBuf, State, Work};
 
-/// What one run produced.
+/// What one run produced. Its vectors are indexed as the model lists things (series, outcomes
+/// and actions in the order of [`Model::series`], [`Model::outcomes`] and
+/// [`Model::action_names`]); the methods read them by name.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRecord {
+    /// The seed of the ensemble the run belongs to.
     pub seed: u64,
+    /// The run's index in the ensemble (its random numbers derive from the seed and this).
     pub run: u64,
+    /// Steps run.
     pub steps: u32,
     /// Per series, its value at steps 0..=steps.
     pub series: Vec<Vec<f64>>,
@@ -58,6 +63,24 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The values of series `name` of `model` (the model that ran) at steps 0..=steps, if the
+    /// model has that series.
+    pub fn series_values(&self, model: &Model, name: &str) -> Option<&[f64]> {
+        Some(&self.series[model.series_index(name)?])
+    }
+
+    /// When outcome `name` was first reached: `Some(Some(step))`, `Some(None)` if never, `None`
+    /// if `model` has no such outcome.
+    pub fn outcome_reached(&self, model: &Model, name: &str) -> Option<Option<u32>> {
+        Some(self.reached[model.outcome_index(name)?])
+    }
+
+    /// How often the actor with id `actor` took `action`, if both exist.
+    pub fn action_count(&self, model: &Model, actor: &str, action: &str) -> Option<u64> {
+        let (a, k) = (model.actor_id(actor)?, model.action_id(action)?);
+        Some(self.action_counts[a.index() * model.action_names().len() + k.index()])
+    }
+
     /// An empty record for run `run` of `m` with `seed`, its series sized for every step.
     fn new(m: &Model, seed: u64, run: u64) -> RunRecord {
         let n_actions = m.actions.len();
@@ -87,6 +110,7 @@ pub struct Sim<'m> {
 }
 
 impl<'m> Sim<'m> {
+    /// A stepper for `model`, with its buffers allocated once for every run it makes.
     pub fn new(model: &'m Model) -> Sim<'m> {
         Sim {
             model,

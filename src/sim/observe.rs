@@ -55,7 +55,7 @@ crate::simd::multiversion! {
                 (AggSet::Out(None), Some(v)) => {
                     let vals = &s.rel[v as usize];
                     let ranges = m
-                        .out_start
+                        .adj.out_start
                         .windows(2)
                         .map(|w| &vals[w[0] as usize..w[1] as usize]);
                     if key.func == AggFn::Mean {
@@ -63,12 +63,12 @@ crate::simd::multiversion! {
                         // sums, then the divisions in a second pass, where they vectorise and do not
                         // wait on the sums (an actor without relations: 0 / 1).
                         let mut lo = 0usize;
-                        for (x, &hi) in out.iter_mut().zip(&m.out_start[1..]) {
+                        for (x, &hi) in out.iter_mut().zip(&m.adj.out_start[1..]) {
                             let hi = hi as usize;
                             *x = sum_in_order(&vals[lo..hi]);
                             lo = hi;
                         }
-                        for (x, w) in out.iter_mut().zip(m.out_start.windows(2)) {
+                        for (x, w) in out.iter_mut().zip(m.adj.out_start.windows(2)) {
                             *x /= f64::from((w[1] - w[0]).max(1));
                         }
                     } else {
@@ -100,7 +100,7 @@ crate::simd::multiversion! {
                 (AggSet::Actors(kind), _) => fold(
                     key.func,
                     (0..m.n_actors())
-                        .filter(|&a| kind.is_none_or(|k| m.actor(a as u32).kind == k))
+                        .filter(|&a| kind.is_none_or(|k| m.graph[a as u32].kind == k))
                         .map(|a| key.var.map_or(1.0, |v| s.actor[v as usize][a])),
                 ),
                 _ => 0.0,
@@ -120,14 +120,14 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
     match key.set {
         AggSet::Out(None) => {
             // Out-relations are a contiguous range: no filter, no gather.
-            let (lo, hi) = (m.out_start[a] as usize, m.out_start[a + 1] as usize);
+            let (lo, hi) = (m.adj.out_start[a] as usize, m.adj.out_start[a + 1] as usize);
             match key.var {
                 Some(v) => fold_slice(key.func, &rel[v as usize][lo..hi]),
                 None => (hi - lo) as f64,
             }
         }
         AggSet::Out(Some(kind)) => {
-            let range = m.out_start[a] as usize..m.out_start[a + 1] as usize;
+            let range = m.adj.out_start[a] as usize..m.adj.out_start[a + 1] as usize;
             fold(
                 key.func,
                 range
@@ -136,7 +136,7 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
             )
         }
         AggSet::In(kind) => {
-            let edges = m.in_edges_of(a as u32).iter().map(|&e| e as usize);
+            let edges = m.adj.in_slice(a as u32).iter().map(|&e| e as usize);
             fold(
                 key.func,
                 edges

@@ -4,6 +4,7 @@
 //! Not the stepping itself (the phase modules), and nothing that outlives a [`super::Sim`]: every
 //! buffer is sized from the model once and reused by every run.
 
+use super::error::Cause;
 use crate::expr::{ActionView, Lanes, Stack, World, LANES, NEVER};
 use crate::model::{Lanes as RuleLanes, Model};
 use crate::rng;
@@ -36,12 +37,36 @@ pub(super) struct Firing {
     pub actor: u32,
     pub target: u32,
     pub edge: u32,
-    /// Rule index, or `EVENT | event index`.
-    pub source: u32,
+    pub source: Source,
 }
 
-/// The bit of [`Firing::source`] that marks an event.
-pub(super) const EVENT: u32 = 1 << 31;
+/// What decided a firing: a rule or an event, in 32 bits (the top bit marks an event), so a
+/// firing stays small.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Source(u32);
+
+impl Source {
+    const EVENT: u32 = 1 << 31;
+
+    /// Rule `i` (of `Model::rules`).
+    pub fn rule(i: usize) -> Source {
+        Source(i as u32)
+    }
+
+    /// Event `i` (of `Model::events`).
+    pub fn event(i: usize) -> Source {
+        Source(Self::EVENT | i as u32)
+    }
+
+    /// The rule or event.
+    pub fn cause(self) -> Cause {
+        if self.0 & Self::EVENT != 0 {
+            Cause::Event(self.0 & !Self::EVENT)
+        } else {
+            Cause::Rule(self.0)
+        }
+    }
+}
 
 /// An effect still to land: (relation variable?, variable, index, amount per step, steps left).
 #[derive(Clone, Copy, Debug)]
@@ -107,10 +132,7 @@ impl State {
         World {
             rel: &self.rel,
             actor: &self.actor,
-            src: &m.src,
-            dst: &m.dst,
-            rev: &m.rev,
-            out_start: &m.out_start,
+            adj: &m.adj,
             agg_actor: &self.agg_actor,
             agg_scalar: &self.agg_scalar,
             actions: ActionView {
@@ -146,8 +168,9 @@ impl LaneBuf {
     /// Lanes for these relations: each one's actor, target and itself.
     pub fn fill_edges(&mut self, m: &Model, edges: &[u32]) {
         self.clear();
-        self.me.extend(edges.iter().map(|&e| m.src[e as usize]));
-        self.target.extend(edges.iter().map(|&e| m.dst[e as usize]));
+        self.me.extend(edges.iter().map(|&e| m.adj.src[e as usize]));
+        self.target
+            .extend(edges.iter().map(|&e| m.adj.dst[e as usize]));
         self.edge.extend_from_slice(edges);
     }
 

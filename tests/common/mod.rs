@@ -48,23 +48,14 @@ pub fn run(text: &str, seed: u64) -> (Model, RunRecord) {
 
 /// The values of a report series over time.
 pub fn series<'a>(m: &Model, r: &'a RunRecord, name: &str) -> &'a [f64] {
-    let i = m
-        .series
-        .iter()
-        .position(|s| s.name == name)
-        .unwrap_or_else(|| panic!("no series {name}"));
-    &r.series[i]
+    r.series_values(m, name)
+        .unwrap_or_else(|| panic!("no series {name}"))
 }
 
 /// How often `actor` took `action`.
 pub fn count(m: &Model, r: &RunRecord, actor: &str, action: &str) -> u64 {
-    let a = m.actor_index(actor).expect("actor") as usize;
-    let k = m
-        .actions
-        .iter()
-        .position(|x| x.name == action)
-        .expect("action");
-    r.action_counts[a * m.actions.len() + k]
+    r.action_count(m, actor, action)
+        .unwrap_or_else(|| panic!("no actor {actor} or action {action}"))
 }
 
 pub fn close(a: f64, b: f64) -> bool {
