@@ -6,6 +6,7 @@
 //! string or a hash map at run time.
 
 mod affine;
+mod calls;
 mod compile;
 mod eval;
 pub(crate) mod lexicon;

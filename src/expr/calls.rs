@@ -1,0 +1,484 @@
+//! The built-in functions of the expression language, their arguments (actors, actions,
+//! kinds), variables read as functions (`tension(A, B)`, `resolve(self)`), and aggregates over
+//! sets of relations or actors. Every name and arity comes from [`lexicon`].
+
+use super::compile::{
+    err, err_hint, unknown, AggFn, AggKey, AggSet, CompileError, Compiler, Domain, Res, Sort,
+};
+use super::lexicon;
+use super::parse::{Ast, Node};
+use super::{Bin, Op, Type, Un, Who};
+use std::ops::Range;
+
+impl Compiler<'_> {
+    fn arity_check(
+        &self,
+        name: &str,
+        args: &[Ast],
+        allowed: &[usize],
+        span: &Range<usize>,
+    ) -> Res<()> {
+        if allowed.contains(&args.len()) {
+            return Ok(());
+        }
+        let want = allowed
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" or ");
+        err(
+            span,
+            format!("`{name}` takes {want} argument(s), found {}", args.len()),
+        )
+    }
+
+    pub(super) fn call(
+        &mut self,
+        name: &str,
+        name_span: &Range<usize>,
+        args: &[Ast],
+        span: &Range<usize>,
+    ) -> Res<Type> {
+        match name {
+            "if" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let c = self.expr(&args[0])?;
+                self.check(c, Type::Bool, &args[0].span)?;
+                let a = self.expr(&args[1])?;
+                let b = self.expr(&args[2])?;
+                if a != b {
+                    return err(
+                        &args[2].span,
+                        format!(
+                            "both branches of `if` must have one type: {} vs {}",
+                            a.name(),
+                            b.name()
+                        ),
+                    );
+                }
+                self.emit(Op::If, span)?;
+                Ok(a)
+            }
+            "abs" | "exp" | "ln" | "sqrt" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                self.numbers(args)?;
+                let op = match name {
+                    "abs" => Op::Un(Un::Abs),
+                    "exp" => Op::Un(Un::Exp),
+                    "ln" => Op::Un(Un::Ln),
+                    _ => Op::Un(Un::Sqrt),
+                };
+                self.emit(op, span)?;
+                Ok(Type::Num)
+            }
+            "clamp" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                self.numbers(args)?;
+                self.emit(Op::Clamp, span)?;
+                Ok(Type::Num)
+            }
+            "min" | "max" | "mean" | "sum" | "count" if self.is_aggregate(name, args) => {
+                self.aggregate(name, args, span)
+            }
+            "min" | "max" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let left = self.ops.len();
+                self.numbers(args)?;
+                self.emit_bin(if name == "min" { Bin::Min } else { Bin::Max }, left, span)?;
+                Ok(Type::Num)
+            }
+            "mean" | "sum" | "count" => err_hint(
+                span,
+                format!("`{name}` aggregates over a set of relations or actors"),
+                if name == "count" {
+                    "e.g. `count(out(self))`"
+                } else {
+                    "e.g. `mean(tension, out(self))`"
+                },
+            ),
+            "random" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                self.random_sites += 1;
+                let site = crate::rng::mix(self.ctx.site ^ crate::rng::mix(self.random_sites));
+                self.ops.push(Op::Random(site));
+                Ok(Type::Num)
+            }
+            "exists" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let a = self.actor_arg(&args[0])?;
+                let b = self.actor_arg(&args[1])?;
+                match (a, b) {
+                    (Who::Fixed(a), Who::Fixed(b)) => {
+                        let e = self.ns.edge(a, b).is_some();
+                        self.ops.push(Op::Const(f64::from(u8::from(e))));
+                    }
+                    _ => self.ops.push(Op::Exists(a, b)),
+                }
+                Ok(Type::Bool)
+            }
+            "did" | "does" => {
+                let now = name == "does";
+                if now && !self.ctx.allow_does {
+                    return err_hint(
+                        name_span,
+                        "`does` (this step's actions) cannot be read here: this step's actions are decided from the state at its start",
+                        "use `did` for the previous step",
+                    );
+                }
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let a = self.actor_arg(&args[0])?;
+                if args.len() == 3 {
+                    let b = self.actor_arg(&args[1])?;
+                    let act = self.action_arg(&args[2])?;
+                    self.ops.push(Op::DidPair(a, b, act, now));
+                } else {
+                    let act = self.action_arg(&args[1])?;
+                    self.ops.push(Op::DidAny(a, act, now));
+                }
+                Ok(Type::Bool)
+            }
+            "times" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let a = self.actor_arg(&args[0])?;
+                let act = self.action_arg(&args[1])?;
+                self.ops.push(Op::Times(a, act));
+                Ok(Type::Num)
+            }
+            "since" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let a = self.actor_arg(&args[0])?;
+                let act = self.action_arg(&args[1])?;
+                self.ops.push(Op::Since(a, act));
+                Ok(Type::Num)
+            }
+            "out" | "in" | "all" | "actors" => err_hint(
+                span,
+                format!("`{name}(...)` is a set; it can only be aggregated"),
+                "e.g. `mean(tension, out(self))` or `count(in(LTU))`",
+            ),
+            _ => self.variable_call(name, name_span, args, span),
+        }
+    }
+
+    fn numbers(&mut self, args: &[Ast]) -> Res<()> {
+        for a in args {
+            let t = self.expr(a)?;
+            self.check(t, Type::Num, &a.span)?;
+        }
+        Ok(())
+    }
+
+    /// `v(a, b)` for a relation variable or `v(a)` for an actor variable.
+    fn variable_call(
+        &mut self,
+        name: &str,
+        name_span: &Range<usize>,
+        args: &[Ast],
+        span: &Range<usize>,
+    ) -> Res<Type> {
+        if let Some(var) = self.ns.rel_var(name) {
+            self.arity_check(name, args, &[2], span)?;
+            let a = self.actor_arg(&args[0])?;
+            let b = self.actor_arg(&args[1])?;
+            let d = self.ctx.domain;
+            let lane_edge = matches!(d, Domain::Relation | Domain::ActorTarget);
+            let op = match (a, b) {
+                (Who::Me, Who::Target) if lane_edge => Op::RelOwn(var),
+                (Who::Target, Who::Me) if d == Domain::Relation => Op::RelRev(var),
+                (Who::Fixed(x), Who::Fixed(y)) => match self.ns.edge(x, y) {
+                    Some(e) => Op::RelEdge(var, e),
+                    None => {
+                        return err_hint(
+                            span,
+                            format!(
+                                "there is no relation {} → {}",
+                                self.actor_name(x),
+                                self.actor_name(y)
+                            ),
+                            "declare it in [[relations]], or use exists(a, b) to test for it",
+                        )
+                    }
+                },
+                (a, b) => Op::RelPair(var, a, b),
+            };
+            self.ops.push(op);
+            return Ok(Type::Num);
+        }
+        if let Some(var) = self.ns.actor_var(name) {
+            self.arity_check(name, args, &[1], span)?;
+            let a = self.actor_arg(&args[0])?;
+            self.ops.push(Op::ActorVar(var, a));
+            return Ok(Type::Num);
+        }
+        if self.ns.param(name).is_some() {
+            return err_hint(
+                name_span,
+                format!("`{name}` is a parameter, not a function"),
+                format!("write `{name}` alone"),
+            );
+        }
+        let mut known: Vec<String> = lexicon::words().map(String::from).collect();
+        known.extend(self.ns.names(Sort::Value));
+        let mut e = CompileError {
+            span: name_span.clone(),
+            message: format!("unknown function `{name}`"),
+            hint: None,
+        };
+        if let Some(best) = crate::diag::did_you_mean(name, known.iter().map(String::as_str)) {
+            e.hint = Some(format!("did you mean `{best}`?"));
+        }
+        Err(e)
+    }
+
+    fn actor_name(&self, idx: u32) -> String {
+        self.ns
+            .names(Sort::Actor)
+            .get(idx as usize)
+            .cloned()
+            .unwrap_or_else(|| idx.to_string())
+    }
+
+    /// An actor argument: `self`, `target` or an actor id (bare or quoted).
+    fn actor_arg(&mut self, ast: &Ast) -> Res<Who> {
+        let (name, quoted) = match &ast.node {
+            Node::Ident(n) => (n.as_str(), false),
+            Node::Str(s) => (s.as_str(), true),
+            _ => {
+                return err_hint(
+                    &ast.span,
+                    "expected an actor",
+                    "an actor id, `self` or `target`",
+                )
+            }
+        };
+        let d = self.ctx.domain;
+        match name {
+            "self" if !quoted => {
+                if d == Domain::Global {
+                    return err_hint(
+                        &ast.span,
+                        "`self` has no meaning here",
+                        "name an actor by its id",
+                    );
+                }
+                Ok(Who::Me)
+            }
+            "target" if !quoted => {
+                if matches!(d, Domain::Global | Domain::Actor) {
+                    return err_hint(
+                        &ast.span,
+                        "`target` has no meaning here: there is no target",
+                        "name an actor by its id",
+                    );
+                }
+                Ok(Who::Target)
+            }
+            _ => match self.ns.actor(name) {
+                Some(i) => Ok(Who::Fixed(i)),
+                None => unknown(
+                    &ast.span,
+                    format!("unknown actor `{name}`"),
+                    name,
+                    &self.ns.names(Sort::Actor),
+                ),
+            },
+        }
+    }
+
+    fn action_arg(&mut self, ast: &Ast) -> Res<u16> {
+        let name = match &ast.node {
+            Node::Ident(n) | Node::Str(n) => n.as_str(),
+            _ => return err(&ast.span, "expected an action name"),
+        };
+        match self.ns.action(name) {
+            Some(a) => Ok(a),
+            None => unknown(
+                &ast.span,
+                format!("unknown action `{name}`"),
+                name,
+                &self.ns.names(Sort::Action),
+            ),
+        }
+    }
+
+    fn kind_arg(&mut self, ast: &Ast, actor_kind: bool) -> Res<Option<u16>> {
+        let name = match &ast.node {
+            Node::Str(n) | Node::Ident(n) => n.as_str(),
+            _ => return err(&ast.span, "expected a kind, e.g. \"neighbor\""),
+        };
+        if name == "*" {
+            return Ok(None);
+        }
+        let found = if actor_kind {
+            self.ns.actor_kind(name)
+        } else {
+            self.ns.rel_kind(name)
+        };
+        match found {
+            Some(k) => Ok(Some(k)),
+            None => {
+                let sort = if actor_kind {
+                    Sort::ActorKind
+                } else {
+                    Sort::RelKind
+                };
+                let known = self.ns.names(sort);
+                let what = if actor_kind {
+                    "actor kind"
+                } else {
+                    "relation kind"
+                };
+                let mut e = CompileError {
+                    span: ast.span.clone(),
+                    message: format!("no {what} `{name}` in this scenario"),
+                    hint: None,
+                };
+                e.hint = Some(
+                    match crate::diag::did_you_mean(name, known.iter().map(String::as_str)) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => format!("known: {}", known.join(", ")),
+                    },
+                );
+                Err(e)
+            }
+        }
+    }
+
+    fn is_aggregate(&self, name: &str, args: &[Ast]) -> bool {
+        let set = if name == "count" {
+            args.first()
+        } else {
+            args.get(1)
+        };
+        match set.map(|a| &a.node) {
+            Some(Node::Ident(n)) => n == "all" || n == "actors",
+            Some(Node::Call { name, .. }) => {
+                matches!(name.as_str(), "out" | "in" | "all" | "actors")
+            }
+            _ => false,
+        }
+    }
+
+    /// `mean(var, set)`, `sum`, `min`, `max`, or `count(set)`.
+    fn aggregate(&mut self, name: &str, args: &[Ast], span: &Range<usize>) -> Res<Type> {
+        let func = match name {
+            "mean" => AggFn::Mean,
+            "sum" => AggFn::Sum,
+            "min" => AggFn::Min,
+            "max" => AggFn::Max,
+            _ => AggFn::Count,
+        };
+        let (var_ast, set_ast) = if func == AggFn::Count {
+            self.arity_check(name, args, lexicon::arities(name), span)?;
+            (None, &args[0])
+        } else {
+            self.arity_check(name, args, lexicon::arities(name), span)?;
+            (Some(&args[0]), &args[1])
+        };
+        let (set_name, set_args): (&str, &[Ast]) = match &set_ast.node {
+            Node::Ident(n) => (n.as_str(), &[]),
+            Node::Call { name, args, .. } => (name.as_str(), args.as_slice()),
+            _ => {
+                return err(
+                    &set_ast.span,
+                    "expected a set: out(actor), in(actor), all or actors",
+                )
+            }
+        };
+        // Anything but `out` and `in` is read as `all` or `actors` (`is_aggregate` said it is a set).
+        let of = if matches!(set_name, "out" | "in") {
+            set_name
+        } else {
+            "all"
+        };
+        self.arity_check(set_name, set_args, lexicon::arities(of), &set_ast.span)?;
+        let mut who = None;
+        let set = match set_name {
+            "out" | "in" => {
+                who = Some(self.actor_arg(&set_args[0])?);
+                let kind = match set_args.get(1) {
+                    Some(k) => self.kind_arg(k, false)?,
+                    None => None,
+                };
+                if set_name == "out" {
+                    AggSet::Out(kind)
+                } else {
+                    AggSet::In(kind)
+                }
+            }
+            _ => {
+                let actors = set_name == "actors";
+                let kind = match set_args.first() {
+                    Some(k) => self.kind_arg(k, actors)?,
+                    None => None,
+                };
+                if actors {
+                    AggSet::Actors(kind)
+                } else {
+                    AggSet::All(kind)
+                }
+            }
+        };
+        let var = match var_ast {
+            None => None,
+            Some(v) => {
+                let Node::Ident(vname) = &v.node else {
+                    return err_hint(
+                        &v.span,
+                        "expected a variable name",
+                        "aggregates take a variable, e.g. `mean(tension, out(self))`",
+                    );
+                };
+                let found = if matches!(set, AggSet::Actors(_)) {
+                    self.ns.actor_var(vname)
+                } else {
+                    self.ns.rel_var(vname)
+                };
+                match found {
+                    Some(i) => Some(i),
+                    None => {
+                        let what = if matches!(set, AggSet::Actors(_)) {
+                            "an actor variable"
+                        } else {
+                            "a relation variable"
+                        };
+                        let mut e = CompileError {
+                            span: v.span.clone(),
+                            message: format!("`{vname}` is not {what}"),
+                            hint: None,
+                        };
+                        let known = self.ns.names(Sort::Value);
+                        if let Some(best) =
+                            crate::diag::did_you_mean(vname, known.iter().map(String::as_str))
+                        {
+                            e.hint = Some(format!("did you mean `{best}`?"));
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+        };
+        let mut key = AggKey {
+            func,
+            var,
+            set,
+            actor: None,
+        };
+        match who {
+            Some(Who::Fixed(a)) => {
+                key.actor = Some(a);
+                let slot = self.ns.aggregate(key);
+                self.ops.push(Op::AggScalar(slot));
+            }
+            Some(w) => {
+                let slot = self.ns.aggregate(key);
+                self.ops.push(Op::AggActor(slot, w));
+            }
+            None => {
+                let slot = self.ns.aggregate(key);
+                self.ops.push(Op::AggScalar(slot));
+            }
+        }
+        Ok(Type::Num)
+    }
+}
