@@ -6,23 +6,28 @@
 use std::fmt;
 use std::ops::Range;
 
-/// Index of a file in a [`SourceMap`].
+/// Index of a file in a [`SourceMap`]: the position at which [`SourceMap::add`] stored it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
 
 /// A byte range in one source file.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Loc {
+    /// The file the range is in.
     pub file: FileId,
+    /// Byte offsets into the file's text, end exclusive.
     pub span: Range<usize>,
 }
 
 impl Loc {
+    /// The bytes `span` of `file`.
     pub fn new(file: FileId, span: Range<usize>) -> Loc {
         Loc { file, span }
     }
 
-    /// A location `offset..offset+len` bytes into this one (used for positions inside expressions).
+    /// The location `len` bytes long that starts `offset` bytes into this one (used for
+    /// positions inside expressions). The start is kept within this span; the end is not
+    /// clipped to it.
     pub fn sub(&self, offset: usize, len: usize) -> Loc {
         let start = (self.span.start + offset).min(self.span.end);
         Loc::new(
@@ -35,7 +40,9 @@ impl Loc {
 /// One loaded text file: its display name and contents.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
+    /// The name shown in messages (for a loaded file, its path as normalized by the loader).
     pub name: String,
+    /// The file's contents (empty while taken out with [`SourceMap::take_text`]).
     pub text: String,
     /// Byte offsets of line starts, computed on the first error that needs them (a large CSV
     /// file usually needs none).
@@ -43,6 +50,7 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A file named `name` holding `text`.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         SourceFile {
             name: name.into(),
@@ -55,7 +63,8 @@ impl SourceFile {
         self.line_starts.get_or_init(|| line_starts(&self.text))
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset; an offset past the end counts
+    /// as the end.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
         let starts = self.line_starts();
@@ -94,27 +103,36 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Stores `file` and returns its id (ids count up from 0 in the order files are added).
     pub fn add(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// The file with id `id`.
+    ///
+    /// # Panics
+    ///
+    /// If `id` was not returned by [`SourceMap::add`] on this map.
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, in the order they were added (so `files()[id.0 as usize]` is the file of `id`).
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
 
     /// Takes a file's text out, leaving it empty: the compiler releases a large relation file
     /// once it has been read into columns. Nothing may ask for a location in the file until
-    /// [`SourceMap::put_text`] gives the text back.
+    /// [`SourceMap::put_text`] gives the text back. Panics, like [`SourceMap::get`], on an
+    /// unknown id.
     pub fn take_text(&mut self, id: FileId) -> String {
         std::mem::take(&mut self.files[id.0 as usize].text)
     }
 
-    /// Gives back a text taken with [`SourceMap::take_text`].
+    /// Gives back a text taken with [`SourceMap::take_text`] (or replaces the file's text).
+    /// Panics, like [`SourceMap::get`], on an unknown id.
     pub fn put_text(&mut self, id: FileId, text: String) {
         let file = &mut self.files[id.0 as usize];
         file.text = text;
@@ -125,12 +143,17 @@ impl SourceMap {
 /// A user-facing error with a location and an optional hint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// Where the problem is, or `None` for one that is not in any file (e.g. a file that cannot
+    /// be read).
     pub loc: Option<Loc>,
+    /// What is wrong, in one line.
     pub message: String,
+    /// What to do about it, if anything helps (e.g. "did you mean `LTU`?").
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic at `loc`, without a hint.
     pub fn at(loc: Loc, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             loc: Some(loc),
@@ -139,6 +162,7 @@ impl Diagnostic {
         }
     }
 
+    /// A diagnostic with no location and no hint.
     pub fn bare(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             loc: None,
@@ -147,12 +171,14 @@ impl Diagnostic {
         }
     }
 
+    /// The same diagnostic with `hint` as its hint (replacing any earlier one).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
     }
 
-    /// Adds a did-you-mean hint when a candidate is close to `name`.
+    /// Adds a did-you-mean hint when a candidate is close to `name` (as [`did_you_mean`]
+    /// judges); otherwise returns the diagnostic unchanged.
     pub fn suggest<'a>(
         self,
         name: &str,
@@ -164,7 +190,9 @@ impl Diagnostic {
         }
     }
 
-    /// Renders as `file:line:col: error: message`, the source line with a caret, and the hint.
+    /// Renders as `file:line:col: error: message`, the source line with carets under the span,
+    /// and the hint. Without a location, or with one in a file `sources` does not hold, just
+    /// `error: message` and the hint.
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
         match &self.loc {
@@ -209,11 +237,14 @@ impl fmt::Display for Diagnostic {
 /// A failed load or compile: every diagnostic found, with the files to show them against.
 #[derive(Clone, Debug)]
 pub struct Diagnostics {
+    /// Every diagnostic, in the order found.
     pub items: Vec<Diagnostic>,
+    /// The files the diagnostics' locations point into.
     pub sources: SourceMap,
 }
 
 impl Diagnostics {
+    /// Every diagnostic rendered with [`Diagnostic::render`], one after another.
     pub fn render(&self) -> String {
         self.items.iter().map(|d| d.render(&self.sources)).collect()
     }

@@ -11,9 +11,11 @@ use crate::stats::quantile;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Runs whose trajectories feed the quantile bands, at most.
+/// Runs whose trajectories feed the quantile bands, at most: beyond it, every k-th run is
+/// sampled (k = runs / `BAND_SAMPLE`, rounded up).
 pub const BAND_SAMPLE: u64 = 10_000;
-/// Time points in the bands, at most.
+/// Intervals between the bands' time points, at most: the bands hold at most `BAND_POINTS + 1`
+/// evenly spaced steps, from step 0 to the last step.
 pub const BAND_POINTS: usize = 200;
 /// Runs handed to the thread pool at a time; progress and cancellation are checked in between.
 const BLOCK: u64 = 256;
@@ -21,27 +23,34 @@ const BLOCK: u64 = 256;
 /// How to run an ensemble.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
+    /// How many runs, numbered 0 to `runs - 1`.
     pub runs: u64,
+    /// The seed every run's random numbers derive from, with the run's index.
     pub seed: u64,
-    /// Worker threads (1 = the calling thread only).
+    /// Worker threads in the pool the runs are spread over (0 counts as 1). The result does not
+    /// depend on it.
     pub threads: usize,
 }
 
 /// What one run of an ensemble reduces to.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunSummary {
+    /// The run's index in its ensemble.
     pub run: u64,
-    /// Per series: value at the last step, maximum, mean over steps 0..=steps.
+    /// Per series: its value at the last step.
     pub last: Vec<f64>,
+    /// Per series: its maximum over steps 0..=steps.
     pub peak: Vec<f64>,
+    /// Per series: its mean over steps 0..=steps.
     pub mean: Vec<f64>,
-    /// Per outcome: the step it was first reached.
+    /// Per outcome: the step it was first reached, or `None` if it never was.
     pub reached: Vec<Option<u32>>,
     /// Per action: how often it was taken (all actors).
     pub actions: Vec<u64>,
 }
 
 impl RunSummary {
+    /// The summary of the run `r` of `model`.
     pub fn of(model: &Model, r: &RunRecord) -> RunSummary {
         let n_actions = model.actions.len();
         let mut actions = vec![0u64; n_actions];
@@ -80,7 +89,8 @@ pub struct Bands {
     pub mean: Vec<Vec<f64>>,
     /// Per series, per time point: the 5, 25, 50, 75 and 95 % quantiles.
     pub quantiles: Vec<Vec<[f64; 5]>>,
-    /// How many runs the quantiles are computed from.
+    /// How many runs the quantiles are computed from: all of them up to [`BAND_SAMPLE`], else
+    /// every k-th run (the mean always uses every run).
     pub sampled_runs: u64,
 }
 
@@ -90,20 +100,26 @@ pub const LEVELS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// A finished ensemble.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ensemble {
+    /// The seed the runs were made with.
     pub seed: u64,
+    /// How many runs were made.
     pub runs: u64,
+    /// One summary per run, in run order.
     pub summaries: Vec<RunSummary>,
+    /// Per-step distribution of each series across runs.
     pub bands: Bands,
 }
 
 /// Why an ensemble stopped.
 #[derive(Clone, Debug, PartialEq)]
 pub enum EnsembleError {
-    /// A run's values stopped being finite.
+    /// A run's values stopped being finite: `run` is the index of the run (the earliest in run
+    /// order among those that failed in its block), `error` says at which step, in which
+    /// variable and why.
     Runtime { run: u64, error: RuntimeError },
-    /// The cancel flag was raised.
+    /// The cancel flag was raised; `completed` runs had finished, counting whole blocks only.
     Cancelled { completed: u64 },
-    /// The thread pool could not be started.
+    /// The thread pool could not be started; the message is the pool builder's.
     Threads(String),
 }
 
@@ -138,8 +154,15 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize) -> u64 {
 /// A run's summary and its series at the band time points.
 type Reduced = (RunSummary, Vec<Vec<f64>>);
 
-/// Runs `options.runs` runs. `progress` is told how many runs are done after each block;
-/// raising `cancel` stops at the next block boundary.
+/// Runs `options.runs` runs of `model` and reduces them to an [`Ensemble`]. `progress` is told
+/// how many runs are done after each block; raising `cancel` stops at the next block boundary
+/// (runs of the current block not yet started are skipped).
+///
+/// # Errors
+///
+/// [`EnsembleError::Runtime`] when a run's values stop being finite,
+/// [`EnsembleError::Cancelled`] when `cancel` is raised, and [`EnsembleError::Threads`] when the
+/// thread pool cannot be built.
 pub fn run(
     model: &Model,
     options: Options,

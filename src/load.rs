@@ -11,12 +11,23 @@ use std::path::Path;
 
 /// Where scenario files come from.
 pub trait Sources {
-    /// The text of the file at `path`, or a message saying why it cannot be read.
+    /// The text of the file at `path` (a normalized `/`-separated path, relative paths already
+    /// joined to the folder of the file that names them).
+    ///
+    /// # Errors
+    ///
+    /// A message saying why the file cannot be read (e.g. "no such file"); the loader puts it in
+    /// a diagnostic after the path.
     fn read(&self, path: &str) -> Result<String, String>;
 }
 
 /// Text from a file's bytes, or a message saying where the first byte that is not UTF-8 is.
 /// For `Sources` implementations that read raw bytes.
+///
+/// # Errors
+///
+/// When `bytes` are not valid UTF-8: a message naming the first bad byte and its 1-based line
+/// and column (in characters).
 pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -40,10 +51,13 @@ pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
 /// An in-memory set of files, for tests and embedded scenarios.
 #[derive(Clone, Debug, Default)]
 pub struct MemorySources {
+    /// File texts by path. Paths are looked up normalized (`a/./b/../c.toml` as `a/c.toml`), so
+    /// keys should be written that way.
     pub files: BTreeMap<String, String>,
 }
 
 impl MemorySources {
+    /// A set holding each `(path, text)` pair given.
     pub fn new<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> MemorySources {
         MemorySources {
             files: files
@@ -66,6 +80,7 @@ impl Sources for MemorySources {
 /// A relation CSV file, read but not yet interpreted.
 #[derive(Clone, Debug)]
 pub struct CsvSource {
+    /// The file's id in [`Resolved::sources`].
     pub file: FileId,
     /// Index into the merged spec's `relation_files`.
     pub spec_index: usize,
@@ -74,16 +89,31 @@ pub struct CsvSource {
 /// A scenario with its `extends` chain merged and its data files read.
 #[derive(Clone, Debug)]
 pub struct Resolved {
+    /// The merged spec: each file of the `extends` chain over its parent, the file asked for
+    /// last.
     pub spec: ScenarioFile,
+    /// Every file read: the scenario files from the one asked for up its `extends` chain, then
+    /// the relation CSV files.
     pub sources: SourceMap,
     /// The file that was asked for.
     pub main: FileId,
+    /// The relation CSV files, one per entry of the merged spec's `relation_files`.
     pub csv: Vec<CsvSource>,
-    /// Hash of every file's contents, in load order.
+    /// Hash of every file read (its name without folders, and its text), in load order: the
+    /// same on every platform, and unchanged when the files move together.
     pub content_hash: u64,
 }
 
-/// Loads `path` and everything it extends or reads.
+/// Loads `path` and everything it extends or reads: follows the `extends` chain, parses each
+/// file, merges them child over parent, and reads the relation CSV files (without interpreting
+/// them; that is the compiler's job).
+///
+/// # Errors
+///
+/// [`Diagnostics`] (with the files read so far) when a file cannot be read, a scenario file is
+/// empty or is not a well-formed scenario (bad TOML, unknown keys, wrong types), or `extends`
+/// makes a cycle; loading stops at the first such file. Every relation file that cannot be read
+/// is reported, together.
 pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> {
     let mut map = SourceMap::default();
     let mut chain: Vec<(String, FileId)> = Vec::new();
@@ -213,7 +243,8 @@ fn check_text(text: &str, file: FileId) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-/// `rel` relative to the folder of `base`, with `.` and `..` folded.
+/// `rel` relative to the folder of `base`, with `.` and `..` folded (an absolute `rel` is only
+/// normalized). Paths are `/`-separated.
 pub fn join(base: &str, rel: &str) -> String {
     if Path::new(rel).is_absolute() {
         return normalize(rel);

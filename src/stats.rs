@@ -1,16 +1,37 @@
 //! Statistics for ensemble reports and comparisons: summaries, confidence intervals for means
 //! (one-sample, paired, Welch) and proportions (Wilson, Newcombe), and the normal and Student t
 //! quantiles they need, and sample quantiles of sorted values. Pure functions, no dependencies.
+//!
+//! Every interval here is a two-sided 95 % interval. Nothing returns an error: degenerate inputs
+//! (too few values, zero variance, no trials) give a point interval or the whole of [0, 1]
+//! rather than NaN, as each function says.
+//!
+//! # References
+//!
+//! - Hill, G. W. (1970). Algorithm 396: Student's t-quantiles. *Communications of the ACM* 13(10).
+//! - Hyndman, R. J. and Fan, Y. (1996). Sample quantiles in statistical packages. *The American
+//!   Statistician* 50(4).
+//! - Newcombe, R. G. (1998). Interval estimation for the difference between independent
+//!   proportions: comparison of eleven methods. *Statistics in Medicine* 17(8).
+//! - Student (1908). The probable error of a mean. *Biometrika* 6(1).
+//! - Welch, B. L. (1947). The generalization of "Student's" problem when several different
+//!   population variances are involved. *Biometrika* 34(1–2).
+//! - Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+//!   *Journal of the American Statistical Association* 22(158).
 
 /// Mean, sample standard deviation and count.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {
+    /// How many values were summarized.
     pub n: u64,
+    /// Their arithmetic mean (0 when `n` is 0).
     pub mean: f64,
+    /// Their sample standard deviation, with n - 1 in the denominator (0 when `n` < 2).
     pub sd: f64,
 }
 
-/// Mean and sample standard deviation (n - 1 in the denominator; 0 when n < 2).
+/// The [`Summary`] of `xs`: count, mean and sample standard deviation (n - 1 in the
+/// denominator; 0 when n < 2). An empty slice gives all zeros.
 pub fn summarize(xs: &[f64]) -> Summary {
     let n = xs.len();
     if n == 0 {
@@ -33,24 +54,29 @@ pub fn summarize(xs: &[f64]) -> Summary {
     }
 }
 
-/// A two-sided interval.
+/// A two-sided interval, both ends included.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
+    /// The lower end.
     pub lo: f64,
+    /// The upper end.
     pub hi: f64,
 }
 
 impl Interval {
+    /// Whether `x` lies in the interval, ends included (never for NaN).
     pub fn contains(&self, x: f64) -> bool {
         self.lo <= x && x <= self.hi
     }
 
+    /// Half the interval's width: the `h` of "estimate ± h" for a symmetric interval.
     pub fn half_width(&self) -> f64 {
         (self.hi - self.lo) / 2.0
     }
 }
 
-/// The 95 % interval for a mean, from Student's t (the interval is a point when n < 2).
+/// The 95 % Student t interval for a mean, Student (1908): mean ± t(0.975, n - 1) · sd / √n.
+/// The interval is the point `s.mean` when n < 2.
 pub fn mean_ci(s: Summary) -> Interval {
     if s.n < 2 {
         return Interval {
@@ -65,14 +91,18 @@ pub fn mean_ci(s: Summary) -> Interval {
     }
 }
 
-/// The 95 % interval for the mean of paired differences `a[i] - b[i]`.
+/// The paired t interval: the [`Summary`] of the differences `a[i] - b[i]` and the 95 % Student t
+/// interval for their mean ([`mean_ci`]). Pairs stop at the end of the shorter slice.
 pub fn paired_ci(a: &[f64], b: &[f64]) -> (Summary, Interval) {
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let s = summarize(&d);
     (s, mean_ci(s))
 }
 
-/// Welch's 95 % interval for the difference of two independent means, `a - b`.
+/// Welch's 95 % t interval for the difference of two independent means, `a - b`, without assuming
+/// equal variances: Welch (1947), with the Welch–Satterthwaite degrees of freedom (generally not
+/// a whole number). The interval is the point `a.mean - b.mean` when either n < 2 or both
+/// standard deviations are 0.
 pub fn welch_ci(a: Summary, b: Summary) -> Interval {
     let d = a.mean - b.mean;
     if a.n < 2 || b.n < 2 {
@@ -91,7 +121,8 @@ pub fn welch_ci(a: Summary, b: Summary) -> Interval {
     }
 }
 
-/// Wilson's 95 % score interval for a proportion of `k` in `n`.
+/// Wilson's 95 % score interval for a proportion of `k` in `n`, Wilson (1927), without continuity
+/// correction; clipped to [0, 1], and all of [0, 1] when `n` is 0.
 pub fn wilson(k: u64, n: u64) -> Interval {
     if n == 0 {
         return Interval { lo: 0.0, hi: 1.0 };
@@ -107,7 +138,9 @@ pub fn wilson(k: u64, n: u64) -> Interval {
     }
 }
 
-/// Newcombe's hybrid score 95 % interval (his method 10) for `p1 - p2`, independent samples.
+/// Newcombe's hybrid score 95 % interval for `k1/n1 - k2/n2` from independent samples: Newcombe
+/// (1998), method 10, which combines the two [`wilson`] intervals (no continuity correction).
+/// A sample with `n` = 0 gets the Wilson interval [0, 1].
 pub fn newcombe(k1: u64, n1: u64, k2: u64, n2: u64) -> Interval {
     let (p1, p2) = (k1 as f64 / n1.max(1) as f64, k2 as f64 / n2.max(1) as f64);
     let (w1, w2) = (wilson(k1, n1), wilson(k2, n2));
@@ -118,7 +151,14 @@ pub fn newcombe(k1: u64, n1: u64, k2: u64, n2: u64) -> Interval {
     }
 }
 
-/// The q-quantile of sorted values, linearly interpolated (Hyndman–Fan type 7); 0 if empty.
+/// The q-quantile of values sorted in ascending order, linearly interpolated between order
+/// statistics: Hyndman and Fan (1996), definition 7 (R's and NumPy's default). 0 for an empty
+/// slice.
+///
+/// # Panics
+///
+/// When `q` is far enough above 1 that the interpolation would read past the end of `sorted`;
+/// `q` is meant to lie in [0, 1].
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     match sorted.len() {
         0 => 0.0,
@@ -132,8 +172,9 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
-/// The standard normal quantile (Acklam's rational approximation, refined by one Newton step;
-/// error below 1e-12 in the range used here).
+/// The standard normal quantile Φ⁻¹(p): Acklam's rational approximation, refined by one
+/// step of Halley's method as Acklam suggests (error below 1e-12 in the range used here).
+/// -∞ for p ≤ 0 and +∞ for p ≥ 1.
 pub fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969683028665376e1,
@@ -184,13 +225,14 @@ pub fn normal_quantile(p: f64) -> f64 {
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
-    // One Newton step on Φ(x) = p.
+    // One Halley step on Φ(x) = p (third order; Acklam's refinement).
     let e = normal_cdf(x) - p;
     let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
     x - u / (1.0 + x * u / 2.0)
 }
 
-/// The standard normal distribution function.
+/// The standard normal distribution function Φ(x), computed from the complementary error
+/// function.
 pub fn normal_cdf(x: f64) -> f64 {
     0.5 * erfc(-x / std::f64::consts::SQRT_2)
 }
@@ -240,8 +282,12 @@ fn erfc(x: f64) -> f64 {
     }
 }
 
-/// Student's t quantile for `df` degrees of freedom (Hill's 1970 algorithm 396, exact for
-/// df = 1 and 2, error below 1e-6 otherwise; the normal quantile for very large df).
+/// Student's t quantile for probability `p` and `df` degrees of freedom: Hill (1970), CACM
+/// Algorithm 396, by symmetry from its two-sided form; the [`normal_quantile`] above 1e7 df.
+///
+/// Exact for df = 1 and df = 2. Measured against a high-precision reference, the relative error
+/// is below 2e-5 for df ≥ 3 (below 1e-6 at p = 0.975 for whole df), but fractional df between
+/// 1 and 3 are served badly: about 1 % at df = 1.5 and 17 % just above 1.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
     if df > 1e7 {
         return normal_quantile(p);

@@ -21,24 +21,36 @@ pub const FORMAT_VERSION: u32 = 1;
 /// Variants against a baseline: the `detente-comparison` JSON format.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
+    /// Always [`FORMAT`].
     pub format: &'static str,
+    /// Always [`FORMAT_VERSION`].
     pub format_version: u32,
+    /// The version of detente that made the comparison.
     pub detente_version: &'static str,
     /// Whether variants were run with common random numbers (paired intervals).
     pub paired: bool,
+    /// Runs per variant: the baseline's when paired, the fewest of any report when unpaired.
     pub runs: u64,
+    /// The common seed when paired; `None` for saved reports.
     pub seed: Option<u64>,
+    /// The baseline's label.
     pub baseline: String,
+    /// Every other variant against the baseline, in the order given.
     pub variants: Vec<VariantComparison>,
 }
 
 /// One variant against the baseline.
 #[derive(Clone, Debug, Serialize)]
 pub struct VariantComparison {
+    /// The variant's label.
     pub name: String,
+    /// Per metric both sides have, in the baseline's order: variant minus baseline.
     pub metrics: Vec<Difference>,
+    /// Per outcome both sides have, in the baseline's order: the difference of the
+    /// probabilities of reaching it.
     pub outcomes: Vec<Difference>,
-    /// Metrics or outcomes one side has and the other has not.
+    /// Ids of the metrics one side has and the other has not, and of outcomes only the
+    /// baseline has.
     pub not_compared: Vec<String>,
 }
 
@@ -49,11 +61,17 @@ pub struct Difference {
     /// (outcomes are listed apart).
     #[serde(rename = "name", serialize_with = "json_name")]
     pub id: MetricId,
+    /// For people: e.g. "final tension(LTU, BLR)" or "P(normalization)".
     pub label: String,
+    /// The baseline's mean across runs (for an outcome, its probability).
     pub baseline: f64,
+    /// The variant's mean across runs (for an outcome, its probability).
     pub variant: f64,
-    /// variant − baseline.
+    /// variant − baseline (when paired, the mean of the per-run differences).
     pub difference: f64,
+    /// The 95 % interval for the difference, as `[lo, hi]`: paired t on per-run differences
+    /// ([`stats::paired_ci`]) when paired; unpaired, Welch's for metrics ([`stats::welch_ci`])
+    /// and Newcombe's for outcomes ([`stats::newcombe`]).
     pub ci95: [f64; 2],
 }
 
@@ -117,12 +135,21 @@ fn paired_differences(
 
 /// A variant run here: its label, model and ensemble.
 pub struct Run<'a> {
+    /// The name the variant goes by in the comparison.
     pub label: String,
+    /// The variant's compiled scenario.
     pub model: &'a Model,
+    /// Its ensemble, run with the same seed and number of runs as the others.
     pub ensemble: &'a Ensemble,
 }
 
-/// Paired comparison of ensembles run with the same seed and number of runs.
+/// Paired comparison of ensembles run with the same seed and number of runs: `runs[0]` is the
+/// baseline, every other entry a variant. Each difference's interval is the paired t interval
+/// of the per-run differences (outcomes as 0/1 per run).
+///
+/// # Panics
+///
+/// If `runs` is empty.
 pub fn paired(runs: &[Run]) -> Comparison {
     let base = &runs[0];
     let base_metrics = metric_columns(base.model, &base.ensemble.summaries);
@@ -162,8 +189,17 @@ pub fn paired(runs: &[Run]) -> Comparison {
     }
 }
 
-/// Unpaired comparison of saved ensemble reports. Fails when they do not describe the same
-/// things (different series, outcomes or actors).
+/// Unpaired comparison of saved ensemble reports: `reports[0]` is the baseline, every other
+/// entry a variant, each with its label. Metrics get Welch's interval, outcomes Newcombe's.
+///
+/// # Errors
+///
+/// When a report does not describe the same things as the baseline: different series,
+/// outcomes, or number of actors.
+///
+/// # Panics
+///
+/// If `reports` is empty.
 pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, String> {
     let (base_label, base) = &reports[0];
     let series_of = |r: &EnsembleReport| {
@@ -329,8 +365,13 @@ impl Comparison {
 
     /// Checks a `--fail-if` condition: `"<metric> increases"` or `"<metric> decreases"`, where
     /// the metric is a metric name (`final.x`, `peak.x`, `mean.x`, `actions.a`) or
-    /// `outcome.<name>`. Returns the variants for which it holds (the interval lies entirely on
-    /// that side of zero), or an error for a condition that names nothing.
+    /// `outcome.<name>`. Returns the names of the variants for which it holds (the interval lies
+    /// entirely on that side of zero).
+    ///
+    /// # Errors
+    ///
+    /// When the condition is not two words ending in `increases` or `decreases`, or names no
+    /// metric or outcome of this comparison (with a did-you-mean hint where one is close).
     pub fn failing(&self, condition: &str) -> Result<Vec<String>, String> {
         let words: Vec<&str> = condition.split_whitespace().collect();
         let [metric, direction] = words.as_slice() else {

@@ -19,30 +19,46 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The report of an ensemble: the `detente-ensemble` JSON format.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct EnsembleReport {
+    /// [`FORMAT`] (checked by [`parse`]).
     pub format: String,
+    /// [`FORMAT_VERSION`] (checked by [`parse`]).
     pub format_version: u32,
+    /// The version of detente that made the ensemble.
     pub detente_version: String,
+    /// Which scenario was run.
     pub scenario: ScenarioInfo,
+    /// The seed the runs were made with.
     pub seed: u64,
+    /// How many runs.
     pub runs: u64,
+    /// Every parameter's value in the runs, `--set` overrides applied.
     pub parameters: BTreeMap<String, f64>,
+    /// One entry per outcome, in the model's order.
     pub outcomes: Vec<OutcomeStats>,
+    /// Every metric, in the order of [`metric_columns`].
     pub metrics: Vec<MetricStats>,
+    /// Per-step distribution of each series across runs.
     pub bands: BandsReport,
 }
 
 /// How often an outcome was reached across runs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct OutcomeStats {
+    /// The outcome's name.
     pub name: String,
+    /// Its condition, as written.
     pub condition: String,
+    /// In how many runs it was reached.
     pub reached: u64,
+    /// Out of how many runs.
     pub runs: u64,
+    /// `reached / runs` (0 when there are no runs).
     pub probability: f64,
-    /// Wilson score interval, 95 %.
+    /// Wilson score interval, 95 % ([`stats::wilson`]), as `[lo, hi]`.
     pub ci95: [f64; 2],
-    /// Mean and median of the first step reached, over the runs that reached it.
+    /// Mean of the first step reached, over the runs that reached it (`None` if none did).
     pub first_step_mean: Option<f64>,
+    /// Median of the first step reached, over the runs that reached it (`None` if none did).
     pub first_step_median: Option<f64>,
 }
 
@@ -54,33 +70,48 @@ pub struct MetricStats {
     pub id: MetricId,
     /// For people: e.g. "final tension(LTU, BLR)".
     pub label: String,
+    /// How many runs the metric was measured in.
     pub n: u64,
+    /// Its mean across runs.
     pub mean: f64,
+    /// Its sample standard deviation across runs.
     pub sd: f64,
-    /// Student t interval for the mean, 95 %.
+    /// Student t interval for the mean, 95 % ([`stats::mean_ci`]), as `[lo, hi]`.
     pub ci95: [f64; 2],
-    /// 5, 25, 50, 75 and 95 % quantiles across runs.
+    /// 5, 25, 50, 75 and 95 % quantiles across runs ([`stats::quantile`]).
     pub quantiles: [f64; 5],
 }
 
 /// Per-step distribution of each series across runs.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct BandsReport {
+    /// The steps the bands are given at: evenly spaced from 0, always including the last.
     pub steps: Vec<u32>,
+    /// How many runs the quantiles are computed from (fewer than the runs for large
+    /// ensembles; the means use every run).
     pub sampled_runs: u64,
+    /// One entry per report series, in the model's order.
     pub series: Vec<SeriesBands>,
 }
 
 /// One series' mean and quantiles across runs, per time point of [`BandsReport::steps`].
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SeriesBands {
+    /// The series' name.
     pub name: String,
+    /// Its expression, as written.
     pub expression: String,
+    /// Per time point, its mean across all runs.
     pub mean: Vec<f64>,
+    /// Per time point, its 5 % quantile across the sampled runs.
     pub q05: Vec<f64>,
+    /// Per time point, its 25 % quantile across the sampled runs.
     pub q25: Vec<f64>,
+    /// Per time point, its median across the sampled runs.
     pub q50: Vec<f64>,
+    /// Per time point, its 75 % quantile across the sampled runs.
     pub q75: Vec<f64>,
+    /// Per time point, its 95 % quantile across the sampled runs.
     pub q95: Vec<f64>,
 }
 
@@ -106,7 +137,7 @@ impl MetricColumn {
 }
 
 /// Every metric of an ensemble, per run: final, peak and mean of each series, then each
-/// action's count.
+/// action's count. `runs` must be summaries of runs of `model`.
 pub fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
     let mut out = Vec::new();
     type Pick = fn(&RunSummary, usize) -> f64;
@@ -185,7 +216,8 @@ fn pair(i: Interval) -> [f64; 2] {
     [i.lo, i.hi]
 }
 
-/// Builds the report of an ensemble.
+/// Builds the report of an ensemble `e` of `model`: outcome probabilities with Wilson
+/// intervals, each metric's mean with its Student t interval and quantiles, and the bands.
 pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
     let runs = e.summaries.len() as u64;
     let outcomes = model
@@ -266,8 +298,13 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
     }
 }
 
-/// Reads a saved ensemble report; fails, saying why, on text that is not one this version can
-/// read.
+/// Reads a saved ensemble report, as written by the JSON exporter.
+///
+/// # Errors
+///
+/// A message saying why, when `text` is not JSON, is another kind of detente report (or none),
+/// has a format version other than [`FORMAT_VERSION`], or does not have an ensemble report's
+/// fields.
 pub fn parse(text: &str) -> Result<EnsembleReport, String> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;

@@ -15,66 +15,99 @@ pub const RUN_FORMAT_VERSION: u32 = 1;
 /// The report of one run: the `detente-run` JSON format.
 #[derive(Clone, Debug, Serialize)]
 pub struct RunReport {
+    /// Always [`RUN_FORMAT`].
     pub format: &'static str,
+    /// Always [`RUN_FORMAT_VERSION`].
     pub format_version: u32,
+    /// The version of detente that made the run.
     pub detente_version: &'static str,
+    /// Which scenario was run.
     pub scenario: ScenarioInfo,
+    /// The seed the run was made with.
     pub seed: u64,
+    /// Every parameter's value in the run, `--set` overrides applied.
     pub parameters: BTreeMap<String, f64>,
+    /// One entry per outcome of the scenario, in the model's order.
     pub outcomes: Vec<OutcomeReport>,
+    /// One entry per report series, in the model's order.
     pub series: Vec<SeriesReport>,
+    /// Every (actor, action) pair with a count above zero, by actor, then action, in the
+    /// model's order.
     pub actions: Vec<ActionCount>,
 }
 
 /// Which scenario a report is of, and its size.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ScenarioInfo {
+    /// The scenario's `name` (or its file name).
     pub name: String,
+    /// The scenario's `description` (empty if none).
     pub description: String,
     /// Hash of every file the scenario was loaded from (hex).
     pub content_hash: String,
+    /// Steps per run (after any `--steps`).
     pub steps: u32,
+    /// What a step is called, e.g. `week`.
     pub time_unit: String,
+    /// The value of `dt` in expressions.
     pub dt: f64,
+    /// How many actors.
     pub actors: usize,
+    /// How many relations.
     pub relations: usize,
 }
 
 /// Whether and when one run reached an outcome.
 #[derive(Clone, Debug, Serialize)]
 pub struct OutcomeReport {
+    /// The outcome's name.
     pub name: String,
+    /// Its condition, as written.
     pub condition: String,
+    /// Its description (empty if none).
     pub description: String,
+    /// Whether it was reached at any step, 0 included.
     pub reached: bool,
+    /// The first step it was reached at, if it was.
     pub first_step: Option<u32>,
+    /// Whether its condition holds at the last step.
     pub holds_at_end: bool,
 }
 
 /// The key numbers of one series over one run.
 #[derive(Clone, Debug, Serialize)]
 pub struct SeriesReport {
+    /// The series' name.
     pub name: String,
+    /// Its expression, as written.
     pub expression: String,
+    /// Its value at step 0.
     pub initial: f64,
+    /// Its value at the last step (`final` in JSON).
     #[serde(rename = "final")]
     pub last: f64,
+    /// Its minimum over steps 0..=steps.
     pub min: f64,
+    /// Its maximum over steps 0..=steps.
     pub max: f64,
     /// The first step at which `max` was reached.
     pub peak_step: u32,
+    /// Its mean over steps 0..=steps.
     pub mean: f64,
 }
 
 /// How often one actor took one action (only counts above zero are reported).
 #[derive(Clone, Debug, Serialize)]
 pub struct ActionCount {
+    /// The actor's id.
     pub actor: String,
+    /// The action's name.
     pub action: String,
+    /// How many times the actor took it in the run (rules and events together, every target).
     pub count: u64,
 }
 
-/// Builds the report of one run.
+/// Builds the report of one run: `record` must be a run of `model`.
 pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
     let n_actions = model.actions.len();
     let mut actions = Vec::new();
@@ -120,7 +153,7 @@ pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
     }
 }
 
-/// The scenario part of every report.
+/// The scenario part of every report: which scenario `model` is, and its size.
 pub fn scenario_info(model: &Model) -> ScenarioInfo {
     ScenarioInfo {
         name: model.name.clone(),
@@ -167,7 +200,7 @@ pub struct Trajectory<'a> {
     pub steps: u32,
 }
 
-/// The trajectory of one run.
+/// The trajectory of one run: `record` must be a run of `model`.
 pub fn trajectory<'a>(model: &'a Model, record: &'a RunRecord) -> Trajectory<'a> {
     Trajectory {
         names: model.series.iter().map(|s| s.name.as_str()).collect(),
