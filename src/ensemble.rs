@@ -111,29 +111,27 @@ pub struct Ensemble {
 }
 
 /// Why an ensemble stopped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum EnsembleError {
-    /// A run's values stopped being finite: `run` is the index of the run (the earliest in run
-    /// order among those that failed in its block), `error` says at which step, in which
-    /// variable and why.
-    Runtime { run: u64, error: RuntimeError },
-    /// The cancel flag was raised; `completed` runs had finished, counting whole blocks only.
-    Cancelled { completed: u64 },
+    /// A run's values stopped being finite.
+    #[error("run {run} stopped at {error}")]
+    Runtime {
+        /// The index of the run (the earliest in run order among those that failed in its
+        /// block).
+        run: u64,
+        /// At which step, in which variable and why.
+        error: RuntimeError,
+    },
+    /// The cancel flag was raised.
+    #[error("cancelled after {completed} runs")]
+    Cancelled {
+        /// Runs that had finished, counting whole blocks only.
+        completed: u64,
+    },
     /// The thread pool could not be started; the message is the pool builder's.
+    #[error("cannot start worker threads: {0}")]
     Threads(String),
 }
-
-impl std::fmt::Display for EnsembleError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EnsembleError::Runtime { run, error } => write!(f, "run {run} stopped at {error}"),
-            EnsembleError::Cancelled { completed } => write!(f, "cancelled after {completed} runs"),
-            EnsembleError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for EnsembleError {}
 
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
 /// stepper per thread ([`Sim::memory_estimate`]), the per-run summaries and the band samples (for

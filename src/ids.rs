@@ -45,7 +45,7 @@ id!(
 id!(
     /// A relation: an edge of the relation graph. Relations are numbered in (from, to) order, so
     /// an actor's out-relations are consecutive. "No relation" is
-    /// [`Adjacency::none`](crate::model::Adjacency::none), the index one past the last, which
+    /// [`Adjacency::none`](crate::graph::Adjacency::none), the index one past the last, which
     /// addresses the state's default slot.
     RelationId(u32)
 );

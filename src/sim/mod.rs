@@ -1,5 +1,5 @@
 //! The stepper: runs a compiled [`Model`] for its number of steps and returns a [`RunRecord`].
-//! Not the model (names, validation, compiled expressions: [`crate::model`], [`crate::expr`]) and
+//! Not the model (names, validation, compiled expressions: [`crate::model`], the expression compiler) and
 //! not ensembles ([`crate::ensemble`], which runs many of these).
 //!
 //! One step, synchronous, as the phase sequence of [`Sim::run`] (see ARCHITECTURE.md, "Step
