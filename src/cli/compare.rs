@@ -70,7 +70,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     };
     let mut failing = Vec::new();
     for condition in &args.fail_if {
-        for variant in comparison.failing(condition)? {
+        for variant in comparison.failing(condition).map_err(|e| e.to_string())? {
             failing.push(format!("{variant}: {condition}"));
         }
     }

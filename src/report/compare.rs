@@ -7,6 +7,7 @@
 //! reports (unpaired: Welch's interval for means, Newcombe's for proportions).
 
 use super::ensemble::{metric_columns, outcome_columns, EnsembleReport, MetricColumn};
+use super::error::ReportError;
 use super::metric::{MetricId, MetricKind};
 use crate::ensemble::Ensemble;
 use crate::model::Model;
@@ -200,7 +201,7 @@ pub fn paired(runs: &[Run]) -> Comparison {
 /// # Panics
 ///
 /// If `reports` is empty.
-pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, String> {
+pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, ReportError> {
     let (base_label, base) = &reports[0];
     let series_of = |r: &EnsembleReport| {
         r.bands
@@ -217,24 +218,24 @@ pub fn unpaired(reports: &[(String, EnsembleReport)]) -> Result<Comparison, Stri
     };
     for (label, r) in &reports[1..] {
         if series_of(r) != series_of(base) {
-            return Err(format!(
-                "{label} and {base_label} follow different series ({} vs {}): not comparable",
+            return Err(ReportError::NotComparable(format!(
+                "{label} and {base_label} follow different series ({} vs {})",
                 series_of(r).join(", "),
                 series_of(base).join(", ")
-            ));
+            )));
         }
         if outcomes_of(r) != outcomes_of(base) {
-            return Err(format!(
-                "{label} and {base_label} have different outcomes ({} vs {}): not comparable",
+            return Err(ReportError::NotComparable(format!(
+                "{label} and {base_label} have different outcomes ({} vs {})",
                 outcomes_of(r).join(", "),
                 outcomes_of(base).join(", ")
-            ));
+            )));
         }
         if r.scenario.actors != base.scenario.actors {
-            return Err(format!(
-                "{label} has {} actors and {base_label} {}: not comparable",
+            return Err(ReportError::NotComparable(format!(
+                "{label} has {} actors and {base_label} {}",
                 r.scenario.actors, base.scenario.actors
-            ));
+            )));
         }
     }
     let variants = reports[1..]
@@ -372,18 +373,20 @@ impl Comparison {
     ///
     /// When the condition is not two words ending in `increases` or `decreases`, or names no
     /// metric or outcome of this comparison (with a did-you-mean hint where one is close).
-    pub fn failing(&self, condition: &str) -> Result<Vec<String>, String> {
+    pub fn failing(&self, condition: &str) -> Result<Vec<String>, ReportError> {
         let words: Vec<&str> = condition.split_whitespace().collect();
         let [metric, direction] = words.as_slice() else {
-            return Err(format!("--fail-if: expected \"<metric> increases\" or \"<metric> decreases\", found \"{condition}\""));
+            return Err(ReportError::Condition(format!(
+                "expected \"<metric> increases\" or \"<metric> decreases\", found \"{condition}\""
+            )));
         };
         let want = match *direction {
             "increases" => 1,
             "decreases" => -1,
             other => {
-                return Err(format!(
-                    "--fail-if: expected `increases` or `decreases`, found `{other}`"
-                ))
+                return Err(ReportError::Condition(format!(
+                    "expected `increases` or `decreases`, found `{other}`"
+                )))
             }
         };
         // A condition naming no metric of this comparison, parseable or not, gets a hint.
@@ -419,9 +422,9 @@ impl Comparison {
                 .unwrap_or_default();
             let hint = crate::diag::did_you_mean(metric, names.iter().map(String::as_str))
                 .map_or(String::new(), |b| format!("; did you mean `{b}`?"));
-            return Err(format!(
-                "--fail-if: no metric `{metric}` in this comparison{hint}"
-            ));
+            return Err(ReportError::Condition(format!(
+                "no metric `{metric}` in this comparison{hint}"
+            )));
         }
         Ok(hits)
     }

@@ -3,6 +3,7 @@
 //! table. Built from a model and an ensemble, or read back from saved JSON; rendering is the
 //! exporters' job.
 
+use super::error::ReportError;
 use super::metric::{MetricId, MetricKind};
 use super::run::{scenario_info, ScenarioInfo};
 use crate::ensemble::{Ensemble, RunSummary};
@@ -305,26 +306,23 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
 /// A message saying why, when `text` is not JSON, is another kind of detente report (or none),
 /// has a format version other than [`FORMAT_VERSION`], or does not have an ensemble report's
 /// fields.
-pub fn parse(text: &str) -> Result<EnsembleReport, String> {
+pub fn parse(text: &str) -> Result<EnsembleReport, ReportError> {
     let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        serde_json::from_str(text).map_err(|e| ReportError::NotJson(e.to_string()))?;
     match value.get("format").and_then(|f| f.as_str()) {
         Some(FORMAT) => {}
-        Some(other) => {
-            return Err(format!(
-                "a `{other}` report, not an ensemble report (run with --runs N)"
-            ))
-        }
-        None => return Err("not a detente report (no `format` field)".into()),
+        Some(other) => return Err(ReportError::WrongFormat(other.to_string())),
+        None => return Err(ReportError::NotDetente),
     }
     let version = value
         .get("format_version")
         .and_then(|v| v.as_u64())
         .unwrap_or(0);
     if version != u64::from(FORMAT_VERSION) {
-        return Err(format!(
-            "format version {version}; this detente reads version {FORMAT_VERSION}"
-        ));
+        return Err(ReportError::Version {
+            found: version,
+            expected: FORMAT_VERSION,
+        });
     }
-    serde_json::from_value(value).map_err(|e| format!("malformed ensemble report: {e}"))
+    serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))
 }

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod csv;
 pub mod dot;
 pub mod ensemble;
+pub mod error;
 pub mod format;
 pub mod json;
 pub mod markdown;
@@ -24,6 +25,7 @@ pub use compare::{Comparison, Difference, VariantComparison};
 pub use ensemble::{
     BandsReport, EnsembleReport, MetricColumn, MetricStats, OutcomeStats, RunsTable, SeriesBands,
 };
+pub use error::ReportError;
 pub use format::Format;
 pub use metric::{MetricId, MetricKind};
 pub use run::{
