@@ -37,7 +37,7 @@ python3 "$PEERS/gen_network.py" 10000 8 2 > "$work/large.csv"
 
 echo "building detente and the Rust peers ..." >&2
 (cd "$repo" && cargo build --release --quiet)
-DETENTE="$repo/target/release/detente"
+DETENTE="${CARGO_TARGET_DIR:-$repo/target}/release/detente"
 TARGET="${PEERS_TARGET:-/tmp/peers-target}"
 (cd "$PEERS/limit" && CARGO_TARGET_DIR="$TARGET/limit" cargo build --release --quiet)
 LIMIT="$TARGET/limit/release/border-net-limit"

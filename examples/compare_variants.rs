@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ensemble,
         })
         .collect();
-    let comparison = compare::paired(&runs);
+    let comparison = compare::paired(&runs)?;
     for line in comparison.headlines() {
         println!("- {line}");
     }

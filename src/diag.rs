@@ -42,7 +42,7 @@ impl Loc {
 pub struct SourceFile {
     /// The name shown in messages (for a loaded file, its path as normalized by the loader).
     pub name: String,
-    /// The file's contents (empty while taken out with [`SourceMap::take_text`]).
+    /// The file's contents (empty while the compiler holds a relation file's text).
     pub text: String,
     /// Byte offsets of line starts, computed on the first error that needs them (a large CSV
     /// file usually needs none).
@@ -90,7 +90,7 @@ impl SourceFile {
 
 /// Byte offsets of the line starts of `text`: the 1-based line of offset o is the number of
 /// starts at or before o.
-pub fn line_starts(text: &str) -> Vec<usize> {
+pub(crate) fn line_starts(text: &str) -> Vec<usize> {
     let mut starts = vec![0];
     starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
     starts
@@ -127,13 +127,13 @@ impl SourceMap {
     /// once it has been read into columns. Nothing may ask for a location in the file until
     /// [`SourceMap::put_text`] gives the text back. Panics, like [`SourceMap::get`], on an
     /// unknown id.
-    pub fn take_text(&mut self, id: FileId) -> String {
+    pub(crate) fn take_text(&mut self, id: FileId) -> String {
         std::mem::take(&mut self.files[id.0 as usize].text)
     }
 
     /// Gives back a text taken with [`SourceMap::take_text`] (or replaces the file's text).
     /// Panics, like [`SourceMap::get`], on an unknown id.
-    pub fn put_text(&mut self, id: FileId, text: String) {
+    pub(crate) fn put_text(&mut self, id: FileId, text: String) {
         let file = &mut self.files[id.0 as usize];
         file.text = text;
         file.line_starts = std::sync::OnceLock::new();
@@ -262,9 +262,10 @@ impl std::error::Error for Diagnostics {}
 ///
 /// Closeness is the optimal-string-alignment distance (Levenshtein with adjacent transpositions
 /// counted as one edit; `strsim::osa_distance`), ignoring case. A name of one or two characters
-/// is too short for an edit to say anything: only a case-insensitive match is suggested
-/// (`a` for `A`, never `A` for `X`). Longer names allow one edit per three characters, at least
-/// one, and never as many edits as the shorter of the two names has characters.
+/// is too short for most edits to say anything: only a case-insensitive match or, for two
+/// characters, the two swapped (`EU` for `UE`) is suggested — never `A` for `X`. Longer names
+/// allow one edit per three characters, at least one, and never as many edits as the shorter of
+/// the two names has characters.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -278,7 +279,8 @@ pub fn did_you_mean<'a>(
             let other = c.to_lowercase();
             let d = strsim::osa_distance(&lower, &other);
             let shorter = len.min(other.chars().count());
-            (d <= limit && d < shorter.max(1)).then_some((d, c))
+            let swapped = len == 2 && lower.chars().rev().eq(other.chars());
+            ((d <= limit && d < shorter.max(1)) || swapped).then_some((d, c))
         })
         .min_by_key(|&(d, c)| (d, c))
         .map(|(_, c)| c)
@@ -300,6 +302,7 @@ mod tests {
         assert_eq!(did_you_mean("X", ["A", "B"]), None);
         assert_eq!(did_you_mean("ab", ["ac", "xb"]), None);
         assert_eq!(did_you_mean("eu", ["EU", "LTU"]), Some("EU"));
+        assert_eq!(did_you_mean("UE", ["EU", "LTU"]), Some("EU"));
         // One edit per three characters: `tnesoin` is two edits from `tension`.
         assert_eq!(did_you_mean("tnesoin", ["tension"]), Some("tension"));
         assert_eq!(did_you_mean("trsut", ["trust", "tension"]), Some("trust"));

@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs whose trajectories feed the quantile bands, at most: beyond it, every k-th run is
 /// sampled (k = runs / `BAND_SAMPLE`, rounded up).
-pub const BAND_SAMPLE: u64 = 10_000;
+pub(crate) const BAND_SAMPLE: u64 = 10_000;
 /// Intervals between the bands' time points, at most: the bands hold at most `BAND_POINTS + 1`
 /// evenly spaced steps, from step 0 to the last step.
-pub const BAND_POINTS: usize = 200;
+pub(crate) const BAND_POINTS: usize = 200;
 /// Runs handed to the thread pool at a time; progress and cancellation are checked in between.
 const BLOCK: u64 = 256;
 
@@ -89,7 +89,7 @@ pub struct Bands {
     pub mean: Vec<Vec<f64>>,
     /// Per series, per time point: the 5, 25, 50, 75 and 95 % quantiles.
     pub quantiles: Vec<Vec<[f64; 5]>>,
-    /// How many runs the quantiles are computed from: all of them up to [`BAND_SAMPLE`], else
+    /// How many runs the quantiles are computed from: all of them up to 10,000, else
     /// every k-th run (the mean always uses every run).
     pub sampled_runs: u64,
 }
@@ -112,6 +112,7 @@ pub struct Ensemble {
 
 /// Why an ensemble stopped.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum EnsembleError {
     /// A run's values stopped being finite.
     #[error("run {run} stopped at {error}")]

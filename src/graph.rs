@@ -9,6 +9,7 @@
 
 use crate::ids::{ActorId, RelationId};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// Compressed rows of the relation graph (with petgraph's `Csr` in [`crate::Model`] holding the
 /// same edges for graph algorithms).
@@ -22,10 +23,10 @@ pub struct Adjacency {
     pub(crate) out_start: Vec<u32>,
     /// Reverse of each relation, or the sentinel; one extra entry (the sentinel's).
     pub(crate) rev: Vec<u32>,
-    /// Start of each actor's entries in `in_edges`, plus the end; empty unless indexed.
-    in_start: Vec<u32>,
-    /// Relations into each actor, sorted by `from`.
-    in_edges: Vec<u32>,
+    /// Per actor, the start of its entries in the second vector (plus the end), and the
+    /// relations into each actor sorted by `from`: built on first use (at compile time for a
+    /// model that reads in-relations), so a model that never asks does not hold them.
+    in_index: OnceLock<(Vec<u32>, Vec<u32>)>,
 }
 
 impl Adjacency {
@@ -37,8 +38,7 @@ impl Adjacency {
             dst,
             out_start,
             rev: Vec::new(),
-            in_start: Vec::new(),
-            in_edges: Vec::new(),
+            in_index: OnceLock::new(),
         };
         let n = adj.dst.len();
         let mut rev = vec![n as u32; n + 1];
@@ -49,14 +49,14 @@ impl Adjacency {
         adj
     }
 
-    /// Builds the in-relation index (`relations_in`): only models that read in-relations pay for it.
-    pub(crate) fn index_in_relations(&mut self) {
-        let n_actors = self.out_start.len().saturating_sub(1);
-        // A counting sort on `to`; relations are visited in (from, to) order, so each actor's
-        // in-relations come out sorted by `from`.
-        let (start, order) = counting_sort(&self.dst, n_actors);
-        self.in_start = start;
-        self.in_edges = order;
+    /// The in-relation index, built now if it is not yet.
+    pub(crate) fn in_index(&self) -> &(Vec<u32>, Vec<u32>) {
+        self.in_index.get_or_init(|| {
+            let n_actors = self.out_start.len().saturating_sub(1);
+            // A counting sort on `to`; relations are visited in (from, to) order, so each
+            // actor's in-relations come out sorted by `from`.
+            counting_sort(&self.dst, n_actors)
+        })
     }
 
     /// Number of relations.
@@ -75,6 +75,9 @@ impl Adjacency {
     }
 
     /// The actor relation `e` goes from.
+    ///
+    /// # Panics
+    /// If `e` is not a relation ([`Adjacency::none`] included), as every method taking one.
     pub fn from(&self, e: RelationId) -> ActorId {
         ActorId(self.src[e.index()])
     }
@@ -90,19 +93,25 @@ impl Adjacency {
         (e as usize != self.len()).then_some(RelationId(e))
     }
 
-    /// The reverse of relation `e` (to → from), if there is one.
+    /// The reverse of relation `e` (to → from), if there is one; `None` for [`Adjacency::none`].
     pub fn reverse(&self, e: RelationId) -> Option<RelationId> {
         let r = self.rev[e.index()];
         (r as usize != self.len()).then_some(RelationId(r))
     }
 
     /// The relations out of `actor`, sorted by `to`.
+    ///
+    /// # Panics
+    /// If `actor` is not an actor of the graph.
     pub fn relations_out(&self, actor: ActorId) -> impl ExactSizeIterator<Item = RelationId> + '_ {
         self.out_range(actor.0).map(RelationId::new)
     }
 
-    /// The relations into `actor`, sorted by `from` (none unless the model reads in-relations:
-    /// only then is the index built).
+    /// The relations into `actor`, sorted by `from`. The first call on a model that never reads
+    /// in-relations builds their index (one counting sort over the relations).
+    ///
+    /// # Panics
+    /// If `actor` is not an actor of the graph.
     pub fn relations_in(&self, actor: ActorId) -> impl ExactSizeIterator<Item = RelationId> + '_ {
         self.in_slice(actor.0).iter().map(|&e| RelationId(e))
     }
@@ -127,13 +136,11 @@ impl Adjacency {
         self.out_start[a as usize] as usize..self.out_start[a as usize + 1] as usize
     }
 
-    /// The raw in-relations of actor `a` (empty unless indexed).
+    /// The raw in-relations of actor `a`.
     #[inline]
     pub(crate) fn in_slice(&self, a: u32) -> &[u32] {
-        if self.in_start.is_empty() {
-            return &[];
-        }
-        &self.in_edges[self.in_start[a as usize] as usize..self.in_start[a as usize + 1] as usize]
+        let (start, edges) = self.in_index();
+        &edges[start[a as usize] as usize..start[a as usize + 1] as usize]
     }
 }
 
@@ -163,7 +170,7 @@ mod tests {
     #[test]
     fn lookups_reverses_and_in_relations() {
         // 0→1, 0→2, 1→0, 2→1
-        let mut adj = Adjacency::new(vec![0, 0, 1, 2], vec![1, 2, 0, 1], vec![0, 2, 3, 4]);
+        let adj = Adjacency::new(vec![0, 0, 1, 2], vec![1, 2, 0, 1], vec![0, 2, 3, 4]);
         let (a, b, c) = (ActorId(0), ActorId(1), ActorId(2));
         assert_eq!(adj.find(a, c), Some(RelationId(1)));
         assert_eq!(adj.find(c, a), None);
@@ -171,8 +178,6 @@ mod tests {
         assert_eq!(adj.reverse(RelationId(1)), None);
         assert_eq!(adj.none(), RelationId(4));
         assert_eq!(adj.edge_or_none(7, 0), 4);
-        assert_eq!(adj.relations_in(b).count(), 0, "not indexed yet");
-        adj.index_in_relations();
         let into_b: Vec<_> = adj.relations_in(b).collect();
         assert_eq!(into_b, [RelationId(0), RelationId(3)]);
         assert_eq!(adj.relations_out(a).len(), 2);

@@ -3,9 +3,10 @@
 //! return, like petgraph's `NodeIndex`: `#[repr(transparent)]` over the integer that indexes the
 //! state arrays, and as cheap.
 //!
-//! Inside the stepper's and the interpreter's loops the same indices are plain `u32`/`u16`
-//! columns (they are fed to vectorised loops as slices); every lookup and every value that
-//! crosses a module boundary is typed.
+//! They type the public API: [`crate::Model`]'s methods, [`crate::graph::Adjacency`],
+//! [`crate::RuntimeError`]. Inside the crate — the compiled items, the compile stages' tables,
+//! the stepper's and the interpreter's loops — the same indices are plain `u32`/`u16` columns,
+//! which the vectorised loops take as slices.
 
 macro_rules! id {
     ($(#[$doc:meta])* $name:ident($int:ty)) => {
@@ -50,7 +51,8 @@ id!(
     RelationId(u32)
 );
 id!(
-    /// A declared variable, among the relation variables or among the actor variables.
+    /// A declared variable: an index among the relation variables or among the actor
+    /// variables, as the context says ([`Place`](crate::sim::Place) says which, in an error).
     VarId(u16)
 );
 id!(
@@ -58,8 +60,12 @@ id!(
     ActionId(u16)
 );
 id!(
-    /// An actor kind or a relation kind, in the order of their names.
-    KindId(u16)
+    /// An actor kind, in the order of the kinds' names.
+    ActorKindId(u16)
+);
+id!(
+    /// A relation kind, in the order of the kinds' names.
+    RelationKindId(u16)
 );
 
 impl ActorId {

@@ -86,13 +86,20 @@ pub mod stats;
 
 pub use compile::Overrides;
 pub use diag::{Diagnostic, Diagnostics};
-pub use ids::{ActionId, ActorId, KindId, RelationId, VarId};
+pub use ids::{ActionId, ActorId, ActorKindId, RelationId, RelationKindId, VarId};
 pub use load::{MemorySources, Sources};
 pub use model::Model;
 pub use rng::PlaceRng;
 pub use sim::{RunRecord, RuntimeError, Sim};
 
-/// Loads, validates and compiles the scenario at `path`.
+/// Loads, validates and compiles the scenario at `path`, reading it and every file it names
+/// through `sources`.
+///
+/// # Errors
+///
+/// Every problem found, as [`Diagnostics`] (file, line, column, message, hint): a file that
+/// cannot be read or is not TOML, an unknown key, a name that resolves to nothing, a bad
+/// expression, a value out of range.
 pub fn load_model(
     path: &str,
     sources: &dyn Sources,
@@ -103,6 +110,11 @@ pub fn load_model(
 }
 
 /// Runs a model once with `seed` (run 0 of an ensemble).
+///
+/// # Errors
+///
+/// When a value stops being a finite number: the [`RuntimeError`] names the step, the variable
+/// and what caused it.
 pub fn run_once(model: &Model, seed: u64) -> Result<RunRecord, RuntimeError> {
     Sim::new(model).run(seed, 0)
 }

@@ -80,7 +80,7 @@ impl Sources for MemorySources {
 /// A relation CSV file, read but not yet interpreted.
 #[derive(Clone, Debug)]
 pub struct CsvSource {
-    /// The file's id in [`Resolved::sources`].
+    /// The file's id in the resolved scenario's source map.
     pub file: FileId,
     /// Index into the merged spec's `relation_files`.
     pub spec_index: usize,
@@ -91,17 +91,17 @@ pub struct CsvSource {
 pub struct Resolved {
     /// The merged spec: each file of the `extends` chain over its parent, the file asked for
     /// last.
-    pub spec: ScenarioFile,
+    pub(crate) spec: ScenarioFile,
     /// Every file read: the scenario files from the one asked for up its `extends` chain, then
     /// the relation CSV files.
-    pub sources: SourceMap,
+    pub(crate) sources: SourceMap,
     /// The file that was asked for.
-    pub main: FileId,
+    pub(crate) main: FileId,
     /// The relation CSV files, one per entry of the merged spec's `relation_files`.
-    pub csv: Vec<CsvSource>,
+    pub(crate) csv: Vec<CsvSource>,
     /// Hash of every file read (its name without folders, and its text), in load order: the
     /// same on every platform, and unchanged when the files move together.
-    pub content_hash: u64,
+    pub(crate) content_hash: u64,
 }
 
 /// Loads `path` and everything it extends or reads: follows the `extends` chain, parses each

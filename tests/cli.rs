@@ -456,3 +456,51 @@ fn an_interrupted_run_leaves_the_previous_report_intact() {
     interrupt_midway(&out, "-KILL");
     assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
 }
+
+#[test]
+fn compare_infers_json_from_the_output_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("c.json");
+    detente()
+        .args([
+            "compare",
+            BASELINE,
+            "scenarios/lithuania_belarus/monitoring.toml",
+            "--runs",
+            "20",
+            "-o",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(json["format"], "detente-comparison");
+}
+
+#[test]
+fn saved_reports_with_metrics_this_version_does_not_know_still_compare() {
+    // A later version may add a kind of metric: its reports must still be read, and the metric
+    // it adds listed as not compared rather than the whole file refused.
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (path, seed) in [(&a, "1"), (&b, "2")] {
+        detente()
+            .args([
+                "run", BASELINE, "--runs", "20", "-q", "--seed", seed, "--out",
+            ])
+            .arg(path)
+            .assert()
+            .success();
+    }
+    let text = fs::read_to_string(&b).unwrap();
+    let renamed = text.replacen("\"final.blr_reforms\"", "\"later_kind.blr_reforms\"", 1);
+    assert_ne!(text, renamed, "the report has the metric");
+    fs::write(&b, renamed).unwrap();
+    detente()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("later_kind.blr_reforms"));
+}

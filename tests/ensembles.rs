@@ -115,7 +115,8 @@ fn variants_share_random_numbers_where_they_agree() {
             model: &m2,
             ensemble: &e2,
         },
-    ]);
+    ])
+    .unwrap();
     let d = c.variants[0]
         .metrics
         .iter()
@@ -157,7 +158,26 @@ fn comparing_reports_agrees_with_comparing_scenarios_on_means() {
             model: &m2,
             ensemble: &e2,
         },
+    ])
+    .unwrap();
+    // Ensembles of other sizes (or seeds) do not pair.
+    let (m3, e3) = run(&variant, 150, 2);
+    let mismatch = compare::paired(&[
+        Run {
+            label: "a".into(),
+            model: &m1,
+            ensemble: &e1,
+        },
+        Run {
+            label: "c".into(),
+            model: &m3,
+            ensemble: &e3,
+        },
     ]);
+    assert!(
+        matches!(&mismatch, Err(ReportError::NotComparable(m)) if m.contains("150 runs")),
+        "{mismatch:?}"
+    );
     // Through JSON and back, as saved reports are.
     let saved = |m, e| json::to_string(&ensemble_report::build(m, e));
     let r1 = ensemble_report::parse(&saved(&m1, &e1)).unwrap();

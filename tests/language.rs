@@ -490,10 +490,7 @@ reacts_to = "propose"
     let (m, r) = run(text, 0);
     // Step 2: C rejects A and B (proposals of step 1); step 4: C rejects A.
     assert_eq!(count(&m, &r, "C", "reject"), 3);
-    assert_eq!(
-        r.first_taken[m.action_id("reject").unwrap().index()],
-        Some(2)
-    );
+    assert_eq!(r.first_taken(&m, "reject").unwrap(), Some(2));
 }
 
 #[test]
@@ -747,7 +744,10 @@ actor_kind = "node"
     assert_eq!(tension[e("0", "1").index()], 0.25);
     assert_eq!(trust[e("1", "0").index()], 0.5, "empty cell: default");
     assert_eq!(trust[e("X", "0").index()], 0.2);
-    let kinds: Vec<&str> = m.actors().map(|(_, a)| m.kind_name(a.kind())).collect();
+    let kinds: Vec<&str> = m
+        .actors()
+        .map(|(_, a)| m.actor_kind_name(a.kind()))
+        .collect();
     assert_eq!(kinds, ["node", "node", "actor"]);
 }
 
@@ -984,4 +984,28 @@ fn three_copies_of_a_relation_are_two_errors_against_the_first() {
     let e = errors(&text);
     assert_eq!(e.matches("duplicate relation A → B").count(), 2, "{e}");
     assert_eq!(e.matches("already declared at s.toml:10").count(), 2, "{e}");
+}
+
+#[test]
+fn function_names_are_free_for_variables_on_a_large_network() {
+    // `count` and `mean` name built-in functions, but a bare name is a variable; with more than
+    // 64 relations the default series are means, built as compiled code.
+    let mut text = String::from(
+        "[scenario]\nsteps = 3\n[variables]\ncount = { of = \"relation\", default = 0.5 }\nmean = { of = \"actor\", default = 1 }\n",
+    );
+    for i in 0..10 {
+        text.push_str(&format!("[actors.a{i}]\n"));
+    }
+    for i in 0..10 {
+        for j in 0..10 {
+            if i != j {
+                text.push_str(&format!("[[relations]]\nfrom = \"a{i}\"\nto = \"a{j}\"\n"));
+            }
+        }
+    }
+    text.push_str("[dynamics.d]\nvar = \"count\"\nadd = \"0.1 * (1 - count)\"\n");
+    let (m, r) = run(&text, 0);
+    assert_eq!(m.n_relations(), 90);
+    let means = series(&m, &r, "mean_count");
+    assert!(close(means[0], 0.5) && close(means[1], 0.55), "{means:?}");
 }

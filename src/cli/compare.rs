@@ -24,9 +24,9 @@ pub struct CompareArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Output format: md or json.
-    #[arg(long, default_value = "md", value_parser = compare_format())]
-    format: Format,
+    /// Output format: md or json (default: json for an --out file ending in .json, else md).
+    #[arg(long, value_parser = compare_format())]
+    format: Option<Format>,
     /// Write the comparison here instead of standard output.
     #[arg(long, short)]
     out: Option<String>,
@@ -74,10 +74,21 @@ pub fn compare(args: CompareArgs) -> CliResult {
             failing.push(format!("{variant}: {condition}"));
         }
     }
-    let text = match args.format {
+    let format =
+        args.format
+            .unwrap_or_else(|| match args.out.as_deref().and_then(Format::from_path) {
+                Some(Format::Json) => Format::Json,
+                _ => Format::Markdown,
+            });
+    let text = match format {
         Format::Json => json::to_string(&comparison),
-        // The parser admits only md and json.
-        _ => markdown::comparison(&comparison, args.all),
+        Format::Markdown => markdown::comparison(&comparison, args.all),
+        // `compare_format` admits only the two above.
+        Format::Csv | Format::Text => {
+            return Err(Failure::from(format!(
+                "error: a comparison is written as md or json, not {format}\n"
+            )))
+        }
     };
     out.commit(text.as_bytes())?;
     if failing.is_empty() {
@@ -125,5 +136,5 @@ fn paired(args: &CompareArgs) -> Result<Comparison, Failure> {
             ensemble,
         })
         .collect();
-    Ok(compare::paired(&runs))
+    compare::paired(&runs).map_err(|e| Failure::from(format!("error: {e}\n")))
 }

@@ -5,7 +5,7 @@ use super::names::Names;
 use super::Compiler;
 use crate::cameo;
 use crate::diag::Diagnostic;
-use crate::expr::{self, lexicon, Ctx, Domain, Type};
+use crate::expr::{self, Ctx, Domain, Type};
 use crate::model::{Action, Effect, On};
 use crate::rng;
 use crate::spec::{ActionSpec, EffectSpec};
@@ -38,12 +38,6 @@ impl Compiler<'_> {
                     )
                     .with_hint("letters, digits and `_`, starting with a letter"),
                 );
-            }
-            if lexicon::is_keyword(name) {
-                self.error(Diagnostic::at(
-                    a.loc.clone(),
-                    format!("`{name}` is a keyword and cannot name an action"),
-                ));
             }
             let spec = &a.value;
             let cameo = self.cameo(spec);

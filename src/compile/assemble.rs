@@ -26,7 +26,6 @@ pub(super) struct Items {
 /// The model of a scenario that compiled without errors.
 pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: Items) -> Model {
     let n_actors = net.actor_ids.len();
-    let mut net = net;
     // Relations into each actor, only for a model that reads them: `in(...)` aggregates and
     // effects with on = "in".
     let aggregates = &items.aggregates;
@@ -41,7 +40,7 @@ pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: 
             .chain(&aggregates.scalar)
             .any(|k| matches!(k.set, AggSet::In(_)));
     if reads_in {
-        net.adj.index_in_relations();
+        net.adj.in_index();
     }
     let kin = items
         .kin_kinds

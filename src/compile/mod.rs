@@ -45,7 +45,12 @@ pub struct Overrides {
     pub steps: Option<u32>,
 }
 
-/// Compiles a resolved scenario into a model, or returns every diagnostic found.
+/// Compiles a resolved scenario into a model.
+///
+/// # Errors
+///
+/// Every diagnostic found, with the scenario's files (relation files included) to render them
+/// against.
 ///
 /// Relation files are released as soon as they have been read into columns, so a large network
 /// is not held as text and as columns at once; they are put back into the diagnostics' sources

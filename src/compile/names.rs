@@ -4,7 +4,7 @@
 
 use super::network::Network;
 use super::variables::Variables;
-use crate::expr::{self, AggKey, AggSet, Namespace};
+use crate::expr::{self, lexicon, AggKey, AggSet, Namespace};
 use std::collections::BTreeMap;
 
 /// The aggregates expressions read: per actor (`out(self)`, `in(self)`), and single values.
@@ -111,7 +111,8 @@ impl Namespace for Names<'_> {
                 let mut v: Vec<String> = self.params.keys().cloned().collect();
                 v.extend(self.vars.relation_idx.keys().cloned());
                 v.extend(self.vars.actor_idx.keys().cloned());
-                v.extend(["step", "dt", "goldstein"].map(String::from));
+                // `step`, `dt`, `goldstein`: the named values that are not actors.
+                v.extend(lexicon::NAMED_VALUES[2..].iter().map(|w| w.to_string()));
                 v
             }
             Sort::Actor => self.net.actor_ids.clone(),

@@ -85,7 +85,7 @@ impl Compiler<'_> {
         let mut actors = ActorIds::new((1 << 16) + csv_bytes / 2);
         let mut declared = Vec::new();
         for (id, table) in &spec.actors {
-            if !crate::expr::lexicon::is_reserved(id) && !valid_actor_id(id) {
+            if !valid_actor_id(id) {
                 self.error(Diagnostic::at(
                     table.loc.clone(),
                     format!("actor id `{id}` may only hold letters, digits, `_` and `-`"),

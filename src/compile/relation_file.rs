@@ -483,21 +483,11 @@ fn rows(
         let mut ends = [0u32; 2];
         let mut ok = true;
         for (slot, col) in [(0, header.from), (1, header.to)] {
-            let id = trim(&cells[col].0);
-            match into.actors.get(id) {
-                Some(a) => ends[slot] = a,
-                None if f.create && !id.is_empty() => {
-                    ends[slot] = into.actors.insert(id, false);
-                    into.created.kind_of.push(created_kind_id);
-                }
-                None => {
-                    let d = Diagnostic::at(cell_loc(col), format!("unknown actor `{id}`"));
-                    let d = d.suggest(id, into.actors.ids.iter().map(String::as_str));
-                    report.push(if d.hint.is_none() {
-                        d.with_hint("declare it under [actors], or set create_actors = true in [[relation_files]]")
-                    } else {
-                        d
-                    });
+            match endpoint(f, trim(&cells[col].0), created_kind_id, into) {
+                Ok(a) => ends[slot] = a,
+                Err(mut d) => {
+                    d.loc = Some(cell_loc(col));
+                    report.push(d);
                     ok = false;
                 }
             }
@@ -552,6 +542,35 @@ fn rows(
         into.raw
             .push(ends, kind, &values, Origin::csv(f.index, start));
     }
+}
+
+/// The actor a row names at one end (created if the file creates actors), or the error to
+/// report at the cell (located by the caller).
+fn endpoint(
+    f: &File,
+    id: &str,
+    created_kind_id: u16,
+    into: &mut Reading,
+) -> Result<u32, Diagnostic> {
+    if let Some(a) = into.actors.get(id) {
+        return Ok(a);
+    }
+    if id.is_empty() {
+        return Err(
+            Diagnostic::bare("empty actor id").with_hint("every row names the actors at both ends")
+        );
+    }
+    if f.create {
+        into.created.kind_of.push(created_kind_id);
+        return Ok(into.actors.insert(id, false));
+    }
+    let d = Diagnostic::bare(format!("unknown actor `{id}`"));
+    let d = d.suggest(id, into.actors.ids.iter().map(String::as_str));
+    Err(if d.hint.is_none() {
+        d.with_hint("declare it under [actors], or set create_actors = true in [[relation_files]]")
+    } else {
+        d
+    })
 }
 
 /// The id of relation kind `name`, handing out the next one to a new name.

@@ -38,7 +38,7 @@ impl Compiler<'_> {
                         v.loc.clone(),
                         format!("`{name}` is a reserved word and cannot name a variable"),
                     )
-                    .with_hint("keywords, built-in functions and `self`, `target`, `step`, `dt`, `goldstein` are the expression language's own"),
+                    .with_hint("`and`, `or`, `not`, `for`, `true`, `false`, `self`, `target`, `step`, `dt`, `goldstein`, `all` and `actors` are the expression language's own"),
                 );
             } else if !super::valid_name(name) {
                 self.error(Diagnostic::at(

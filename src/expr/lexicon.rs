@@ -1,9 +1,10 @@
 //! The words of the expression language, in one place.
 //!
 //! The parser, the expression compiler and the scenario compiler all read these lists, so a
-//! word cannot be a keyword to one and a free name to another. A scenario may not use any of them
-//! to name a parameter or a variable (they would shadow, or be shadowed by, the language), nor a
-//! keyword to name an action.
+//! word cannot be a keyword to one and a free name to another. A scenario may not name a
+//! parameter or a variable with a keyword, a named value or a set's name ([`is_reserved`]): those
+//! would shadow, or be shadowed by, the language. Function names stay free for them (a variable
+//! may be called `count`), because a name followed by `(` is read as the built-in.
 
 /// Words with a grammatical role: operators, the `for N steps` clause and the two booleans.
 pub(crate) const KEYWORDS: [&str; 6] = ["and", "or", "not", "for", "true", "false"];
@@ -61,9 +62,12 @@ pub(crate) fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
-/// Whether `name` is taken by the language: a keyword, a named value or a built-in function.
+/// The sets that a bare word names (`all`, `actors`) and so cannot name a parameter or variable.
+pub(crate) const BARE_SETS: [&str; 2] = ["all", "actors"];
+
+/// Whether `name` is taken by the language as a bare word: a keyword, a named value or a set.
 pub(crate) fn is_reserved(name: &str) -> bool {
-    is_keyword(name) || NAMED_VALUES.contains(&name) || FUNCTIONS.iter().any(|f| f.name == name)
+    is_keyword(name) || NAMED_VALUES.contains(&name) || BARE_SETS.contains(&name)
 }
 
 /// Every word of the language, for did-you-mean hints.
@@ -82,8 +86,16 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n, "a word is listed twice");
-        assert!(all.iter().all(|w| is_reserved(w)));
+        assert!(KEYWORDS
+            .iter()
+            .chain(&NAMED_VALUES)
+            .chain(&BARE_SETS)
+            .all(|w| is_reserved(w)));
         assert!(!is_reserved("tension"));
+        assert!(
+            !is_reserved("count"),
+            "function names stay free for variables"
+        );
         assert_eq!(arities("did"), &[2, 3]);
         assert!(arities("tension").is_empty());
     }

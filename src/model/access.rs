@@ -3,7 +3,7 @@
 
 use super::{Actor, Model, Variable};
 use crate::graph::Adjacency;
-use crate::ids::{ActionId, ActorId, KindId, RelationId};
+use crate::ids::{ActionId, ActorId, ActorKindId, RelationId, RelationKindId};
 use petgraph::csr::Csr;
 
 impl Model {
@@ -68,7 +68,8 @@ impl Model {
     /// Actor `id`.
     ///
     /// # Panics
-    /// If `id` is not an actor of this model ([`ActorId::NONE`] included).
+    /// If `id` is not an actor of this model ([`ActorId::NONE`] included). Every method taking
+    /// a typed id panics likewise on an id that is not this model's.
     pub fn actor(&self, id: ActorId) -> &Actor {
         &self.graph[id.0]
     }
@@ -109,21 +110,27 @@ impl Model {
     }
 
     /// The kind of relation `e` (see [`Model::relation_kind_name`]).
-    pub fn relation_kind(&self, e: RelationId) -> KindId {
-        KindId(self.edge_kind[e.index()])
+    ///
+    /// # Panics
+    /// If `e` is not a relation of this model ([`Adjacency::none`] included).
+    pub fn relation_kind(&self, e: RelationId) -> RelationKindId {
+        RelationKindId(self.edge_kind[e.index()])
     }
 
     /// The name of actor kind `kind`.
-    pub fn kind_name(&self, kind: KindId) -> &str {
+    pub fn actor_kind_name(&self, kind: ActorKindId) -> &str {
         &self.actor_kinds[kind.index()]
     }
 
     /// The name of relation kind `kind`.
-    pub fn relation_kind_name(&self, kind: KindId) -> &str {
+    pub fn relation_kind_name(&self, kind: RelationKindId) -> &str {
         &self.relation_kinds[kind.index()]
     }
 
     /// `FROM→TO` for relation `e`, as messages name it.
+    ///
+    /// # Panics
+    /// If `e` is not a relation of this model ([`Adjacency::none`] included).
     pub fn relation_label(&self, e: RelationId) -> String {
         let (a, b) = (self.adj.from(e), self.adj.to(e));
         format!("{}→{}", self.actor(a).id, self.actor(b).id)
@@ -165,6 +172,9 @@ impl Model {
     }
 
     /// The description of action `id` (may be empty).
+    ///
+    /// # Panics
+    /// If `id` is not an action of this model (as every method taking an id of another model).
     pub fn action_description(&self, id: ActionId) -> &str {
         &self.actions[id.index()].description
     }

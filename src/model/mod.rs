@@ -10,7 +10,7 @@ mod items;
 
 use crate::expr::AggKey;
 use crate::graph::Adjacency;
-use crate::ids::KindId;
+use crate::ids::ActorKindId;
 pub(crate) use items::{
     Action, Dynamic, Effect, Event, Kin, Lanes, On, Outcome, Rule, Series, When,
 };
@@ -37,9 +37,9 @@ impl Actor {
         &self.name
     }
 
-    /// The actor's kind (see [`Model::kind_name`]).
-    pub fn kind(&self) -> KindId {
-        KindId(self.kind)
+    /// The actor's kind (see [`Model::actor_kind_name`]).
+    pub fn kind(&self) -> ActorKindId {
+        ActorKindId(self.kind)
     }
 
     /// Most actions the actor's rules may take in one step, if capped.

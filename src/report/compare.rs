@@ -148,11 +148,25 @@ pub struct Run<'a> {
 /// baseline, every other entry a variant. Each difference's interval is the paired t interval
 /// of the per-run differences (outcomes as 0/1 per run).
 ///
+/// # Errors
+///
+/// [`ReportError::NotComparable`] when a variant's ensemble has another seed or number of runs
+/// than the baseline's: its runs would not pair.
+///
 /// # Panics
 ///
 /// If `runs` is empty.
-pub fn paired(runs: &[Run]) -> Comparison {
+pub fn paired(runs: &[Run]) -> Result<Comparison, ReportError> {
     let base = &runs[0];
+    for v in &runs[1..] {
+        let (a, b) = (v.ensemble, base.ensemble);
+        if (a.seed, a.runs) != (b.seed, b.runs) {
+            return Err(ReportError::NotComparable(format!(
+                "{} has {} runs with seed {} and {} {} runs with seed {}: runs pair only with the same seed and number",
+                v.label, a.runs, a.seed, base.label, b.runs, b.seed
+            )));
+        }
+    }
     let base_metrics = metric_columns(base.model, &base.ensemble.summaries);
     let base_outcomes = outcome_columns(base.model, &base.ensemble.summaries);
     let variants = runs[1..]
@@ -178,7 +192,7 @@ pub fn paired(runs: &[Run]) -> Comparison {
             }
         })
         .collect();
-    Comparison {
+    Ok(Comparison {
         format: FORMAT,
         format_version: FORMAT_VERSION,
         detente_version: env!("CARGO_PKG_VERSION"),
@@ -187,7 +201,7 @@ pub fn paired(runs: &[Run]) -> Comparison {
         seed: Some(base.ensemble.seed),
         baseline: base.label.clone(),
         variants,
-    }
+    })
 }
 
 /// Unpaired comparison of saved ensemble reports: `reports[0]` is the baseline, every other

@@ -10,7 +10,7 @@ use std::fmt::Write;
 /// A text field as CSV writes it: as is, or quoted (RFC 4180) when it holds a comma, a quote or
 /// a line break. Action names are identifiers and never need it; series and outcome names are
 /// TOML keys and could.
-pub fn field(s: &str) -> Cow<'_, str> {
+pub(crate) fn field(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {

@@ -36,7 +36,8 @@ pub struct EnsembleReport {
     pub parameters: BTreeMap<String, f64>,
     /// One entry per outcome, in the model's order.
     pub outcomes: Vec<OutcomeStats>,
-    /// Every metric, in the order of [`metric_columns`].
+    /// Every metric: every series' final value, then every peak, every mean, then the action
+    /// counts.
     pub metrics: Vec<MetricStats>,
     /// Per-step distribution of each series across runs.
     pub bands: BandsReport,
@@ -139,7 +140,7 @@ impl MetricColumn {
 
 /// Every metric of an ensemble, per run: final, peak and mean of each series, then each
 /// action's count. `runs` must be summaries of runs of `model`.
-pub fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+pub(crate) fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
     let mut out = Vec::new();
     type Pick = fn(&RunSummary, usize) -> f64;
     let of_series: [(MetricKind, Pick); 3] = [
@@ -166,7 +167,7 @@ pub fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
 }
 
 /// Per outcome, whether each run reached it (1) or not (0), in run order.
-pub fn outcome_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+pub(crate) fn outcome_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
     model
         .outcomes
         .iter()
@@ -187,7 +188,7 @@ pub fn outcome_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> 
 pub struct RunsTable {
     /// Run indices, in run order.
     pub runs: Vec<u64>,
-    /// Every metric, as [`metric_columns`] lists them.
+    /// Every metric, in the order of [`EnsembleReport::metrics`].
     pub metrics: Vec<MetricColumn>,
     /// Per outcome (`first_step.<outcome>`): the step each run first reached it, if it did.
     pub first_steps: Vec<(MetricId, Vec<Option<u32>>)>,

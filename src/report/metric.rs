@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 /// What a metric measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MetricKind {
     /// Whether an outcome was reached (1 or 0 per run; across runs, a probability).
     Outcome,
@@ -21,6 +22,10 @@ pub enum MetricKind {
     Mean,
     /// How often an action was taken, by all actors together.
     Actions,
+    /// A kind this version does not know, read from a saved report (of a later version, or
+    /// edited): its [`MetricId::name`] holds the whole text, and it is only ever compared with
+    /// the same text.
+    Unknown,
 }
 
 impl MetricKind {
@@ -44,6 +49,7 @@ impl MetricKind {
             MetricKind::Peak => "peak",
             MetricKind::Mean => "mean",
             MetricKind::Actions => "actions",
+            MetricKind::Unknown => "",
         }
     }
 
@@ -58,6 +64,7 @@ impl MetricKind {
             MetricKind::Actions => format!("times `{subject}` taken"),
             MetricKind::Outcome => format!("P({subject})"),
             MetricKind::FirstStep => format!("first step of {subject}"),
+            MetricKind::Unknown => subject.to_string(),
         }
     }
 }
@@ -84,7 +91,10 @@ impl MetricId {
 
 impl fmt::Display for MetricId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.kind.prefix(), self.name)
+        match self.kind {
+            MetricKind::Unknown => f.write_str(&self.name),
+            kind => write!(f, "{}.{}", kind.prefix(), self.name),
+        }
     }
 }
 
@@ -113,10 +123,13 @@ impl Serialize for MetricId {
 }
 
 impl<'de> Deserialize<'de> for MetricId {
+    /// Reads any text: a name of an unknown kind becomes [`MetricKind::Unknown`], so a saved
+    /// report with metrics this version does not know still loads (they are not compared).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<MetricId, D::Error> {
-        String::deserialize(deserializer)?
+        let text = String::deserialize(deserializer)?;
+        Ok(text
             .parse()
-            .map_err(serde::de::Error::custom)
+            .unwrap_or_else(|_| MetricId::new(MetricKind::Unknown, text)))
     }
 }
 

@@ -17,7 +17,7 @@ pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod metric;
-pub mod number;
+pub(crate) mod number;
 pub mod run;
 pub mod text;
 

@@ -2,7 +2,7 @@
 //! every digit.
 
 /// A number for people: four decimals, and no negative zero.
-pub fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     let s = format!("{x:.4}");
     if s == "-0.0000" {
         "0.0000".into()
@@ -12,6 +12,6 @@ pub fn num(x: f64) -> String {
 }
 
 /// A probability as a percentage with one decimal, e.g. `12.5%`.
-pub fn pct(x: f64) -> String {
+pub(crate) fn pct(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }

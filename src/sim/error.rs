@@ -59,6 +59,7 @@ pub enum RuntimeErrorKind {
 
 /// A relation or an actor: where a variable's value went wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Place {
     /// A relation's variable.
     Relation(RelationId),
@@ -78,11 +79,12 @@ impl Place {
 
 /// What took an action: a rule or an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Cause {
     /// The rule at this index of [`Model::rule_names`].
-    Rule(u32),
+    Rule(usize),
     /// The event at this index of [`Model::event_names`].
-    Event(u32),
+    Event(usize),
 }
 
 impl Cause {
@@ -113,8 +115,8 @@ pub(super) fn effect_error(
     let eff = &act.effects[effect];
     let cause = Cause::of(f);
     let who = match cause {
-        Cause::Event(i) => format!("event `{}`", m.events[i as usize].name),
-        Cause::Rule(i) => format!("rule `{}`", m.rules[i as usize].name),
+        Cause::Event(i) => format!("event `{}`", m.events[i].name),
+        Cause::Rule(i) => format!("rule `{}`", m.rules[i].name),
     };
     RuntimeError {
         step: t,

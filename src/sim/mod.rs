@@ -41,7 +41,8 @@ use state::{Clock, LaneBuf, State, Work};
 
 /// What one run produced. Its vectors are indexed as the model lists things (series, outcomes
 /// and actions in the order of [`Model::series`], [`Model::outcomes`] and
-/// [`Model::action_names`]); the methods read them by name.
+/// [`Model::action_names`]); the methods read them by name, given the model that ran (with
+/// another model they may panic or answer for the wrong item).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRecord {
     /// The seed of the ensemble the run belongs to.
@@ -73,6 +74,12 @@ impl RunRecord {
     /// if `model` has no such outcome.
     pub fn outcome_reached(&self, model: &Model, name: &str) -> Option<Option<u32>> {
         Some(self.reached[model.outcome_index(name)?])
+    }
+
+    /// The first step at which anyone took `action`: `Some(Some(step))`, `Some(None)` if it was
+    /// never taken, `None` if `model` has no such action.
+    pub fn first_taken(&self, model: &Model, action: &str) -> Option<Option<u32>> {
+        Some(self.first_taken[model.action_id(action)?.index()])
     }
 
     /// How often the actor with id `actor` took `action`, if both exist.
@@ -137,8 +144,12 @@ impl<'m> Sim<'m> {
         self.work.reset();
     }
 
-    /// Runs the model once with `seed`; `run` selects the run of an ensemble. Fails when a value
-    /// stops being a finite number, naming the step, the variable and what caused it.
+    /// Runs the model once with `seed`; `run` selects the run of an ensemble.
+    ///
+    /// # Errors
+    ///
+    /// When a value stops being a finite number: the [`RuntimeError`] names the step, the
+    /// variable and what caused it.
     pub fn run(&mut self, seed: u64, run: u64) -> Result<RunRecord, RuntimeError> {
         self.reset();
         let m = self.model;

@@ -61,9 +61,9 @@ impl Source {
     /// The rule or event.
     pub fn cause(self) -> Cause {
         if self.0 & Self::EVENT != 0 {
-            Cause::Event(self.0 & !Self::EVENT)
+            Cause::Event((self.0 & !Self::EVENT) as usize)
         } else {
-            Cause::Rule(self.0)
+            Cause::Rule(self.0 as usize)
         }
     }
 }
