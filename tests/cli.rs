@@ -407,56 +407,6 @@ fn work_that_cannot_fit_is_refused_up_front() {
     assert!(!out.exists());
 }
 
-/// Starts a long ensemble writing to `out`, signals it midway, and returns its exit status.
-fn interrupt_midway(out: &std::path::Path, signal: &str) -> Option<i32> {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
-        .args([
-            "run",
-            "scenarios/bench/border_net.toml",
-            "--runs",
-            "100000",
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-        ])
-        .arg(out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // The interrupt handler is installed before any output is opened, so the temporary file
-    // appearing beside `out` means the run is under way and the handler is in place.
-    let dir = out.parent().unwrap();
-    let started = std::time::Instant::now();
-    while fs::read_dir(dir).unwrap().count() < 2 {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the run never opened its output"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    child.wait().unwrap().code()
-}
-
-#[test]
-fn an_interrupted_run_leaves_the_previous_report_intact() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report.json");
-    fs::write(&out, "previous report").unwrap();
-    // Ctrl-C: a clean stop, status 130, and no temporary file left behind.
-    assert_eq!(interrupt_midway(&out, "-INT"), Some(130));
-    assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
-    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    // Killed outright: the report is still the previous one.
-    interrupt_midway(&out, "-KILL");
-    assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
-}
-
 #[test]
 fn compare_infers_json_from_the_output_name() {
     let dir = tempfile::tempdir().unwrap();

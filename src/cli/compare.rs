@@ -1,13 +1,13 @@
 //! `detente compare`: variants against a baseline, from scenario files (paired) or saved
 //! ensemble reports (unpaired).
 
-use super::output::Output;
-use super::{load, threads, CliResult, Failure, CONDITION_FAILED};
+use super::output::{self, Output};
+use super::{check_interrupt, load, threads, CliResult, Failure, CONDITION_FAILED};
 use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
 use detente::report::compare::{self, Comparison, Run};
 use detente::report::{ensemble, json, markdown, Format};
-use detente::Overrides;
+use detente::{Model, Overrides};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -50,9 +50,17 @@ fn label(path: &str) -> String {
 }
 
 pub fn compare(args: CompareArgs) -> CliResult {
-    let out = Output::create(args.out.as_deref().unwrap_or("-"))?;
+    let outputs = [("--out", args.out.as_deref().unwrap_or("-"))];
+    output::check_outputs(&outputs)?;
     let json = args.inputs.iter().filter(|p| p.ends_with(".json")).count();
-    let comparison = if json == args.inputs.len() {
+    if json == 0 && args.runs < 2 {
+        return Err(Failure::from(
+            "error: --runs must be at least 2 for intervals\n".to_string(),
+        ));
+    }
+    let (comparison, out) = if json == args.inputs.len() {
+        output::refuse_inputs(&outputs, &args.inputs)?;
+        let out = Output::create(outputs[0].1)?;
         let mut reports = Vec::new();
         for path in &args.inputs {
             let text = std::fs::read_to_string(path)
@@ -60,9 +68,22 @@ pub fn compare(args: CompareArgs) -> CliResult {
             let report = ensemble::parse(&text).map_err(|e| format!("error: {path}: {e}\n"))?;
             reports.push((label(path), report));
         }
-        compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?
+        let comparison = compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?;
+        (comparison, out)
     } else if json == 0 {
-        paired(&args)?
+        let models = args
+            .inputs
+            .iter()
+            .map(|p| load(Some(p), &Overrides::default()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let read: Vec<String> = models
+            .iter()
+            .flat_map(|m| m.source_files())
+            .cloned()
+            .collect();
+        output::refuse_inputs(&outputs, &read)?;
+        let out = Output::create(outputs[0].1)?;
+        (paired(&args, &models)?, out)
     } else {
         return Err(Failure::from(
             "error: compare either scenario files or saved .json reports, not both\n".to_string(),
@@ -90,6 +111,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
             )))
         }
     };
+    check_interrupt()?;
     out.commit(text.as_bytes())?;
     if failing.is_empty() {
         Ok(ExitCode::SUCCESS)
@@ -101,34 +123,24 @@ pub fn compare(args: CompareArgs) -> CliResult {
     }
 }
 
-fn paired(args: &CompareArgs) -> Result<Comparison, Failure> {
-    if args.runs < 2 {
-        return Err(Failure::from(
-            "error: --runs must be at least 2 for intervals\n".to_string(),
-        ));
-    }
-    let models = args
-        .inputs
-        .iter()
-        .map(|p| load(Some(p), &Overrides::default()))
-        .collect::<Result<Vec<_>, _>>()?;
+fn paired(args: &CompareArgs, models: &[Model]) -> Result<Comparison, Failure> {
     let seed = args.seed.unwrap_or(models[0].seed());
     let options = Options {
         runs: args.runs,
         seed,
         threads: threads(args.threads),
     };
-    for model in &models {
+    for model in models {
         super::check_memory(model, options.runs, options.threads)?;
     }
     let mut ensembles = Vec::new();
-    for (path, model) in args.inputs.iter().zip(&models) {
+    for (path, model) in args.inputs.iter().zip(models) {
         ensembles.push(super::run_ensemble(model, options, &label(path))?);
     }
     let runs: Vec<Run> = args
         .inputs
         .iter()
-        .zip(&models)
+        .zip(models)
         .zip(&ensembles)
         .map(|((path, model), ensemble)| Run {
             label: label(path),

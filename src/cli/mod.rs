@@ -16,8 +16,10 @@ use std::sync::Arc;
 const CONDITION_FAILED: u8 = 1;
 /// Exit status for bad input or usage.
 const BAD_INPUT: u8 = 2;
-/// Exit status after Ctrl-C.
+/// Exit status after Ctrl-C (SIGINT): 128 + 2, as shells report it.
 const INTERRUPTED: u8 = 130;
+/// Exit status after SIGTERM (what `timeout`, `kill` and schedulers send): 128 + 15.
+const TERMINATED: u8 = 143;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -98,8 +100,8 @@ type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Installed before any output is opened: from then on Ctrl-C stops cleanly.
-    interrupt_flag();
+    // Installed before any output is opened: from then on Ctrl-C and SIGTERM stop cleanly.
+    interrupts();
     let result = match cli.command {
         None => run::run(run::RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
@@ -172,18 +174,49 @@ fn threads(asked: Option<usize>) -> usize {
         .max(1)
 }
 
-/// A flag raised by Ctrl-C (installed once; later calls share it).
-fn interrupt_flag() -> Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let f = flag.clone();
-        // If a handler cannot be installed, Ctrl-C keeps its default effect (stop at once);
+/// Flags raised by SIGINT or SIGTERM (`stop`) and by SIGTERM alone (`terminated`), installed
+/// once; later calls share them.
+struct Interrupts {
+    stop: Arc<AtomicBool>,
+    terminated: Arc<AtomicBool>,
+}
+
+fn interrupts() -> &'static Interrupts {
+    static FLAGS: std::sync::OnceLock<Interrupts> = std::sync::OnceLock::new();
+    FLAGS.get_or_init(|| {
+        let flags = Interrupts {
+            stop: Arc::new(AtomicBool::new(false)),
+            terminated: Arc::new(AtomicBool::new(false)),
+        };
+        // If a handler cannot be installed, the signal keeps its default effect (stop at once);
         // outputs are still safe because they are renamed into place only when complete.
-        let _ = ctrlc::set_handler(move || f.store(true, Ordering::SeqCst));
-        flag
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let _ = signal_hook::flag::register(SIGINT, flags.stop.clone());
+        let _ = signal_hook::flag::register(SIGTERM, flags.stop.clone());
+        let _ = signal_hook::flag::register(SIGTERM, flags.terminated.clone());
+        flags
     })
-    .clone()
+}
+
+/// The failure for a run stopped by a signal: nothing was written, the status says which.
+fn interrupted(what: String) -> Failure {
+    let code = if interrupts().terminated.load(Ordering::SeqCst) {
+        TERMINATED
+    } else {
+        INTERRUPTED
+    };
+    Failure {
+        message: format!("{what}; nothing was written\n"),
+        code,
+    }
+}
+
+/// Stops a command that was interrupted before it wrote its outputs.
+fn check_interrupt() -> Result<(), Failure> {
+    if interrupts().stop.load(Ordering::SeqCst) {
+        return Err(interrupted("interrupted".into()));
+    }
+    Ok(())
 }
 
 /// Runs an ensemble with a progress bar on a terminal and Ctrl-C handling.
@@ -207,7 +240,7 @@ fn run_ensemble(
     } else {
         None
     };
-    let flag = interrupt_flag();
+    let flag = interrupts().stop.clone();
     let result = detente::ensemble::run(
         model,
         options,
@@ -222,13 +255,10 @@ fn run_ensemble(
         b.finish_and_clear();
     }
     result.map_err(|e| match e {
-        detente::ensemble::EnsembleError::Cancelled { completed } => Failure {
-            message: format!(
-                "interrupted after {completed} of {} runs; nothing was written\n",
-                options.runs
-            ),
-            code: INTERRUPTED,
-        },
+        detente::ensemble::EnsembleError::Cancelled { completed } => interrupted(format!(
+            "interrupted after {completed} of {} runs",
+            options.runs
+        )),
         other => Failure::from(format!("error: {label}: {other}\n")),
     })
 }
@@ -260,8 +290,13 @@ fn check(scenarios: &[String]) -> CliResult {
 }
 
 fn graph(scenario: &str, out: Option<&str>) -> CliResult {
-    let out = output::Output::create(out.unwrap_or("-"))?;
+    let outputs = [("--out", out.unwrap_or("-"))];
+    output::check_outputs(&outputs)?;
     let model = load(Some(scenario), &Overrides::default())?;
-    out.commit(detente::report::dot::to_dot(&model).as_bytes())?;
+    output::refuse_inputs(&outputs, model.source_files())?;
+    let out = output::Output::create(outputs[0].1)?;
+    let dot = detente::report::dot::to_dot(&model);
+    check_interrupt()?;
+    out.commit(dot.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

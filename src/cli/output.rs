@@ -1,25 +1,186 @@
-//! Output files written atomically: a temporary file beside the target, renamed over it once
-//! complete, so that an interrupted run never leaves a half-written file.
+//! Output files, written so that nothing but the named output is ever touched:
+//!
+//! - a regular file (new or existing) is written to a temporary file beside it and renamed over
+//!   it once complete, so an interrupted or failed run never leaves it half-written;
+//! - a symbolic link is followed: the file it points to is written (as above) and the link kept;
+//! - a FIFO, a character device or a socket (`/dev/null`, a pipe a reader waits on) is written
+//!   directly, when the output is complete, and never replaced;
+//! - `-` is standard output.
+//!
+//! Before any work, a command checks its outputs together ([`check_outputs`]: none empty, at most
+//! one on standard output, no two the same file) and against its inputs ([`refuse_inputs`]: no
+//! output is a file the scenario was read from).
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Standard output, or a file being written (handle, temporary path, final path).
+/// Symbolic links followed at most before a path is called a loop.
+const MAX_LINKS: usize = 40;
+
+/// Where an output goes.
+enum Target {
+    Stdout,
+    /// A regular file: (temporary file, its path, the final path).
+    File(File, PathBuf, PathBuf),
+    /// A FIFO, device or socket, opened for writing when the output is complete.
+    Special(PathBuf),
+}
+
+/// One output of a command.
 pub struct Output {
-    file: Option<(File, PathBuf, PathBuf)>,
+    target: Option<Target>,
+    /// The path as the user gave it, for messages.
+    shown: String,
+}
+
+/// Refuses a command's outputs before any work: `(flag, path)` pairs, e.g. `("--out", "r.json")`.
+pub fn check_outputs(outputs: &[(&str, &str)]) -> Result<(), String> {
+    for (flag, path) in outputs {
+        if path.is_empty() {
+            return Err(format!(
+                "error: {flag} \"\": an empty path names no file\n      = hint: give a file name, or - for standard output\n"
+            ));
+        }
+    }
+    let stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|(_, p)| *p == "-")
+        .map(|(f, _)| *f)
+        .collect();
+    if stdout.len() > 1 {
+        return Err(format!(
+            "error: {} all write to standard output (-): their contents would interleave\n      = hint: send all but one to files\n",
+            stdout.join(" and ")
+        ));
+    }
+    let files: Vec<(&str, &str, PathBuf)> = outputs
+        .iter()
+        .filter(|(_, p)| *p != "-")
+        .map(|(f, p)| (*f, *p, identity(Path::new(p))))
+        .collect();
+    for (i, (fa, pa, a)) in files.iter().enumerate() {
+        for (fb, pb, b) in &files[i + 1..] {
+            if a == b && !is_char_device(a) {
+                return Err(format!(
+                    "error: {fa} `{pa}` and {fb} `{pb}` are the same file: one would overwrite the other\n"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses outputs that are one of `inputs` (the files a scenario was read from, or the reports
+/// a comparison reads): the same file, also through a link or another path.
+pub fn refuse_inputs(outputs: &[(&str, &str)], inputs: &[String]) -> Result<(), String> {
+    for (flag, path) in outputs.iter().filter(|(_, p)| *p != "-") {
+        let Ok(out) = std::fs::metadata(path) else {
+            continue; // a new file is no input
+        };
+        for input in inputs {
+            if std::fs::metadata(input).is_ok_and(|m| same_file(&m, &out)) {
+                return Err(format!(
+                    "error: {flag} `{path}` is `{input}`, which this command reads: writing it would destroy it\n      = hint: write the output to another file\n"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` is a character device (`/dev/null`): writing it twice destroys nothing.
+fn is_char_device(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    (a.dev(), a.ino()) == (b.dev(), b.ino())
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// A path's identity for comparing outputs: the file it ends at (links followed) as an absolute,
+/// canonical path where its folder exists.
+fn identity(path: &Path) -> PathBuf {
+    let end = follow_links(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(c) = end.canonicalize() {
+        return c;
+    }
+    let dir = match end.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    match (dir.canonicalize(), end.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => end,
+    }
+}
+
+/// The path a chain of symbolic links starting at `path` ends at (`path` itself if it is none),
+/// whether or not that file exists.
+fn follow_links(path: &Path) -> Result<PathBuf, String> {
+    let mut p = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&p).map_err(|e| e.to_string())?;
+                p = match p.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(format!("more than {MAX_LINKS} symbolic links (a loop?)"))
 }
 
 impl Output {
-    /// Opens the temporary file now, so that an unwritable path fails before any work.
+    /// Opens the output: for a regular file its temporary file now, so that an unwritable path
+    /// fails before any work.
     pub fn create(path: &str) -> Result<Output, String> {
+        let shown = path.to_string();
         if path == "-" {
-            return Ok(Output { file: None });
+            return Ok(Output {
+                target: Some(Target::Stdout),
+                shown,
+            });
         }
-        let target = PathBuf::from(path);
-        if target.is_dir() {
-            return Err(format!("error: cannot write `{path}`: it is a directory\n"));
+        let fail = |why: String| format!("error: cannot write `{path}`: {why}\n");
+        if path.is_empty() {
+            return Err(fail("an empty path names no file".into()));
         }
+        // What the path ends at, links followed by the system: a FIFO or device is opened by
+        // this path itself (`/dev/stdout` ends at a link that names no file).
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.is_dir() {
+                return Err(fail("it is a directory".into()));
+            }
+            if !meta.is_file() {
+                return Ok(Output {
+                    target: Some(Target::Special(PathBuf::from(path))),
+                    shown,
+                });
+            }
+        }
+        // A regular file, or none yet: the temporary file goes beside the file the links end
+        // at, and is renamed onto it, so the links stay.
+        let target = follow_links(Path::new(path)).map_err(fail)?;
         let dir = target
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -29,34 +190,43 @@ impl Output {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file =
-            File::create(&tmp).map_err(|e| format!("error: cannot write `{path}`: {e}\n"))?;
+        let file = File::create(&tmp).map_err(|e| fail(e.to_string()))?;
         Ok(Output {
-            file: Some((file, tmp, target)),
+            target: Some(Target::File(file, tmp, target)),
+            shown,
         })
     }
 
+    /// Whether this output is standard output.
     pub fn is_stdout(&self) -> bool {
-        self.file.is_none()
+        matches!(self.target, Some(Target::Stdout))
     }
 
-    /// Writes everything and moves it into place.
+    /// Writes everything and, for a regular file, moves it into place.
     pub fn commit(mut self, bytes: &[u8]) -> Result<(), String> {
-        match self.file.take() {
-            None => {
+        let shown = std::mem::take(&mut self.shown);
+        let fail = |e: std::io::Error| format!("error: cannot write `{shown}`: {e}\n");
+        match self.target.take() {
+            None => Ok(()),
+            Some(Target::Stdout) => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(bytes)
                     .and_then(|()| out.flush())
                     .map_err(|e| format!("error: cannot write output: {e}\n"))
             }
-            Some((mut file, tmp, target)) => {
+            Some(Target::Special(path)) => std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+                .map_err(fail),
+            Some(Target::File(mut file, tmp, target)) => {
                 let written = file.write_all(bytes).and_then(|()| file.sync_all());
                 drop(file);
                 match written.and_then(|()| std::fs::rename(&tmp, &target)) {
                     Ok(()) => Ok(()),
                     Err(e) => {
                         let _ = std::fs::remove_file(&tmp);
-                        Err(format!("error: cannot write `{}`: {e}\n", target.display()))
+                        Err(fail(e))
                     }
                 }
             }
@@ -66,8 +236,8 @@ impl Output {
 
 impl Drop for Output {
     fn drop(&mut self) {
-        // A file never committed (an error came first) leaves nothing behind.
-        if let Some((_, tmp, _)) = &self.file {
+        // A file never committed (an error or an interruption came first) leaves nothing behind.
+        if let Some(Target::File(_, tmp, _)) = &self.target {
             let _ = std::fs::remove_file(tmp);
         }
     }

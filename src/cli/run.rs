@@ -1,7 +1,7 @@
 //! `detente run`: one run, or an ensemble of runs, of a scenario.
 
-use super::output::Output;
-use super::{bundled, load, parse_set, threads, CliResult, Failure};
+use super::output::{self, Output};
+use super::{bundled, check_interrupt, load, parse_set, threads, CliResult, Failure};
 use detente::ensemble::Options;
 use detente::report::{self, csv, json, markdown, text, Format};
 use detente::Overrides;
@@ -73,15 +73,29 @@ pub fn run(args: RunArgs) -> CliResult {
             "error: --bands needs an ensemble (--runs N with N > 1)\n".to_string(),
         ));
     }
-    // Outputs are opened before any work, so an unwritable path fails fast.
-    let report_out = args.out.as_deref().map(Output::create).transpose()?;
-    let trajectory_out = args.trajectory.as_deref().map(Output::create).transpose()?;
-    let bands_out = args.bands.as_deref().map(Output::create).transpose()?;
+    let outputs: Vec<(&str, &str)> = [
+        ("--out", &args.out),
+        ("--trajectory", &args.trajectory),
+        ("--bands", &args.bands),
+    ]
+    .into_iter()
+    .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    .collect();
+    output::check_outputs(&outputs)?;
     let overrides = Overrides {
         parameters: args.set.clone(),
         steps: args.steps,
     };
     let model = load(args.scenario.as_deref(), &overrides)?;
+    // No output may be a file the scenario was read from. Then the outputs are opened before
+    // any run, so an unwritable path fails fast.
+    output::refuse_inputs(&outputs, model.source_files())?;
+    let open = |path: &Option<String>| path.as_deref().map(Output::create).transpose();
+    let (report_out, trajectory_out, bands_out) = (
+        open(&args.out)?,
+        open(&args.trajectory)?,
+        open(&args.bands)?,
+    );
     let seed = args.seed.unwrap_or(model.seed());
     let workers = if ensemble { threads(args.threads) } else { 1 };
     super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
@@ -97,6 +111,7 @@ pub fn run(args: RunArgs) -> CliResult {
             .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
         let rep = report::run_report(&model, &record);
         let trajectory = report::trajectory(&model, &record);
+        check_interrupt()?;
         if show {
             print!("{}", text::run(&rep));
         }
@@ -121,6 +136,7 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let e = super::run_ensemble(&model, options, model.name())?;
     let rep = report::ensemble::build(&model, &e);
+    check_interrupt()?;
     if show {
         print!("{}", text::ensemble(&rep));
     }

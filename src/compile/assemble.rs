@@ -24,7 +24,13 @@ pub(super) struct Items {
 }
 
 /// The model of a scenario that compiled without errors.
-pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: Items) -> Model {
+/// `source`: the content hash and the paths of the files read.
+pub(super) fn model(
+    settings: Settings,
+    (content_hash, files): (u64, Vec<String>),
+    net: Network,
+    items: Items,
+) -> Model {
     let n_actors = net.actor_ids.len();
     // Relations into each actor, only for a model that reads them: `in(...)` aggregates and
     // effects with on = "in".
@@ -91,6 +97,7 @@ pub(super) fn model(settings: Settings, content_hash: u64, net: Network, items: 
         dt: settings.dt,
         seed: settings.seed,
         content_hash,
+        files,
         parameters,
         graph: net.graph,
         actor_kinds: net.actor_kinds,

@@ -112,9 +112,16 @@ impl Compiler<'_> {
             outcomes,
             series,
         };
+        let files = self
+            .r
+            .sources
+            .files()
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
         Some(assemble::model(
             settings,
-            self.r.content_hash,
+            (self.r.content_hash, files),
             network,
             items,
         ))

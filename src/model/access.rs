@@ -42,6 +42,13 @@ impl Model {
         self.content_hash
     }
 
+    /// The paths of every file the scenario was read from (the file asked for, the files it
+    /// extends, its relation files), as they were given to its [`Sources`](crate::Sources): what
+    /// a caller writing outputs must not overwrite.
+    pub fn source_files(&self) -> &[String] {
+        &self.files
+    }
+
     /// Every parameter with its value (after `--set` overrides), sorted by name.
     pub fn parameters(&self) -> &[(String, f64)] {
         &self.parameters

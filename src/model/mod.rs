@@ -74,6 +74,8 @@ pub struct Model {
     pub(crate) dt: f64,
     pub(crate) seed: u64,
     pub(crate) content_hash: u64,
+    /// The paths of every file the scenario was read from, as given to its `Sources`.
+    pub(crate) files: Vec<String>,
     pub(crate) parameters: Vec<(String, f64)>,
     /// The relation graph, as compressed sparse rows. Node i is actor i, edge e is relation
     /// e (relations are sorted by (from, to), which is the order of its rows); the relation's
