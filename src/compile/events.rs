@@ -7,6 +7,7 @@ use crate::expr::{Ctx, Domain, Namespace, Type};
 use crate::ids::ActorId;
 use crate::model::{Action, Event, When};
 use crate::rng;
+use crate::spec::{EventSpec, Located};
 
 impl Compiler<'_> {
     /// Every enabled event, in name order.
@@ -67,6 +68,13 @@ impl Compiler<'_> {
             }
             let when = match (&spec.at, &spec.rate) {
                 (Some(at), None) => {
+                    if at.value.to_vec().is_empty() {
+                        self.error(
+                            Diagnostic::at(at.loc.clone(), format!("{what}: `at` lists no step"))
+                                .with_hint("give the steps it happens at, e.g. at = [10, 30], or remove the event"),
+                        );
+                        continue;
+                    }
                     let mut v = Vec::new();
                     for s in at.value.to_vec() {
                         if s < 1 || s > file_steps {
@@ -100,12 +108,10 @@ impl Compiler<'_> {
                             self.error(Diagnostic::at(rate.loc.clone(), format!("{what}: rate {v} is outside [0, 1] (it is a probability per step)")));
                         }
                     }
-                    let from = spec.from.as_ref().map_or(1, |f| f.value.max(1)) as u32;
-                    let until = spec
-                        .until
-                        .as_ref()
-                        .map_or(i64::from(steps), |u| u.value.min(i64::from(steps)))
-                        .max(0) as u32;
+                    let Some((from, until)) = self.rate_window(spec, &what, file_steps, steps)
+                    else {
+                        continue;
+                    };
                     When::Rate {
                         rate: code,
                         from,
@@ -130,5 +136,52 @@ impl Compiler<'_> {
             });
         }
         out
+    }
+
+    /// The steps a `rate` event may happen in: `from` and `until`, each from 1 to the
+    /// scenario's steps and in order, checked before any narrowing; a shorter run asked for on
+    /// the command line ends the window early.
+    fn rate_window(
+        &mut self,
+        spec: &EventSpec,
+        what: &str,
+        file_steps: i64,
+        steps: u32,
+    ) -> Option<(u32, u32)> {
+        let mut bound = |v: &Option<Located<i64>>, key: &str, default: i64| match v {
+            None => Some(default),
+            Some(x) if (1..=file_steps).contains(&x.value) => Some(x.value),
+            Some(x) => {
+                self.error(Diagnostic::at(
+                    x.loc.clone(),
+                    format!(
+                        "{what}: `{key}` must be a step from 1 to {file_steps}, found {}",
+                        x.value
+                    ),
+                ));
+                None
+            }
+        };
+        let from = bound(&spec.from, "from", 1);
+        let until = bound(&spec.until, "until", file_steps);
+        let (from, until) = (from?, until?);
+        if from > until {
+            let loc = spec.until.as_ref().map_or_else(
+                || {
+                    spec.from
+                        .as_ref()
+                        .map(|f| f.loc.clone())
+                        .unwrap_or_default()
+                },
+                |u| u.loc.clone(),
+            );
+            self.error(Diagnostic::at(
+                loc,
+                format!("{what}: `until` ({until}) comes before `from` ({from})"),
+            ));
+            return None;
+        }
+        let until = until.min(i64::from(steps));
+        Some((from as u32, until as u32))
     }
 }

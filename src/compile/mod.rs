@@ -89,6 +89,9 @@ impl Compiler<'_> {
         let settings = self.settings(overrides);
         let parameters = self.parameters(overrides);
         let vars = self.variables();
+        if self.too_many_actions() {
+            return None;
+        }
         let network = self.network(&vars, settings.default_cap)?;
         let actions = self.r.spec.actions.keys();
         let mut names = names::Names::new(&network, &parameters, settings.dt, vars, actions);
@@ -125,6 +128,25 @@ impl Compiler<'_> {
             network,
             items,
         ))
+    }
+}
+
+impl Compiler<'_> {
+    /// Reports (and says whether) the scenario has more actions than action ids can number.
+    fn too_many_actions(&mut self) -> bool {
+        let Some((name, a)) = self.r.spec.actions.iter().nth(settings::MAX_ACTIONS) else {
+            return false;
+        };
+        let n = self.r.spec.actions.len();
+        self.error(Diagnostic::at(
+            a.loc.clone(),
+            format!(
+                "too many actions: {n}, of which `{name}` is number {}; a scenario may have at most {}",
+                settings::MAX_ACTIONS + 1,
+                settings::MAX_ACTIONS
+            ),
+        ));
+        true
     }
 }
 

@@ -5,6 +5,7 @@
 use super::network::Network;
 use super::variables::Variables;
 use crate::expr::{self, lexicon, AggKey, AggSet, Namespace};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// The aggregates expressions read: per actor (`out(self)`, `in(self)`), and single values.
@@ -20,6 +21,8 @@ pub(super) struct Names<'n> {
     pub net: &'n Network,
     pub actions: BTreeMap<String, u16>,
     aggregates: Aggregates,
+    /// The slot of each aggregate registered so far, so that registering is not a search.
+    slots: FxHashMap<AggKey, u16>,
 }
 
 impl<'n> Names<'n> {
@@ -45,6 +48,7 @@ impl<'n> Names<'n> {
                 per_actor: Vec::new(),
                 scalar: Vec::new(),
             },
+            slots: FxHashMap::default(),
         }
     }
 
@@ -89,20 +93,23 @@ impl Namespace for Names<'_> {
     fn actor_kind(&self, name: &str) -> Option<u16> {
         self.net.actor_kind_idx.get(name).copied()
     }
-    fn aggregate(&mut self, key: AggKey) -> u16 {
+    fn aggregate(&mut self, key: AggKey) -> Option<u16> {
         let per_actor = matches!(key.set, AggSet::Out(_) | AggSet::In(_)) && key.actor.is_none();
+        if let Some(&slot) = self.slots.get(&key) {
+            return Some(slot);
+        }
         let table = if per_actor {
             &mut self.aggregates.per_actor
         } else {
             &mut self.aggregates.scalar
         };
-        match table.iter().position(|k| *k == key) {
-            Some(i) => i as u16,
-            None => {
-                table.push(key);
-                table.len() as u16 - 1
-            }
+        if table.len() >= expr::MAX_AGGREGATES {
+            return None;
         }
+        table.push(key);
+        let slot = table.len() as u16 - 1;
+        self.slots.insert(key, slot);
+        Some(slot)
     }
     fn names(&self, sort: expr::Sort) -> Vec<String> {
         use expr::Sort;

@@ -3,6 +3,7 @@
 //! as the relation graph and the columns of initial values.
 
 use super::relation_file::{self, ActorIds, Columns, Created, Origin, RawRelations, Reading};
+use super::settings::MAX_KINDS;
 use super::variables::{ActorRow, Variables};
 use super::Compiler;
 use crate::diag::{Diagnostic, Loc};
@@ -58,7 +59,16 @@ impl Compiler<'_> {
     /// Builds the network, or `None` when it is too large to index.
     pub(super) fn network(&mut self, vars: &Variables, default_cap: u32) -> Option<Network> {
         let mut read = self.read_network(vars)?;
+        // Kind ids are 16 bits: past the limit they would wrap (checked before any is used).
+        if read.kind_ids.len() > MAX_KINDS {
+            self.too_many_kinds("relation", read.kind_ids.len());
+            return None;
+        }
         let dense = self.dense_ids(&mut read);
+        if dense.actor_kinds.len() > MAX_KINDS {
+            self.too_many_kinds("actor", dense.actor_kinds.len());
+            return None;
+        }
         let n_actors = dense.ids.len();
         let (out_start, order) = sort_relations(&read.raw, n_actors);
         let duplicates = self.duplicates(&read.raw, &order, &dense);
@@ -76,6 +86,18 @@ impl Compiler<'_> {
             vars,
             default_cap,
         ))
+    }
+
+    fn too_many_kinds(&mut self, what: &str, n: usize) {
+        self.error(
+            Diagnostic::at(
+                self.main_loc(),
+                format!("too many {what} kinds: {n}, and a scenario may have at most {MAX_KINDS}"),
+            )
+            .with_hint(format!(
+                "a kind names a group of {what}s; use a {what} variable to tell {what}s apart"
+            )),
+        );
     }
 
     /// Reads declared actors, inline relations and relation files, in the order written.
@@ -229,13 +251,11 @@ impl Compiler<'_> {
                 .filter(|(_, &used)| used)
                 .map(|(k, _)| k),
         );
-        let mut actor_kinds: Vec<String> = Vec::new();
-        for kind_name in used_kinds {
-            if !actor_kinds.contains(kind_name) {
-                actor_kinds.push(kind_name.clone());
-            }
-        }
-        actor_kinds.sort();
+        let actor_kinds: Vec<String> = used_kinds
+            .cloned()
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
         // Kind ids were handed out in reading order; renumber them by name.
         let names: BTreeSet<String> = read.kind_ids.keys().cloned().collect();
         let relation_kinds: Vec<String> = names.into_iter().collect();

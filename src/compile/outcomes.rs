@@ -2,6 +2,7 @@
 
 use super::names::Names;
 use super::Compiler;
+use crate::diag::Diagnostic;
 use crate::expr::parse;
 use crate::expr::{self, AggFn, AggKey, AggSet, Code, Ctx, Domain, Namespace, Op, Type};
 use crate::model::{Outcome, Series};
@@ -101,7 +102,13 @@ impl Compiler<'_> {
                     set: AggSet::All(None),
                     actor: None,
                 };
-                let slot = names.aggregate(key);
+                let Some(slot) = names.aggregate(key) else {
+                    self.error(Diagnostic::bare(format!(
+                        "too many different aggregates in the scenario (at most {} of a kind)",
+                        expr::MAX_AGGREGATES
+                    )));
+                    break;
+                };
                 out.push(Series {
                     name: format!("mean_{}", var),
                     text: format!("mean({}, all)", var),

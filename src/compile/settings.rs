@@ -9,6 +9,10 @@ use crate::expr::lexicon;
 pub const MAX_STEPS: i64 = 10_000_000;
 /// Longest delay or duration of an effect.
 pub const MAX_DELAY: i64 = 1_000_000;
+/// Most actions a scenario may declare: action ids are 16 bits.
+pub const MAX_ACTIONS: usize = u16::MAX as usize;
+/// Most distinct actor kinds, and most distinct relation kinds: kind ids are 16 bits.
+pub const MAX_KINDS: usize = u16::MAX as usize;
 
 /// `[scenario]`, checked.
 pub(super) struct Settings {

@@ -8,6 +8,9 @@ use crate::model::Variable;
 use crate::spec::Located;
 use std::collections::BTreeMap;
 
+/// Most variables of one kind (relation, actor): variable ids are 16 bits.
+pub(crate) const MAX_VARIABLES: usize = u16::MAX as usize;
+
 /// The declared variables, by kind, with each name's index.
 pub(super) struct Variables {
     pub relation: Vec<Variable>,
@@ -92,20 +95,30 @@ impl Compiler<'_> {
                 range,
                 description: spec.description.clone().unwrap_or_default(),
             };
-            match spec.of.value.as_str() {
-                "relation" => rel.push(var),
-                "actor" => act.push(var),
+            let list = match spec.of.value.as_str() {
+                "relation" => Some(&mut rel),
+                "actor" => Some(&mut act),
                 other => {
                     let d = Diagnostic::at(
                         spec.of.loc.clone(),
                         format!("`of` must be \"relation\" or \"actor\", found \"{other}\""),
                     );
                     self.error(d.suggest(other, ["relation", "actor"]));
+                    None
                 }
+            };
+            let Some(list) = list else { continue };
+            list.push(var);
+            if list.len() == MAX_VARIABLES + 1 {
+                self.error(Diagnostic::at(
+                    v.loc.clone(),
+                    format!(
+                        "too many {} variables: `{name}` is number {}, and a scenario may have at most {MAX_VARIABLES} of a kind",
+                        spec.of.value,
+                        MAX_VARIABLES + 1
+                    ),
+                ));
             }
-        }
-        if rel.len() > u16::MAX as usize || act.len() > u16::MAX as usize {
-            self.error(Diagnostic::bare("too many variables"));
         }
         Variables {
             relation_idx: index_of(&rel),

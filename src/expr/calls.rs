@@ -4,6 +4,7 @@
 
 use super::compile::{
     err, err_hint, unknown, AggFn, AggKey, AggSet, CompileError, Compiler, Domain, Res, Sort,
+    MAX_AGGREGATES,
 };
 use super::lexicon;
 use super::parse::{Ast, Node};
@@ -464,21 +465,19 @@ impl Compiler<'_> {
             set,
             actor: None,
         };
-        match who {
-            Some(Who::Fixed(a)) => {
-                key.actor = Some(a);
-                let slot = self.ns.aggregate(key);
-                self.ops.push(Op::AggScalar(slot));
-            }
-            Some(w) => {
-                let slot = self.ns.aggregate(key);
-                self.ops.push(Op::AggActor(slot, w));
-            }
-            None => {
-                let slot = self.ns.aggregate(key);
-                self.ops.push(Op::AggScalar(slot));
-            }
+        if let Some(Who::Fixed(a)) = who {
+            key.actor = Some(a);
         }
+        let Some(slot) = self.ns.aggregate(key) else {
+            return err(
+                span,
+                format!("too many different aggregates in the scenario (at most {MAX_AGGREGATES} of a kind)"),
+            );
+        };
+        self.ops.push(match who {
+            Some(w @ (Who::Me | Who::Target)) => Op::AggActor(slot, w),
+            _ => Op::AggScalar(slot),
+        });
         Ok(Type::Num)
     }
 }

@@ -7,6 +7,9 @@ use super::parse::{Ast, BinOp, Node, UnOp};
 use super::{Bin, Code, Op, Type, Un, Who};
 use std::ops::Range;
 
+/// Most distinct aggregates of each kind (per actor, scalar) a scenario may use: slots are 16 bits.
+pub const MAX_AGGREGATES: usize = u16::MAX as usize;
+
 /// Where an expression runs, which decides what `self`, `target` and bare variable names mean.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Domain {
@@ -72,8 +75,9 @@ pub trait Namespace {
     fn edge(&self, from: u32, to: u32) -> Option<u32>;
     fn rel_kind(&self, name: &str) -> Option<u16>;
     fn actor_kind(&self, name: &str) -> Option<u16>;
-    /// Registers a per-actor aggregate (`actor` is None) or a scalar one; returns its slot.
-    fn aggregate(&mut self, key: AggKey) -> u16;
+    /// Registers a per-actor aggregate (`actor` is None) or a scalar one; returns its slot, or
+    /// `None` when [`MAX_AGGREGATES`] of its kind are registered already.
+    fn aggregate(&mut self, key: AggKey) -> Option<u16>;
     /// Known names of one sort, for did-you-mean hints.
     fn names(&self, sort: Sort) -> Vec<String>;
 }

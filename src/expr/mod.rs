@@ -14,6 +14,7 @@ pub mod parse;
 
 pub use compile::{
     arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
+    MAX_AGGREGATES,
 };
 pub use eval::{eval, eval_in, eval_mask, ActionView, Lanes, Masks, Stack, World, LANES, NEVER};
 
