@@ -195,37 +195,75 @@ impl Diagnostic {
     /// `error: message` and the hint.
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
+        let message = escape_controls(&self.message);
         match &self.loc {
             Some(loc) if (loc.file.0 as usize) < sources.files.len() => {
                 let file = sources.get(loc.file);
                 let (line, col) = file.line_col(loc.span.start);
                 out.push_str(&format!(
-                    "{}:{}:{}: error: {}\n",
-                    file.name, line, col, self.message
+                    "{}:{}:{}: error: {message}\n",
+                    escape_controls(&file.name),
+                    line,
+                    col
                 ));
                 let text = file.line_text(line);
-                let width = {
-                    let (end_line, end_col) = file.line_col(loc.span.end);
-                    if end_line == line && end_col > col {
-                        end_col - col
-                    } else {
-                        1
-                    }
+                let (end_line, end_col) = file.line_col(loc.span.end);
+                let end_col = if end_line == line && end_col > col {
+                    end_col
+                } else {
+                    col + 1
                 };
-                out.push_str(&format!("{line:>5} | {text}\n"));
+                // Columns as shown: a control character shows escaped, wider than one.
+                let shown = |upto: usize| -> usize {
+                    let prefix: String = text.chars().take(upto - 1).collect();
+                    escape_controls(&prefix).chars().count()
+                };
+                let (from, to) = (shown(col), shown(end_col).max(shown(col) + 1));
+                out.push_str(&format!("{line:>5} | {}\n", escape_controls(text)));
                 out.push_str(&format!(
                     "      | {}{}\n",
-                    " ".repeat(col - 1),
-                    "^".repeat(width)
+                    " ".repeat(from),
+                    "^".repeat(to - from)
                 ));
             }
-            _ => out.push_str(&format!("error: {}\n", self.message)),
+            _ => out.push_str(&format!("error: {message}\n")),
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("      = hint: {hint}\n"));
+            out.push_str(&format!("      = hint: {}\n", escape_controls(hint)));
         }
         out
     }
+}
+
+/// Text of several lines with [`escape_controls`] applied to each line: the line breaks stay.
+pub fn escape_controls_by_line(s: &str) -> String {
+    s.split('\n')
+        .map(escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `s` with every control character but the tab, and every bidirectional-text control, written
+/// as a `\u{..}` escape: text from a scenario or a relation file may hold anything, and must
+/// neither drive the terminal that shows a message nor reorder what it shows.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
 }
 
 impl fmt::Display for Diagnostic {
@@ -306,6 +344,26 @@ mod tests {
         // One edit per three characters: `tnesoin` is two edits from `tension`.
         assert_eq!(did_you_mean("tnesoin", ["tension"]), Some("tension"));
         assert_eq!(did_you_mean("trsut", ["trust", "tension"]), Some("trust"));
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_the_caret_still_points() {
+        let mut map = SourceMap::default();
+        let id = map.add(SourceFile::new("a.toml", "x = \"\u{1b}[31mred\"\n"));
+        let d = Diagnostic::at(Loc::new(id, 10..13), "bad `\u{1b}[31m` id \u{202e}here");
+        let text = d.render(&map);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(
+            text.contains("bad `\\u{1b}[31m` id \\u{202e}here"),
+            "{text}"
+        );
+        // The caret sits under `red`, after the escaped ESC (6 columns wide).
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines[1].find("red").unwrap();
+        assert_eq!(lines[2].find('^'), Some(at), "{text}");
     }
 
     #[test]

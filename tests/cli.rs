@@ -454,3 +454,21 @@ fn saved_reports_with_metrics_this_version_does_not_know_still_compare() {
         .success()
         .stdout(predicate::str::contains("later_kind.blr_reforms"));
 }
+
+#[test]
+fn control_characters_in_a_scenario_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    fs::write(
+        &path,
+        "[scenario]\nname = \"evil \\u001b[2J title\"\nsteps = 3\n[variables]\nt = { of = \"relation\" }\n[actors.A]\n[actors.B]\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n",
+    )
+    .unwrap();
+    for args in [vec!["run"], vec!["run", "--runs", "3"]] {
+        let out = detente().args(&args).arg(&path).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.contains("evil \\u{1b}[2J title"), "{text}");
+    }
+}

@@ -75,6 +75,20 @@ impl Compiler<'_> {
         (f.name.clone(), line)
     }
 
+    /// Reports `name` (of a `what`) unless it is a plain name: names appear in reports, CSV
+    /// headers and Markdown tables, where a comma, a quote or a line break would break them.
+    pub fn check_name(&mut self, name: &str, loc: &Loc, what: &str) {
+        if !super::valid_name(name) {
+            self.error(
+                Diagnostic::at(
+                    loc.clone(),
+                    format!("`{}` is not a valid {what} name", super::escaped(name)),
+                )
+                .with_hint("letters, digits and `_`, starting with a letter or `_`"),
+            );
+        }
+    }
+
     /// A text value, or an error that it must be one.
     pub fn string(&mut self, v: &Located<toml::Value>, key: &str) -> Option<String> {
         match v.value.as_str() {

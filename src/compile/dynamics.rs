@@ -14,6 +14,7 @@ impl Compiler<'_> {
     pub(super) fn dynamics(&mut self, names: &mut Names) -> Vec<Dynamic> {
         let mut out = Vec::new();
         for (name, d) in &self.r.spec.dynamics {
+            self.check_name(name, &d.loc, "dynamics");
             let spec = &d.value;
             if spec.enabled == Some(false) {
                 continue;

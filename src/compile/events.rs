@@ -28,6 +28,7 @@ impl Compiler<'_> {
             .map_or(0, |s| s.value)
             .max(i64::from(steps));
         for (name, ev) in &self.r.spec.events {
+            self.check_name(name, &ev.loc, "event");
             let spec = &ev.value;
             if spec.enabled == Some(false) {
                 continue;

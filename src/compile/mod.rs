@@ -150,6 +150,12 @@ impl Compiler<'_> {
     }
 }
 
+/// `s` with control characters escaped (`\u{1b}`), for messages: a name or id from a file may
+/// hold anything, and must not drive the terminal that shows the error.
+pub(crate) fn escaped(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::diag::escape_controls(s)
+}
+
 /// Whether `s` is a plain name: an ASCII letter or `_`, then ASCII letters, digits and `_`.
 fn valid_name(s: &str) -> bool {
     let mut chars = s.chars();

@@ -428,10 +428,11 @@ fn lay_out(
     }
 }
 
-/// Whether `id` may name an actor: letters, digits, `_` and `-`.
-fn valid_actor_id(id: &str) -> bool {
-    super::valid_name(id)
-        || id
+/// Whether `id` may name an actor: letters, digits, `_` and `-` (Unicode letters and digits
+/// included), and nothing else — no space, comma, quote, control or bidirectional character.
+pub(super) fn valid_actor_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
             .chars()
             .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }

@@ -18,6 +18,7 @@ impl Compiler<'_> {
     pub(super) fn outcomes(&mut self, names: &mut Names) -> Vec<Outcome> {
         let mut out = Vec::new();
         for (name, o) in &self.r.spec.outcomes {
+            self.check_name(name, &o.loc, "outcome");
             let (text_expr, description) = match &o.value {
                 OutcomeSpec::Short(s) => (
                     Located::new(ExprText::Text(s.clone()), o.loc.clone()),
@@ -65,6 +66,7 @@ impl Compiler<'_> {
         };
         if !self.r.spec.report.series.is_empty() {
             for (name, e) in &self.r.spec.report.series {
+                self.check_name(name, &e.loc, "series");
                 if let Some(code) =
                     self.expr(e, Type::Num, ctx(name), names, &format!("series `{name}`"))
                 {

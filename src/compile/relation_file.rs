@@ -357,6 +357,20 @@ fn header(
     let mut ok = true;
     for (i, (cell, off)) in cells.iter().enumerate() {
         let cell = cell.trim();
+        if let Some(first) = cells[..i].iter().position(|(c, _)| c.trim() == cell) {
+            errors.push(
+                Diagnostic::at(
+                    Loc::new(file, *off..off + cell.len().max(1)),
+                    format!("column `{cell}` appears twice in the header"),
+                )
+                .with_hint(format!(
+                    "column {} has the same name; each column is read once, so one of them would be ignored",
+                    first + 1
+                )),
+            );
+            ok = false;
+            continue;
+        }
         if i == from || i == to || Some(i) == kind {
             continue;
         }
@@ -561,6 +575,15 @@ fn endpoint(
         );
     }
     if f.create {
+        if !super::network::valid_actor_id(id) {
+            return Err(Diagnostic::bare(format!(
+                "actor id `{}` may only hold letters, digits, `_` and `-`",
+                crate::diag::escape_controls(id)
+            ))
+            .with_hint(
+                "ids created from a relation file follow the same rule as [actors.ID] tables",
+            ));
+        }
         into.created.kind_of.push(created_kind_id);
         return Ok(into.actors.insert(id, false));
     }

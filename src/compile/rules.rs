@@ -21,6 +21,7 @@ impl Compiler<'_> {
     ) -> Vec<Rule> {
         let mut out = Vec::new();
         for (name, r) in &self.r.spec.rules {
+            self.check_name(name, &r.loc, "rule");
             let spec = &r.value;
             if spec.enabled == Some(false) {
                 continue;

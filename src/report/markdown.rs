@@ -21,7 +21,7 @@ pub fn run(report: &RunReport) -> String {
 pub fn ensemble(report: &EnsembleReport) -> String {
     let sc = &report.scenario;
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", sc.name);
+    let _ = writeln!(out, "# {}\n", cell(&sc.name));
     let _ = writeln!(
         out,
         "{} runs of {} {}s, seed {}, {} actors, {} relations; scenario hash `{}`, detente {}.\n",
@@ -58,15 +58,15 @@ fn outcomes_table(out: &mut String, report: &EnsembleReport) {
             .map_or("—".to_string(), |m| format!("{m}"));
         let _ = writeln!(
             out,
-            "| {} | {} ({}/{}) | {} – {} | {} | `{}` |",
-            o.name,
+            "| {} | {} ({}/{}) | {} – {} | {} | {} |",
+            cell(&o.name),
             pct(o.probability),
             o.reached,
             o.runs,
             pct(o.ci95[0]),
             pct(o.ci95[1]),
             first,
-            o.condition
+            code(&o.condition)
         );
     }
     out.push('\n');
@@ -84,7 +84,7 @@ fn metrics_table(out: &mut String, report: &EnsembleReport) {
         let _ = writeln!(
             out,
             "| {} | {} ± {} | {} – {} | {} | {} | {} | {} | {} |",
-            m.label,
+            cell(&m.label),
             num(m.mean),
             num(m.sd),
             num(m.ci95[0]),
@@ -114,9 +114,9 @@ fn over_time_table(out: &mut String, b: &BandsReport, runs: u64, time_unit: &str
     if rows.last() != Some(&(b.steps.len() - 1)) {
         rows.push(b.steps.len() - 1);
     }
-    let _ = write!(out, "| {time_unit} |");
+    let _ = write!(out, "| {} |", cell(time_unit));
     for s in &b.series {
-        let _ = write!(out, " {} |", s.expression);
+        let _ = write!(out, " {} |", cell(&s.expression));
     }
     let _ = write!(out, "\n|---:|");
     for _ in &b.series {
@@ -178,8 +178,8 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {}{mark} | [{}, {}] |",
-                v.name,
-                d.label,
+                cell(&v.name),
+                cell(&d.label),
                 num(d.baseline),
                 num(d.variant),
                 num(d.difference),
@@ -191,8 +191,8 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
             let _ = writeln!(
                 out,
                 "| {} | only on one side: {} | | | | |",
-                v.name,
-                v.not_compared.join(", ")
+                cell(&v.name),
+                cell(&v.not_compared.join(", "))
             );
         }
     }
@@ -204,4 +204,31 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
         );
     }
     out
+}
+
+/// Text for a Markdown table cell: `|` escaped and line breaks made spaces, so no name or
+/// expression can break the table.
+fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains(['|', '\n', '\r']) {
+        return text.into();
+    }
+    text.replace('|', "\\|").replace(['\n', '\r'], " ").into()
+}
+
+/// Text as an inline code span in a table cell: a backtick in it gets a longer fence.
+fn code(text: &str) -> String {
+    let fence = if text.contains('`') { "`` " } else { "`" };
+    let close = if text.contains('`') { " ``" } else { "`" };
+    format!("{fence}{}{close}", cell(text))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_cannot_break_a_table() {
+        assert_eq!(super::cell("tension(A, B)"), "tension(A, B)");
+        assert_eq!(super::cell("a || b\nc"), "a \\|\\| b c");
+        assert_eq!(super::code("x > 1"), "`x > 1`");
+        assert_eq!(super::code("a`b"), "`` a`b ``");
+    }
 }

@@ -12,6 +12,7 @@ use std::fmt::Write;
 const SHOWN_ACTORS: usize = 12;
 
 /// The summary of one run: key numbers of each series, actions taken, outcomes.
+/// Control characters in names from the scenario (say an ESC in its title) are shown escaped.
 pub fn run(report: &RunReport) -> String {
     let sc = &report.scenario;
     let unit = &sc.time_unit;
@@ -65,7 +66,7 @@ pub fn run(report: &RunReport) -> String {
             let _ = writeln!(out, "  {:<width$}  {status:<22} ({})", o.name, o.condition);
         }
     }
-    out
+    crate::diag::escape_controls_by_line(&out)
 }
 
 /// Actions per actor; for large networks, the most active actors, then totals per action.
@@ -157,5 +158,5 @@ pub fn ensemble(report: &EnsembleReport) -> String {
             );
         }
     }
-    out
+    crate::diag::escape_controls_by_line(&out)
 }
