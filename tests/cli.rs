@@ -472,3 +472,58 @@ fn control_characters_in_a_scenario_never_reach_the_terminal_raw() {
         assert!(text.contains("evil \\u{1b}[2J title"), "{text}");
     }
 }
+
+#[test]
+fn hostile_saved_reports_are_refused_not_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for (path, seed) in [(&a, "1"), (&b, "2")] {
+        detente()
+            .args([
+                "run", BASELINE, "--runs", "20", "-q", "--seed", seed, "--out",
+            ])
+            .arg(path)
+            .assert()
+            .success();
+    }
+    let good = fs::read_to_string(&b).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&good).unwrap();
+    // Each edit alone makes the report impossible; each is refused with what is wrong.
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(Edit, &str); 4] = [
+        (
+            |j| j["outcomes"][0]["probability"] = 7.0.into(),
+            "probability 7",
+        ),
+        (
+            |j| j["outcomes"][0]["reached"] = 1_000_000.into(),
+            "reached in 1000000 of 20 runs",
+        ),
+        (|j| j["runs"] = 0.into(), "0 runs"),
+        (|j| j["metrics"][0]["sd"] = (-1.0).into(), "negative spread"),
+    ];
+    for (edit, message) in edits {
+        let mut bad = json.clone();
+        edit(&mut bad);
+        fs::write(&b, serde_json::to_string(&bad).unwrap()).unwrap();
+        detente()
+            .arg("compare")
+            .arg(&a)
+            .arg(&b)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::contains("malformed ensemble report")
+                    .and(predicate::str::contains(message)),
+            );
+    }
+    json["format_version"] = 99.into();
+    fs::write(&b, serde_json::to_string(&json).unwrap()).unwrap();
+    detente()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("format version 99"));
+}

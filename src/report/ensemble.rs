@@ -325,5 +325,65 @@ pub fn parse(text: &str) -> Result<EnsembleReport, ReportError> {
             expected: FORMAT_VERSION,
         });
     }
-    serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))
+    let report: EnsembleReport =
+        serde_json::from_value(value).map_err(|e| ReportError::Malformed(e.to_string()))?;
+    validate(&report).map_err(ReportError::Malformed)?;
+    Ok(report)
+}
+
+/// Checks that a saved report's numbers can be what an ensemble produced: counts within the
+/// runs, probabilities equal to their counts' share and inside their intervals, intervals and
+/// quantiles in order. A hand-edited or corrupted report is refused rather than compared.
+fn validate(r: &EnsembleReport) -> Result<(), String> {
+    if r.runs == 0 {
+        return Err("it has 0 runs".into());
+    }
+    for o in &r.outcomes {
+        let what = format!("outcome `{}`", o.name);
+        if o.runs != r.runs {
+            return Err(format!(
+                "{what} counts {} runs of the report's {}",
+                o.runs, r.runs
+            ));
+        }
+        if o.reached > o.runs {
+            return Err(format!(
+                "{what} was reached in {} of {} runs",
+                o.reached, o.runs
+            ));
+        }
+        let share = o.reached as f64 / o.runs as f64;
+        if !(0.0..=1.0).contains(&o.probability) || (o.probability - share).abs() > 1e-9 {
+            return Err(format!(
+                "{what} has probability {}, but {} of {} runs is {share}",
+                o.probability, o.reached, o.runs
+            ));
+        }
+        // The interval's ends are computed, so they may miss by a rounding error.
+        let [lo, hi] = o.ci95;
+        let eps = 1e-9;
+        if !(-eps <= lo
+            && lo <= o.probability + eps
+            && o.probability <= hi + eps
+            && hi <= 1.0 + eps)
+        {
+            return Err(format!(
+                "{what}: the interval [{lo}, {hi}] does not hold its probability {} inside [0, 1]",
+                o.probability
+            ));
+        }
+    }
+    for m in &r.metrics {
+        let what = format!("metric `{}`", m.id);
+        if m.n == 0 || m.n > r.runs {
+            return Err(format!("{what} is over {} of {} runs", m.n, r.runs));
+        }
+        let [lo, hi] = m.ci95;
+        if !(m.sd >= 0.0 && lo <= hi) || !m.quantiles.is_sorted() {
+            return Err(format!(
+                "{what} has a negative spread, or an interval or quantiles out of order"
+            ));
+        }
+    }
+    Ok(())
 }
