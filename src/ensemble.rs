@@ -147,7 +147,11 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize) -> u64 {
         8 * (3 * series + 2 * model.outcomes.len() as u64 + model.actions.len() as u64) + 128;
     let points = steps.min(BAND_POINTS as u64 + 1);
     let bands = 8 * series * points * runs.min(BAND_SAMPLE);
-    per_run * threads.max(1) as u64 + summary * runs + bands
+    // Saturating: an absurd number of runs must give an absurd estimate, not a wrapped one.
+    per_run
+        .saturating_mul(threads.max(1) as u64)
+        .saturating_add(summary.saturating_mul(runs))
+        .saturating_add(bands)
 }
 
 /// A run's summary and its series at the band time points.

@@ -527,3 +527,50 @@ fn hostile_saved_reports_are_refused_not_compared() {
         .code(2)
         .stderr(predicate::str::contains("format version 99"));
 }
+
+#[test]
+fn an_absurd_number_of_runs_is_refused_with_its_estimate_not_wrapped() {
+    // 2^61 runs: the estimate saturates instead of wrapping to something small.
+    detente()
+        .args(["run", BASELINE, "--runs", "2305843009213693952", "-q"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GiB of memory"));
+}
+
+#[test]
+fn effects_waiting_to_land_count_in_the_memory_estimate() {
+    // 10,000 actors each pushing, every step, an effect that lands 999,999 steps later: the
+    // pending effects alone would need hundreds of GiB.
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::from("from,to\n");
+    for i in 0..10_000 {
+        rows.push_str(&format!("a{i},a{}\n", (i + 1) % 10_000));
+    }
+    fs::write(dir.path().join("r.csv"), rows).unwrap();
+    let path = dir.path().join("s.toml");
+    fs::write(
+        &path,
+        "[scenario]\nsteps = 1000000\n[variables]\nx = { of = \"actor\" }\n[[relation_files]]\npath = \"r.csv\"\ncreate_actors = true\n[actions.push]\neffects = [{ var = \"x\", on = \"actor\", add = 1, delay = 999999 }]\n[rules.push]\nactor = \"*\"\naction = \"push\"\n",
+    )
+    .unwrap();
+    detente()
+        .arg("run")
+        .arg(&path)
+        .arg("-q")
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("GiB of memory"));
+}
+
+#[test]
+fn too_many_threads_are_refused_at_once() {
+    detente()
+        .args(["run", BASELINE, "--runs", "10", "--threads", "100000"])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--threads 100000: at most 1024"));
+}

@@ -41,6 +41,7 @@ pub fn bench(args: &BenchArgs) -> CliResult {
         steps: args.steps,
     };
     let repeat = args.repeat.max(1);
+    let workers = super::threads(Some(args.threads))?;
     let mut load_s = Vec::with_capacity(repeat);
     let mut run_s = Vec::with_capacity(repeat);
     let mut last = None;
@@ -51,7 +52,7 @@ pub fn bench(args: &BenchArgs) -> CliResult {
         let options = detente::ensemble::Options {
             runs: args.runs,
             seed: args.seed,
-            threads: args.threads,
+            threads: workers,
         };
         let t1 = Instant::now();
         let ensemble = super::run_ensemble(&model, options, "bench")?;

@@ -128,7 +128,7 @@ fn paired(args: &CompareArgs, models: &[Model]) -> Result<Comparison, Failure> {
     let options = Options {
         runs: args.runs,
         seed,
-        threads: threads(args.threads),
+        threads: threads(args.threads)?,
     };
     for model in models {
         super::check_memory(model, options.runs, options.threads)?;

@@ -168,10 +168,18 @@ fn available_memory() -> Option<u64> {
 }
 
 /// Worker threads: the number asked for, or one per core.
-fn threads(asked: Option<usize>) -> usize {
-    asked
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1)
+/// Most worker threads a command starts: more only costs memory and start-up time.
+const MAX_THREADS: usize = 1024;
+
+/// Worker threads: the number asked for (refused past [`MAX_THREADS`]), or one per core.
+fn threads(asked: Option<usize>) -> Result<usize, Failure> {
+    match asked {
+        Some(n) if n > MAX_THREADS => Err(Failure::from(format!(
+            "error: --threads {n}: at most {MAX_THREADS}\n      = hint: one per core is the fastest; leave --threads out to get that\n"
+        ))),
+        Some(n) => Ok(n.max(1)),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
 }
 
 /// Flags raised by SIGINT or SIGTERM (`stop`) and by SIGTERM alone (`terminated`), installed

@@ -97,7 +97,7 @@ pub fn run(args: RunArgs) -> CliResult {
         open(&args.bands)?,
     );
     let seed = args.seed.unwrap_or(model.seed());
-    let workers = if ensemble { threads(args.threads) } else { 1 };
+    let workers = if ensemble { threads(args.threads)? } else { 1 };
     super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
     let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
     let show = !args.quiet && !to_stdout;

@@ -136,7 +136,56 @@ impl<'m> Sim<'m> {
             + 8 * a * model.agg_actor.len() as u64
             + 8 * a * model.actions.len() as u64 * 3
             + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
-        state + 8 * series * steps
+        state
+            .saturating_add((8 * series).saturating_mul(steps))
+            .saturating_add(Self::pending_estimate(model))
+    }
+
+    /// Bytes of effects waiting to land, at the most: every lane of every rule and every event
+    /// firing every step, each delayed effect landing on as many places as it can, and waiting
+    /// as long as the longest delay (or the whole run, if shorter).
+    fn pending_estimate(model: &Model) -> u64 {
+        use crate::model::{Lanes, On};
+        let delayed: u64 = model
+            .actions
+            .iter()
+            .map(|act| {
+                act.effects
+                    .iter()
+                    .filter(|eff| eff.delay > 0 || eff.duration > 1)
+                    .map(|eff| match eff.on {
+                        On::Relation | On::Reverse | On::Actor | On::Target => 1,
+                        On::Both => 2,
+                        // An actor's out- or in-relations: at most every relation.
+                        On::Out | On::In => model.n_relations() as u64,
+                    })
+                    .sum::<u64>()
+            })
+            .max()
+            .unwrap_or(0);
+        if delayed == 0 {
+            return 0;
+        }
+        let lanes: u64 = model
+            .rules
+            .iter()
+            .map(|r| match &r.lanes {
+                Lanes::AllEdges => model.n_relations() as u64,
+                Lanes::AllActors => model.n_actors() as u64,
+                Lanes::Edges(edges) => edges.len() as u64,
+                Lanes::Actors { actors, .. } => actors.len() as u64,
+                // Each reacting actor toward each actor that acted.
+                Lanes::Reactions { .. } => {
+                    (model.n_actors() as u64).saturating_mul(model.n_actors() as u64)
+                }
+            })
+            .fold(model.events.len() as u64, u64::saturating_add);
+        let waiting = u64::from(model.horizon.min(model.steps));
+        let entry = std::mem::size_of::<state::Pending>() as u64;
+        lanes
+            .saturating_mul(delayed)
+            .saturating_mul(waiting)
+            .saturating_mul(entry)
     }
 
     fn reset(&mut self) {

@@ -70,7 +70,7 @@ impl Source {
 
 /// An effect still to land: (relation variable?, variable, index, amount per step, steps left).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Pending {
+pub(crate) struct Pending {
     pub relation: bool,
     pub var: u16,
     pub index: u32,
