@@ -379,7 +379,7 @@ fn validate(r: &EnsembleReport) -> Result<(), String> {
             return Err(format!("{what} is over {} of {} runs", m.n, r.runs));
         }
         let [lo, hi] = m.ci95;
-        if !(m.sd >= 0.0 && lo <= hi) || !m.quantiles.is_sorted() {
+        if !(m.sd >= 0.0 && lo <= hi && m.quantiles.is_sorted()) {
             return Err(format!(
                 "{what} has a negative spread, or an interval or quantiles out of order"
             ));
