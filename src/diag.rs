@@ -213,13 +213,30 @@ impl Diagnostic {
                 } else {
                     col + 1
                 };
+                // A bounded excerpt of the line around the column: a line of a relation file
+                // may be megabytes long.
+                let long = text.chars().nth(EXCERPT_WIDTH).is_some();
+                let first = if long {
+                    (col - 1).saturating_sub(EXCERPT_BEFORE)
+                } else {
+                    0
+                };
+                let excerpt: String = text.chars().skip(first).take(EXCERPT_WIDTH).collect();
+                let cut_end = text.chars().nth(first + EXCERPT_WIDTH).is_some();
+                let lead = if first > 0 { "…" } else { "" };
+                let shown_excerpt = format!(
+                    "{lead}{}{}",
+                    escape_controls(&excerpt),
+                    if cut_end { "…" } else { "" }
+                );
                 // Columns as shown: a control character shows escaped, wider than one.
                 let shown = |upto: usize| -> usize {
-                    let prefix: String = text.chars().take(upto - 1).collect();
-                    escape_controls(&prefix).chars().count()
+                    let upto = (upto - 1).clamp(first, first + EXCERPT_WIDTH) - first;
+                    let prefix: String = excerpt.chars().take(upto).collect();
+                    lead.chars().count() + escape_controls(&prefix).chars().count()
                 };
                 let (from, to) = (shown(col), shown(end_col).max(shown(col) + 1));
-                out.push_str(&format!("{line:>5} | {}\n", escape_controls(text)));
+                out.push_str(&format!("{line:>5} | {shown_excerpt}\n"));
                 out.push_str(&format!(
                     "      | {}{}\n",
                     " ".repeat(from),
@@ -233,6 +250,21 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Characters of a line quoted before the column of an error, at most.
+const EXCERPT_BEFORE: usize = 60;
+/// Characters of a line quoted in all, at most.
+const EXCERPT_WIDTH: usize = 160;
+
+/// A value from an input, as a message quotes it: control characters escaped and at most 60
+/// characters kept (then `…`), since a cell of a relation file may be megabytes long.
+pub fn quoted(value: &str) -> String {
+    const MAX: usize = 60;
+    let mut chars = value.chars();
+    let head: String = chars.by_ref().take(MAX).collect();
+    let more = chars.next().is_some();
+    format!("{}{}", escape_controls(&head), if more { "…" } else { "" })
 }
 
 /// Text of several lines with [`escape_controls`] applied to each line: the line breaks stay.
@@ -364,6 +396,22 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let at = lines[1].find("red").unwrap();
         assert_eq!(lines[2].find('^'), Some(at), "{text}");
+    }
+
+    #[test]
+    fn a_long_line_is_quoted_as_a_bounded_excerpt_around_the_column() {
+        let mut map = SourceMap::default();
+        let line = format!("{}BAD{}", "a,".repeat(50_000), ",b".repeat(50_000));
+        let id = map.add(SourceFile::new("r.csv", line.clone()));
+        let at = 100_000;
+        let text = Diagnostic::at(Loc::new(id, at..at + 3), "not a number").render(&map);
+        assert!(text.len() < 600, "{} bytes", text.len());
+        assert!(text.starts_with("r.csv:1:100001: error"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[1].contains('…') && lines[1].ends_with('…'), "{text}");
+        let bad = lines[1][..lines[1].find("BAD").unwrap()].chars().count();
+        assert_eq!(lines[2].find('^'), Some(bad), "{text}");
+        assert_eq!(lines[2].matches('^').count(), 3, "{text}");
     }
 
     #[test]

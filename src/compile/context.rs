@@ -5,7 +5,7 @@
 use super::names::Names;
 use super::relation_file::{self, Origin};
 use super::settings::MAX_DELAY;
-use crate::diag::{Diagnostic, Loc};
+use crate::diag::{Diagnostic, FileId, Loc};
 use crate::expr::parse::{self, SyntaxError};
 use crate::expr::{self, Code, CompileError, Ctx, Type};
 use crate::load::Resolved;
@@ -20,7 +20,15 @@ pub(super) struct Compiler<'a> {
     pub csv_texts: Vec<String>,
     /// Line starts of each relation file, built when a diagnostic first needs a line number.
     csv_lines: Vec<std::cell::OnceCell<Vec<usize>>>,
+    /// Per file (or none, for errors without a place): errors reported, and where the first
+    /// one not kept was.
+    counts: Vec<(Option<FileId>, usize, usize, Option<Loc>)>,
 }
+
+/// Errors kept per file, at most; the others are counted, and one note says how many.
+pub(super) const SHOWN_PER_FILE: usize = 20;
+/// Errors kept in all, at most.
+pub(super) const SHOWN_IN_ALL: usize = 200;
 
 /// Which of the two kinds of kind a name was looked up as.
 #[derive(Clone, Copy)]
@@ -36,13 +44,52 @@ impl<'a> Compiler<'a> {
             errors: Vec::new(),
             csv_lines: vec![std::cell::OnceCell::new(); csv_texts.len()],
             csv_texts,
+            counts: Vec::new(),
         }
     }
 }
 
 impl Compiler<'_> {
+    /// Records an error: kept if its file has fewer than [`SHOWN_PER_FILE`] and the scenario
+    /// fewer than [`SHOWN_IN_ALL`], else only counted (see [`Compiler::hidden_notes`]).
     pub fn error(&mut self, d: Diagnostic) {
-        self.errors.push(d);
+        let file = d.loc.as_ref().map(|l| l.file);
+        let i = match self.counts.iter().position(|c| c.0 == file) {
+            Some(i) => i,
+            None => {
+                self.counts.push((file, 0, 0, None));
+                self.counts.len() - 1
+            }
+        };
+        let entry = &mut self.counts[i];
+        entry.1 += 1;
+        if entry.2 < SHOWN_PER_FILE && self.errors.len() < SHOWN_IN_ALL {
+            entry.2 += 1;
+            self.errors.push(d);
+        } else if entry.3.is_none() {
+            entry.3 = Some(d.loc.unwrap_or_else(|| Loc::new(self.r.main, 0..0)));
+        }
+    }
+
+    /// One note per file whose errors were not all kept, saying how many more there were.
+    pub fn hidden_notes(&mut self) {
+        let notes: Vec<Diagnostic> = self
+            .counts
+            .iter()
+            .filter_map(|(_, n, kept, first)| {
+                let more = n - kept;
+                let loc = first.clone()?;
+                Some(Diagnostic::at(
+                    loc,
+                    format!(
+                        "{more} more error{} {} not shown (the first is here)",
+                        if more == 1 { "" } else { "s" },
+                        if more == 1 { "is" } else { "are" }
+                    ),
+                ))
+            })
+            .collect();
+        self.errors.extend(notes);
     }
 
     /// The start of the scenario file that was asked for.

@@ -63,6 +63,7 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
         .collect();
     let mut c = Compiler::new(&resolved, csv_texts);
     let model = c.model(overrides);
+    c.hidden_notes();
     let (mut items, texts) = (c.errors, c.csv_texts);
     match model {
         Some(model) if items.is_empty() => Ok(model),

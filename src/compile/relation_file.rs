@@ -5,7 +5,7 @@
 //! cell, looks plain integer actor ids up in a table instead of hashing them, and keeps a row's
 //! origin in 8 bytes. Quoted cells take the general path.
 
-use crate::diag::{Diagnostic, FileId, Loc};
+use crate::diag::{quoted, Diagnostic, FileId, Loc};
 use crate::model::Variable;
 use crate::spec::RelationFileSpec;
 use rustc_hash::FxHashMap as HashMap;
@@ -268,22 +268,28 @@ pub(super) fn read(
         return;
     }
     let header_end = text.find('\n').unwrap_or(text.len());
-    let Some(header) = header(f, text, header_end, cols, errors) else {
-        return;
-    };
-    let Some(created_kind_id) = created_kind(f, into.created, errors) else {
-        return;
-    };
-    rows(
-        f,
-        text,
-        header_end,
-        &header,
-        cols,
-        created_kind_id,
-        into,
+    let mut report = FileErrors {
         errors,
-    );
+        count: 0,
+        first_hidden: None,
+    };
+    let header = header(f, text, header_end, cols, &mut report);
+    let created = header
+        .as_ref()
+        .and_then(|_| created_kind(f, into.created, report.errors));
+    if let (Some(header), Some(created_kind_id)) = (header, created) {
+        rows(
+            f,
+            text,
+            header_end,
+            &header,
+            cols,
+            created_kind_id,
+            into,
+            &mut report,
+        );
+    }
+    report.finish();
 }
 
 /// The kind id of the actors this file creates.
@@ -310,7 +316,7 @@ fn header(
     text: &str,
     header_end: usize,
     cols: &Columns,
-    errors: &mut Vec<Diagnostic>,
+    errors: &mut FileErrors,
 ) -> Option<Header> {
     let (file, from_col, to_col) = (f.id, f.from_col, f.to_col);
     let header = text[..header_end].trim_end_matches('\r');
@@ -345,7 +351,7 @@ fn header(
         );
         let d = d.suggest(missing, cells.iter().map(|(c, _)| c.as_str()));
         let d = if d.hint.is_none() {
-            d.with_hint(format!("name the columns with from = \"...\" and to = \"...\" in [[relation_files]] (found: {})", header.trim()))
+            d.with_hint(format!("name the columns with from = \"...\" and to = \"...\" in [[relation_files]] (found: {})", quoted(header.trim())))
         } else {
             d
         };
@@ -355,13 +361,14 @@ fn header(
     let kind = find("kind");
     let mut vars: Vec<(usize, u16)> = Vec::new();
     let mut ok = true;
+    let mut seen: HashMap<&str, usize> = HashMap::default();
     for (i, (cell, off)) in cells.iter().enumerate() {
         let cell = cell.trim();
-        if let Some(first) = cells[..i].iter().position(|(c, _)| c.trim() == cell) {
+        if let Some(&first) = seen.get(cell) {
             errors.push(
                 Diagnostic::at(
                     Loc::new(file, *off..off + cell.len().max(1)),
-                    format!("column `{cell}` appears twice in the header"),
+                    format!("column `{}` appears twice in the header", quoted(cell)),
                 )
                 .with_hint(format!(
                     "column {} has the same name; each column is read once, so one of them would be ignored",
@@ -371,6 +378,7 @@ fn header(
             ok = false;
             continue;
         }
+        seen.insert(cell, i);
         if i == from || i == to || Some(i) == kind {
             continue;
         }
@@ -379,9 +387,13 @@ fn header(
             None => {
                 let d = Diagnostic::at(
                     Loc::new(file, *off..off + cell.len().max(1)),
-                    format!("column `{cell}` is not a relation variable"),
+                    format!("column `{}` is not a relation variable", quoted(cell)),
                 );
-                let d = d.suggest(cell, cols.vars.keys().map(String::as_str));
+                let d = if errors.shown() {
+                    d.suggest(cell, cols.vars.keys().map(String::as_str))
+                } else {
+                    d
+                };
                 errors.push(if d.hint.is_none() {
                     d.with_hint("declare it under [variables] with of = \"relation\"")
                 } else {
@@ -400,21 +412,45 @@ fn header(
     })
 }
 
-/// Row errors of one file: the first twenty are shown, then one note that there are more.
-struct RowErrors<'a> {
+/// Errors shown per relation file, at most.
+const SHOWN_PER_FILE: usize = 20;
+
+/// The errors of one file: the first [`SHOWN_PER_FILE`] are kept, the others only counted, and
+/// [`FileErrors::finish`] says how many more there were. Hints (did-you-mean searches) are
+/// computed only for errors that will be shown.
+struct FileErrors<'a> {
     errors: &'a mut Vec<Diagnostic>,
     count: usize,
+    /// Where the first error not shown was.
+    first_hidden: Option<Loc>,
 }
 
-impl RowErrors<'_> {
+impl FileErrors<'_> {
+    /// Whether the next error will be shown (and so deserves a hint).
+    fn shown(&self) -> bool {
+        self.count < SHOWN_PER_FILE
+    }
+
     fn push(&mut self, d: Diagnostic) {
         self.count += 1;
-        if self.count <= 20 {
+        if self.count <= SHOWN_PER_FILE {
             self.errors.push(d);
-        } else if self.count == 21 {
+        } else if self.first_hidden.is_none() {
+            self.first_hidden = d.loc;
+        }
+    }
+
+    /// Says how many errors of the file were not shown, if any.
+    fn finish(self) {
+        if let Some(loc) = self.first_hidden {
+            let more = self.count - SHOWN_PER_FILE;
             self.errors.push(Diagnostic::at(
-                d.loc.clone().unwrap_or_default(),
-                "more errors in this file are not shown",
+                loc,
+                format!(
+                    "{more} more error{} in this file {} not shown (the first is here)",
+                    if more == 1 { "" } else { "s" },
+                    if more == 1 { "is" } else { "are" }
+                ),
             ));
         }
     }
@@ -430,11 +466,10 @@ fn rows(
     cols: &Columns,
     created_kind_id: u16,
     into: &mut Reading,
-    errors: &mut Vec<Diagnostic>,
+    report: &mut FileErrors,
 ) {
     let file = f.id;
     let bytes = text.as_bytes();
-    let mut report = RowErrors { errors, count: 0 };
     let mut values = vec![f64::NAN; cols.specs.len()];
     // Without a `kind` column every row has the default kind: look it up once.
     let default_kind_id = if header.kind.is_none() {
@@ -450,7 +485,7 @@ fn rows(
         let start = pos;
         line_no += 1;
         // One pass over the line: cell boundaries, quotes, and where it ends.
-        let (i, quoted) = scan_line(bytes, start, &mut cuts);
+        let (i, has_quote) = scan_line(bytes, start, &mut cuts);
         pos = i + 1;
         let line = text[start..i].trim_end_matches('\r');
         let end = start + line.len();
@@ -458,7 +493,7 @@ fn rows(
             continue;
         }
         cells.clear();
-        if quoted {
+        if has_quote {
             match split_quoted(line) {
                 Ok(c) => cells.extend(c.into_iter().map(|(c, o)| (Cow::Owned(c), o))),
                 Err(col) => {
@@ -497,7 +532,13 @@ fn rows(
         let mut ends = [0u32; 2];
         let mut ok = true;
         for (slot, col) in [(0, header.from), (1, header.to)] {
-            match endpoint(f, trim(&cells[col].0), created_kind_id, into) {
+            match endpoint(
+                f,
+                trim(&cells[col].0),
+                created_kind_id,
+                into,
+                report.shown(),
+            ) {
                 Ok(a) => ends[slot] = a,
                 Err(mut d) => {
                     d.loc = Some(cell_loc(col));
@@ -530,7 +571,7 @@ fn rows(
                 _ => {
                     report.push(Diagnostic::at(
                         cell_loc(col),
-                        format!("`{text}` is not a finite number"),
+                        format!("`{}` is not a finite number", quoted(text)),
                     ));
                     ok = false;
                 }
@@ -565,6 +606,7 @@ fn endpoint(
     id: &str,
     created_kind_id: u16,
     into: &mut Reading,
+    hint: bool,
 ) -> Result<u32, Diagnostic> {
     if let Some(a) = into.actors.get(id) {
         return Ok(a);
@@ -578,7 +620,7 @@ fn endpoint(
         if !super::network::valid_actor_id(id) {
             return Err(Diagnostic::bare(format!(
                 "actor id `{}` may only hold letters, digits, `_` and `-`",
-                crate::diag::escape_controls(id)
+                quoted(id)
             ))
             .with_hint(
                 "ids created from a relation file follow the same rule as [actors.ID] tables",
@@ -587,7 +629,10 @@ fn endpoint(
         into.created.kind_of.push(created_kind_id);
         return Ok(into.actors.insert(id, false));
     }
-    let d = Diagnostic::bare(format!("unknown actor `{id}`"));
+    let d = Diagnostic::bare(format!("unknown actor `{}`", quoted(id)));
+    if !hint {
+        return Err(d); // not shown: no did-you-mean search
+    }
     let d = d.suggest(id, into.actors.ids.iter().map(String::as_str));
     Err(if d.hint.is_none() {
         d.with_hint("declare it under [actors], or set create_actors = true in [[relation_files]]")
