@@ -19,6 +19,13 @@ pub trait Sources {
     /// A message saying why the file cannot be read (e.g. "no such file"); the loader puts it in
     /// a diagnostic after the path.
     fn read(&self, path: &str) -> Result<String, String>;
+
+    /// What `path` is the same file as, if the source can tell (a file system: the path with
+    /// links resolved). The loader detects `extends` cycles by it, so a loop through a linked
+    /// folder is a cycle too. By default, the path itself.
+    fn identity(&self, path: &str) -> String {
+        path.to_string()
+    }
 }
 
 /// Text from a file's bytes, or a message saying where the first byte that is not UTF-8 is.
@@ -120,7 +127,11 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
     let mut files: Vec<ScenarioFile> = Vec::new();
     let mut next = Some((normalize(path), None::<Loc>));
     while let Some((path, from)) = next.take() {
-        if let Some(pos) = chain.iter().position(|(p, _)| *p == path) {
+        let same = sources.identity(&path);
+        if let Some(pos) = chain
+            .iter()
+            .position(|(p, _)| *p == path || sources.identity(p) == same)
+        {
             let names: Vec<&str> = chain[pos..]
                 .iter()
                 .map(|(p, _)| p.as_str())
@@ -182,6 +193,17 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
             }
         };
         if let Some(ext) = &file.scenario.extends {
+            if ext.value.trim().is_empty() || ext.value.ends_with('/') || ext.value.trim() == "." {
+                let d = Diagnostic::at(
+                    ext.loc.clone(),
+                    format!("`extends = \"{}\"` names no scenario file", crate::diag::quoted(&ext.value)),
+                )
+                .with_hint("give the path of the .toml file this one extends, e.g. extends = \"baseline.toml\"");
+                return Err(Diagnostics {
+                    items: vec![d],
+                    sources: map,
+                });
+            }
             next = Some((join(&path, &ext.value), Some(ext.loc.clone())));
         }
         files.push(file);

@@ -30,6 +30,10 @@ const TERMINATED: u8 = 143;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Let scenarios read files in DIR too (repeatable). By default a scenario reads only files
+    /// under its own folder or the current folder.
+    #[arg(long, value_name = "DIR", global = true)]
+    allow_dir: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -72,12 +76,64 @@ fn parse_set(s: &str) -> Result<(String, f64), String> {
     Ok((name.trim().to_string(), value))
 }
 
-/// Reads scenario files from disk.
-struct FileSystem;
+/// Reads scenario files from disk: regular files only, and only under the folders a scenario
+/// may read (its own folder, the current folder, and those given with --allow-dir), after
+/// following links.
+struct FileSystem {
+    roots: Vec<std::path::PathBuf>,
+}
+
+/// Folders given with --allow-dir, set once from the command line.
+static ALLOWED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+
+impl FileSystem {
+    /// The file system as the scenario at `main` may read it.
+    fn for_scenario(main: &str) -> FileSystem {
+        let folder = std::path::Path::new(main)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let extra = ALLOWED.get().map(Vec::as_slice).unwrap_or(&[]);
+        let roots = [folder, std::path::Path::new(".")]
+            .into_iter()
+            .chain(extra.iter().map(std::path::Path::new))
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        FileSystem { roots }
+    }
+}
 
 impl Sources for FileSystem {
+    fn identity(&self, path: &str) -> String {
+        std::path::Path::new(path)
+            .canonicalize()
+            .map_or_else(|_| path.to_string(), |p| p.to_string_lossy().into_owned())
+    }
+
     fn read(&self, path: &str) -> Result<String, String> {
-        detente::load::decode_utf8(std::fs::read(path).map_err(|e| e.to_string())?)
+        let real = std::path::Path::new(path).canonicalize().map_err(|e| {
+            if e.raw_os_error() == Some(40) {
+                "it is reached through a loop of symbolic links".to_string()
+            } else {
+                e.to_string()
+            }
+        })?;
+        if !self.roots.iter().any(|root| real.starts_with(root)) {
+            return Err(
+                "it is outside the scenario's folder and the current folder (a scenario reads \
+                 only files there; pass --allow-dir DIR to let it read another folder)"
+                    .into(),
+            );
+        }
+        let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
+        if meta.is_dir() {
+            return Err("it is a folder, not a file".into());
+        }
+        if !meta.is_file() {
+            // A FIFO would block, a device like /dev/zero would never end.
+            return Err("it is not a regular file (a pipe, a device or a socket)".into());
+        }
+        detente::load::decode_utf8(std::fs::read(&real).map_err(|e| e.to_string())?)
     }
 }
 
@@ -100,6 +156,7 @@ type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = ALLOWED.set(cli.allow_dir.clone());
     // Installed before any output is opened: from then on Ctrl-C and SIGTERM stop cleanly.
     interrupts();
     let result = match cli.command {
@@ -125,7 +182,7 @@ pub fn main() -> ExitCode {
 /// Loads a scenario file, or the bundled baseline when there is none.
 fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> {
     let result = match scenario {
-        Some(path) => detente::load_model(path, &FileSystem, overrides),
+        Some(path) => detente::load_model(path, &FileSystem::for_scenario(path), overrides),
         None => detente::load_model(bundled::DEFAULT, &bundled::sources(), overrides),
     };
     result.map_err(|d| {
@@ -274,7 +331,7 @@ fn run_ensemble(
 fn check(scenarios: &[String]) -> CliResult {
     let mut failed = 0;
     for path in scenarios {
-        match detente::load_model(path, &FileSystem, &Overrides::default()) {
+        match detente::load_model(path, &FileSystem::for_scenario(path), &Overrides::default()) {
             Ok(model) => println!(
                 "{path}: ok ({} actors, {} relations, {} rules, {} steps)",
                 model.n_actors(),
