@@ -332,3 +332,78 @@ fn a_signal_leaves_the_previous_report_intact() {
     interrupt_midway(&out, "-KILL");
     assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
 }
+
+#[test]
+fn dev_stdout_redirected_to_a_file_is_appended_to_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.txt");
+    fs::write(&log, "previous log line\n").unwrap();
+    let append = fs::OpenOptions::new().append(true).open(&log).unwrap();
+    let status = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
+        .args([
+            "run",
+            BASELINE,
+            "-q",
+            "--format",
+            "text",
+            "-o",
+            "/dev/stdout",
+        ])
+        .stdout(append)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(text.starts_with("previous log line\n"), "{text}");
+    assert!(text.contains("outcomes"), "{text}");
+    assert_eq!(entries(dir.path()), 1, "no temporary file");
+}
+
+#[test]
+fn a_replaced_file_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("private.json");
+    fs::write(&out, "old").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o600)).unwrap();
+    detente()
+        .args(["run", BASELINE, "-q", "-o", s(&out)])
+        .assert()
+        .success();
+    let mode = fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(fs::read_to_string(&out).unwrap().contains("detente-run"));
+}
+
+#[test]
+fn sigterm_stops_a_single_long_run_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    fs::write(&out, "previous report").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
+        .args([
+            "run",
+            "scenarios/bench/border_net.toml",
+            "--steps",
+            "10000000",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while entries(dir.path()) < 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
+    assert_eq!(entries(dir.path()), 1, "no temporary file");
+}

@@ -170,7 +170,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure { message, code }) => {
-            eprint!("{message}");
+            // Messages may quote names from files: no control character reaches the terminal.
+            eprint!("{}", detente::diag::escape_controls_by_line(&message));
             if !message.ends_with('\n') {
                 eprintln!();
             }
@@ -256,6 +257,9 @@ fn interrupts() -> &'static Interrupts {
         // If a handler cannot be installed, the signal keeps its default effect (stop at once);
         // outputs are still safe because they are renamed into place only when complete.
         use signal_hook::consts::{SIGINT, SIGTERM};
+        // A second signal ends the process at once (the first asked politely).
+        let _ = signal_hook::flag::register_conditional_shutdown(SIGINT, 130, flags.stop.clone());
+        let _ = signal_hook::flag::register_conditional_shutdown(SIGTERM, 143, flags.stop.clone());
         let _ = signal_hook::flag::register(SIGINT, flags.stop.clone());
         let _ = signal_hook::flag::register(SIGTERM, flags.stop.clone());
         let _ = signal_hook::flag::register(SIGTERM, flags.terminated.clone());
@@ -274,6 +278,11 @@ fn interrupted(what: String) -> Failure {
         message: format!("{what}; nothing was written\n"),
         code,
     }
+}
+
+/// Whether Ctrl-C or SIGTERM asked the command to stop.
+fn stop_requested() -> bool {
+    interrupts().stop.load(Ordering::SeqCst)
 }
 
 /// Stops a command that was interrupted before it wrote its outputs.

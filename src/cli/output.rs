@@ -114,6 +114,85 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
     false
 }
 
+/// Whether `path` names one of the process's own file descriptors.
+fn is_descriptor_path(path: &str) -> bool {
+    path.starts_with("/dev/fd/")
+        || matches!(path, "/dev/stdout" | "/dev/stderr" | "/dev/stdin")
+        || (path.starts_with("/proc/") && path.contains("/fd/"))
+}
+
+/// A new temporary file beside the target, created only if no file of its name exists (so a
+/// name planted in advance, say as a link, is never opened), under a name not guessable.
+fn temporary(dir: &Path, name: &str) -> std::io::Result<(File, PathBuf)> {
+    let pid = std::process::id();
+    let mut last = None;
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = dir.join(format!(".{name}.{pid}.{nanos:x}{attempt}.tmp"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => return Ok((file, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary name was free")))
+}
+
+/// Writes to a FIFO, device or descriptor. A FIFO nobody reads yet is waited for without
+/// blocking, so Ctrl-C or SIGTERM still stops the command.
+fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        const O_NONBLOCK: i32 = 0o4000;
+        let fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+        if fifo {
+            let mut file = loop {
+                match std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(O_NONBLOCK)
+                    .open(path)
+                {
+                    Ok(f) => break f,
+                    // ENXIO: no reader yet.
+                    Err(e) if e.raw_os_error() == Some(6) => {
+                        if super::stop_requested() {
+                            return Err(std::io::Error::other(
+                                "interrupted while waiting for a reader",
+                            ));
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                match file.write(rest) {
+                    Ok(n) => rest = &rest[n..],
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            return Ok(());
+        }
+    }
+    // Appending: a descriptor reopened by its path (`/dev/stdout` redirected with `>>` to a
+    // file) would otherwise be written from its start, over what it holds.
+    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+    file.write_all(bytes)?;
+    file.flush()
+}
+
 /// A path's identity for comparing outputs: the file it ends at (links followed) as an absolute,
 /// canonical path where its folder exists.
 fn identity(path: &Path) -> PathBuf {
@@ -165,8 +244,17 @@ impl Output {
         if path.is_empty() {
             return Err(fail("an empty path names no file".into()));
         }
+        // A process's own descriptors (`/dev/stdout`, `/dev/fd/1`, `/proc/self/fd/1`) are
+        // written to as they are, whatever they lead to: replacing the file a shell redirected
+        // standard output to would destroy what it already holds.
+        if is_descriptor_path(path) {
+            return Ok(Output {
+                target: Some(Target::Special(PathBuf::from(path))),
+                shown,
+            });
+        }
         // What the path ends at, links followed by the system: a FIFO or device is opened by
-        // this path itself (`/dev/stdout` ends at a link that names no file).
+        // this path itself.
         if let Ok(meta) = std::fs::metadata(path) {
             if meta.is_dir() {
                 return Err(fail("it is a directory".into()));
@@ -189,8 +277,15 @@ impl Output {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| fail(e.to_string()))?;
+        let (file, tmp) = temporary(dir, &name).map_err(|e| fail(e.to_string()))?;
+        // The file replaced keeps its permissions (a private report stays private).
+        if let Ok(meta) = std::fs::metadata(&target) {
+            if meta.permissions().readonly() {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(fail("it is read-only".into()));
+            }
+            let _ = file.set_permissions(meta.permissions());
+        }
         Ok(Output {
             target: Some(Target::File(file, tmp, target)),
             shown,
@@ -214,11 +309,7 @@ impl Output {
                     .and_then(|()| out.flush())
                     .map_err(|e| format!("error: cannot write output: {e}\n"))
             }
-            Some(Target::Special(path)) => std::fs::OpenOptions::new()
-                .write(true)
-                .open(&path)
-                .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
-                .map_err(fail),
+            Some(Target::Special(path)) => write_special(&path, bytes).map_err(fail),
             Some(Target::File(mut file, tmp, target)) => {
                 let written = file.write_all(bytes).and_then(|()| file.sync_all());
                 drop(file);

@@ -106,9 +106,13 @@ pub fn run(args: RunArgs) -> CliResult {
     }
     if !ensemble {
         let run_index = args.replay.unwrap_or(0);
+        let stop = &super::interrupts().stop;
         let record = detente::Sim::new(&model)
-            .run(seed, run_index)
+            .run_cancellable(seed, run_index, stop)
             .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
+        let Some(record) = record else {
+            return Err(super::interrupted("interrupted".into()));
+        };
         let rep = report::run_report(&model, &record);
         let trajectory = report::trajectory(&model, &record);
         check_interrupt()?;

@@ -5,7 +5,7 @@
 use super::names::Names;
 use super::relation_file::{self, Origin};
 use super::settings::MAX_DELAY;
-use crate::diag::{Diagnostic, FileId, Loc};
+use crate::diag::{quoted, Diagnostic, FileId, Loc};
 use crate::expr::parse::{self, SyntaxError};
 use crate::expr::{self, Code, CompileError, Ctx, Type};
 use crate::load::Resolved;
@@ -71,8 +71,34 @@ impl Compiler<'_> {
         }
     }
 
+    /// Whether an error about `file` would be kept: hints that cost a search (did-you-mean over
+    /// every actor) are computed only then.
+    pub fn will_show(&self, file: FileId) -> bool {
+        let kept = self
+            .counts
+            .iter()
+            .find(|c| c.0 == Some(file))
+            .map_or(0, |c| c.2);
+        kept < SHOWN_PER_FILE && self.errors.len() < SHOWN_IN_ALL
+    }
+
     /// One note per file whose errors were not all kept, saying how many more there were.
     pub fn hidden_notes(&mut self) {
+        // Relation files keep their own twenty per file; in all, no more than SHOWN_IN_ALL.
+        if self.errors.len() > SHOWN_IN_ALL {
+            let extra = self.errors.split_off(SHOWN_IN_ALL);
+            let loc = extra[0]
+                .loc
+                .clone()
+                .unwrap_or_else(|| Loc::new(self.r.main, 0..0));
+            self.errors.push(Diagnostic::at(
+                loc,
+                format!(
+                    "{} more errors are not shown (the first is here)",
+                    extra.len()
+                ),
+            ));
+        }
         let notes: Vec<Diagnostic> = self
             .counts
             .iter()
@@ -195,8 +221,16 @@ impl Compiler<'_> {
         match names.actor(&n.value) {
             Some(a) => Some(a),
             None => {
-                let d = Diagnostic::at(n.loc.clone(), format!("unknown actor `{}`", n.value));
-                self.error(d.suggest(&n.value, names.actor_ids().iter().map(String::as_str)));
+                let d = Diagnostic::at(
+                    n.loc.clone(),
+                    format!("unknown actor `{}`", quoted(&n.value)),
+                );
+                let d = if self.will_show(n.loc.file) {
+                    d.suggest(&n.value, names.actor_ids().iter().map(String::as_str))
+                } else {
+                    d
+                };
+                self.error(d);
                 None
             }
         }

@@ -6,7 +6,7 @@ use super::relation_file::{self, ActorIds, Columns, Created, Origin, RawRelation
 use super::settings::MAX_KINDS;
 use super::variables::{ActorRow, Variables};
 use super::Compiler;
-use crate::diag::{Diagnostic, Loc};
+use crate::diag::{quoted, Diagnostic, Loc};
 use crate::graph::{counting_sort, Adjacency};
 use crate::model::{Actor, Kin};
 use crate::rng;
@@ -187,8 +187,16 @@ impl Compiler<'_> {
                 match read.actors.get(&id) {
                     Some(a) => ends[i] = Some(a),
                     None => {
-                        let d = Diagnostic::at(v.loc.clone(), format!("unknown actor `{id}`"));
-                        self.error(d.suggest(&id, read.actors.ids.iter().map(String::as_str)));
+                        let d = Diagnostic::at(
+                            v.loc.clone(),
+                            format!("unknown actor `{}`", quoted(&id)),
+                        );
+                        let d = if self.will_show(v.loc.file) {
+                            d.suggest(&id, read.actors.ids.iter().map(String::as_str))
+                        } else {
+                            d
+                        };
+                        self.error(d);
                     }
                 }
             }

@@ -142,50 +142,65 @@ impl<'m> Sim<'m> {
     }
 
     /// Bytes of effects waiting to land, at the most: every lane of every rule and every event
-    /// firing every step, each delayed effect landing on as many places as it can, and waiting
-    /// as long as the longest delay (or the whole run, if shorter).
+    /// firing every step, each delayed effect of its action landing on as many places as it
+    /// can (an actor's out- or in-relations: the largest degree), and waiting as long as the
+    /// longest delay (or the whole run, if shorter).
     fn pending_estimate(model: &Model) -> u64 {
         use crate::model::{Lanes, On};
-        let delayed: u64 = model
+        let n = model.n_actors();
+        let adj = &model.adj;
+        let max_out = (0..n)
+            .map(|a| adj.out_range(a as u32).len())
+            .max()
+            .unwrap_or(0) as u64;
+        // Only a model whose effects land on in-relations has (and needs) their index.
+        let uses_in = model
             .actions
             .iter()
-            .map(|act| {
-                act.effects
-                    .iter()
-                    .filter(|eff| eff.delay > 0 || eff.duration > 1)
-                    .map(|eff| match eff.on {
-                        On::Relation | On::Reverse | On::Actor | On::Target => 1,
-                        On::Both => 2,
-                        // An actor's out- or in-relations: at most every relation.
-                        On::Out | On::In => model.n_relations() as u64,
-                    })
-                    .sum::<u64>()
-            })
-            .max()
-            .unwrap_or(0);
-        if delayed == 0 {
-            return 0;
-        }
-        let lanes: u64 = model
-            .rules
-            .iter()
-            .map(|r| match &r.lanes {
+            .flat_map(|a| &a.effects)
+            .any(|e| e.on == On::In);
+        let max_in = if uses_in {
+            (0..n)
+                .map(|a| adj.in_slice(a as u32).len())
+                .max()
+                .unwrap_or(0) as u64
+        } else {
+            0
+        };
+        // Places the delayed effects of one taking of `action` land on.
+        let fanout = |action: u16| -> u64 {
+            model.actions[usize::from(action)]
+                .effects
+                .iter()
+                .filter(|eff| eff.delay > 0 || eff.duration > 1)
+                .map(|eff| match eff.on {
+                    On::Relation | On::Reverse | On::Actor | On::Target => 1,
+                    On::Both => 2,
+                    On::Out => max_out,
+                    On::In => max_in,
+                })
+                .sum()
+        };
+        let lanes_of = |lanes: &Lanes| -> u64 {
+            match lanes {
                 Lanes::AllEdges => model.n_relations() as u64,
-                Lanes::AllActors => model.n_actors() as u64,
+                Lanes::AllActors => n as u64,
                 Lanes::Edges(edges) => edges.len() as u64,
                 Lanes::Actors { actors, .. } => actors.len() as u64,
-                // Each reacting actor toward each actor that acted.
-                Lanes::Reactions { .. } => {
-                    (model.n_actors() as u64).saturating_mul(model.n_actors() as u64)
-                }
-            })
-            .fold(model.events.len() as u64, u64::saturating_add);
+                // A reaction answers an action of the step before: at most one per actor
+                // toward each actor that acted, bounded here by the actors.
+                Lanes::Reactions { .. } => n as u64,
+            }
+        };
+        let per_step = model
+            .rules
+            .iter()
+            .map(|r| lanes_of(&r.lanes).saturating_mul(fanout(r.action)))
+            .chain(model.events.iter().map(|e| fanout(e.action)))
+            .fold(0u64, u64::saturating_add);
         let waiting = u64::from(model.horizon.min(model.steps));
         let entry = std::mem::size_of::<state::Pending>() as u64;
-        lanes
-            .saturating_mul(delayed)
-            .saturating_mul(waiting)
-            .saturating_mul(entry)
+        per_step.saturating_mul(waiting).saturating_mul(entry)
     }
 
     fn reset(&mut self) {
@@ -200,6 +215,24 @@ impl<'m> Sim<'m> {
     /// When a value stops being a finite number: the [`RuntimeError`] names the step, the
     /// variable and what caused it.
     pub fn run(&mut self, seed: u64, run: u64) -> Result<RunRecord, RuntimeError> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        Ok(self
+            .run_cancellable(seed, run, &never)?
+            .expect("a run nobody cancels completes"))
+    }
+
+    /// Like [`Sim::run`], but gives up between steps once `cancel` is raised (checked every
+    /// 64 steps): `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sim::run`].
+    pub fn run_cancellable(
+        &mut self,
+        seed: u64,
+        run: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<RunRecord>, RuntimeError> {
         self.reset();
         let m = self.model;
         let (s, w, lb) = (&mut self.state, &mut self.work, &mut self.lanes);
@@ -208,6 +241,9 @@ impl<'m> Sim<'m> {
         observe::aggregates(m, s);
         observe::step(m, s, w, Clock::new(run_key, 0), &mut record)?;
         for t in 1..=m.steps {
+            if t % 64 == 0 && cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
             let clock = Clock::new(run_key, t);
             decide::actions(m, s, w, lb, clock);
             decide::book(m, s, w, t, &mut record);
@@ -222,6 +258,6 @@ impl<'m> Sim<'m> {
             s.end_step();
         }
         record.action_counts.copy_from_slice(&s.counts);
-        Ok(record)
+        Ok(Some(record))
     }
 }
