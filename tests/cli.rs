@@ -432,16 +432,7 @@ fn saved_reports_with_metrics_this_version_does_not_know_still_compare() {
     // A later version may add a kind of metric: its reports must still be read, and the metric
     // it adds listed as not compared rather than the whole file refused.
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    for (path, seed) in [(&a, "1"), (&b, "2")] {
-        detente()
-            .args([
-                "run", BASELINE, "--runs", "20", "-q", "--seed", seed, "--out",
-            ])
-            .arg(path)
-            .assert()
-            .success();
-    }
+    let (a, b) = saved_reports(dir.path());
     let text = fs::read_to_string(&b).unwrap();
     let renamed = text.replacen("\"final.blr_reforms\"", "\"later_kind.blr_reforms\"", 1);
     assert_ne!(text, renamed, "the report has the metric");
@@ -476,16 +467,7 @@ fn control_characters_in_a_scenario_never_reach_the_terminal_raw() {
 #[test]
 fn hostile_saved_reports_are_refused_not_compared() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    for (path, seed) in [(&a, "1"), (&b, "2")] {
-        detente()
-            .args([
-                "run", BASELINE, "--runs", "20", "-q", "--seed", seed, "--out",
-            ])
-            .arg(path)
-            .assert()
-            .success();
-    }
+    let (a, b) = saved_reports(dir.path());
     let good = fs::read_to_string(&b).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&good).unwrap();
     // Each edit alone makes the report impossible; each is refused with what is wrong.
@@ -573,4 +555,19 @@ fn too_many_threads_are_refused_at_once() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--threads 100000: at most 1024"));
+}
+
+/// Two saved 20-run ensemble reports of the baseline (seeds 1 and 2) in `dir`: `a.json`, `b.json`.
+fn saved_reports(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (a, b) = (dir.join("a.json"), dir.join("b.json"));
+    for (path, seed) in [(&a, "1"), (&b, "2")] {
+        detente()
+            .args([
+                "run", BASELINE, "--runs", "20", "-q", "--seed", seed, "--out",
+            ])
+            .arg(path)
+            .assert()
+            .success();
+    }
+    (a, b)
 }

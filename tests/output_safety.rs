@@ -280,26 +280,18 @@ fn two_outputs_on_standard_output_or_one_file_are_refused() {
     assert!(!same.exists());
 }
 
-/// Starts a long ensemble writing to `out`, sends it `signal` midway, and returns its status.
-fn interrupt_midway(out: &Path, signal: &str) -> Option<i32> {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
-        .args([
-            "run",
-            "scenarios/bench/border_net.toml",
-            "--runs",
-            "100000",
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-        ])
+/// Starts detente with `args` and `--out out`, and returns once the run is under way: the
+/// handlers are installed before any output is opened, so the temporary file appearing beside
+/// `out` means signals are handled from then on.
+fn start_writing(args: &[&str], out: &Path) -> std::process::Child {
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
+        .args(args)
+        .arg("--out")
         .arg(out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // The handlers are installed before any output is opened: the temporary file appearing
-    // beside `out` means the run is under way and the signal is handled.
     let dir = out.parent().unwrap();
     let started = std::time::Instant::now();
     while entries(dir) < 2 {
@@ -309,11 +301,30 @@ fn interrupt_midway(out: &Path, signal: &str) -> Option<i32> {
         );
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    child
+}
+
+/// Sends `signal` to `child` and returns its exit status.
+fn signal(mut child: std::process::Child, signal: &str) -> Option<i32> {
     std::process::Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     child.wait().unwrap().code()
+}
+
+/// Starts a long ensemble writing to `out`, sends it `sig` midway, and returns its status.
+fn interrupt_midway(out: &Path, sig: &str) -> Option<i32> {
+    let args = [
+        "run",
+        "scenarios/bench/border_net.toml",
+        "--runs",
+        "100000",
+        "--threads",
+        "1",
+        "-q",
+    ];
+    signal(start_writing(&args, out), sig)
 }
 
 #[test]
@@ -380,30 +391,14 @@ fn sigterm_stops_a_single_long_run_too() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
     fs::write(&out, "previous report").unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
-        .args([
-            "run",
-            "scenarios/bench/border_net.toml",
-            "--steps",
-            "10000000",
-            "-q",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while entries(dir.path()) < 2 {
-        assert!(started.elapsed() < std::time::Duration::from_secs(60));
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(143));
+    let args = [
+        "run",
+        "scenarios/bench/border_net.toml",
+        "--steps",
+        "10000000",
+        "-q",
+    ];
+    assert_eq!(signal(start_writing(&args, &out), "-TERM"), Some(143));
     assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
     assert_eq!(entries(dir.path()), 1, "no temporary file");
 }
