@@ -175,15 +175,21 @@ fn a_symlinked_output_is_written_through_and_kept() {
     assert_eq!(entries(dir.path()), 4, "no temporary file");
 }
 
-#[test]
-fn a_fifo_output_is_written_to_and_stays_a_fifo() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe");
+/// A FIFO named `pipe` in `dir`.
+fn make_fifo(dir: &Path) -> PathBuf {
+    let fifo = dir.join("pipe");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap();
     assert!(made.success());
+    fifo
+}
+
+#[test]
+fn a_fifo_output_is_written_to_and_stays_a_fifo() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = make_fifo(dir.path());
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
@@ -196,6 +202,38 @@ fn a_fifo_output_is_written_to_and_stays_a_fifo() {
     assert!(
         text.starts_with("step,") && text.lines().count() > 100,
         "{text}"
+    );
+    use std::os::unix::fs::FileTypeExt;
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(entries(dir.path()), 1, "no temporary file");
+}
+
+#[test]
+fn a_fifo_nobody_reads_is_waited_for_and_sigterm_still_stops_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = make_fifo(dir.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
+        .args(["run", BASELINE, "-q", "--trajectory", s(&fifo)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The run takes milliseconds; then it waits for a reader that never comes.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it must wait for a reader, not fail or replace the FIFO"
+    );
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("waiting for a reader"),
+        "{stderr}"
     );
     use std::os::unix::fs::FileTypeExt;
     assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());

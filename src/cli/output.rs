@@ -177,6 +177,12 @@ fn write_special(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
                 match file.write(rest) {
                     Ok(n) => rest = &rest[n..],
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        // A reader that stopped reading: still stoppable.
+                        if super::stop_requested() {
+                            return Err(std::io::Error::other(
+                                "interrupted while the reader was not reading",
+                            ));
+                        }
                         std::thread::sleep(std::time::Duration::from_millis(5));
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -298,16 +304,25 @@ impl Output {
     }
 
     /// Writes everything and, for a regular file, moves it into place.
-    pub fn commit(mut self, bytes: &[u8]) -> Result<(), String> {
+    pub fn commit(mut self, bytes: &[u8]) -> Result<(), super::Failure> {
         let shown = std::mem::take(&mut self.shown);
-        let fail = |e: std::io::Error| format!("error: cannot write `{shown}`: {e}\n");
+        let fail = |e: std::io::Error| {
+            if super::stop_requested() {
+                // Stopped while a FIFO waited for its reader: the signal's status.
+                return super::Failure {
+                    message: format!("interrupted: `{shown}`: {e}\n"),
+                    code: super::signal_code(),
+                };
+            }
+            super::Failure::from(format!("error: cannot write `{shown}`: {e}\n"))
+        };
         match self.target.take() {
             None => Ok(()),
             Some(Target::Stdout) => {
                 let mut out = std::io::stdout().lock();
                 out.write_all(bytes)
                     .and_then(|()| out.flush())
-                    .map_err(|e| format!("error: cannot write output: {e}\n"))
+                    .map_err(|e| super::Failure::from(format!("error: cannot write output: {e}\n")))
             }
             Some(Target::Special(path)) => write_special(&path, bytes).map_err(fail),
             Some(Target::File(mut file, tmp, target)) => {
