@@ -140,9 +140,23 @@ impl SourceMap {
     }
 }
 
-/// A user-facing error with a location and an optional hint.
+/// How serious a [`Diagnostic`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Severity {
+    /// The scenario cannot be compiled (or a file cannot be read).
+    #[default]
+    Error,
+    /// The scenario compiles, but something in it is probably not what was meant (an actor id
+    /// that looks like another one, say). A model keeps its warnings
+    /// ([`crate::Model::warnings`]).
+    Warning,
+}
+
+/// A user-facing error or warning with a location and an optional hint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Diagnostic {
+    /// Error (the default) or warning.
+    pub severity: Severity,
     /// Where the problem is, or `None` for one that is not in any file (e.g. a file that cannot
     /// be read).
     pub loc: Option<Loc>,
@@ -156,6 +170,7 @@ impl Diagnostic {
     /// A diagnostic at `loc`, without a hint.
     pub fn at(loc: Loc, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             loc: Some(loc),
             message: message.into(),
             hint: None,
@@ -165,10 +180,24 @@ impl Diagnostic {
     /// A diagnostic with no location and no hint.
     pub fn bare(message: impl Into<String>) -> Diagnostic {
         Diagnostic {
+            severity: Severity::Error,
             loc: None,
             message: message.into(),
             hint: None,
         }
+    }
+
+    /// A warning at `loc`, without a hint.
+    pub fn warning(loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::at(loc, message)
+        }
+    }
+
+    /// Whether this is a warning.
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     /// The same diagnostic with `hint` as its hint (replacing any earlier one).
@@ -185,23 +214,36 @@ impl Diagnostic {
         candidates: impl IntoIterator<Item = &'a str>,
     ) -> Diagnostic {
         match did_you_mean(name, candidates) {
+            // Two names that print alike: say which characters differ.
+            Some(best) if crate::lookalike::look_alike(name, best) => self.with_hint(format!(
+                "did you mean `{best}`? The two look alike: `{name}` has {}{}",
+                crate::lookalike::spelled(name),
+                match crate::lookalike::spelled(best) {
+                    s if s.is_empty() => ", and the other is plain ASCII".to_string(),
+                    s => format!("; `{best}` has {s}"),
+                }
+            )),
             Some(best) => self.with_hint(format!("did you mean `{best}`?")),
             None => self,
         }
     }
 
-    /// Renders as `file:line:col: error: message`, the source line with carets under the span,
-    /// and the hint. Without a location, or with one in a file `sources` does not hold, just
-    /// `error: message` and the hint.
+    /// Renders as `file:line:col: error: message` (or `warning:`), the source line with carets
+    /// under the span, and the hint. Without a location, or with one in a file `sources` does not
+    /// hold, just `error: message` and the hint.
     pub fn render(&self, sources: &SourceMap) -> String {
         let mut out = String::new();
         let message = escape_controls(&self.message);
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
         match &self.loc {
             Some(loc) if (loc.file.0 as usize) < sources.files.len() => {
                 let file = sources.get(loc.file);
                 let (line, col) = file.line_col(loc.span.start);
                 out.push_str(&format!(
-                    "{}:{}:{}: error: {message}\n",
+                    "{}:{}:{}: {label}: {message}\n",
                     escape_controls(&file.name),
                     line,
                     col
@@ -243,7 +285,7 @@ impl Diagnostic {
                     "^".repeat(to - from)
                 ));
             }
-            _ => out.push_str(&format!("error: {message}\n")),
+            _ => out.push_str(&format!("{label}: {message}\n")),
         }
         if let Some(hint) = &self.hint {
             out.push_str(&format!("      = hint: {}\n", escape_controls(hint)));
@@ -304,8 +346,9 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A failed load or compile: every diagnostic found, with the files to show them against.
-#[derive(Clone, Debug)]
+/// Diagnostics with the files to show them against: every error and warning of a failed load or
+/// compile, or the warnings of a model that compiled.
+#[derive(Clone, Debug, Default)]
 pub struct Diagnostics {
     /// Every diagnostic, in the order found.
     pub items: Vec<Diagnostic>,
@@ -317,6 +360,32 @@ impl Diagnostics {
     /// Every diagnostic rendered with [`Diagnostic::render`], one after another.
     pub fn render(&self) -> String {
         self.items.iter().map(|d| d.render(&self.sources)).collect()
+    }
+
+    /// How many errors there are.
+    pub fn errors(&self) -> usize {
+        self.items.iter().filter(|d| !d.is_warning()).count()
+    }
+
+    /// How many warnings there are.
+    pub fn warnings(&self) -> usize {
+        self.items.iter().filter(|d| d.is_warning()).count()
+    }
+
+    /// "2 errors, 1 warning": the counts, leaving out a kind there is none of ("no problems"
+    /// when there are none).
+    pub fn counts(&self) -> String {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let parts: Vec<String> = [(self.errors(), "error"), (self.warnings(), "warning")]
+            .into_iter()
+            .filter(|&(n, _)| n > 0)
+            .map(|(n, what)| plural(n, what))
+            .collect();
+        if parts.is_empty() {
+            "no problems".into()
+        } else {
+            parts.join(", ")
+        }
     }
 }
 
@@ -333,7 +402,9 @@ impl std::error::Error for Diagnostics {}
 /// Closeness is the optimal-string-alignment distance (Levenshtein with adjacent transpositions
 /// counted as one edit; `strsim::osa_distance`), ignoring case. A name of one or two characters
 /// is too short for most edits to say anything: only a case-insensitive match or, for two
-/// characters, the two swapped (`EU` for `UE`) is suggested — never `A` for `X`. Longer names
+/// characters, the two swapped (`EU` for `UE`) is suggested — never `A` for `X`. A candidate that
+/// looks just like `name` (a Cyrillic `А` for a Latin `A`: Unicode TR #39 skeletons) is always
+/// suggested, first. Longer names
 /// allow one edit per three characters, at least one, and never as many edits as the shorter of
 /// the two names has characters.
 pub fn did_you_mean<'a>(
@@ -350,6 +421,9 @@ pub fn did_you_mean<'a>(
             let d = strsim::osa_distance(&lower, &other);
             let shorter = len.min(other.chars().count());
             let swapped = len == 2 && lower.chars().rev().eq(other.chars());
+            if crate::lookalike::look_alike(name, c) {
+                return Some((0, c)); // `А` (Cyrillic) for `A`: the likeliest mistake of all
+            }
             ((d <= limit && d < shorter.max(1)) || swapped).then_some((d, c))
         })
         .min_by_key(|&(d, c)| (d, c))

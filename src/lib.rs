@@ -76,6 +76,7 @@ pub(crate) mod expr;
 pub mod graph;
 pub mod ids;
 pub mod load;
+pub(crate) mod lookalike;
 pub mod model;
 pub mod report;
 pub(crate) mod rng;

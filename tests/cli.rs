@@ -571,3 +571,69 @@ fn saved_reports(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathB
     }
     (a, b)
 }
+
+/// A scenario with a Cyrillic `А` beside a Latin `A`: it compiles, with one warning.
+fn lookalike_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("s.toml");
+    fs::write(
+        &path,
+        "[scenario]\nsteps = 3\n[variables]\ntension = { of = \"relation\", default = 0.5 }\n\
+         [actors.A]\n[actors.\"\u{410}\"]\n[[relations]]\nfrom = \"A\"\nto = \"\u{410}\"\n",
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn check_and_run_show_warnings_and_still_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = lookalike_scenario(dir.path());
+    detente()
+        .arg("check")
+        .arg(&s)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok (2 actors").and(predicate::str::contains("1 warning")))
+        .stderr(predicate::str::contains(
+            "warning: actor id `А` looks like actor `A`",
+        ));
+    detente()
+        .arg("run")
+        .arg(&s)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("warning: actor id `А`"));
+}
+
+#[test]
+fn deny_warnings_makes_a_warning_fail_check_and_run_without_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = lookalike_scenario(dir.path());
+    detente()
+        .args(["check", "--deny-warnings"])
+        .arg(&s)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("--deny-warnings"));
+    let out = dir.path().join("r.json");
+    detente()
+        .args(["run", "--deny-warnings", "-o"])
+        .arg(&out)
+        .arg(&s)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "1 warning found, and --deny-warnings makes them errors",
+        ));
+    assert!(!out.exists());
+    // The shipped scenarios have no warnings: --deny-warnings passes them.
+    detente()
+        .args(["check", "--deny-warnings"])
+        .args(
+            fs::read_dir("scenarios/lithuania_belarus")
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        )
+        .assert()
+        .success();
+}

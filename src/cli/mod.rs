@@ -34,6 +34,9 @@ struct Cli {
     /// under its own folder or the current folder.
     #[arg(long, value_name = "DIR", global = true)]
     allow_dir: Vec<String>,
+    /// Treat warnings (printed by every command that loads a scenario) as errors: exit 2.
+    #[arg(long, global = true)]
+    deny_warnings: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +85,9 @@ fn parse_set(s: &str) -> Result<(String, f64), String> {
 struct FileSystem {
     roots: Vec<std::path::PathBuf>,
 }
+
+/// Whether --deny-warnings was given.
+static DENY_WARNINGS: AtomicBool = AtomicBool::new(false);
 
 /// Folders given with --allow-dir, set once from the command line.
 static ALLOWED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
@@ -138,7 +144,7 @@ impl Sources for FileSystem {
 }
 
 /// A failed command: the message for stderr and the exit status.
-struct Failure {
+pub(crate) struct Failure {
     message: String,
     code: u8,
 }
@@ -157,6 +163,7 @@ type CliResult = Result<ExitCode, Failure>;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = ALLOWED.set(cli.allow_dir.clone());
+    DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
     // Installed before any output is opened: from then on Ctrl-C and SIGTERM stop cleanly.
     interrupts();
     let result = match cli.command {
@@ -186,14 +193,25 @@ fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> 
         Some(path) => detente::load_model(path, &FileSystem::for_scenario(path), overrides),
         None => detente::load_model(bundled::DEFAULT, &bundled::sources(), overrides),
     };
-    result.map_err(|d| {
-        let n = d.items.len();
-        format!(
-            "{}{n} error{} found\n",
-            d.render(),
-            if n == 1 { "" } else { "s" }
-        )
-    })
+    let model = result.map_err(|d| format!("{}{} found\n", d.render(), d.counts()))?;
+    warnings(&model)?;
+    Ok(model)
+}
+
+/// Prints a model's warnings to standard error; with --deny-warnings, any warning is an error.
+fn warnings(model: &Model) -> Result<(), String> {
+    let w = model.warnings();
+    if w.items.is_empty() {
+        return Ok(());
+    }
+    eprint!("{}", w.render());
+    if DENY_WARNINGS.load(Ordering::Relaxed) {
+        return Err(format!(
+            "error: {} found, and --deny-warnings makes them errors\n",
+            w.counts()
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses work the machine cannot hold, before starting it (Linux: MemAvailable).
@@ -269,14 +287,18 @@ fn interrupts() -> &'static Interrupts {
 
 /// The failure for a run stopped by a signal: nothing was written, the status says which.
 fn interrupted(what: String) -> Failure {
-    let code = if interrupts().terminated.load(Ordering::SeqCst) {
+    Failure {
+        message: format!("{what}; nothing was written\n"),
+        code: signal_code(),
+    }
+}
+
+/// The exit status after a signal: 143 for SIGTERM, 130 for Ctrl-C.
+fn signal_code() -> u8 {
+    if interrupts().terminated.load(Ordering::SeqCst) {
         TERMINATED
     } else {
         INTERRUPTED
-    };
-    Failure {
-        message: format!("{what}; nothing was written\n"),
-        code,
     }
 }
 
@@ -341,18 +363,28 @@ fn check(scenarios: &[String]) -> CliResult {
     let mut failed = 0;
     for path in scenarios {
         match detente::load_model(path, &FileSystem::for_scenario(path), &Overrides::default()) {
-            Ok(model) => println!(
-                "{path}: ok ({} actors, {} relations, {} rules, {} steps)",
-                model.n_actors(),
-                model.n_relations(),
-                model.rule_names().len(),
-                model.steps()
-            ),
+            Ok(model) => {
+                let w = model.warnings();
+                eprint!("{}", w.render());
+                let denied = DENY_WARNINGS.load(Ordering::Relaxed) && !w.items.is_empty();
+                failed += usize::from(denied);
+                let warned = match w.items.len() {
+                    0 => String::new(),
+                    _ if denied => format!(", but {} (--deny-warnings)", w.counts()),
+                    _ => format!(", {}", w.counts()),
+                };
+                println!(
+                    "{path}: ok ({} actors, {} relations, {} rules, {} steps){warned}",
+                    model.n_actors(),
+                    model.n_relations(),
+                    model.rule_names().len(),
+                    model.steps()
+                )
+            }
             Err(d) => {
                 failed += 1;
                 eprint!("{}", d.render());
-                let n = d.items.len();
-                eprintln!("{path}: {n} error{}", if n == 1 { "" } else { "s" });
+                eprintln!("{path}: {}", d.counts());
             }
         }
     }

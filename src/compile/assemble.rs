@@ -121,6 +121,7 @@ pub(super) fn model(
         uses_pair_log,
         horizon,
         max_depth,
+        warnings: Default::default(),
     }
 }
 

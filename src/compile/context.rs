@@ -15,6 +15,9 @@ use crate::spec::{self, ExprText, Located};
 pub(super) struct Compiler<'a> {
     pub r: &'a Resolved,
     pub errors: Vec<Diagnostic>,
+    /// Warnings kept (at most [`SHOWN_PER_FILE`]), and how many there were in all.
+    pub warnings: Vec<Diagnostic>,
+    pub warnings_found: usize,
     /// The text of each relation file (`Resolved::csv` order), taken out of the source map
     /// while it is read; empty once released.
     pub csv_texts: Vec<String>,
@@ -42,6 +45,8 @@ impl<'a> Compiler<'a> {
         Compiler {
             r,
             errors: Vec::new(),
+            warnings: Vec::new(),
+            warnings_found: 0,
             csv_lines: vec![std::cell::OnceCell::new(); csv_texts.len()],
             csv_texts,
             counts: Vec::new(),
@@ -69,6 +74,22 @@ impl Compiler<'_> {
         } else if entry.3.is_none() {
             entry.3 = Some(d.loc.unwrap_or_else(|| Loc::new(self.r.main, 0..0)));
         }
+    }
+
+    /// Records a warning: the first [`SHOWN_PER_FILE`] are kept, the others counted.
+    pub fn warn(&mut self, d: Diagnostic) {
+        self.warnings_found += 1;
+        if self.warnings.len() < SHOWN_PER_FILE {
+            self.warnings.push(Diagnostic {
+                severity: crate::diag::Severity::Warning,
+                ..d
+            });
+        }
+    }
+
+    /// Whether a warning would be kept.
+    pub fn will_warn(&self) -> bool {
+        self.warnings.len() < SHOWN_PER_FILE
     }
 
     /// Whether an error about `file` would be kept: hints that cost a search (did-you-mean over
@@ -116,6 +137,16 @@ impl Compiler<'_> {
             })
             .collect();
         self.errors.extend(notes);
+        let more = self.warnings_found - self.warnings.len();
+        if more > 0 {
+            self.warnings.push(Diagnostic::warning(
+                self.main_loc(),
+                format!(
+                    "{more} more warning{} not shown",
+                    if more == 1 { " is" } else { "s are" }
+                ),
+            ));
+        }
     }
 
     /// The start of the scenario file that was asked for.

@@ -49,8 +49,9 @@ pub struct Overrides {
 ///
 /// # Errors
 ///
-/// Every diagnostic found, with the scenario's files (relation files included) to render them
-/// against.
+/// Every diagnostic found (errors, then warnings), with the scenario's files (relation files
+/// included) to render them against. A model that compiles keeps its warnings
+/// ([`Model::warnings`]).
 ///
 /// Relation files are released as soon as they have been read into columns, so a large network
 /// is not held as text and as columns at once; they are put back into the diagnostics' sources
@@ -64,18 +65,27 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
     let mut c = Compiler::new(&resolved, csv_texts);
     let model = c.model(overrides);
     c.hidden_notes();
-    let (mut items, texts) = (c.errors, c.csv_texts);
+    let (mut items, texts, warnings) = (c.errors, c.csv_texts, c.warnings);
+    // Kept whenever something failed, or a warning points into them, before they were released.
+    let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
+    for (file, text) in files.into_iter().zip(texts) {
+        resolved.sources.put_text(file, text);
+    }
     match model {
-        Some(model) if items.is_empty() => Ok(model),
+        Some(mut model) if items.is_empty() => {
+            if !warnings.is_empty() {
+                model.warnings = Diagnostics {
+                    items: warnings,
+                    sources: resolved.sources,
+                };
+            }
+            Ok(model)
+        }
         _ => {
             if items.is_empty() {
                 items.push(Diagnostic::bare("the scenario could not be compiled"));
             }
-            // Kept whenever something failed before they were released.
-            let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
-            for (file, text) in files.into_iter().zip(texts) {
-                resolved.sources.put_text(file, text);
-            }
+            items.extend(warnings);
             Err(Diagnostics {
                 items,
                 sources: resolved.sources,

@@ -59,6 +59,7 @@ impl Compiler<'_> {
     /// Builds the network, or `None` when it is too large to index.
     pub(super) fn network(&mut self, vars: &Variables, default_cap: u32) -> Option<Network> {
         let mut read = self.read_network(vars)?;
+        self.lookalikes(&read);
         // Kind ids are 16 bits: past the limit they would wrap (checked before any is used).
         if read.kind_ids.len() > MAX_KINDS {
             self.too_many_kinds("relation", read.kind_ids.len());
@@ -74,7 +75,7 @@ impl Compiler<'_> {
         let duplicates = self.duplicates(&read.raw, &order, &dense);
         // Relation files are not pointed into after this: let their text go before the
         // columns are built (it is given back with the diagnostics if anything failed).
-        if self.errors.is_empty() {
+        if self.errors.is_empty() && !self.warned_in_csv() {
             self.csv_texts = Vec::new();
         }
         Some(lay_out(
@@ -86,6 +87,117 @@ impl Compiler<'_> {
             vars,
             default_cap,
         ))
+    }
+
+    /// Warns about actor ids and kinds that look like one another or mix scripts (see
+    /// [`crate::lookalike`]), at the actor's table or the first relation that names it.
+    fn lookalikes(&mut self, read: &Read) {
+        use crate::lookalike::{find, spelled, Lookalike};
+        let ids = &read.actors.ids;
+        for finding in find(ids.iter().map(String::as_str)) {
+            if !self.will_warn() {
+                self.warnings_found += 1;
+                continue;
+            }
+            let (at, message, hint) = match finding {
+                Lookalike::MixedScripts { at, scripts } => (
+                    at,
+                    format!(
+                        "actor id `{}` mixes scripts ({}): {}",
+                        quoted(&ids[at]),
+                        scripts.join(", "),
+                        spelled(&ids[at])
+                    ),
+                    match crate::lookalike::plain(&ids[at]) {
+                        Some(p) => format!("write the id in one script: `{p}` in plain letters"),
+                        None => "write the id in one script".to_string(),
+                    },
+                ),
+                Lookalike::Confusable { at, like } => (
+                    at,
+                    format!(
+                        "actor id `{}` looks like actor `{}`, and reports would show them alike: {}",
+                        quoted(&ids[at]),
+                        quoted(&ids[like]),
+                        spelled(&ids[at])
+                    ),
+                    "if both actors are meant, give one a clearly different id; if not, use one"
+                        .to_string(),
+                ),
+            };
+            let loc = self.actor_loc(read, at as u32);
+            self.warn(Diagnostic::at(loc, message).with_hint(hint));
+        }
+        self.lookalike_kinds(read);
+    }
+
+    /// Warns about relation and actor kind names that look alike or mix scripts.
+    fn lookalike_kinds(&mut self, read: &Read) {
+        use crate::lookalike::{find, spelled, Lookalike};
+        let mut relation: Vec<(&str, u16)> = read
+            .kind_ids
+            .iter()
+            .map(|(k, &i)| (k.as_str(), i))
+            .collect();
+        relation.sort_by_key(|&(_, i)| i);
+        let actor: Vec<&str> = read
+            .declared
+            .iter()
+            .map(|row| row.kind.as_str())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        for (what, names) in [
+            ("relation", relation.iter().map(|r| r.0).collect::<Vec<_>>()),
+            ("actor", actor),
+        ] {
+            for finding in find(names.iter().copied()) {
+                let (at, message) = match finding {
+                    Lookalike::MixedScripts { at, scripts } => {
+                        (at, format!("mixes scripts ({})", scripts.join(", ")))
+                    }
+                    Lookalike::Confusable { at, like } => (
+                        at,
+                        format!("looks like {what} kind `{}`", quoted(names[like])),
+                    ),
+                };
+                let name = names[at];
+                let loc = if what == "relation" {
+                    let k = relation[at].1;
+                    let e = read.raw.kind.iter().position(|&x| x == k);
+                    e.map_or_else(|| self.main_loc(), |e| self.origin_loc(read.raw.origins[e]))
+                } else {
+                    let i = read.declared.iter().position(|row| row.kind == name);
+                    i.map_or_else(|| self.main_loc(), |i| self.actor_loc(read, i as u32))
+                };
+                self.warn(Diagnostic::at(
+                    loc,
+                    format!(
+                        "{what} kind `{}` {message}: {}",
+                        quoted(name),
+                        spelled(name)
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// Where actor `a` (reading order) was declared, or the first relation naming it.
+    fn actor_loc(&self, read: &Read, a: u32) -> Loc {
+        if let Some((_, table)) = self.r.spec.actors.iter().nth(a as usize) {
+            return table.loc.clone();
+        }
+        let e = (0..read.raw.src.len()).find(|&e| read.raw.src[e] == a || read.raw.dst[e] == a);
+        e.map_or_else(|| self.main_loc(), |e| self.origin_loc(read.raw.origins[e]))
+    }
+
+    /// Whether a warning points into a relation file (whose text must then be kept).
+    fn warned_in_csv(&self) -> bool {
+        self.warnings.iter().any(|w| {
+            w.loc
+                .as_ref()
+                .is_some_and(|l| self.r.csv.iter().any(|c| c.file == l.file))
+        })
     }
 
     fn too_many_kinds(&mut self, what: &str, n: usize) {

@@ -32,6 +32,13 @@ impl Model {
         self.dt
     }
 
+    /// What compiled but is probably not what was meant (an actor id that looks like another
+    /// one, say), with the files to render it against; empty when there is nothing to say.
+    /// Warnings never change a run.
+    pub fn warnings(&self) -> &crate::diag::Diagnostics {
+        &self.warnings
+    }
+
     /// The scenario's default seed.
     pub fn seed(&self) -> u64 {
         self.seed

@@ -109,4 +109,7 @@ pub struct Model {
     pub(crate) horizon: u32,
     /// Deepest operand stack any expression needs.
     pub(crate) max_depth: usize,
+    /// What compiled but is probably not what was meant, with the files to show it against
+    /// (empty, holding no files, when there is nothing to say).
+    pub(crate) warnings: crate::diag::Diagnostics,
 }
