@@ -62,6 +62,14 @@ pub fn run(args: RunArgs) -> CliResult {
             "error: --runs must be at least 1\n".to_string(),
         ));
     }
+    if let (Some(i), Some(n)) = (args.replay, args.runs) {
+        if i >= n {
+            return Err(Failure::from(format!(
+                "error: --replay {i} is not a run of --runs {n}: runs are numbered 0 to {}\n",
+                n - 1
+            )));
+        }
+    }
     if ensemble && args.trajectory.is_some() {
         return Err(Failure::from(
             "error: --trajectory is for one run; use --bands for an ensemble, or --replay I\n"
@@ -102,7 +110,8 @@ pub fn run(args: RunArgs) -> CliResult {
     let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
     let show = !args.quiet && !to_stdout;
     if show && args.scenario.is_none() {
-        println!("(bundled scenario {})\n", bundled::DEFAULT);
+        // A notice, not data: standard output stays the summary alone.
+        eprintln!("(bundled scenario {})", bundled::DEFAULT);
     }
     if !ensemble {
         let run_index = args.replay.unwrap_or(0);

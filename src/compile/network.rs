@@ -243,8 +243,11 @@ impl Compiler<'_> {
             kind_ids: HashMap::default(),
         };
         self.inline_relations(&mut read, vars);
+        let before = self.errors.len();
         self.relation_files(&mut read, vars);
-        if read.actors.len() == 0 {
+        // After a relation file that could not be read, "no actors" would only be a knock-on
+        // error.
+        if read.actors.len() == 0 && self.errors.len() == before {
             self.error(
                 Diagnostic::at(self.main_loc(), "the scenario has no actors")
                     .with_hint("declare actors as [actors.ID] tables, or load relations with create_actors = true"),

@@ -329,7 +329,16 @@ fn header(
         return None;
     }
     let cells = match split_csv(header) {
-        Ok(c) => c,
+        Ok(mut c) => {
+            // A byte-order mark, as spreadsheet programs write one: not part of the first name.
+            if let Some(first) = c.first_mut() {
+                if let Some(rest) = first.0.strip_prefix('\u{feff}') {
+                    first.0 = rest.to_string();
+                    first.1 += '\u{feff}'.len_utf8();
+                }
+            }
+            c
+        }
         Err(col) => {
             errors.push(Diagnostic::at(
                 Loc::new(file, col..col + 1),

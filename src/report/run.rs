@@ -25,6 +25,9 @@ pub struct RunReport {
     pub scenario: ScenarioInfo,
     /// The seed the run was made with.
     pub seed: u64,
+    /// The run's index in an ensemble of that seed (0 for a single run): `detente run --seed
+    /// SEED --replay RUN` makes this run again.
+    pub run: u64,
     /// Every parameter's value in the run, `--set` overrides applied.
     pub parameters: BTreeMap<String, f64>,
     /// One entry per outcome of the scenario, in the model's order.
@@ -129,6 +132,7 @@ pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
         detente_version: env!("CARGO_PKG_VERSION"),
         scenario: scenario_info(model),
         seed: record.seed,
+        run: record.run,
         parameters: model.parameters.iter().cloned().collect(),
         outcomes: model
             .outcomes

@@ -20,8 +20,17 @@ pub fn run(report: &RunReport) -> String {
     let _ = writeln!(out, "{}", sc.name);
     let _ = writeln!(
         out,
-        "{} {}s, seed {}, {} actors, {} relations, scenario hash {}",
-        sc.steps, unit, report.seed, sc.actors, sc.relations, sc.content_hash
+        "{} {}s, seed {}{}, {} actors, {} relations, scenario hash {}",
+        sc.steps,
+        unit,
+        report.seed,
+        match report.run {
+            0 => String::new(),
+            i => format!(" run {i}"),
+        },
+        sc.actors,
+        sc.relations,
+        sc.content_hash
     );
     if !report.series.is_empty() {
         let width = report
