@@ -122,7 +122,7 @@ fn variants_share_random_numbers_where_they_agree() {
         .iter()
         .find(|d| d.id == MetricId::new(MetricKind::Final, "ab"))
         .unwrap();
-    assert!(d.ci95[1] < 0.0, "{d:?}");
+    assert!(d.ci[1] < 0.0, "{d:?}");
     assert!(
         c.headlines()
             .iter()
@@ -196,11 +196,7 @@ fn comparing_reports_agrees_with_comparing_scenarios_on_means() {
         );
         assert!((p.difference - u.difference).abs() < 1e-9, "{}", p.id);
         // Common random numbers make the paired interval no wider than the unpaired one.
-        assert!(
-            p.ci95[1] - p.ci95[0] <= u.ci95[1] - u.ci95[0] + 1e-12,
-            "{}",
-            p.id
-        );
+        assert!(p.ci[1] - p.ci[0] <= u.ci[1] - u.ci[0] + 1e-12, "{}", p.id);
     }
     // Reports of different things are refused.
     let mut other = r1.clone();

@@ -66,3 +66,174 @@ fn a_replay_records_its_run_index_so_the_file_alone_reproduces_it() {
     let again = replay(&["--replay", "7"], &dir.path().join("again.json"));
     assert_eq!(first, again);
 }
+
+fn detente() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("detente").unwrap()
+}
+
+/// `detente compare` in the Lithuania–Belarus folder; its standard output.
+fn compare_lb(args: &[&str]) -> String {
+    let out = detente()
+        .current_dir("scenarios/lithuania_belarus")
+        .arg("compare")
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The Markdown table row of `variant` and metric id `id`.
+fn row<'a>(md: &'a str, variant: &str, id: &str) -> &'a str {
+    md.lines()
+        .find(|l| l.starts_with(&format!("| {variant} |")) && l.contains(&format!("`{id}`")))
+        .unwrap_or_else(|| panic!("no row {variant} {id} in\n{md}"))
+}
+
+#[test]
+fn a_rare_outcome_in_4_of_1000_runs_is_not_claimed_significant() {
+    // P(crisis) 0.4 % in the baseline, 0.0 % with monitoring: the old paired t (Wald) interval on
+    // 0/1 differences gave [-0.0079, -0.0001] and a `*`; the exact McNemar test gives p = 0.125.
+    let md = compare_lb(&["baseline.toml", "monitoring.toml", "--runs", "1000"]);
+    let r = row(&md, "monitoring.toml", "outcome.crisis");
+    assert!(!r.contains('*'), "{r}");
+    let cells: Vec<&str> = r.split('|').map(str::trim).collect();
+    let p: f64 = cells[8].parse().unwrap();
+    assert!(p > 0.05, "{r}");
+    // The report says which method it used.
+    assert!(
+        md.contains("newcombe-paired: Newcombe's paired score interval"),
+        "{md}"
+    );
+    assert!(md.contains("paired-t: paired t interval"), "{md}");
+}
+
+#[test]
+fn outcomes_no_run_reaches_are_identical_in_every_run_not_zero_star() {
+    let md = compare_lb(&["baseline.toml", "monitoring.toml", "--runs", "200"]);
+    let r = row(&md, "monitoring.toml", "outcome.normalization");
+    assert!(
+        r.contains("identical in every run") && !r.contains('*'),
+        "{r}"
+    );
+    assert!(
+        md.contains("monitoring.toml: identical to baseline.toml in every run in"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_difference_the_same_in_every_run_shows_its_digits_not_a_zero_interval() {
+    // All four recommendations set trust(BLR, LTU) to 1 in every run, from 0.
+    let md = compare_lb(&["baseline.toml", "combined.toml", "--runs", "50"]);
+    let r = row(&md, "combined.toml", "final.trust_blr_ltu");
+    assert!(
+        r.contains("+1 in every run *") && !r.contains("[1.0000, 1.0000]"),
+        "{r}"
+    );
+    assert!(
+        md.contains("raises final trust(BLR, LTU) by 1.00000 in every run"),
+        "{md}"
+    );
+}
+
+#[test]
+fn holm_adjusts_the_report_and_fail_if_alike() {
+    // With 100 runs multilateral raises final leverage on BLR with p ≈ 0.005: significant alone,
+    // not after Holm over every difference of the command.
+    let args = [
+        "baseline.toml",
+        "multilateral.toml",
+        "--runs",
+        "100",
+        "--fail-if",
+        "final.leverage_on_blr increases",
+    ];
+    let run = |adjust: &str| {
+        detente()
+            .current_dir("scenarios/lithuania_belarus")
+            .arg("compare")
+            .args(args)
+            .args(["--adjust", adjust])
+            .output()
+            .unwrap()
+    };
+    let plain = run("none");
+    assert_eq!(plain.status.code(), Some(1));
+    let md = String::from_utf8(plain.stdout).unwrap();
+    assert!(row(&md, "multilateral.toml", "final.leverage_on_blr").contains('*'));
+    let holm = run("holm");
+    assert_eq!(
+        holm.status.code(),
+        Some(0),
+        "the adjusted decision is the one --fail-if uses"
+    );
+    let md = String::from_utf8(holm.stdout).unwrap();
+    let r = row(&md, "multilateral.toml", "final.leverage_on_blr");
+    assert!(!r.contains('*') && r.contains("(99."), "{r}");
+    assert!(md.contains("decisions: Holm–Bonferroni over all"), "{md}");
+}
+
+#[test]
+fn a_variant_that_compiles_to_the_baseline_is_called_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("baseline.toml");
+    std::fs::copy("scenarios/lithuania_belarus/baseline.toml", &base).unwrap();
+    std::fs::write(
+        dir.path().join("same.toml"),
+        "[scenario]\nextends = \"baseline.toml\"\nname = \"renamed only\"\n",
+    )
+    .unwrap();
+    let out = detente()
+        .current_dir(dir.path())
+        .args(["compare", "baseline.toml", "same.toml", "--runs", "20"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("same.toml: its compiled model is identical to baseline.toml's"),
+        "{md}"
+    );
+}
+
+#[test]
+fn saved_reports_of_different_step_counts_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = |name: &str, steps: &str| {
+        let path = dir.path().join(name);
+        detente()
+            .args(["run", "--runs", "20", "-q", "--steps", steps, "-o"])
+            .arg(&path)
+            .assert()
+            .success();
+        path
+    };
+    let (a, b) = (save("a.json", "104"), save("b.json", "52"));
+    detente()
+        .arg("compare")
+        .args([&a, &b])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "b.json runs 52 weeks and a.json 104 weeks",
+        ));
+}
+
+#[test]
+fn paired_variants_of_different_step_counts_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("baseline.toml");
+    std::fs::copy("scenarios/lithuania_belarus/baseline.toml", &base).unwrap();
+    std::fs::write(
+        dir.path().join("short.toml"),
+        "[scenario]\nextends = \"baseline.toml\"\nsteps = 90\n",
+    )
+    .unwrap();
+    detente()
+        .current_dir(dir.path())
+        .args(["compare", "baseline.toml", "short.toml", "--runs", "20"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "short.toml runs 90 weeks and baseline.toml 104 weeks",
+        ));
+}

@@ -38,6 +38,18 @@ pub struct CompareArgs {
     /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     fail_if: Vec<String>,
+    /// Adjust the decisions for testing many differences at once: none (each at 95%) or holm
+    /// (Holm–Bonferroni over every variant × metric and outcome of this command); the report
+    /// and --fail-if use the same decisions.
+    #[arg(long, value_enum, default_value_t = AdjustArg::None)]
+    adjust: AdjustArg,
+}
+
+/// `--adjust`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum AdjustArg {
+    None,
+    Holm,
 }
 
 /// The formats a comparison is exported in: Markdown and JSON.
@@ -89,6 +101,10 @@ pub fn compare(args: CompareArgs) -> CliResult {
             "error: compare either scenario files or saved .json reports, not both\n".to_string(),
         ));
     };
+    let comparison = comparison.adjusted(match args.adjust {
+        AdjustArg::None => compare::Adjustment::None,
+        AdjustArg::Holm => compare::Adjustment::Holm,
+    });
     let mut failing = Vec::new();
     for condition in &args.fail_if {
         for variant in comparison.failing(condition).map_err(|e| e.to_string())? {

@@ -39,6 +39,27 @@ impl Model {
         &self.warnings
     }
 
+    /// Whether `other` behaves exactly as this model: the same network, initial values,
+    /// parameters, actions, rules, dynamics, events, outcomes, series and steps. Names and
+    /// descriptions of the scenario, its files, its default seed and its warnings are not
+    /// compared. (`compare` uses it to say that a variant changes nothing.)
+    pub fn same_behaviour(&self, other: &Model) -> bool {
+        let key = |m: &Model| {
+            format!(
+                "{:?}",
+                (
+                    (m.steps, &m.time_unit, m.dt.to_bits(), &m.parameters),
+                    (&m.graph, &m.actor_kinds, &m.relation_kinds),
+                    (&m.relation_vars, &m.actor_vars, &m.edge_kind),
+                    (&m.init_relation, &m.init_actor),
+                    (&m.actions, &m.rules, &m.dynamics, &m.events),
+                    (&m.outcomes, &m.series, &m.agg_actor, &m.agg_scalar),
+                )
+            )
+        };
+        key(self) == key(other)
+    }
+
     /// The scenario's default seed.
     pub fn seed(&self) -> u64 {
         self.seed

@@ -138,8 +138,9 @@ fn over_time_table(out: &mut String, b: &BandsReport, runs: u64, time_unit: &str
     }
 }
 
-/// A comparison: headlines, then a table of outcomes and final values, or of every metric with
-/// `all`.
+/// A comparison: how it was made (pairing, methods, adjustment), headlines, then a table of
+/// outcomes and final values, or of every metric with `all`. Each row names its metric id, as
+/// `--fail-if` takes it.
 pub fn comparison(c: &Comparison, all: bool) -> String {
     let mut out = String::new();
     let how = if c.paired {
@@ -149,54 +150,89 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
             c.seed.unwrap_or(0)
         )
     } else {
-        "unpaired: saved reports (Welch's interval for means, Newcombe's for probabilities)"
-            .to_string()
+        format!("unpaired: saved reports of at least {} runs each", c.runs)
     };
     let _ = writeln!(
         out,
-        "# Comparison against {}\n\n{how}. Differences are variant − baseline with 95% intervals.\n",
+        "# Comparison against {}
+
+{how}. Differences are variant − baseline.
+",
         c.baseline
     );
+    let _ = writeln!(
+        out,
+        "Methods:
+"
+    );
+    for m in &c.methods {
+        let _ = writeln!(out, "- {m}");
+    }
+    let _ = writeln!(out);
     for h in c.headlines() {
         let _ = writeln!(out, "- {h}");
     }
+    let adjusted = c.adjustment != super::compare::Adjustment::None;
     let _ = writeln!(
         out,
-        "\n| variant | metric | baseline | variant | difference | 95% CI |"
+        "\n| variant | metric | id | baseline | variant | difference | {} | p |",
+        if adjusted {
+            "interval (level)"
+        } else {
+            "95% CI"
+        }
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---|");
+    let _ = writeln!(out, "|---|---|---|---:|---:|---:|---|---:|");
     for v in &c.variants {
         let shown = v
             .metrics
             .iter()
             .filter(|m| all || m.id.kind == MetricKind::Final);
         for d in v.outcomes.iter().chain(shown) {
-            let mark = match d.direction() {
-                0 => "",
-                _ => " *",
+            let (difference, interval) = if d.identical {
+                ("identical in every run".to_string(), "—".to_string())
+            } else if d.constant() {
+                (
+                    format!("{} in every run *", exact(d.difference)),
+                    "—".to_string(),
+                )
+            } else {
+                let mark = if d.significant { " *" } else { "" };
+                let level = if adjusted {
+                    format!(" ({})", super::compare::level_label(d.level))
+                } else {
+                    String::new()
+                };
+                (
+                    format!("{}{mark}", num(d.difference)),
+                    format!("[{}, {}]{level}", num(d.ci[0]), num(d.ci[1])),
+                )
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {}{mark} | [{}, {}] |",
+                "| {} | {} | {} | {} | {} | {difference} | {interval} | {} |",
                 cell(&v.name),
                 cell(&d.label),
+                code(&d.id.to_string()),
                 num(d.baseline),
                 num(d.variant),
-                num(d.difference),
-                num(d.ci95[0]),
-                num(d.ci95[1])
+                p_value(d.p_value)
             );
         }
         if !v.not_compared.is_empty() {
             let _ = writeln!(
                 out,
-                "| {} | only on one side: {} | | | | |",
+                "| {} | only on one side: {} | | | | | | |",
                 cell(&v.name),
                 cell(&v.not_compared.join(", "))
             );
         }
     }
-    let _ = writeln!(out, "\n`*`: the interval excludes zero.");
+    let _ = writeln!(
+        out,
+        "\n`*`: significant (the interval excludes zero{}).",
+        if adjusted { ", at its Holm level" } else { "" }
+    );
     if !all {
         let _ = writeln!(
             out,
@@ -204,6 +240,36 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
         );
     }
     out
+}
+
+/// A p-value for people: three significant digits, and `< 1e-12` below that.
+fn p_value(p: f64) -> String {
+    if p < 1e-12 {
+        "< 1e-12".into()
+    } else if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.2e}")
+    }
+}
+
+/// An exact difference (every run the same): six significant digits, trailing zeros dropped.
+fn exact(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let decimals = (5.0 - x.abs().log10().floor()).clamp(0.0, 15.0) as usize;
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    };
+    if x > 0.0 {
+        format!("+{s}")
+    } else {
+        s
+    }
 }
 
 /// Text for a Markdown table cell: `|` escaped and line breaks made spaces, so no name or
