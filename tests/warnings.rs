@@ -121,3 +121,34 @@ fn warnings_do_not_change_a_run() {
         b.series_values(&warned, "tension_A_B")
     );
 }
+
+#[test]
+fn a_parameter_nothing_reads_is_a_warning() {
+    let mut s = chain(&["A", "B"]);
+    s += "[parameters]\nused = 0.5\ncall_triger = 0.3\n[outcomes]\ncalm = \"tension(A, B) < used\"\n";
+    let text = warnings_of(&s);
+    assert!(
+        text.contains("warning: parameter `call_triger` is never read") && !text.contains("`used`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_actor_with_no_relations_that_nothing_names_is_a_warning_with_a_did_you_mean() {
+    // `PLO` meant `POL`: a new, unconnected actor.
+    let s =
+        chain(&["POL", "BLR", "PLO"]).replace("[[relations]]\nfrom = \"BLR\"\nto = \"PLO\"\n", "");
+    let text = warnings_of(&s);
+    assert!(
+        text.contains("warning: actor `PLO` has no relations and nothing names it")
+            && text.contains("did you mean `POL`?"),
+        "{text}"
+    );
+    // Named in an expression, it is meant to be there.
+    let named = format!("{s}[outcomes]\nx = \"exists(PLO, POL)\"\n");
+    assert!(
+        !warnings_of(&named).contains("PLO"),
+        "{}",
+        warnings_of(&named)
+    );
+}

@@ -113,6 +113,10 @@ impl Compiler<'_> {
         let events = self.events(&mut names, &actions, settings.steps);
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names);
+        // After an error (a relation file not read, a misspelled name) these would be knock-ons.
+        if self.errors.is_empty() {
+            self.unread(&names);
+        }
         let (vars, aggregates) = names.finish();
         let items = assemble::Items {
             parameters,
@@ -143,6 +147,56 @@ impl Compiler<'_> {
 }
 
 impl Compiler<'_> {
+    /// Warns about parameters no expression reads and actors with no relations that nothing
+    /// names: both change nothing, and are usually a typo (a variant's misspelled override, an
+    /// actor id written two ways).
+    fn unread(&mut self, names: &names::Names) {
+        for (name, p) in &self.r.spec.parameters {
+            if !names.param_used(name) && self.will_warn() {
+                self.warn(
+                    Diagnostic::at(
+                        p.loc.clone(),
+                        format!(
+                            "parameter `{}` is never read: no expression names it",
+                            escaped(name)
+                        ),
+                    )
+                    .with_hint(
+                        "use it in an expression, or remove it; `--set` on it changes nothing",
+                    ),
+                );
+            }
+        }
+        let adj = &names.net.adj;
+        let mut linked = vec![false; names.net.actor_ids.len()];
+        for &a in adj.src.iter().chain(&adj.dst) {
+            linked[a as usize] = true;
+        }
+        for (a, id) in names.net.actor_ids.iter().enumerate() {
+            if linked[a] || names.actor_named(a as u32) || !self.will_warn() {
+                continue;
+            }
+            let Some(table) = self.r.spec.actors.get(id) else {
+                continue;
+            };
+            let d = Diagnostic::at(
+                table.loc.clone(),
+                format!(
+                    "actor `{}` has no relations and nothing names it, so nothing can reach it",
+                    escaped(id)
+                ),
+            );
+            // An actor id written two ways: the one with relations is what was meant.
+            let others = names.net.actor_ids.iter().zip(&linked);
+            let d = d.suggest(id, others.filter(|(_, &l)| l).map(|(o, _)| o.as_str()));
+            self.warn(if d.hint.is_none() {
+                d.with_hint("give it a relation ([[relations]]), name it in a rule, or remove it")
+            } else {
+                d
+            });
+        }
+    }
+
     /// Reports (and says whether) the scenario has more actions than action ids can number.
     fn too_many_actions(&mut self) -> bool {
         let Some((name, a)) = self.r.spec.actions.iter().nth(settings::MAX_ACTIONS) else {

@@ -6,7 +6,8 @@ use super::network::Network;
 use super::variables::Variables;
 use crate::expr::{self, lexicon, AggKey, AggSet, Namespace};
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The aggregates expressions read: per actor (`out(self)`, `in(self)`), and single values.
 pub(super) struct Aggregates {
@@ -23,6 +24,10 @@ pub(super) struct Names<'n> {
     aggregates: Aggregates,
     /// The slot of each aggregate registered so far, so that registering is not a search.
     slots: FxHashMap<AggKey, u16>,
+    /// Parameters and actors some expression or item named (for the warnings about ones
+    /// nothing reads).
+    used_params: RefCell<BTreeSet<String>>,
+    used_actors: RefCell<Vec<bool>>,
 }
 
 impl<'n> Names<'n> {
@@ -49,7 +54,19 @@ impl<'n> Names<'n> {
                 scalar: Vec::new(),
             },
             slots: FxHashMap::default(),
+            used_params: RefCell::new(BTreeSet::new()),
+            used_actors: RefCell::new(vec![false; net.actor_ids.len()]),
         }
+    }
+
+    /// Whether an expression read parameter `name`.
+    pub fn param_used(&self, name: &str) -> bool {
+        self.used_params.borrow().contains(name)
+    }
+
+    /// Whether an expression or an item (a rule's actor or target, an event's) named actor `a`.
+    pub fn actor_named(&self, a: u32) -> bool {
+        self.used_actors.borrow()[a as usize]
     }
 
     /// The variables back, and the aggregates expressions asked for.
@@ -65,7 +82,11 @@ impl<'n> Names<'n> {
 
 impl Namespace for Names<'_> {
     fn param(&self, name: &str) -> Option<f64> {
-        self.params.get(name).copied()
+        let v = self.params.get(name).copied();
+        if v.is_some() {
+            self.used_params.borrow_mut().insert(name.to_string());
+        }
+        v
     }
     fn rel_var(&self, name: &str) -> Option<u16> {
         self.vars.relation_idx.get(name).copied()
@@ -74,11 +95,13 @@ impl Namespace for Names<'_> {
         self.vars.actor_idx.get(name).copied()
     }
     fn actor(&self, id: &str) -> Option<u32> {
-        self.net
+        let a = self
+            .net
             .actor_ids
             .binary_search_by(|a| a.as_str().cmp(id))
-            .ok()
-            .map(|a| a as u32)
+            .ok()?;
+        self.used_actors.borrow_mut()[a] = true;
+        Some(a as u32)
     }
     fn action(&self, name: &str) -> Option<u16> {
         self.actions.get(name).copied()
