@@ -208,14 +208,42 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
         }
         files.push(file);
     }
-    // Merge from the root ancestor down to the file asked for.
+    // Merge from the root ancestor down to the file asked for. A file below the root may only
+    // change what the files above it have; what it adds is under [add].
     let mut merged = ScenarioFile::default();
-    for f in files.into_iter().rev() {
+    let mut errors = Vec::new();
+    let n = files.len();
+    for (depth, mut f) in files.into_iter().rev().enumerate() {
+        if depth == 0 {
+            if let Some(add) = &f.add {
+                errors.push(
+                    Diagnostic::at(add.loc.clone(), "[add] in a file that extends no other")
+                        .with_hint("[add.*] is for variants (files with `extends`); here, write the items in their own tables"),
+                );
+            }
+        } else {
+            let parent = &chain[n - depth].0;
+            let parents = format!(
+                "`{}`{}",
+                parent.rsplit('/').next().unwrap_or(parent),
+                if depth > 1 {
+                    " or the files it extends"
+                } else {
+                    ""
+                }
+            );
+            additions(&merged, &mut f, &parents, &mut errors);
+        }
         merged = merge(merged, f);
+    }
+    if !errors.is_empty() {
+        return Err(Diagnostics {
+            items: errors,
+            sources: map,
+        });
     }
     let main = chain[0].1;
     let mut csv = Vec::new();
-    let mut errors = Vec::new();
     for (i, rf) in merged.relation_files.iter().enumerate() {
         let base = map.get(rf.loc.file).name.clone();
         let path = join(&base, &rf.value.path.value);
@@ -328,6 +356,221 @@ impl Fnv {
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
         self.0 ^= bytes.len() as u64;
+    }
+}
+
+/// Checks that every item `child` overrides exists in `parent` (what the files it extends give)
+/// and that every item it adds does not, then moves its additions into its own tables, ready for
+/// [`merge`]. `parents` names the extended files in messages.
+fn additions(
+    parent: &ScenarioFile,
+    child: &mut ScenarioFile,
+    parents: &str,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut add = child.add.take().map(|a| a.value).unwrap_or_default();
+    let mut check = Check { parents, errors };
+    check.named(
+        "parameter",
+        "parameters",
+        &parent.parameters,
+        &mut child.parameters,
+        &mut add.parameters,
+        false,
+    );
+    check.named(
+        "variable",
+        "variables",
+        &parent.variables,
+        &mut child.variables,
+        &mut add.variables,
+        false,
+    );
+    check.named(
+        "actor",
+        "actors",
+        &parent.actors,
+        &mut child.actors,
+        &mut add.actors,
+        true,
+    );
+    check.named(
+        "action",
+        "actions",
+        &parent.actions,
+        &mut child.actions,
+        &mut add.actions,
+        true,
+    );
+    check.named(
+        "rule",
+        "rules",
+        &parent.rules,
+        &mut child.rules,
+        &mut add.rules,
+        true,
+    );
+    check.named(
+        "dynamics",
+        "dynamics",
+        &parent.dynamics,
+        &mut child.dynamics,
+        &mut add.dynamics,
+        true,
+    );
+    check.named(
+        "event",
+        "events",
+        &parent.events,
+        &mut child.events,
+        &mut add.events,
+        true,
+    );
+    check.named(
+        "outcome",
+        "outcomes",
+        &parent.outcomes,
+        &mut child.outcomes,
+        &mut add.outcomes,
+        false,
+    );
+    check.named(
+        "report series",
+        "report.series",
+        &parent.report.series,
+        &mut child.report.series,
+        &mut add.report.series,
+        false,
+    );
+    check.relations(&parent.relations, &mut child.relations, add.relations);
+}
+
+/// The checks of [`additions`], with where their messages go.
+struct Check<'a> {
+    parents: &'a str,
+    errors: &'a mut Vec<Diagnostic>,
+}
+
+impl Check<'_> {
+    /// One kind of named item: overrides must exist in `parent`, additions must not (nor be
+    /// overridden in the same file); the additions join `child`. `tables`: whether each item is
+    /// its own table (`[add.rules.NAME]`) or a key of one (`[add.parameters] NAME = …`).
+    fn named<T>(
+        &mut self,
+        what: &str,
+        table: &str,
+        parent: &BTreeMap<String, Located<T>>,
+        child: &mut BTreeMap<String, Located<T>>,
+        added: &mut BTreeMap<String, Located<T>>,
+        tables: bool,
+    ) {
+        let add_form = |name: &str| {
+            if tables {
+                format!("[add.{table}.{name}]")
+            } else {
+                format!("`{name} = …` under [add.{table}]")
+            }
+        };
+        let change_form = |name: &str| {
+            if tables {
+                format!("[{table}.{name}]")
+            } else {
+                format!("`{name} = …` under [{table}]")
+            }
+        };
+        for (name, item) in child.iter() {
+            if parent.contains_key(name) {
+                continue;
+            }
+            let name_shown = crate::diag::quoted(name);
+            let d = Diagnostic::at(
+                item.loc.clone(),
+                format!(
+                    "{what} `{name_shown}` is not in {}: a file that extends another changes only what that one has",
+                    self.parents
+                ),
+            );
+            let add = add_form(&name_shown);
+            let d = match crate::diag::did_you_mean(name, parent.keys().map(String::as_str)) {
+                Some(best) => d.with_hint(format!(
+                    "did you mean `{best}`? To add a new {what}, write it as {add}"
+                )),
+                None => d.with_hint(format!("to add a new {what}, write it as {add}")),
+            };
+            self.errors.push(d);
+        }
+        for (name, item) in std::mem::take(added) {
+            let name_shown = crate::diag::quoted(&name);
+            if parent.contains_key(&name) {
+                self.errors.push(
+                    Diagnostic::at(
+                        item.loc.clone(),
+                        format!(
+                            "{what} `{name_shown}` is added, but {} already has it",
+                            self.parents
+                        ),
+                    )
+                    .with_hint(format!("to change it, write {}", change_form(&name_shown))),
+                );
+            } else {
+                match child.entry(name) {
+                    std::collections::btree_map::Entry::Occupied(_) => {
+                        self.errors.push(Diagnostic::at(
+                            item.loc.clone(),
+                            format!("{what} `{name_shown}` is both added and changed in this file"),
+                        ));
+                    }
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(item);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Relations: a `[[relations]]` entry must be between two actors the extended files relate
+    /// (in that direction); `[[add.relations]]` entries must not be.
+    fn relations(
+        &mut self,
+        parent: &[Located<BTreeMap<String, Located<toml::Value>>>],
+        child: &mut Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
+        added: Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
+    ) {
+        let inherited: Vec<_> = parent
+            .iter()
+            .filter_map(|r| relation_key(&r.value))
+            .collect();
+        let shown = |(a, b): &(String, String)| {
+            format!("{} → {}", crate::diag::quoted(a), crate::diag::quoted(b))
+        };
+        for rel in child.iter() {
+            // One without both ends is left for the compiler to report.
+            if let Some(key) = relation_key(&rel.value).filter(|k| !inherited.contains(k)) {
+                self.errors.push(
+                    Diagnostic::at(
+                        rel.loc.clone(),
+                        format!("relation {} is not in {}", shown(&key), self.parents),
+                    )
+                    .with_hint("to add a new relation, write it as [[add.relations]]"),
+                );
+            }
+        }
+        for rel in added {
+            match relation_key(&rel.value).filter(|k| inherited.contains(k)) {
+                Some(key) => self.errors.push(
+                    Diagnostic::at(
+                        rel.loc.clone(),
+                        format!(
+                            "relation {} is added, but {} already has it",
+                            shown(&key),
+                            self.parents
+                        ),
+                    )
+                    .with_hint("to change it, write it as [[relations]] with the same from and to"),
+                ),
+                None => child.push(rel),
+            }
+        }
     }
 }
 

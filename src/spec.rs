@@ -135,6 +135,48 @@ pub struct ScenarioFile {
     /// `[report]`: which numbers reports follow over time.
     #[serde(default)]
     pub report: ReportSpec,
+    /// `[add.*]`: in a file that `extends` another, the items it adds. Its other tables may only
+    /// change items the files it extends have (so a misspelled name is an error, not a new,
+    /// silent item).
+    #[serde(default)]
+    pub add: Option<Located<Additions>>,
+}
+
+/// The `[add]` table of a file that `extends` another: new items, in the same form as the
+/// tables of the same name.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Additions {
+    /// `[add.parameters]`: new parameters.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, Located<ParameterSpec>>,
+    /// `[add.variables]`: new variables.
+    #[serde(default)]
+    pub variables: BTreeMap<String, Located<VariableSpec>>,
+    /// `[add.actors.ID]`: new actors.
+    #[serde(default)]
+    pub actors: BTreeMap<String, Located<BTreeMap<String, Located<toml::Value>>>>,
+    /// `[[add.relations]]`: relations between two actors the extended files do not relate.
+    #[serde(default)]
+    pub relations: Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
+    /// `[add.actions.NAME]`: new actions.
+    #[serde(default)]
+    pub actions: BTreeMap<String, Located<ActionSpec>>,
+    /// `[add.rules.NAME]`: new rules.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Located<RuleSpec>>,
+    /// `[add.dynamics.NAME]`: new dynamics.
+    #[serde(default)]
+    pub dynamics: BTreeMap<String, Located<DynamicsSpec>>,
+    /// `[add.events.NAME]`: new events.
+    #[serde(default)]
+    pub events: BTreeMap<String, Located<EventSpec>>,
+    /// `[add.outcomes]`: new outcomes.
+    #[serde(default)]
+    pub outcomes: BTreeMap<String, Located<OutcomeSpec>>,
+    /// `[add.report]`: new report series.
+    #[serde(default)]
+    pub report: ReportSpec,
 }
 
 /// The `[scenario]` table: settings of the scenario as a whole.

@@ -694,7 +694,7 @@ name = "variant"
 k = 0.05
 [rules.calm]
 enabled = false
-[rules.calm2]
+[add.rules.calm2]
 actor = "B"
 action = "calm"
 target = "A"

@@ -237,3 +237,127 @@ fn paired_variants_of_different_step_counts_are_refused() {
             "short.toml runs 90 weeks and baseline.toml 104 weeks",
         ));
 }
+
+/// The rendered errors of `variant` extending a small base with a parameter, an actor pair, a
+/// rule, dynamics and an event.
+fn variant_errors(variant: &str) -> String {
+    let base = r#"
+[scenario]
+steps = 10
+[parameters]
+call_trigger = 0.5
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1] }
+[actors.POL]
+[actors.BLR]
+[[relations]]
+from = "POL"
+to = "BLR"
+[actions.phone]
+effects = [{ var = "tension", on = "relation", add = -0.01 }]
+[rules.eu_phone_minsk]
+actor = "POL"
+action = "phone"
+target = "BLR"
+when = "tension(self, target) > call_trigger"
+[dynamics.tension_reversion]
+var = "tension"
+add = "0.01 * (0.5 - tension)"
+[events.kuznica]
+actor = "BLR"
+action = "phone"
+target = "POL"
+at = [3]
+[outcomes]
+calm = "tension(POL, BLR) < 0.3"
+"#;
+    let with_extends = format!("[scenario]\nextends = \"base.toml\"\n{variant}");
+    common::errors_with(&[("base.toml", base), ("v.toml", &with_extends)], "v.toml")
+}
+
+#[test]
+fn a_misspelled_parameter_override_is_an_error_with_a_did_you_mean() {
+    let text = variant_errors("[parameters]\ncall_triger = 0.3\n");
+    assert!(
+        text.contains("parameter `call_triger` is not in `base.toml`")
+            && text.contains("did you mean `call_trigger`?")
+            && text.contains("[add.parameters]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_misspelled_actor_is_an_error_not_a_new_unconnected_actor() {
+    let text = variant_errors("[actors.PLO]\nname = \"Poland\"\n");
+    assert!(
+        text.contains("actor `PLO` is not in `base.toml`")
+            && text.contains("did you mean `POL`?")
+            && text.contains("[add.actors.PLO]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn disabling_items_that_do_not_exist_is_an_error() {
+    let text = variant_errors(
+        "[rules.eu_sanction]\nenabled = false\n[dynamics.tension_reversal]\nenabled = false\n\
+         [events.kuznika]\nenabled = false\n",
+    );
+    for expected in [
+        "rule `eu_sanction` is not in `base.toml`",
+        "dynamics `tension_reversal` is not in `base.toml`",
+        "did you mean `tension_reversion`?",
+        "event `kuznika` is not in `base.toml`",
+        "did you mean `kuznica`?",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+}
+
+#[test]
+fn overriding_a_misspelled_rule_points_at_the_name_not_a_missing_action() {
+    let text = variant_errors("[rules.deu_phone_minsk]\nprobability = 0.5\n");
+    assert!(
+        text.contains("rule `deu_phone_minsk` is not in `base.toml`")
+            && text.contains("did you mean `eu_phone_minsk`?")
+            && !text.contains("has no `action`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn adding_what_exists_or_a_relation_that_exists_is_an_error() {
+    let text = variant_errors(
+        "[add.rules.eu_phone_minsk]\nactor = \"POL\"\naction = \"phone\"\ntarget = \"BLR\"\n\
+         [[add.relations]]\nfrom = \"POL\"\nto = \"BLR\"\n[[relations]]\nfrom = \"BLR\"\nto = \"POL\"\n",
+    );
+    for expected in [
+        "rule `eu_phone_minsk` is added, but `base.toml` already has it",
+        "to change it, write [rules.eu_phone_minsk]",
+        "relation POL → BLR is added, but `base.toml` already has it",
+        "relation BLR → POL is not in `base.toml`",
+        "[[add.relations]]",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+}
+
+#[test]
+fn additions_are_visible_and_work() {
+    let files = [
+        ("base.toml", "[scenario]\nsteps = 3\n[variables]\nx = { of = \"actor\", default = 0 }\n[actors.A]\n"),
+        (
+            "v.toml",
+            "[scenario]\nextends = \"base.toml\"\n[add.parameters]\nrate = 0.5\n[add.actors.B]\n\
+             [add.dynamics.grow]\nvar = \"x\"\nadd = \"rate\"\n[[add.relations]]\nfrom = \"A\"\nto = \"B\"\n",
+        ),
+    ];
+    let m = common::model_with(&files, "v.toml", &Overrides::default());
+    assert_eq!((m.n_actors(), m.n_relations()), (2, 1));
+    // Without `extends` there is nothing to add to.
+    let text = common::errors("[scenario]\nsteps = 3\n[add.parameters]\nrate = 0.5\n");
+    assert!(
+        text.contains("[add] in a file that extends no other"),
+        "{text}"
+    );
+}
