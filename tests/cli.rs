@@ -472,10 +472,20 @@ fn hostile_saved_reports_are_refused_not_compared() {
     let mut json: serde_json::Value = serde_json::from_str(&good).unwrap();
     // Each edit alone makes the report impossible; each is refused with what is wrong.
     type Edit = fn(&mut serde_json::Value);
-    let edits: [(Edit, &str); 4] = [
+    let edits: [(Edit, &str); 6] = [
         (
             |j| j["outcomes"][0]["probability"] = 7.0.into(),
             "probability 7",
+        ),
+        // Found by the saved_report fuzz target: a band shorter than its time points made the
+        // Markdown exporter index past its end.
+        (
+            |j| j["bands"]["series"][0]["q50"] = serde_json::json!([0.5]),
+            "do not have one value per time point",
+        ),
+        (
+            |j| j["bands"]["steps"] = serde_json::json!([]),
+            "bands are not given at steps rising to the last",
         ),
         (
             |j| j["outcomes"][0]["reached"] = 1_000_000.into(),

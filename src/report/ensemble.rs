@@ -385,5 +385,28 @@ fn validate(r: &EnsembleReport) -> Result<(), String> {
             ));
         }
     }
+    let b = &r.bands;
+    if b.steps.is_empty() || !b.steps.is_sorted() || b.steps.last() != Some(&r.scenario.steps) {
+        return Err(format!(
+            "its bands are not given at steps rising to the last, {}",
+            r.scenario.steps
+        ));
+    }
+    if b.sampled_runs == 0 || b.sampled_runs > r.runs {
+        return Err(format!(
+            "its bands are over {} of {} runs",
+            b.sampled_runs, r.runs
+        ));
+    }
+    for s in &b.series {
+        let columns = [&s.mean, &s.q05, &s.q25, &s.q50, &s.q75, &s.q95];
+        if columns.iter().any(|c| c.len() != b.steps.len()) {
+            return Err(format!(
+                "the bands of series `{}` do not have one value per time point ({})",
+                s.name,
+                b.steps.len()
+            ));
+        }
+    }
     Ok(())
 }
