@@ -165,9 +165,18 @@ fn wilson_z(k: u64, n: u64, z: f64) -> Interval {
     let denom = 1.0 + z * z / n;
     let center = (p + z * z / (2.0 * n)) / denom;
     let half = z / denom * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt();
+    // At k = 0 (k = n) the end is 0 (1) exactly; computed, it misses by a rounding error.
     Interval {
-        lo: (center - half).max(0.0),
-        hi: (center + half).min(1.0),
+        lo: if k == 0 {
+            0.0
+        } else {
+            (center - half).max(0.0)
+        },
+        hi: if k as f64 == n {
+            1.0
+        } else {
+            (center + half).min(1.0)
+        },
     }
 }
 
@@ -798,10 +807,9 @@ mod tests {
             "{w:?}"
         );
         let w = wilson(0, 20);
-        assert!(
-            near(w.lo, 0.0, 1e-12) && near(w.hi, 0.1611252, 1e-6),
-            "{w:?}"
-        );
+        assert!(w.lo == 0.0 && near(w.hi, 0.1611252, 1e-6), "{w:?}");
+        // Exactly 0 and 1 at the ends, not a rounding error away (it printed as 1.4e-17).
+        assert_eq!((wilson(0, 1000).lo, wilson(1000, 1000).hi), (0.0, 1.0));
     }
 
     #[test]

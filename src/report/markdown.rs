@@ -48,18 +48,19 @@ fn outcomes_table(out: &mut String, report: &EnsembleReport) {
     let _ = writeln!(out, "## Outcomes\n");
     let _ = writeln!(
         out,
-        "| outcome | probability | 95% CI (Wilson) | first reached (median {}) | condition |",
+        "| outcome | id | probability | 95% CI (Wilson) | first reached (median {}) | condition |",
         report.scenario.time_unit
     );
-    let _ = writeln!(out, "|---|---:|---|---:|---|");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---|");
     for o in &report.outcomes {
         let first = o
             .first_step_median
             .map_or("—".to_string(), |m| format!("{m}"));
         let _ = writeln!(
             out,
-            "| {} | {} ({}/{}) | {} – {} | {} | {} |",
+            "| {} | {} | {} ({}/{}) | {} – {} | {} | {} |",
             cell(&o.name),
+            code(&format!("outcome.{}", o.name)),
             pct(o.probability),
             o.reached,
             o.runs,
@@ -76,15 +77,16 @@ fn metrics_table(out: &mut String, report: &EnsembleReport) {
     let _ = writeln!(out, "## Metrics\n");
     let _ = writeln!(
         out,
-        "| metric | mean ± sd | 95% CI of mean | 5% | 25% | median | 75% | 95% |"
+        "| metric | id | mean ± sd | 95% CI of mean | 5% | 25% | median | 75% | 95% |"
     );
-    let _ = writeln!(out, "|---|---:|---|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|");
     for m in &report.metrics {
         let q = m.quantiles;
         let _ = writeln!(
             out,
-            "| {} | {} ± {} | {} – {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} ± {} | {} – {} | {} | {} | {} | {} | {} |",
             cell(&m.label),
+            code(&m.id.to_string()),
             num(m.mean),
             num(m.sd),
             num(m.ci95[0]),

@@ -36,7 +36,7 @@ pub fn run(report: &RunReport) -> String {
         let width = report
             .series
             .iter()
-            .map(|s| s.expression.chars().count())
+            .map(|s| s.name.chars().count())
             .max()
             .unwrap_or(0)
             .clamp(10, 48);
@@ -46,7 +46,8 @@ pub fn run(report: &RunReport) -> String {
             "key numbers", "start", "final", "peak", unit
         );
         for s in &report.series {
-            let label: String = s.expression.chars().take(width).collect();
+            // By name: what `--fail-if final.NAME …` and the CSV columns call it.
+            let label: String = s.name.chars().take(width).collect();
             let _ = writeln!(
                 out,
                 "{label:<width$}  {:>9}  {:>9}  {:>9}  {:>6}",
@@ -147,14 +148,16 @@ pub fn ensemble(report: &EnsembleReport) -> String {
         .collect();
     if !finals.is_empty() {
         let _ = writeln!(out, "\nfinal values (mean ± sd; median [5%, 95%])");
-        let w = finals
+        // By metric id, as `--fail-if` takes it.
+        let ids: Vec<String> = finals.iter().map(|m| m.id.to_string()).collect();
+        let w = ids
             .iter()
-            .map(|m| m.label.chars().count())
+            .map(|i| i.chars().count())
             .max()
             .unwrap_or(0)
             .min(48);
-        for m in finals {
-            let label: String = m.label.chars().take(w).collect();
+        for (m, id) in finals.into_iter().zip(&ids) {
+            let label: String = id.chars().take(w).collect();
             let q = m.quantiles;
             let _ = writeln!(
                 out,
