@@ -187,13 +187,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Loads a scenario file, or the bundled baseline when there is none.
+/// Loads a scenario file, or the bundled baseline when there is none. Its diagnostics go to
+/// standard error at once; the failure names the file and counts them.
 fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> {
     let result = match scenario {
         Some(path) => detente::load_model(path, &FileSystem::for_scenario(path), overrides),
         None => detente::load_model(bundled::DEFAULT, &bundled::sources(), overrides),
     };
-    let model = result.map_err(|d| format!("{}{} found\n", d.render(), d.counts()))?;
+    let model = result.map_err(|d| {
+        eprint!("{}", d.render());
+        format!("{}: {}\n", scenario.unwrap_or(bundled::DEFAULT), d.counts())
+    })?;
     warnings(&model)?;
     Ok(model)
 }
@@ -315,17 +319,19 @@ fn check_interrupt() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs an ensemble with a progress bar on a terminal and Ctrl-C handling.
+/// Runs an ensemble with Ctrl-C handling and, when `progress` (no `-q`) and standard error is a
+/// terminal, a progress bar for long work.
 fn run_ensemble(
     model: &Model,
     options: detente::ensemble::Options,
     label: &str,
+    progress: bool,
 ) -> Result<detente::ensemble::Ensemble, Failure> {
     use std::io::IsTerminal;
     let work = options.runs as f64
         * f64::from(model.steps())
         * (model.n_relations() + model.n_actors()) as f64;
-    let bar = if std::io::stderr().is_terminal() && work > 2e7 {
+    let bar = if progress && std::io::stderr().is_terminal() && work > 2e7 {
         let bar = indicatif::ProgressBar::new(options.runs);
         let style =
             indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
