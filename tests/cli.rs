@@ -795,6 +795,95 @@ fn the_bundled_notice_goes_to_stderr_and_the_summary_to_stdout() {
         .stderr(predicate::str::is_empty());
 }
 
+/// A scenario file with one unknown actor: `check` fails with an error, a location and a hint.
+fn failing_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let bad = dir.join("bad.toml");
+    fs::write(
+        &bad,
+        "[scenario]\nsteps = 3\n[actors.LTU]\n[rules.r]\nactor = \"LTV\"\naction = \"x\"\n",
+    )
+    .unwrap();
+    bad
+}
+
+const ESC: char = '\u{1b}';
+
+#[test]
+fn color_always_colours_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = failing_scenario(dir.path());
+    let out = detente()
+        .args(["--color", "always", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for part in [
+        "\u{1b}[1;31merror\u{1b}[0m: ",
+        "bad.toml:5:9:\u{1b}[0m",
+        "\u{1b}[1;31m^^^^^\u{1b}[0m",
+        "\u{1b}[1;36m= hint:\u{1b}[0m did you mean `LTU`?",
+    ] {
+        assert!(err.contains(part), "{part:?} in {err:?}");
+    }
+    // The data on standard output is never coloured.
+    assert!(!String::from_utf8(out.stdout).unwrap().contains(ESC));
+    // Warnings are yellow; the command's own errors are coloured too.
+    let s = lookalike_scenario(dir.path());
+    detente()
+        .args(["check", "--color=always"])
+        .arg(&s)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("\u{1b}[1;33mwarning\u{1b}[0m"));
+    detente()
+        .args(["run", "--runs", "0", "--color", "always"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("\u{1b}[1;31merror\u{1b}[0m: "));
+}
+
+#[test]
+fn color_never_and_no_color_give_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = failing_scenario(dir.path());
+    let plain = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.contains(ESC), "{err:?}");
+        assert!(
+            err.contains("bad.toml:5:9: error: unknown actor `LTV`"),
+            "{err}"
+        );
+        err
+    };
+    let never = plain(detente().args(["check", "--color", "never"]).arg(&bad));
+    // NO_COLOR (set, not empty) turns colour off in auto mode; stderr captured is no terminal
+    // anyway, so auto is plain here too.
+    let no_color = plain(detente().env("NO_COLOR", "1").arg("check").arg(&bad));
+    let auto = plain(detente().env_remove("NO_COLOR").arg("check").arg(&bad));
+    assert_eq!(never, no_color);
+    assert_eq!(never, auto);
+    // --color always wins over NO_COLOR.
+    detente()
+        .env("NO_COLOR", "1")
+        .args(["check", "--color", "always"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(ESC));
+    // clap's own usage errors follow --color never as well.
+    detente()
+        .args(["--color", "never", "run", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--no-such-flag").and(predicate::str::contains(ESC).not()),
+        );
+}
+
 /// Runs `args` on a pseudo-terminal (util-linux `script`) and returns what the terminal showed,
 /// or `None` where `script` is missing.
 fn on_a_terminal(args: &str) -> Option<String> {

@@ -1,11 +1,12 @@
 //! Command-line interface: argument parsing and the commands. All I/O lives here.
 
 mod bench;
+mod color;
 mod compare;
 mod output;
 mod run;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use detente::load::Sources;
 use detente::{bundled, Model, Overrides};
 use std::process::ExitCode;
@@ -37,6 +38,10 @@ struct Cli {
     /// Treat warnings (printed by every command that loads a scenario) as errors: exit 2.
     #[arg(long, global = true)]
     deny_warnings: bool,
+    /// Colour diagnostics on standard error: auto (on a terminal, unless NO_COLOR is set and
+    /// not empty, or TERM is dumb), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t, global = true)]
+    color: color::Color,
 }
 
 #[derive(Subcommand, Debug)]
@@ -161,7 +166,11 @@ impl From<String> for Failure {
 type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--color` first, so that clap's usage errors and help follow it too.
+    let color = color::Color::from_args(std::env::args_os());
+    let matches = Cli::command().color(color.for_clap()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    color::init(cli.color);
     let _ = ALLOWED.set(cli.allow_dir.clone());
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
     // Installed before any output is opened: from then on Ctrl-C and SIGTERM stop cleanly.
@@ -178,7 +187,8 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(Failure { message, code }) => {
             // Messages may quote names from files: no control character reaches the terminal.
-            eprint!("{}", detente::diag::escape_controls_by_line(&message));
+            let message = detente::diag::escape_controls_by_line(&message);
+            eprint!("{}", color::message(&message));
             if !message.ends_with('\n') {
                 eprintln!();
             }
@@ -195,7 +205,7 @@ fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> 
         None => detente::load_model(bundled::DEFAULT, &bundled::sources(), overrides),
     };
     let model = result.map_err(|d| {
-        eprint!("{}", d.render());
+        eprint!("{}", d.render_styled(color::style()));
         format!("{}: {}\n", scenario.unwrap_or(bundled::DEFAULT), d.counts())
     })?;
     warnings(&model)?;
@@ -208,7 +218,7 @@ fn warnings(model: &Model) -> Result<(), String> {
     if w.items.is_empty() {
         return Ok(());
     }
-    eprint!("{}", w.render());
+    eprint!("{}", w.render_styled(color::style()));
     if DENY_WARNINGS.load(Ordering::Relaxed) {
         return Err(format!(
             "error: {} found, and --deny-warnings makes them errors\n",
@@ -371,7 +381,7 @@ fn check(scenarios: &[String]) -> CliResult {
         match detente::load_model(path, &FileSystem::for_scenario(path), &Overrides::default()) {
             Ok(model) => {
                 let w = model.warnings();
-                eprint!("{}", w.render());
+                eprint!("{}", w.render_styled(color::style()));
                 let denied = DENY_WARNINGS.load(Ordering::Relaxed) && !w.items.is_empty();
                 failed += usize::from(denied);
                 let warned = match w.items.len() {
@@ -389,7 +399,7 @@ fn check(scenarios: &[String]) -> CliResult {
             }
             Err(d) => {
                 failed += 1;
-                eprint!("{}", d.render());
+                eprint!("{}", d.render_styled(color::style()));
                 eprintln!("{path}: {}", d.counts());
             }
         }
