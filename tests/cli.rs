@@ -884,6 +884,78 @@ fn color_never_and_no_color_give_plain_text() {
         );
 }
 
+#[test]
+fn completions_list_the_subcommands_and_flags() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = detente().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in [
+            "run",
+            "compare",
+            "check",
+            "graph",
+            "bench",
+            "completions",
+            "man",
+            "--set",
+            "--runs",
+            "--color",
+            "--deny-warnings",
+            "--fail-if",
+        ] {
+            // fish names a long flag `-l set`, the others `--set`.
+            let word = match word.strip_prefix("--") {
+                Some(flag) if shell == "fish" => format!("-l {flag}"),
+                _ => word.to_string(),
+            };
+            assert!(script.contains(&word), "{shell}: no `{word}`");
+        }
+    }
+    detente()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values"));
+}
+
+#[test]
+fn man_prints_roff_and_writes_one_page_per_command() {
+    detente().arg("man").assert().success().stdout(
+        predicate::str::contains(".TH detente 1")
+            .and(predicate::str::contains(".SH SUBCOMMANDS"))
+            .and(predicate::str::contains("compare")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    detente()
+        .args(["man", "--out"])
+        .arg(&pages)
+        .assert()
+        .success();
+    let mut names: Vec<String> = fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "detente-bench.1",
+            "detente-check.1",
+            "detente-compare.1",
+            "detente-completions.1",
+            "detente-graph.1",
+            "detente-man.1",
+            "detente-run.1",
+            "detente.1"
+        ]
+    );
+    let compare = fs::read_to_string(pages.join("detente-compare.1")).unwrap();
+    assert!(compare.contains(".TH detente-compare 1"), "{compare}");
+    assert!(compare.contains("\\-\\-set"), "{compare}");
+}
+
 /// Runs `args` on a pseudo-terminal (util-linux `script`) and returns what the terminal showed,
 /// or `None` where `script` is missing.
 fn on_a_terminal(args: &str) -> Option<String> {

@@ -3,6 +3,7 @@
 mod bench;
 mod color;
 mod compare;
+mod docs;
 mod output;
 mod run;
 
@@ -67,6 +68,10 @@ enum Command {
         #[arg(long, short)]
         out: Option<String>,
     },
+    /// Print a completion script for a shell (bash, zsh, fish, elvish or powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page detente(1) in roff, or write it and one page per command into a folder.
+    Man(docs::ManArgs),
 }
 
 /// `--set name=value`.
@@ -182,6 +187,8 @@ pub fn main() -> ExitCode {
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
     };
     match result {
         Ok(code) => code,
