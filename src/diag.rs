@@ -1,7 +1,8 @@
 //! Diagnostics: source files, locations, and user-facing error messages.
 //!
 //! Every error a user sees names a file, line and column, says what was wrong and, where one helps,
-//! gives a hint. This module renders them as text; it does no I/O.
+//! gives a hint. This module renders them as text, plain or marked up with ANSI colours
+//! ([`Style`]); it does no I/O and never decides which (it knows nothing of terminals).
 
 use std::fmt;
 use std::ops::Range;
@@ -230,24 +231,34 @@ impl Diagnostic {
 
     /// Renders as `file:line:col: error: message` (or `warning:`), the source line with carets
     /// under the span, and the hint. Without a location, or with one in a file `sources` does not
-    /// hold, just `error: message` and the hint.
+    /// hold, just `error: message` and the hint. Plain text: the same as
+    /// [`Diagnostic::render_styled`] with [`Style::Plain`].
     pub fn render(&self, sources: &SourceMap) -> String {
+        self.render_styled(sources, Style::Plain)
+    }
+
+    /// Renders as [`Diagnostic::render`] does, marked up as `style` says. With [`Style::Ansi`]
+    /// the text is the same but for the escapes around its parts (see [`Part`]); text from the
+    /// inputs is escaped as in plain text, so only the escapes this function adds reach a
+    /// terminal.
+    pub fn render_styled(&self, sources: &SourceMap, style: Style) -> String {
         let mut out = String::new();
         let message = escape_controls(&self.message);
-        let label = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+        let (label, part) = match self.severity {
+            Severity::Error => ("error", Part::Error),
+            Severity::Warning => ("warning", Part::Warning),
         };
+        let head = format!(
+            "{}: {}\n",
+            style.paint(part, label),
+            style.paint(Part::Message, &message)
+        );
         match &self.loc {
             Some(loc) if (loc.file.0 as usize) < sources.files.len() => {
                 let file = sources.get(loc.file);
                 let (line, col) = file.line_col(loc.span.start);
-                out.push_str(&format!(
-                    "{}:{}:{}: {label}: {message}\n",
-                    escape_controls(&file.name),
-                    line,
-                    col
-                ));
+                let place = format!("{}:{}:{}:", escape_controls(&file.name), line, col);
+                out.push_str(&format!("{} {head}", style.paint(Part::Location, &place)));
                 let text = file.line_text(line);
                 let (end_line, end_col) = file.line_col(loc.span.end);
                 let end_col = if end_line == line && end_col > col {
@@ -278,19 +289,77 @@ impl Diagnostic {
                     lead.chars().count() + escape_controls(&prefix).chars().count()
                 };
                 let (from, to) = (shown(col), shown(end_col).max(shown(col) + 1));
-                out.push_str(&format!("{line:>5} | {shown_excerpt}\n"));
+                let gutter = format!("{line:>5} |");
                 out.push_str(&format!(
-                    "      | {}{}\n",
+                    "{} {shown_excerpt}\n",
+                    style.paint(Part::Gutter, &gutter)
+                ));
+                out.push_str(&format!(
+                    "{} {}{}\n",
+                    style.paint(Part::Gutter, "      |"),
                     " ".repeat(from),
-                    "^".repeat(to - from)
+                    style.paint(part, &"^".repeat(to - from))
                 ));
             }
-            _ => out.push_str(&format!("{label}: {message}\n")),
+            _ => out.push_str(&head),
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("      = hint: {}\n", escape_controls(hint)));
+            out.push_str(&format!(
+                "      {} {}\n",
+                style.paint(Part::Hint, "= hint:"),
+                escape_controls(hint)
+            ));
         }
         out
+    }
+}
+
+/// How [`Diagnostic::render_styled`] marks up a diagnostic. The library never chooses: whoever
+/// shows the text knows whether it goes to a terminal that wants colour (the `detente` command
+/// decides from `--color`, `NO_COLOR` and whether standard error is a terminal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Style {
+    /// Plain text, byte for byte what [`Diagnostic::render`] gives.
+    #[default]
+    Plain,
+    /// ANSI (ECMA-48 SGR) escapes around each [`Part`]: the `error` label and an error's carets
+    /// bold red, the `warning` label and a warning's carets bold yellow, the message and the
+    /// `file:line:col:` location bold, the line-number gutter bold blue, `= hint:` bold cyan.
+    Ansi,
+}
+
+/// A part of a rendered diagnostic that [`Style::paint`] marks up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Part {
+    /// The `error` label, and the carets under an error's span.
+    Error,
+    /// The `warning` label, and the carets under a warning's span.
+    Warning,
+    /// The one-line message after the label.
+    Message,
+    /// The `file:line:col:` a diagnostic starts with.
+    Location,
+    /// The line number and bar in front of a quoted line, and the bar in front of the carets.
+    Gutter,
+    /// The `= hint:` label (the hint's text stays plain).
+    Hint,
+}
+
+impl Style {
+    /// `text` marked up as `part`: unchanged for [`Style::Plain`]; for [`Style::Ansi`], between
+    /// the escape that sets the part's colour and weight and the one that resets them. `text`
+    /// is written as it is: escape text from the inputs ([`escape_controls`]) first.
+    pub fn paint(self, part: Part, text: &str) -> std::borrow::Cow<'_, str> {
+        let sgr = match (self, part) {
+            (Style::Plain, _) => return text.into(),
+            (Style::Ansi, Part::Error) => "1;31",
+            (Style::Ansi, Part::Warning) => "1;33",
+            (Style::Ansi, Part::Message | Part::Location) => "1",
+            (Style::Ansi, Part::Gutter) => "1;34",
+            (Style::Ansi, Part::Hint) => "1;36",
+        };
+        format!("\u{1b}[{sgr}m{text}\u{1b}[0m").into()
     }
 }
 
@@ -359,7 +428,16 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// Every diagnostic rendered with [`Diagnostic::render`], one after another.
     pub fn render(&self) -> String {
-        self.items.iter().map(|d| d.render(&self.sources)).collect()
+        self.render_styled(Style::Plain)
+    }
+
+    /// Every diagnostic rendered with [`Diagnostic::render_styled`] in `style`, one after
+    /// another.
+    pub fn render_styled(&self, style: Style) -> String {
+        self.items
+            .iter()
+            .map(|d| d.render_styled(&self.sources, style))
+            .collect()
     }
 
     /// How many errors there are.
@@ -486,6 +564,56 @@ mod tests {
         let bad = lines[1][..lines[1].find("BAD").unwrap()].chars().count();
         assert_eq!(lines[2].find('^'), Some(bad), "{text}");
         assert_eq!(lines[2].matches('^').count(), 3, "{text}");
+    }
+
+    /// `text` without its SGR escapes (`ESC [ … m`).
+    fn strip_sgr(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find('\u{1b}') {
+            out.push_str(&rest[..at]);
+            let end = rest[at..].find('m').expect("an SGR escape ends with m");
+            rest = &rest[at + end + 1..];
+        }
+        out + rest
+    }
+
+    #[test]
+    fn styled_rendering_is_the_plain_text_with_escapes_around_its_parts() {
+        let mut map = SourceMap::default();
+        let id = map.add(SourceFile::new("a.toml", "x = 1\ny = \"\u{1b}bad\"\n"));
+        let cases = [
+            Diagnostic::at(Loc::new(id, 10..15), "not a number").with_hint("write 2"),
+            Diagnostic::warning(Loc::new(id, 0..1), "looks odd"),
+            Diagnostic::bare("no file \u{1b}[2J").with_hint("none"),
+        ];
+        for d in cases {
+            let plain = d.render(&map);
+            assert_eq!(d.render_styled(&map, Style::Plain), plain);
+            let ansi = d.render_styled(&map, Style::Ansi);
+            assert_ne!(ansi, plain);
+            assert_eq!(strip_sgr(&ansi), plain, "{ansi:?}");
+        }
+        let error = Diagnostic::at(Loc::new(id, 10..15), "bad").with_hint("h");
+        let ansi = error.render_styled(&map, Style::Ansi);
+        for part in [
+            "\u{1b}[1ma.toml:2:5:\u{1b}[0m",
+            "\u{1b}[1;31merror\u{1b}[0m: \u{1b}[1mbad\u{1b}[0m",
+            "\u{1b}[1;34m    2 |\u{1b}[0m",
+            // `"\u{1b}bad"` shows as ten characters: ten carets.
+            "\u{1b}[1;31m^^^^^^^^^^\u{1b}[0m",
+            "\u{1b}[1;36m= hint:\u{1b}[0m h",
+        ] {
+            assert!(ansi.contains(part), "{part:?} in {ansi:?}");
+        }
+        let warning = Diagnostic::warning(Loc::new(id, 0..1), "w").render_styled(&map, Style::Ansi);
+        assert!(
+            warning.contains("\u{1b}[1;33mwarning\u{1b}[0m"),
+            "{warning:?}"
+        );
+        // The ESC in the quoted line is still escaped: only the markup's escapes are raw.
+        // Seven parts: location, label, message, two gutters, carets, hint.
+        assert_eq!(ansi.matches('\u{1b}').count(), 2 * 7, "{ansi:?}");
     }
 
     #[test]

@@ -536,17 +536,11 @@ fn effects_waiting_to_land_count_in_the_memory_estimate() {
     // 10,000 actors each pushing, every step, an effect that lands 999,999 steps later: the
     // pending effects alone would need hundreds of GiB.
     let dir = tempfile::tempdir().unwrap();
-    let mut rows = String::from("from,to\n");
-    for i in 0..10_000 {
-        rows.push_str(&format!("a{i},a{}\n", (i + 1) % 10_000));
-    }
-    fs::write(dir.path().join("r.csv"), rows).unwrap();
-    let path = dir.path().join("s.toml");
-    fs::write(
-        &path,
-        "[scenario]\nsteps = 1000000\n[variables]\nx = { of = \"actor\" }\n[[relation_files]]\npath = \"r.csv\"\ncreate_actors = true\n[actions.push]\neffects = [{ var = \"x\", on = \"actor\", add = 1, delay = 999999 }]\n[rules.push]\nactor = \"*\"\naction = \"push\"\n",
-    )
-    .unwrap();
+    let path = ring_scenario(
+        dir.path(),
+        10_000,
+        "[scenario]\nsteps = 1000000\n[variables]\nx = { of = \"actor\" }\n[actions.push]\neffects = [{ var = \"x\", on = \"actor\", add = 1, delay = 999999 }]\n[rules.push]\nactor = \"*\"\naction = \"push\"\n",
+    );
     detente()
         .arg("run")
         .arg(&path)
@@ -565,6 +559,20 @@ fn too_many_threads_are_refused_at_once() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--threads 100000: at most 1024"));
+}
+
+/// `s.toml` in `dir`: `toml`, reading its relations from `r.csv`, a ring of `n` actors
+/// `a0 → a1 → … → a0` created from the file.
+fn ring_scenario(dir: &std::path::Path, n: usize, toml: &str) -> std::path::PathBuf {
+    let mut rows = String::from("from,to\n");
+    for i in 0..n {
+        rows.push_str(&format!("a{i},a{}\n", (i + 1) % n));
+    }
+    fs::write(dir.join("r.csv"), rows).unwrap();
+    let path = dir.join("s.toml");
+    let files = "[[relation_files]]\npath = \"r.csv\"\ncreate_actors = true\n";
+    fs::write(&path, format!("{toml}{files}")).unwrap();
+    path
 }
 
 /// Two saved 20-run ensemble reports of the baseline (seeds 1 and 2) in `dir`: `a.json`, `b.json`.
@@ -646,4 +654,350 @@ fn deny_warnings_makes_a_warning_fail_check_and_run_without_writing() {
         )
         .assert()
         .success();
+}
+
+/// Field `field` of metric `name`: in a JSON ensemble report (`mean`, …), or in a comparison's
+/// first variant (`baseline`, `variant`, …).
+fn metric(json: &serde_json::Value, name: &str, field: &str) -> f64 {
+    let metrics = json["metrics"]
+        .as_array()
+        .or_else(|| json["variants"][0]["metrics"].as_array())
+        .expect("metrics");
+    let m = metrics.iter().find(|m| m["name"] == name).expect(name);
+    m[field].as_f64().expect(field)
+}
+
+/// Runs the binary and parses its standard output as JSON.
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let out = detente().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn compare_set_applies_to_every_scenario_file() {
+    let compared = json_of(&[
+        "compare",
+        BASELINE,
+        MONITORING,
+        "--runs",
+        "5",
+        "--format",
+        "json",
+        "--set",
+        "tension_decay=0.5",
+    ]);
+    for (path, side) in [(BASELINE, "baseline"), (MONITORING, "variant")] {
+        let run = json_of(&[
+            "run",
+            path,
+            "--runs",
+            "5",
+            "--seed",
+            "42",
+            "--set",
+            "tension_decay=0.5",
+            "--out",
+            "-",
+        ]);
+        let metric_name = "final.tension_ltu_blr";
+        assert_eq!(
+            metric(&compared, metric_name, side),
+            metric(&run, metric_name, "mean"),
+            "{path}"
+        );
+    }
+    let unset = json_of(&[
+        "compare", BASELINE, MONITORING, "--runs", "5", "--format", "json",
+    ]);
+    for side in ["baseline", "variant"] {
+        let metric_name = "final.tension_ltu_blr";
+        assert_ne!(
+            metric(&compared, metric_name, side),
+            metric(&unset, metric_name, side)
+        );
+    }
+}
+
+#[test]
+fn compare_set_names_each_file_without_the_parameter() {
+    // `monitoring_calm_share` is the monitoring variant's own: the baseline has no such
+    // parameter, and the error says which file.
+    detente()
+        .args(["compare", BASELINE, MONITORING, "--runs", "5"])
+        .args(["--set", "monitoring_calm_share=0.2"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(
+            predicate::str::contains("no parameter `monitoring_calm_share`")
+                .and(predicate::str::contains("baseline.toml: 1 error"))
+                .and(predicate::str::contains("monitoring.toml:").not()),
+        );
+    // Every file is checked: both lack this one, and both are named.
+    detente()
+        .args([
+            "compare", BASELINE, MONITORING, "--runs", "5", "--set", "nope=1",
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("baseline.toml: 1 error")
+                .and(predicate::str::contains("monitoring.toml: 1 error")),
+        );
+}
+
+#[test]
+fn compare_refuses_set_with_saved_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = saved_reports(dir.path());
+    detente()
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .args(["--set", "tension_decay=0.5"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "error: --set changes scenario files, and saved reports (.json) hold runs already made",
+        ));
+}
+
+#[test]
+fn compare_quiet_prints_the_comparison_and_nothing_else() {
+    detente()
+        .args(["compare", BASELINE, MONITORING, "--runs", "20", "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "# Comparison against baseline.toml",
+        ))
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn the_bundled_notice_goes_to_stderr_and_the_summary_to_stdout() {
+    detente()
+        .arg("run")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "Lithuania–Belarus border standoff",
+        ))
+        .stderr(predicate::str::contains(
+            "(bundled scenario scenarios/lithuania_belarus/baseline.toml)",
+        ));
+    // With the report on standard output, the notice still says what ran, on stderr.
+    let out = detente().args(["run", "--out", "-"]).output().unwrap();
+    assert!(out.stdout.starts_with(b"{"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("(bundled scenario"));
+    // -q: no notice.
+    detente()
+        .args(["run", "-q"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+}
+
+/// A scenario file with one unknown actor: `check` fails with an error, a location and a hint.
+fn failing_scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let bad = dir.join("bad.toml");
+    fs::write(
+        &bad,
+        "[scenario]\nsteps = 3\n[actors.LTU]\n[rules.r]\nactor = \"LTV\"\naction = \"x\"\n",
+    )
+    .unwrap();
+    bad
+}
+
+const ESC: char = '\u{1b}';
+
+#[test]
+fn color_always_colours_diagnostics() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = failing_scenario(dir.path());
+    let out = detente()
+        .args(["--color", "always", "check"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    for part in [
+        "\u{1b}[1;31merror\u{1b}[0m: ",
+        "bad.toml:5:9:\u{1b}[0m",
+        "\u{1b}[1;31m^^^^^\u{1b}[0m",
+        "\u{1b}[1;36m= hint:\u{1b}[0m did you mean `LTU`?",
+    ] {
+        assert!(err.contains(part), "{part:?} in {err:?}");
+    }
+    // The data on standard output is never coloured.
+    assert!(!String::from_utf8(out.stdout).unwrap().contains(ESC));
+    // Warnings are yellow; the command's own errors are coloured too.
+    let s = lookalike_scenario(dir.path());
+    detente()
+        .args(["check", "--color=always"])
+        .arg(&s)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("\u{1b}[1;33mwarning\u{1b}[0m"));
+    detente()
+        .args(["run", "--runs", "0", "--color", "always"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("\u{1b}[1;31merror\u{1b}[0m: "));
+}
+
+#[test]
+fn color_never_and_no_color_give_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = failing_scenario(dir.path());
+    let plain = |cmd: &mut Command| {
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!err.contains(ESC), "{err:?}");
+        assert!(
+            err.contains("bad.toml:5:9: error: unknown actor `LTV`"),
+            "{err}"
+        );
+        err
+    };
+    let never = plain(detente().args(["check", "--color", "never"]).arg(&bad));
+    // NO_COLOR (set, not empty) turns colour off in auto mode; stderr captured is no terminal
+    // anyway, so auto is plain here too.
+    let no_color = plain(detente().env("NO_COLOR", "1").arg("check").arg(&bad));
+    let auto = plain(detente().env_remove("NO_COLOR").arg("check").arg(&bad));
+    assert_eq!(never, no_color);
+    assert_eq!(never, auto);
+    // --color always wins over NO_COLOR.
+    detente()
+        .env("NO_COLOR", "1")
+        .args(["check", "--color", "always"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(ESC));
+    // clap's own usage errors follow --color never as well.
+    detente()
+        .args(["--color", "never", "run", "--no-such-flag"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--no-such-flag").and(predicate::str::contains(ESC).not()),
+        );
+}
+
+#[test]
+fn completions_list_the_subcommands_and_flags() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = detente().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in [
+            "run",
+            "compare",
+            "check",
+            "graph",
+            "bench",
+            "completions",
+            "man",
+            "--set",
+            "--runs",
+            "--color",
+            "--deny-warnings",
+            "--fail-if",
+        ] {
+            // fish names a long flag `-l set`, the others `--set`.
+            let word = match word.strip_prefix("--") {
+                Some(flag) if shell == "fish" => format!("-l {flag}"),
+                _ => word.to_string(),
+            };
+            assert!(script.contains(&word), "{shell}: no `{word}`");
+        }
+    }
+    detente()
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values"));
+}
+
+#[test]
+fn man_prints_roff_and_writes_one_page_per_command() {
+    detente().arg("man").assert().success().stdout(
+        predicate::str::contains(".TH detente 1")
+            .and(predicate::str::contains(".SH SUBCOMMANDS"))
+            .and(predicate::str::contains("compare")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    detente()
+        .args(["man", "--out"])
+        .arg(&pages)
+        .assert()
+        .success();
+    let mut names: Vec<String> = fs::read_dir(&pages)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "detente-bench.1",
+            "detente-check.1",
+            "detente-compare.1",
+            "detente-completions.1",
+            "detente-graph.1",
+            "detente-man.1",
+            "detente-run.1",
+            "detente.1"
+        ]
+    );
+    let compare = fs::read_to_string(pages.join("detente-compare.1")).unwrap();
+    assert!(compare.contains(".TH detente-compare 1"), "{compare}");
+    assert!(compare.contains("\\-\\-set"), "{compare}");
+}
+
+/// Runs `args` on a pseudo-terminal (util-linux `script`) and returns what the terminal showed,
+/// or `None` where `script` is missing.
+fn on_a_terminal(args: &str) -> Option<String> {
+    let bin = assert_cmd::cargo::cargo_bin("detente");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", bin.display()), "/dev/null"])
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "{args}: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn quiet_hides_the_progress_bar_on_a_terminal() {
+    // 2,000 actors in a ring, 100 steps, 120 runs: long enough work for a progress bar.
+    let dir = tempfile::tempdir().unwrap();
+    let path = ring_scenario(
+        dir.path(),
+        2_000,
+        "[scenario]\nname = \"ring\"\nsteps = 100\n[variables]\nt = { of = \"relation\" }\n\
+         [dynamics.d]\nvar = \"t\"\nadd = \"0.01 * (0.5 - t)\"\n",
+    );
+    let run = |quiet: &str| {
+        let args = format!("run {} --runs 120 --threads 1 {quiet}", path.display());
+        on_a_terminal(&args)
+    };
+    let Some(shown) = run("") else {
+        eprintln!("skipped: no `script` to make a terminal");
+        return;
+    };
+    assert!(shown.contains("/120 runs"), "no progress bar: {shown:?}");
+    let quiet = run("-q").unwrap();
+    assert!(!quiet.contains("runs,"), "{quiet:?}");
+    assert!(!quiet.contains('\u{1b}'), "{quiet:?}");
 }

@@ -55,7 +55,7 @@ pub fn bench(args: &BenchArgs) -> CliResult {
             threads: workers,
         };
         let t1 = Instant::now();
-        let ensemble = super::run_ensemble(&model, options, "bench")?;
+        let ensemble = super::run_ensemble(&model, options, "bench", true)?;
         run_s.push(t1.elapsed().as_secs_f64());
         last = Some((model, ensemble));
     }

@@ -2,7 +2,7 @@
 //! ensemble reports (unpaired).
 
 use super::output::{self, Output};
-use super::{check_interrupt, load, threads, CliResult, Failure, CONDITION_FAILED};
+use super::{check_interrupt, load, parse_set, threads, CliResult, Failure, CONDITION_FAILED};
 use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
 use detente::report::compare::{self, Comparison, Run};
@@ -38,6 +38,13 @@ pub struct CompareArgs {
     /// "final.tension_ltu_blr increases" or "outcome.normalization decreases" (repeatable).
     #[arg(long = "fail-if", value_name = "CONDITION")]
     fail_if: Vec<String>,
+    /// Override a parameter in every scenario compared: --set name=value (repeatable; scenario
+    /// files only, and each must have the parameter).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_set)]
+    set: Vec<(String, f64)>,
+    /// No progress bar (warnings and errors still print).
+    #[arg(long, short)]
+    quiet: bool,
     /// Adjust the decisions for testing many differences at once: none (each at 95%) or holm
     /// (Holm–Bonferroni over every variant × metric and outcome of this command); the report
     /// and --fail-if use the same decisions.
@@ -71,6 +78,13 @@ pub fn compare(args: CompareArgs) -> CliResult {
         ));
     }
     let (comparison, out) = if json == args.inputs.len() {
+        if !args.set.is_empty() {
+            return Err(Failure::from(
+                "error: --set changes scenario files, and saved reports (.json) hold runs already made\n      \
+                 = hint: run the scenarios again with --set, or compare the scenario files with --set\n"
+                    .to_string(),
+            ));
+        }
         output::refuse_inputs(&outputs, &args.inputs)?;
         let out = Output::create(outputs[0].1)?;
         let mut reports = Vec::new();
@@ -83,11 +97,25 @@ pub fn compare(args: CompareArgs) -> CliResult {
         let comparison = compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?;
         (comparison, out)
     } else if json == 0 {
-        let models = args
+        let overrides = Overrides {
+            parameters: args.set.clone(),
+            steps: None,
+        };
+        // Every file is loaded, so that each one --set does not fit is named.
+        let loaded: Vec<Result<Model, String>> = args
             .inputs
             .iter()
-            .map(|p| load(Some(p), &Overrides::default()))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|p| load(Some(p), &overrides))
+            .collect();
+        let failed: String = loaded
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .cloned()
+            .collect();
+        if !failed.is_empty() {
+            return Err(Failure::from(failed));
+        }
+        let models: Vec<Model> = loaded.into_iter().flatten().collect();
         let read: Vec<String> = models
             .iter()
             .flat_map(|m| m.source_files())
@@ -151,7 +179,12 @@ fn paired(args: &CompareArgs, models: &[Model]) -> Result<Comparison, Failure> {
     }
     let mut ensembles = Vec::new();
     for (path, model) in args.inputs.iter().zip(models) {
-        ensembles.push(super::run_ensemble(model, options, &label(path))?);
+        ensembles.push(super::run_ensemble(
+            model,
+            options,
+            &label(path),
+            !args.quiet,
+        )?);
     }
     let runs: Vec<Run> = args
         .inputs

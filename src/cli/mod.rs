@@ -1,11 +1,13 @@
 //! Command-line interface: argument parsing and the commands. All I/O lives here.
 
 mod bench;
+mod color;
 mod compare;
+mod docs;
 mod output;
 mod run;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use detente::load::Sources;
 use detente::{bundled, Model, Overrides};
 use std::process::ExitCode;
@@ -37,6 +39,10 @@ struct Cli {
     /// Treat warnings (printed by every command that loads a scenario) as errors: exit 2.
     #[arg(long, global = true)]
     deny_warnings: bool,
+    /// Colour diagnostics on standard error: auto (on a terminal, unless NO_COLOR is set and
+    /// not empty, or TERM is dumb), always, or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t, global = true)]
+    color: color::Color,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +68,10 @@ enum Command {
         #[arg(long, short)]
         out: Option<String>,
     },
+    /// Print a completion script for a shell (bash, zsh, fish, elvish or powershell).
+    Completions(docs::CompletionsArgs),
+    /// Print the man page detente(1) in roff, or write it and one page per command into a folder.
+    Man(docs::ManArgs),
 }
 
 /// `--set name=value`.
@@ -161,7 +171,11 @@ impl From<String> for Failure {
 type CliResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--color` first, so that clap's usage errors and help follow it too.
+    let color = color::Color::from_args(std::env::args_os());
+    let matches = Cli::command().color(color.for_clap()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    color::init(cli.color);
     let _ = ALLOWED.set(cli.allow_dir.clone());
     DENY_WARNINGS.store(cli.deny_warnings, Ordering::Relaxed);
     // Installed before any output is opened: from then on Ctrl-C and SIGTERM stop cleanly.
@@ -173,12 +187,15 @@ pub fn main() -> ExitCode {
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
+        Some(Command::Completions(args)) => docs::completions(&args),
+        Some(Command::Man(args)) => docs::man(&args),
     };
     match result {
         Ok(code) => code,
         Err(Failure { message, code }) => {
             // Messages may quote names from files: no control character reaches the terminal.
-            eprint!("{}", detente::diag::escape_controls_by_line(&message));
+            let message = detente::diag::escape_controls_by_line(&message);
+            eprint!("{}", color::message(&message));
             if !message.ends_with('\n') {
                 eprintln!();
             }
@@ -187,13 +204,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Loads a scenario file, or the bundled baseline when there is none.
+/// Loads a scenario file, or the bundled baseline when there is none. Its diagnostics go to
+/// standard error at once; the failure names the file and counts them.
 fn load(scenario: Option<&str>, overrides: &Overrides) -> Result<Model, String> {
     let result = match scenario {
         Some(path) => detente::load_model(path, &FileSystem::for_scenario(path), overrides),
         None => detente::load_model(bundled::DEFAULT, &bundled::sources(), overrides),
     };
-    let model = result.map_err(|d| format!("{}{} found\n", d.render(), d.counts()))?;
+    let model = result.map_err(|d| {
+        eprint!("{}", d.render_styled(color::style()));
+        format!("{}: {}\n", scenario.unwrap_or(bundled::DEFAULT), d.counts())
+    })?;
     warnings(&model)?;
     Ok(model)
 }
@@ -204,7 +225,7 @@ fn warnings(model: &Model) -> Result<(), String> {
     if w.items.is_empty() {
         return Ok(());
     }
-    eprint!("{}", w.render());
+    eprint!("{}", w.render_styled(color::style()));
     if DENY_WARNINGS.load(Ordering::Relaxed) {
         return Err(format!(
             "error: {} found, and --deny-warnings makes them errors\n",
@@ -315,17 +336,19 @@ fn check_interrupt() -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs an ensemble with a progress bar on a terminal and Ctrl-C handling.
+/// Runs an ensemble with Ctrl-C handling and, when `progress` (no `-q`) and standard error is a
+/// terminal, a progress bar for long work.
 fn run_ensemble(
     model: &Model,
     options: detente::ensemble::Options,
     label: &str,
+    progress: bool,
 ) -> Result<detente::ensemble::Ensemble, Failure> {
     use std::io::IsTerminal;
     let work = options.runs as f64
         * f64::from(model.steps())
         * (model.n_relations() + model.n_actors()) as f64;
-    let bar = if std::io::stderr().is_terminal() && work > 2e7 {
+    let bar = if progress && std::io::stderr().is_terminal() && work > 2e7 {
         let bar = indicatif::ProgressBar::new(options.runs);
         let style =
             indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
@@ -365,7 +388,7 @@ fn check(scenarios: &[String]) -> CliResult {
         match detente::load_model(path, &FileSystem::for_scenario(path), &Overrides::default()) {
             Ok(model) => {
                 let w = model.warnings();
-                eprint!("{}", w.render());
+                eprint!("{}", w.render_styled(color::style()));
                 let denied = DENY_WARNINGS.load(Ordering::Relaxed) && !w.items.is_empty();
                 failed += usize::from(denied);
                 let warned = match w.items.len() {
@@ -383,7 +406,7 @@ fn check(scenarios: &[String]) -> CliResult {
             }
             Err(d) => {
                 failed += 1;
-                eprint!("{}", d.render());
+                eprint!("{}", d.render_styled(color::style()));
                 eprintln!("{path}: {}", d.counts());
             }
         }

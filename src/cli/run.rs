@@ -42,7 +42,7 @@ pub struct RunArgs {
     /// Write the per-step bands (mean and quantiles across runs) here as CSV (ensembles).
     #[arg(long)]
     bands: Option<String>,
-    /// Print no summary.
+    /// Print no summary, no notice and no progress bar (warnings and errors still print).
     #[arg(long, short)]
     quiet: bool,
 }
@@ -108,9 +108,9 @@ pub fn run(args: RunArgs) -> CliResult {
     let workers = if ensemble { threads(args.threads)? } else { 1 };
     super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
     let to_stdout = report_out.as_ref().is_some_and(Output::is_stdout);
+    // The summary is data, on standard output unless the report is; the notice is not.
     let show = !args.quiet && !to_stdout;
-    if show && args.scenario.is_none() {
-        // A notice, not data: standard output stays the summary alone.
+    if !args.quiet && args.scenario.is_none() {
         eprintln!("(bundled scenario {})", bundled::DEFAULT);
     }
     if !ensemble {
@@ -147,7 +147,7 @@ pub fn run(args: RunArgs) -> CliResult {
         seed,
         threads: workers,
     };
-    let e = super::run_ensemble(&model, options, model.name())?;
+    let e = super::run_ensemble(&model, options, model.name(), !args.quiet)?;
     let rep = report::ensemble::build(&model, &e);
     check_interrupt()?;
     if show {
