@@ -84,6 +84,7 @@ pub mod sim;
 pub(crate) mod simd;
 pub mod spec;
 pub mod stats;
+pub mod sweep;
 
 pub use compile::Overrides;
 pub use diag::{Diagnostic, Diagnostics};

@@ -6,6 +6,7 @@ mod compare;
 mod docs;
 mod output;
 mod run;
+mod sweep;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use detente::load::Sources;
@@ -53,6 +54,10 @@ enum Command {
     /// Compare scenario variants against the first (paired, common random numbers), or saved
     /// ensemble reports (.json, unpaired).
     Compare(compare::CompareArgs),
+    /// Sweep parameters over a design (grid, one at a time, Latin hypercube, Sobol, Morris):
+    /// one ensemble per point with common random numbers, rows written as points finish, then
+    /// the sensitivity analysis.
+    Sweep(sweep::SweepArgs),
     /// Validate scenario files without running them; exit 2 if any has errors.
     Check {
         /// Scenario files to check.
@@ -184,6 +189,7 @@ pub fn main() -> ExitCode {
         None => run::run(run::RunArgs::default()),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Compare(args)) => compare::compare(args),
+        Some(Command::Sweep(args)) => sweep::sweep(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),

@@ -32,6 +32,8 @@ pub struct Output {
     target: Option<Target>,
     /// The path as the user gave it, for messages.
     shown: String,
+    /// What [`Output::write`] gave a FIFO or device so far: written with the rest at commit.
+    pending: Vec<u8>,
 }
 
 /// Refuses a command's outputs before any work: `(flag, path)` pairs, e.g. `("--out", "r.json")`.
@@ -244,6 +246,7 @@ impl Output {
             return Ok(Output {
                 target: Some(Target::Stdout),
                 shown,
+                pending: Vec::new(),
             });
         }
         let fail = |why: String| format!("error: cannot write `{path}`: {why}\n");
@@ -257,6 +260,7 @@ impl Output {
             return Ok(Output {
                 target: Some(Target::Special(PathBuf::from(path))),
                 shown,
+                pending: Vec::new(),
             });
         }
         // What the path ends at, links followed by the system: a FIFO or device is opened by
@@ -269,6 +273,7 @@ impl Output {
                 return Ok(Output {
                     target: Some(Target::Special(PathBuf::from(path))),
                     shown,
+                    pending: Vec::new(),
                 });
             }
         }
@@ -295,7 +300,28 @@ impl Output {
         Ok(Output {
             target: Some(Target::File(file, tmp, target)),
             shown,
+            pending: Vec::new(),
         })
+    }
+
+    /// Writes part of the output now (streamed outputs, such as a sweep's rows as points
+    /// finish): into the temporary file of a regular file, straight to standard output, and kept
+    /// for a FIFO or device until [`Output::commit`]. A regular file still appears only when
+    /// committed.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let result = match &mut self.target {
+            None => Ok(()),
+            Some(Target::Stdout) => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+            Some(Target::Special(_)) => {
+                self.pending.extend_from_slice(bytes);
+                Ok(())
+            }
+            Some(Target::File(file, _, _)) => file.write_all(bytes),
+        };
+        result.map_err(|e| format!("error: cannot write `{}`: {e}\n", self.shown))
     }
 
     /// Whether this output is standard output.
@@ -324,7 +350,11 @@ impl Output {
                     .and_then(|()| out.flush())
                     .map_err(|e| super::Failure::from(format!("error: cannot write output: {e}\n")))
             }
-            Some(Target::Special(path)) => write_special(&path, bytes).map_err(fail),
+            Some(Target::Special(path)) => {
+                let mut all = std::mem::take(&mut self.pending);
+                all.extend_from_slice(bytes);
+                write_special(&path, &all).map_err(fail)
+            }
             Some(Target::File(mut file, tmp, target)) => {
                 let written = file.write_all(bytes).and_then(|()| file.sync_all());
                 drop(file);

@@ -276,7 +276,7 @@ fn exact(x: f64) -> String {
 
 /// Text for a Markdown table cell: `|` escaped and line breaks made spaces, so no name or
 /// expression can break the table.
-fn cell(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn cell(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains(['|', '\n', '\r']) {
         return text.into();
     }

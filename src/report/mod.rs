@@ -5,7 +5,9 @@
 //! Two halves. The report types are built by [`run`], [`ensemble`] and [`compare`] (with
 //! [`metric`] naming what each number measures); they are plain data, and the JSON ones derive
 //! serde. The exporters — [`json`], [`markdown`], [`csv`], [`text`], one file per format — each
-//! take a report value and return a `String`; [`dot`] writes a model's relation graph for Graphviz. [`Format`] names the exporters for the command
+//! take a report value and return a `String`; [`dot`] writes a model's relation graph for Graphviz.
+//! A sweep is written while it runs, so [`sweep`] holds its report types together with its three
+//! exporters, each split into head, row and tail. [`Format`] names the exporters for the command
 //! line; adding a format is one new exporter file and one [`Format`] variant.
 
 pub mod compare;
@@ -19,6 +21,7 @@ pub mod markdown;
 pub mod metric;
 pub(crate) mod number;
 pub mod run;
+pub mod sweep;
 pub mod text;
 
 pub use compare::{Comparison, Difference, VariantComparison};
