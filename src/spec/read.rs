@@ -1,7 +1,7 @@
 //! Reading one scenario file: the TOML document is parsed once, with spans, and then each item
 //! (a `[scenario]` key, each `[rules.X]`, `[actions.X]`, `[[relations]]` entry, ...) is
 //! deserialized on its own. A structural error (an unknown key, a wrong type) is reported for its
-//! item, the item is left out (and listed in [`Broken`]), and the other items are still read. A
+//! item, the item is left out (and listed in [`super::Broken`]), and the other items are still read. A
 //! TOML syntax error stops the file: after it nothing can be trusted.
 //!
 //! This knows TOML and the spec's shape, nothing of meaning: names are resolved, and
@@ -341,7 +341,11 @@ impl Reader<'_, '_> {
             self.out.broken.scenario.extend(meant);
             match key {
                 Some(k) => drop(table.remove(k.as_str())),
-                None => break,
+                None => {
+                    // Not a key's fault: nothing of [scenario] (`extends` above all) is known.
+                    self.out.broken.sections.insert("scenario".into());
+                    break;
+                }
             }
         }
         errors.sort_by_key(|d| d.loc.as_ref().map(|l| l.span.start));
