@@ -25,9 +25,28 @@ pub fn description(code: &str) -> Option<String> {
         .map(|(_, d, _)| d.replace("\"\"", "\""))
 }
 
-/// Every code, for did-you-mean hints.
+/// Every code, in the table's order.
 pub fn codes() -> impl Iterator<Item = &'static str> {
     rows().map(|(c, _, _)| c)
+}
+
+/// The codes nearest in meaning to `code`, which is not one: the nearest code above it in the
+/// CAMEO hierarchy (its longest prefix that is a code, of two digits or more), then the codes
+/// directly under that one, in order. Codes close in spelling are often far in meaning (`0411`
+/// is one digit from `011`, "Decline comment"), so they are not offered. Empty when no prefix of
+/// `code` is a code.
+pub fn related(code: &str) -> Vec<&'static str> {
+    if !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Vec::new();
+    }
+    let parent = (2..code.len())
+        .rev()
+        .find_map(|n| codes().find(|c| *c == &code[..n]));
+    let Some(parent) = parent else {
+        return Vec::new();
+    };
+    let children = codes().filter(|c| c.len() == parent.len() + 1 && c.starts_with(parent));
+    std::iter::once(parent).chain(children).collect()
 }
 
 #[cfg(test)]
@@ -46,5 +65,14 @@ mod tests {
         );
         assert_eq!(goldstein("9999"), None);
         assert_eq!(codes().count(), 311);
+    }
+
+    #[test]
+    fn related_codes_are_the_parent_and_its_children() {
+        assert_eq!(related("0411"), ["041"]);
+        assert_eq!(related("0315"), ["031", "0311", "0312", "0313", "0314"]);
+        assert_eq!(related("0369"), ["036"]);
+        assert!(related("99").is_empty());
+        assert!(related("x41").is_empty());
     }
 }

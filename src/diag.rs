@@ -141,6 +141,120 @@ impl SourceMap {
     }
 }
 
+/// Errors kept per file, at most; the others are counted, and one note says how many.
+pub(crate) const SHOWN_PER_FILE: usize = 20;
+/// Errors kept in all, at most.
+pub(crate) const SHOWN_IN_ALL: usize = 200;
+
+/// The errors of one load and compile, bounded: at most [`SHOWN_PER_FILE`] kept per file and
+/// [`SHOWN_IN_ALL`] in all; the others are only counted, and [`ErrorLog::finish`] adds one note
+/// per file saying how many more there were. Every error is still found and counted.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ErrorLog {
+    /// The errors kept, in the order found. Relation files push here directly, with their own
+    /// bound of twenty per file.
+    pub kept: Vec<Diagnostic>,
+    /// Per file (or none, for errors without a place): how many errors were found and kept.
+    counts: Vec<FileCount>,
+}
+
+/// The errors of one file (or of none) an [`ErrorLog`] has seen.
+#[derive(Clone, Debug)]
+struct FileCount {
+    file: Option<FileId>,
+    found: usize,
+    kept: usize,
+    /// Where the first error not kept was (itself without a place, perhaps), once there is one.
+    first_hidden: Option<Option<Loc>>,
+}
+
+impl ErrorLog {
+    /// Records an error: kept if its file has fewer than [`SHOWN_PER_FILE`] and the log fewer
+    /// than [`SHOWN_IN_ALL`], else only counted.
+    pub fn push(&mut self, d: Diagnostic) {
+        let file = d.loc.as_ref().map(|l| l.file);
+        let i = match self.counts.iter().position(|c| c.file == file) {
+            Some(i) => i,
+            None => {
+                self.counts.push(FileCount {
+                    file,
+                    found: 0,
+                    kept: 0,
+                    first_hidden: None,
+                });
+                self.counts.len() - 1
+            }
+        };
+        let entry = &mut self.counts[i];
+        entry.found += 1;
+        if entry.kept < SHOWN_PER_FILE && self.kept.len() < SHOWN_IN_ALL {
+            entry.kept += 1;
+            self.kept.push(d);
+        } else if entry.first_hidden.is_none() {
+            entry.first_hidden = Some(d.loc);
+        }
+    }
+
+    /// Records every error of `ds`, in order.
+    pub fn push_all(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        for d in ds {
+            self.push(d);
+        }
+    }
+
+    /// Whether an error about `file` would be kept: hints that cost a search (did-you-mean over
+    /// every actor) are computed only then.
+    pub fn will_show(&self, file: FileId) -> bool {
+        let kept = self
+            .counts
+            .iter()
+            .find(|c| c.file == Some(file))
+            .map_or(0, |c| c.kept);
+        kept < SHOWN_PER_FILE && self.kept.len() < SHOWN_IN_ALL
+    }
+
+    /// Whether no error was found.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty()
+    }
+
+    /// How many errors are kept.
+    pub fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    /// The errors kept, then one note per file whose errors were not all kept, saying how many
+    /// more there were (at the first of them, or at the start of `main`).
+    pub fn finish(mut self, main: FileId) -> Vec<Diagnostic> {
+        let at = |loc: Option<Loc>| loc.unwrap_or_else(|| Loc::new(main, 0..0));
+        // Relation files keep their own twenty per file; in all, no more than SHOWN_IN_ALL.
+        if self.kept.len() > SHOWN_IN_ALL {
+            let extra = self.kept.split_off(SHOWN_IN_ALL);
+            let n = extra.len();
+            let first = extra.into_iter().next().and_then(|d| d.loc);
+            self.kept.push(Diagnostic::at(
+                at(first),
+                format!("{n} more errors are not shown (the first is here)"),
+            ));
+        }
+        for count in self.counts {
+            let Some(first) = count.first_hidden else {
+                continue;
+            };
+            let more = count.found - count.kept;
+            self.kept.push(Diagnostic::at(
+                at(first),
+                format!(
+                    "{more} more error{} {} not shown (the first is here)",
+                    if more == 1 { "" } else { "s" },
+                    if more == 1 { "is" } else { "are" }
+                ),
+            ));
+        }
+        self.kept
+    }
+}
+
 /// How serious a [`Diagnostic`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Severity {

@@ -4,7 +4,7 @@
 //! The engine does no I/O: files are read through the [`Sources`] trait, which the CLI implements
 //! over the file system and tests implement over a map in memory.
 
-use crate::diag::{Diagnostic, Diagnostics, FileId, Loc, SourceFile, SourceMap};
+use crate::diag::{Diagnostic, Diagnostics, ErrorLog, FileId, Loc, SourceFile, SourceMap};
 use crate::spec::{self, Located, ScenarioFile};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -109,20 +109,39 @@ pub struct Resolved {
     /// Hash of every file read (its name without folders, and its text), in load order: the
     /// same on every platform, and unchanged when the files move together.
     pub(crate) content_hash: u64,
+    /// The structural errors of the files read (their items are left out of `spec`), for the
+    /// compiler to report first.
+    pub(crate) errors: ErrorLog,
 }
 
 /// Loads `path` and everything it extends or reads: follows the `extends` chain, parses each
 /// file, merges them child over parent, and reads the relation CSV files (without interpreting
 /// them; that is the compiler's job).
 ///
+/// Structural errors (unknown keys, wrong types) do not stop loading: the items they are in are
+/// left out (see [`crate::spec::Broken`]), the errors are kept in the [`Resolved`] scenario, and
+/// [`crate::compile::compile`] reports them together with every error it finds in the rest.
+///
 /// # Errors
 ///
-/// [`Diagnostics`] (with the files read so far) when a file cannot be read, a scenario file is
-/// empty or is not a well-formed scenario (bad TOML, unknown keys, wrong types), or `extends`
-/// makes a cycle; loading stops at the first such file. Every relation file that cannot be read
-/// is reported, together.
+/// [`Diagnostics`] (with the files read so far, and the structural errors found so far) when a
+/// file cannot be read, a scenario file is empty or is not TOML, `extends` makes a cycle or
+/// names no file, or what could not be read leaves the scenario incomplete (an unreadable
+/// `extends`, a relation or relation file entry, a whole section); loading stops at the first
+/// such problem. Every relation file that cannot be read is reported, together.
 pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> {
     let mut map = SourceMap::default();
+    let mut errors = ErrorLog::default();
+    let fail = |mut errors: ErrorLog, map: SourceMap, d: Option<Diagnostic>| {
+        errors.push_all(d);
+        if errors.is_empty() {
+            errors.push(Diagnostic::bare("the scenario could not be loaded"));
+        }
+        Err(Diagnostics {
+            items: errors.finish(FileId(0)),
+            sources: map,
+        })
+    };
     let mut chain: Vec<(String, FileId)> = Vec::new();
     let mut files: Vec<ScenarioFile> = Vec::new();
     let mut next = Some((normalize(path), None::<Loc>));
@@ -139,17 +158,8 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
                 .collect();
             let d = Diagnostic::bare(format!("`extends` makes a cycle: {}", names.join(" → ")))
                 .with_hint("a scenario cannot extend itself, directly or through others");
-            let d = match from {
-                Some(loc) => Diagnostic {
-                    loc: Some(loc),
-                    ..d
-                },
-                None => d,
-            };
-            return Err(Diagnostics {
-                items: vec![d],
-                sources: map,
-            });
+            let d = Diagnostic { loc: from, ..d };
+            return fail(errors, map, Some(d));
         }
         let text = match sources.read(&path) {
             Ok(t) => t,
@@ -165,31 +175,19 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
                     let names: Vec<&str> = chain.iter().map(|(p, _)| p.as_str()).collect();
                     d = d.with_hint(format!("extends chain: {} → {path}", names.join(" → ")));
                 }
-                return Err(Diagnostics {
-                    items: vec![d],
-                    sources: map,
-                });
+                return fail(errors, map, Some(d));
             }
         };
         let id = map.add(SourceFile::new(path.clone(), text));
         chain.push((path.clone(), id));
-        let file = match check_text(&map.get(id).text, id)
-            .and_then(|()| spec::parse_file(id, &map.get(id).text))
-        {
+        let text = &map.get(id).text;
+        let file = check_text(text, id)
+            .and_then(|()| spec::parse_file(id, text, &mut |d| errors.push(through(d, &chain))));
+        let file = match file {
             Ok(f) => f,
-            Err(mut d) => {
-                if chain.len() > 1 {
-                    let names: Vec<&str> = chain.iter().map(|(p, _)| p.as_str()).collect();
-                    let via = format!("loaded through extends: {}", names.join(" → "));
-                    d.hint = Some(match d.hint {
-                        Some(h) => format!("{h} ({via})"),
-                        None => via,
-                    });
-                }
-                return Err(Diagnostics {
-                    items: vec![d],
-                    sources: map,
-                });
+            Err(d) => {
+                let d = through(d, &chain);
+                return fail(errors, map, Some(d));
             }
         };
         if let Some(ext) = &file.scenario.extends {
@@ -199,10 +197,7 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
                     format!("`extends = \"{}\"` names no scenario file", crate::diag::quoted(&ext.value)),
                 )
                 .with_hint("give the path of the .toml file this one extends, e.g. extends = \"baseline.toml\"");
-                return Err(Diagnostics {
-                    items: vec![d],
-                    sources: map,
-                });
+                return fail(errors, map, Some(d));
             }
             next = Some((join(&path, &ext.value), Some(ext.loc.clone())));
         }
@@ -211,7 +206,6 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
     // Merge from the root ancestor down to the file asked for. A file below the root may only
     // change what the files above it have; what it adds is under [add].
     let mut merged = ScenarioFile::default();
-    let mut errors = Vec::new();
     let n = files.len();
     for (depth, mut f) in files.into_iter().rev().enumerate() {
         if depth == 0 {
@@ -232,18 +226,20 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
                     ""
                 }
             );
-            additions(&merged, &mut f, &parents, &mut errors);
+            let mut found = Vec::new();
+            additions(&merged, &mut f, &parents, &mut found);
+            errors.push_all(found);
         }
         merged = merge(merged, f);
     }
-    if !errors.is_empty() {
-        return Err(Diagnostics {
-            items: errors,
-            sources: map,
-        });
+    // What could not be read leaves holes every other item would fall into: report only the
+    // structural errors (and those of changes and additions).
+    if merged.broken.incomplete() {
+        return fail(errors, map, None);
     }
     let main = chain[0].1;
     let mut csv = Vec::new();
+    let mut unreadable = Vec::new();
     for (i, rf) in merged.relation_files.iter().enumerate() {
         let base = map.get(rf.loc.file).name.clone();
         let path = join(&base, &rf.value.path.value);
@@ -255,17 +251,15 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
                     spec_index: i,
                 });
             }
-            Err(why) => errors.push(Diagnostic::at(
+            Err(why) => unreadable.push(Diagnostic::at(
                 rf.value.path.loc.clone(),
                 format!("cannot read relation file `{path}`: {why}"),
             )),
         }
     }
-    if !errors.is_empty() {
-        return Err(Diagnostics {
-            items: errors,
-            sources: map,
-        });
+    if !unreadable.is_empty() {
+        errors.push_all(unreadable);
+        return fail(errors, map, None);
     }
     let mut h = Fnv::default();
     for f in map.files() {
@@ -280,7 +274,21 @@ pub fn load(path: &str, sources: &dyn Sources) -> Result<Resolved, Diagnostics> 
         main,
         csv,
         content_hash: h.0,
+        errors,
     })
+}
+
+/// `d`, with a note of the `extends` chain when it is in a file loaded through one.
+fn through(mut d: Diagnostic, chain: &[(String, FileId)]) -> Diagnostic {
+    if chain.len() > 1 {
+        let names: Vec<&str> = chain.iter().map(|(p, _)| p.as_str()).collect();
+        let via = format!("loaded through extends: {}", names.join(" → "));
+        d.hint = Some(match d.hint {
+            Some(h) => format!("{h} ({via})"),
+            None => via,
+        });
+    }
+    d
 }
 
 fn check_text(text: &str, file: FileId) -> Result<(), Diagnostic> {
@@ -368,7 +376,7 @@ fn additions(
     parents: &str,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let mut add = child.add.take().map(|a| a.value).unwrap_or_default();
+    let mut add = child.add.take().map(|a| *a.value).unwrap_or_default();
     let mut check = Check { parents, errors };
     check.named(
         "parameter",
@@ -478,10 +486,17 @@ impl Check<'_> {
                 format!("`{name} = …` under [{table}]")
             }
         };
-        for (name, item) in child.iter() {
-            if parent.contains_key(name) {
+        // A change of something the parent does not have is reported and dropped: merged, it
+        // would only give knock-on errors ("rule has no `action`").
+        let missing: Vec<String> = child
+            .keys()
+            .filter(|name| !parent.contains_key(*name))
+            .cloned()
+            .collect();
+        for name in &missing {
+            let Some(item) = child.remove(name) else {
                 continue;
-            }
+            };
             let name_shown = crate::diag::quoted(name);
             let d = Diagnostic::at(
                 item.loc.clone(),
@@ -532,9 +547,9 @@ impl Check<'_> {
     /// (in that direction); `[[add.relations]]` entries must not be.
     fn relations(
         &mut self,
-        parent: &[Located<BTreeMap<String, Located<toml::Value>>>],
-        child: &mut Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
-        added: Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
+        parent: &[Located<spec::RawTable>],
+        child: &mut Vec<Located<spec::RawTable>>,
+        added: Vec<Located<spec::RawTable>>,
     ) {
         let inherited: Vec<_> = parent
             .iter()
@@ -543,18 +558,20 @@ impl Check<'_> {
         let shown = |(a, b): &(String, String)| {
             format!("{} → {}", crate::diag::quoted(a), crate::diag::quoted(b))
         };
-        for rel in child.iter() {
+        child.retain(|rel| {
             // One without both ends is left for the compiler to report.
-            if let Some(key) = relation_key(&rel.value).filter(|k| !inherited.contains(k)) {
-                self.errors.push(
-                    Diagnostic::at(
-                        rel.loc.clone(),
-                        format!("relation {} is not in {}", shown(&key), self.parents),
-                    )
-                    .with_hint("to add a new relation, write it as [[add.relations]]"),
-                );
-            }
-        }
+            let Some(key) = relation_key(&rel.value).filter(|k| !inherited.contains(k)) else {
+                return true;
+            };
+            self.errors.push(
+                Diagnostic::at(
+                    rel.loc.clone(),
+                    format!("relation {} is not in {}", shown(&key), self.parents),
+                )
+                .with_hint("to add a new relation, write it as [[add.relations]]"),
+            );
+            false
+        });
         for rel in added {
             match relation_key(&rel.value).filter(|k| inherited.contains(k)) {
                 Some(key) => self.errors.push(
@@ -582,6 +599,7 @@ macro_rules! or_fields {
 
 /// Merges `child` over `parent`: named items field by field, relations by their two actors.
 fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
+    child.broken.extend(parent.broken);
     let (p, c) = (parent.scenario, &mut child.scenario);
     or_fields!(c, p; name, description, steps, time_unit, dt, seed, max_actions_per_step);
     c.extends = None;
@@ -641,8 +659,11 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
     child
 }
 
-fn relation_key(r: &BTreeMap<String, Located<toml::Value>>) -> Option<(String, String)> {
-    let s = |k: &str| r.get(k).and_then(|v| v.value.as_str().map(str::to_string));
+fn relation_key(r: &spec::RawTable) -> Option<(String, String)> {
+    let s = |k: &str| {
+        r.get(k)
+            .and_then(|e| e.value.value.as_str().map(str::to_string))
+    };
     Some((s("from")?, s("to")?))
 }
 

@@ -4,8 +4,8 @@ use super::context::KindOf;
 use super::names::Names;
 use super::Compiler;
 use crate::cameo;
-use crate::diag::Diagnostic;
-use crate::expr::{self, Ctx, Domain, Type};
+use crate::diag::{quoted, Diagnostic};
+use crate::expr::{self, Ctx, Domain, Goldstein, Type};
 use crate::model::{Action, Effect, On};
 use crate::rng;
 use crate::spec::{ActionSpec, EffectSpec};
@@ -40,12 +40,24 @@ impl Compiler<'_> {
                 );
             }
             let spec = &a.value;
-            let cameo = self.cameo(spec);
+            if self.r.spec.broken.actions.contains(name) {
+                // Its table could not be read (and that is reported): an action without
+                // effects, so that the rules and events taking it are still checked.
+                out.push(Action {
+                    name: name.clone(),
+                    description: String::new(),
+                    cameo: None,
+                    effects: Vec::new(),
+                    needs_target: false,
+                });
+                continue;
+            }
+            let (cameo, goldstein) = self.cameo(spec);
             let site = rng::key_of(&format!("action:{name}"));
             let ctx = Ctx {
                 domain: Domain::ActorTarget,
                 allow_does: true,
-                goldstein: cameo.as_ref().map(|c| c.1),
+                goldstein,
                 site,
             };
             let mut effects = Vec::new();
@@ -72,30 +84,26 @@ impl Compiler<'_> {
         out
     }
 
-    /// The CAMEO code of an action and its Goldstein weight.
-    fn cameo(&mut self, spec: &ActionSpec) -> Option<(String, f64)> {
-        match &spec.cameo {
-            None => None,
-            Some(code) => match cameo::goldstein(&code.value) {
-                Some(g) => Some((code.value.clone(), g)),
-                None => {
-                    let d = Diagnostic::at(
-                        code.loc.clone(),
-                        format!("`{}` is not a CAMEO event code", code.value),
-                    );
-                    let d = d.suggest(&code.value, cameo::codes());
-                    self.error(if d.hint.is_none() {
-                        d.with_hint("codes are digits, e.g. \"036\" (express intent to meet)")
-                    } else {
-                        d
-                    });
-                    None
-                }
-            },
+    /// The CAMEO code of an action with its Goldstein weight, and what `goldstein` is in its
+    /// effects (taken as known when the code is not in the table, so that its one error is not
+    /// followed by one per effect).
+    fn cameo(&mut self, spec: &ActionSpec) -> (Option<(String, f64)>, Goldstein) {
+        let Some(code) = &spec.cameo else {
+            return (None, Goldstein::Absent);
+        };
+        if let Some(g) = cameo::goldstein(&code.value) {
+            return (Some((code.value.clone(), g)), Goldstein::Weight(g));
         }
+        let d = Diagnostic::at(
+            code.loc.clone(),
+            format!("`{}` is not a CAMEO event code", quoted(&code.value)),
+        );
+        self.error(d.with_hint(cameo_hint(&code.value)));
+        (None, Goldstein::Unknown)
     }
 
-    /// One effect of an action.
+    /// One effect of an action. Every part is checked, also when another is wrong: an unknown
+    /// variable does not hide an error in the amount.
     fn effect(
         &mut self,
         e: &EffectSpec,
@@ -104,6 +112,44 @@ impl Compiler<'_> {
         ctx: Ctx,
         what: &str,
     ) -> Option<Effect> {
+        let on = self.effect_on(e);
+        let var = on.and_then(|on| self.effect_var(e, names, on));
+        let amount = self.expr(&e.add, Type::Num, ctx, names, what);
+        let delay = self.small_count(e.delay.as_ref(), 0, 0, "delay");
+        let duration = self.small_count(e.duration.as_ref(), 1, 1, "duration");
+        let spill = match &e.spill {
+            None => Some(None),
+            Some(s) => {
+                let kind = self.lookup_kind(names, KindOf::Relation, &s.value.kind);
+                if !s.value.factor.value.is_finite() {
+                    self.error(Diagnostic::at(
+                        s.value.factor.loc.clone(),
+                        "`factor` must be a finite number",
+                    ));
+                }
+                kind.map(|k| {
+                    kin_kinds
+                        .iter()
+                        .position(|&x| x == k)
+                        .map(|i| (i, s.value.factor.value))
+                })
+            }
+        };
+        Some(Effect {
+            var: var?,
+            on: on?,
+            amount: amount?,
+            delay,
+            duration,
+            spill: spill?,
+        })
+    }
+
+    /// Where an effect lands, or an error.
+    fn effect_on(&mut self, e: &EffectSpec) -> Option<On> {
+        const ON: [&str; 7] = [
+            "relation", "reverse", "both", "actor", "target", "out", "in",
+        ];
         let on = match e.on.value.as_str() {
             "relation" => On::Relation,
             "reverse" => On::Reverse,
@@ -113,80 +159,84 @@ impl Compiler<'_> {
             "out" => On::Out,
             "in" => On::In,
             other => {
-                let d = Diagnostic::at(e.on.loc.clone(), format!("`on` must be relation, reverse, both, actor, target, out or in; found \"{other}\""));
-                self.error(d.suggest(
-                    other,
-                    [
-                        "relation", "reverse", "both", "actor", "target", "out", "in",
-                    ],
-                ));
+                let d = Diagnostic::at(
+                    e.on.loc.clone(),
+                    format!(
+                        "`on` must be relation, reverse, both, actor, target, out or in; found \"{}\"",
+                        quoted(other)
+                    ),
+                );
+                self.error(d.suggest(other, ON));
                 return None;
             }
         };
+        Some(on)
+    }
+
+    /// The variable an effect changes (of the kind its `on` needs), or an error; nothing is
+    /// reported for a variable whose declaration could not be read.
+    fn effect_var(&mut self, e: &EffectSpec, names: &Names, on: On) -> Option<u16> {
         let relation = !matches!(on, On::Actor | On::Target);
-        let var = if relation {
-            names.vars.relation_idx.get(&e.var.value)
+        let (vars, others) = if relation {
+            (&names.vars.relation_idx, &names.vars.actor_idx)
         } else {
-            names.vars.actor_idx.get(&e.var.value)
+            (&names.vars.actor_idx, &names.vars.relation_idx)
         };
-        let Some(&var) = var else {
-            let (what, other) = if relation {
-                (
-                    "a relation variable",
-                    names.vars.actor_idx.contains_key(&e.var.value),
-                )
-            } else {
-                (
-                    "an actor variable",
-                    names.vars.relation_idx.contains_key(&e.var.value),
-                )
-            };
-            let d = Diagnostic::at(
-                e.var.loc.clone(),
-                format!("`{}` is not {what}", e.var.value),
-            );
-            let d = if other {
-                d.with_hint(if relation {
-                    "it is an actor variable: use on = \"actor\" or \"target\""
-                } else {
-                    "it is a relation variable: use on = \"relation\", \"reverse\" or \"both\""
-                })
-            } else {
-                let known: Vec<&String> = if relation {
-                    names.vars.relation_idx.keys().collect()
-                } else {
-                    names.vars.actor_idx.keys().collect()
-                };
-                d.suggest(&e.var.value, known.into_iter().map(String::as_str))
-            };
-            self.error(d);
+        if let Some(&var) = vars.get(&e.var.value) {
+            return Some(var);
+        }
+        if self.r.spec.broken.variables.contains(&e.var.value) {
             return None;
+        }
+        let what = if relation {
+            "a relation variable"
+        } else {
+            "an actor variable"
         };
-        let amount = self.expr(&e.add, Type::Num, ctx, names, what)?;
-        let delay = self.small_count(e.delay.as_ref(), 0, 0, "delay");
-        let duration = self.small_count(e.duration.as_ref(), 1, 1, "duration");
-        let spill = match &e.spill {
-            None => None,
-            Some(s) => {
-                let kind = self.lookup_kind(names, KindOf::Relation, &s.value.kind);
-                if kind.is_some() && !s.value.factor.value.is_finite() {
-                    self.error(Diagnostic::at(
-                        s.value.factor.loc.clone(),
-                        "`factor` must be a finite number",
-                    ));
-                }
-                kind.and_then(|k| kin_kinds.iter().position(|&x| x == k))
-                    .map(|i| (i, s.value.factor.value))
+        let d = Diagnostic::at(
+            e.var.loc.clone(),
+            format!("`{}` is not {what}", quoted(&e.var.value)),
+        );
+        let d = if others.contains_key(&e.var.value) {
+            d.with_hint(if relation {
+                "it is an actor variable: use on = \"actor\" or \"target\""
+            } else {
+                "it is a relation variable: use on = \"relation\", \"reverse\" or \"both\""
+            })
+        } else {
+            d.suggest(&e.var.value, vars.keys().map(String::as_str))
+        };
+        self.error(d);
+        None
+    }
+}
+
+/// What an unknown CAMEO code most likely meant, by meaning: the same code with the leading
+/// zero put back (`41` for `041`), or the nearest code above it and the codes under that one.
+fn cameo_hint(code: &str) -> String {
+    let described = |c: &str| match cameo::description(c) {
+        Some(d) => format!("`{c}` ({d})"),
+        None => format!("`{c}`"),
+    };
+    let zero = format!("0{code}");
+    if cameo::goldstein(&zero).is_some() {
+        return format!("did you mean {}?", described(&zero));
+    }
+    const LISTED: usize = 5;
+    match cameo::related(code).split_first() {
+        None => "codes are digits, e.g. \"036\" (express intent to meet or negotiate)".into(),
+        Some((parent, [])) => format!("did you mean {}, the code above it?", described(parent)),
+        Some((parent, under)) => {
+            let mut list: Vec<String> = under.iter().take(LISTED).map(|c| described(c)).collect();
+            if under.len() > LISTED {
+                list.push(format!("and {} more", under.len() - LISTED));
             }
-        };
-        Some(Effect {
-            var,
-            on,
-            amount,
-            delay,
-            duration,
-            spill,
-        })
+            format!(
+                "did you mean {}, the code above it, or one under it: {}?",
+                described(parent),
+                list.join(", ")
+            )
+        }
     }
 }
 

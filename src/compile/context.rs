@@ -5,7 +5,7 @@
 use super::names::Names;
 use super::relation_file::{self, Origin};
 use super::settings::MAX_DELAY;
-use crate::diag::{quoted, Diagnostic, FileId, Loc};
+use crate::diag::{quoted, Diagnostic, ErrorLog, FileId, Loc, SHOWN_PER_FILE};
 use crate::expr::parse::{self, SyntaxError};
 use crate::expr::{self, Code, CompileError, Ctx, Type};
 use crate::load::Resolved;
@@ -14,7 +14,8 @@ use crate::spec::{self, ExprText, Located};
 /// The compilation of one resolved scenario.
 pub(super) struct Compiler<'a> {
     pub r: &'a Resolved,
-    pub errors: Vec<Diagnostic>,
+    /// The errors found: the structural ones the loader found first, then the compiler's.
+    pub errors: ErrorLog,
     /// Warnings kept (at most [`SHOWN_PER_FILE`]), and how many there were in all.
     pub warnings: Vec<Diagnostic>,
     pub warnings_found: usize,
@@ -23,15 +24,9 @@ pub(super) struct Compiler<'a> {
     pub csv_texts: Vec<String>,
     /// Line starts of each relation file, built when a diagnostic first needs a line number.
     csv_lines: Vec<std::cell::OnceCell<Vec<usize>>>,
-    /// Per file (or none, for errors without a place): errors reported, and where the first
-    /// one not kept was.
-    counts: Vec<(Option<FileId>, usize, usize, Option<Loc>)>,
+    /// The `--set` values, to name in errors they cause.
+    pub set: Vec<(String, f64)>,
 }
-
-/// Errors kept per file, at most; the others are counted, and one note says how many.
-pub(super) const SHOWN_PER_FILE: usize = 20;
-/// Errors kept in all, at most.
-pub(super) const SHOWN_IN_ALL: usize = 200;
 
 /// Which of the two kinds of kind a name was looked up as.
 #[derive(Clone, Copy)]
@@ -41,39 +36,24 @@ pub(super) enum KindOf {
 }
 
 impl<'a> Compiler<'a> {
-    pub fn new(r: &'a Resolved, csv_texts: Vec<String>) -> Compiler<'a> {
+    pub fn new(r: &'a Resolved, errors: ErrorLog, csv_texts: Vec<String>) -> Compiler<'a> {
         Compiler {
             r,
-            errors: Vec::new(),
+            errors,
             warnings: Vec::new(),
             warnings_found: 0,
             csv_lines: vec![std::cell::OnceCell::new(); csv_texts.len()],
             csv_texts,
-            counts: Vec::new(),
+            set: Vec::new(),
         }
     }
 }
 
 impl Compiler<'_> {
-    /// Records an error: kept if its file has fewer than [`SHOWN_PER_FILE`] and the scenario
-    /// fewer than [`SHOWN_IN_ALL`], else only counted (see [`Compiler::hidden_notes`]).
+    /// Records an error: kept if its file has fewer than [`SHOWN_PER_FILE`] errors kept and the
+    /// scenario fewer than [`crate::diag::SHOWN_IN_ALL`], else only counted.
     pub fn error(&mut self, d: Diagnostic) {
-        let file = d.loc.as_ref().map(|l| l.file);
-        let i = match self.counts.iter().position(|c| c.0 == file) {
-            Some(i) => i,
-            None => {
-                self.counts.push((file, 0, 0, None));
-                self.counts.len() - 1
-            }
-        };
-        let entry = &mut self.counts[i];
-        entry.1 += 1;
-        if entry.2 < SHOWN_PER_FILE && self.errors.len() < SHOWN_IN_ALL {
-            entry.2 += 1;
-            self.errors.push(d);
-        } else if entry.3.is_none() {
-            entry.3 = Some(d.loc.unwrap_or_else(|| Loc::new(self.r.main, 0..0)));
-        }
+        self.errors.push(d);
     }
 
     /// Records a warning: the first [`SHOWN_PER_FILE`] are kept, the others counted.
@@ -95,58 +75,25 @@ impl Compiler<'_> {
     /// Whether an error about `file` would be kept: hints that cost a search (did-you-mean over
     /// every actor) are computed only then.
     pub fn will_show(&self, file: FileId) -> bool {
-        let kept = self
-            .counts
-            .iter()
-            .find(|c| c.0 == Some(file))
-            .map_or(0, |c| c.2);
-        kept < SHOWN_PER_FILE && self.errors.len() < SHOWN_IN_ALL
+        self.errors.will_show(file)
     }
 
-    /// One note per file whose errors were not all kept, saying how many more there were.
-    pub fn hidden_notes(&mut self) {
-        // Relation files keep their own twenty per file; in all, no more than SHOWN_IN_ALL.
-        if self.errors.len() > SHOWN_IN_ALL {
-            let extra = self.errors.split_off(SHOWN_IN_ALL);
-            let loc = extra[0]
-                .loc
-                .clone()
-                .unwrap_or_else(|| Loc::new(self.r.main, 0..0));
-            self.errors.push(Diagnostic::at(
-                loc,
-                format!(
-                    "{} more errors are not shown (the first is here)",
-                    extra.len()
-                ),
-            ));
-        }
-        let notes: Vec<Diagnostic> = self
-            .counts
-            .iter()
-            .filter_map(|(_, n, kept, first)| {
-                let more = n - kept;
-                let loc = first.clone()?;
-                Some(Diagnostic::at(
-                    loc,
-                    format!(
-                        "{more} more error{} {} not shown (the first is here)",
-                        if more == 1 { "" } else { "s" },
-                        if more == 1 { "is" } else { "are" }
-                    ),
-                ))
-            })
-            .collect();
-        self.errors.extend(notes);
-        let more = self.warnings_found - self.warnings.len();
+    /// The errors, each file's note of how many more were not kept, and the warnings (with a
+    /// note of how many more were not kept).
+    pub fn finish(self) -> (Vec<Diagnostic>, Vec<String>, Vec<Diagnostic>) {
+        let main = self.r.main;
+        let mut warnings = self.warnings;
+        let more = self.warnings_found - warnings.len();
         if more > 0 {
-            self.warnings.push(Diagnostic::warning(
-                self.main_loc(),
+            warnings.push(Diagnostic::warning(
+                Loc::new(main, 0..0),
                 format!(
                     "{more} more warning{} not shown",
                     if more == 1 { " is" } else { "s are" }
                 ),
             ));
         }
+        (self.errors.finish(main), self.csv_texts, warnings)
     }
 
     /// The start of the scenario file that was asked for.
@@ -305,8 +252,38 @@ impl Compiler<'_> {
         self.expr_error(e, &err.span, format!("{what}: {}", err.message), err.hint);
     }
 
-    pub fn compile_error(&mut self, e: &spec::Expr, err: CompileError, what: &str) {
-        self.expr_error(e, &err.span, format!("{what}: {}", err.message), err.hint);
+    /// Every error of one expression's compilation.
+    pub fn compile_errors(&mut self, e: &spec::Expr, errs: Vec<CompileError>, what: &str) {
+        for err in errs {
+            let from_set = if err.is_about_constants() {
+                let (text, _) = e.value.source();
+                self.set_note(text.get(err.span.clone()).unwrap_or(""))
+            } else {
+                String::new()
+            };
+            let message = format!("{what}: {}{from_set}", err.message);
+            self.expr_error(e, &err.span, message, err.hint);
+        }
+    }
+
+    /// " with --set k=0" for every parameter `text` names that `--set` gave a value, or "":
+    /// an error a value from the command line causes is reported where it shows, and names the
+    /// value.
+    pub fn set_note(&self, text: &str) -> String {
+        let words: Vec<&str> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .collect();
+        let given: Vec<String> = self
+            .set
+            .iter()
+            .filter(|(name, _)| words.contains(&name.as_str()))
+            .map(|(name, v)| format!("--set {name}={v}"))
+            .collect();
+        if given.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", given.join(", "))
+        }
     }
 
     fn expr_error(
@@ -359,8 +336,8 @@ impl Compiler<'_> {
         };
         match expr::compile(&ast, want, ctx, ns) {
             Ok(c) => Some(c),
-            Err(err) => {
-                self.compile_error(e, err, what);
+            Err(errs) => {
+                self.compile_errors(e, errs, what);
                 None
             }
         }

@@ -5,7 +5,7 @@ use super::context::KindOf;
 use super::names::Names;
 use super::Compiler;
 use crate::diag::Diagnostic;
-use crate::expr::{Ctx, Domain, Type};
+use crate::expr::{Ctx, Domain, Goldstein, Type};
 use crate::model::Dynamic;
 use crate::rng;
 
@@ -33,6 +33,8 @@ impl Compiler<'_> {
             ) {
                 (Some(&v), _) => (true, v),
                 (None, Some(&v)) => (false, v),
+                // Its declaration could not be read, and that is reported.
+                (None, None) if self.r.spec.broken.variables.contains(&var.value) => continue,
                 (None, None) => {
                     let d = Diagnostic::at(
                         var.loc.clone(),
@@ -49,30 +51,25 @@ impl Compiler<'_> {
                     continue;
                 }
             };
+            // An unknown kind does not keep `add` from being checked.
             let only = match &spec.kind {
-                None => None,
-                Some(k) if relation => {
-                    let Some(kind) = self.lookup_kind(names, KindOf::Relation, k) else {
-                        continue;
-                    };
+                None => Some(None),
+                Some(k) if relation => self.lookup_kind(names, KindOf::Relation, k).map(|kind| {
                     let e = &names.net.edge_kind;
                     Some(
                         (0..e.len() as u32)
                             .filter(|&i| e[i as usize] == kind)
                             .collect(),
                     )
-                }
-                Some(k) => {
-                    let Some(kind) = self.lookup_kind(names, KindOf::Actor, k) else {
-                        continue;
-                    };
+                }),
+                Some(k) => self.lookup_kind(names, KindOf::Actor, k).map(|kind| {
                     let g = &names.net.graph;
                     Some(
                         (0..g.node_count() as u32)
                             .filter(|&a| g[a].kind == kind)
                             .collect(),
                     )
-                }
+                }),
             };
             let domain = if relation {
                 Domain::Relation
@@ -82,10 +79,11 @@ impl Compiler<'_> {
             let ctx = Ctx {
                 domain,
                 allow_does: true,
-                goldstein: None,
+                goldstein: Goldstein::Absent,
                 site: rng::key_of(&format!("dynamics:{name}")),
             };
-            if let Some(add) = self.expr(add, Type::Num, ctx, names, &what) {
+            let add = self.expr(add, Type::Num, ctx, names, &what);
+            if let (Some(add), Some(only)) = (add, only) {
                 out.push(Dynamic {
                     name: name.clone(),
                     relation,

@@ -3,7 +3,7 @@
 use super::names::Names;
 use super::Compiler;
 use crate::diag::Diagnostic;
-use crate::expr::{Ctx, Domain, Namespace, Type};
+use crate::expr::{Ctx, Domain, Goldstein, Namespace, Type};
 use crate::ids::ActorId;
 use crate::model::{Action, Event, When};
 use crate::rng;
@@ -15,18 +15,22 @@ impl Compiler<'_> {
         &mut self,
         names: &mut Names,
         actions: &[Action],
-        steps: u32,
+        (steps, steps_known): (u32, bool),
     ) -> Vec<Event> {
         let mut out = Vec::new();
         let n_edges = names.net.adj.len() as u32;
-        let file_steps = self
-            .r
-            .spec
-            .scenario
-            .steps
-            .as_ref()
-            .map_or(0, |s| s.value)
-            .max(i64::from(steps));
+        // Without a known `steps` (its error is reported), no step is outside the run.
+        let file_steps = if steps_known {
+            self.r
+                .spec
+                .scenario
+                .steps
+                .as_ref()
+                .map_or(0, |s| s.value)
+                .max(i64::from(steps))
+        } else {
+            i64::MAX
+        };
         for (name, ev) in &self.r.spec.events {
             self.check_name(name, &ev.loc, "event");
             let spec = &ev.value;
@@ -47,7 +51,11 @@ impl Compiler<'_> {
                 Some(t) => self.lookup_actor(names, t).map(Some),
                 None => Some(None),
             };
-            let (Some(actor), Some(action), Some(target)) = (actor, action, target) else {
+            // When it happens is checked whatever the actors and the action are.
+            let when = self.event_when(name, ev, &what, names, (file_steps, steps));
+            let (Some(actor), Some(action), Some(target), Some(when)) =
+                (actor, action, target, when)
+            else {
                 continue;
             };
             if target.is_none() && actions[action as usize].needs_target {
@@ -67,63 +75,6 @@ impl Compiler<'_> {
                 ));
                 continue;
             }
-            let when = match (&spec.at, &spec.rate) {
-                (Some(at), None) => {
-                    if at.value.to_vec().is_empty() {
-                        self.error(
-                            Diagnostic::at(at.loc.clone(), format!("{what}: `at` lists no step"))
-                                .with_hint("give the steps it happens at, e.g. at = [10, 30], or remove the event"),
-                        );
-                        continue;
-                    }
-                    let mut v = Vec::new();
-                    for s in at.value.to_vec() {
-                        if s < 1 || s > file_steps {
-                            self.error(Diagnostic::at(
-                                at.loc.clone(),
-                                format!("{what}: step {s} is outside the run (1 to {file_steps})"),
-                            ));
-                        } else if s <= i64::from(steps) {
-                            // A shorter run asked for on the command line simply ends first.
-                            v.push(s as u32);
-                        }
-                    }
-                    v.sort_unstable();
-                    v.dedup();
-                    When::At(v)
-                }
-                (None, Some(rate)) => {
-                    let ctx = Ctx {
-                        domain: Domain::Global,
-                        allow_does: false,
-                        goldstein: None,
-                        site: rng::key_of(&format!("event-rate:{name}")),
-                    };
-                    let Some(code) =
-                        self.expr(rate, Type::Num, ctx, names, &format!("{what}, `rate`"))
-                    else {
-                        continue;
-                    };
-                    if let Some(v) = code.constant() {
-                        if !(0.0..=1.0).contains(&v) {
-                            self.error(Diagnostic::at(rate.loc.clone(), format!("{what}: rate {v} is outside [0, 1] (it is a probability per step)")));
-                        }
-                    }
-                    let Some((from, until)) = self.rate_window(spec, &what, file_steps, steps)
-                    else {
-                        continue;
-                    };
-                    When::Rate {
-                        rate: code,
-                        from,
-                        until,
-                    }
-                }
-                _ => {
-                    self.error(Diagnostic::at(ev.loc.clone(), format!("{what} needs exactly one of `at` (scheduled steps) or `rate` (probability per step)")));
-                    continue;
-                }
-            };
             let target_idx = target.unwrap_or(ActorId::NONE.0);
             let edge = target.and_then(|t| names.edge(actor, t)).unwrap_or(n_edges);
             out.push(Event {
@@ -137,6 +88,74 @@ impl Compiler<'_> {
             });
         }
         out
+    }
+
+    /// When an event happens: its scheduled steps, or its rate and window.
+    fn event_when(
+        &mut self,
+        name: &str,
+        ev: &Located<EventSpec>,
+        what: &str,
+        names: &mut Names,
+        (file_steps, steps): (i64, u32),
+    ) -> Option<When> {
+        let spec = &ev.value;
+        let when = match (&spec.at, &spec.rate) {
+            (Some(at), None) => {
+                if at.value.to_vec().is_empty() {
+                    self.error(
+                        Diagnostic::at(at.loc.clone(), format!("{what}: `at` lists no step"))
+                            .with_hint(
+                            "give the steps it happens at, e.g. at = [10, 30], or remove the event",
+                        ),
+                    );
+                    return None;
+                }
+                let mut v = Vec::new();
+                for s in at.value.to_vec() {
+                    if s < 1 || s > file_steps {
+                        self.error(Diagnostic::at(
+                            at.loc.clone(),
+                            format!(
+                                "{what}: step {s} is outside the run ({})",
+                                steps_text(file_steps)
+                            ),
+                        ));
+                    } else if s <= i64::from(steps) {
+                        // A shorter run asked for on the command line simply ends first.
+                        v.push(s as u32);
+                    }
+                }
+                v.sort_unstable();
+                v.dedup();
+                When::At(v)
+            }
+            (None, Some(rate)) => {
+                let ctx = Ctx {
+                    domain: Domain::Global,
+                    allow_does: false,
+                    goldstein: Goldstein::Absent,
+                    site: rng::key_of(&format!("event-rate:{name}")),
+                };
+                let code = self.expr(rate, Type::Num, ctx, names, &format!("{what}, `rate`"))?;
+                if let Some(v) = code.constant() {
+                    if !(0.0..=1.0).contains(&v) {
+                        self.error(Diagnostic::at(rate.loc.clone(), format!("{what}: rate {v} is outside [0, 1] (it is a probability per step){}", self.set_note(&rate.value.source().0))));
+                    }
+                }
+                let (from, until) = self.rate_window(spec, what, file_steps, steps)?;
+                When::Rate {
+                    rate: code,
+                    from,
+                    until,
+                }
+            }
+            _ => {
+                self.error(Diagnostic::at(ev.loc.clone(), format!("{what} needs exactly one of `at` (scheduled steps) or `rate` (probability per step)")));
+                return None;
+            }
+        };
+        Some(when)
     }
 
     /// The steps a `rate` event may happen in: `from` and `until`, each from 1 to the
@@ -156,7 +175,8 @@ impl Compiler<'_> {
                 self.error(Diagnostic::at(
                     x.loc.clone(),
                     format!(
-                        "{what}: `{key}` must be a step from 1 to {file_steps}, found {}",
+                        "{what}: `{key}` must be a step from {}, found {}",
+                        steps_text(file_steps),
                         x.value
                     ),
                 ));
@@ -184,5 +204,14 @@ impl Compiler<'_> {
         }
         let until = until.min(i64::from(steps));
         Some((from as u32, until as u32))
+    }
+}
+
+/// The steps of a run, as errors name them: "1 to 52", or "1 onwards" when `steps` is not known.
+fn steps_text(last: i64) -> String {
+    if last == i64::MAX {
+        "1 onwards".into()
+    } else {
+        format!("1 to {last}")
     }
 }

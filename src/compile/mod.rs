@@ -62,10 +62,11 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
         .iter()
         .map(|c| resolved.sources.take_text(c.file))
         .collect();
-    let mut c = Compiler::new(&resolved, csv_texts);
+    let errors = std::mem::take(&mut resolved.errors);
+    let mut c = Compiler::new(&resolved, errors, csv_texts);
+    c.set.clone_from(&overrides.parameters);
     let model = c.model(overrides);
-    c.hidden_notes();
-    let (mut items, texts, warnings) = (c.errors, c.csv_texts, c.warnings);
+    let (mut items, texts, warnings) = c.finish();
     // Kept whenever something failed, or a warning points into them, before they were released.
     let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
     for (file, text) in files.into_iter().zip(texts) {
@@ -105,12 +106,14 @@ impl Compiler<'_> {
         }
         let network = self.network(&vars, settings.default_cap)?;
         let actions = self.r.spec.actions.keys();
-        let mut names = names::Names::new(&network, &parameters, settings.dt, vars, actions);
+        let broken = &self.r.spec.broken;
+        let mut names =
+            names::Names::new(&network, (&parameters, settings.dt), vars, actions, broken);
         let kin_kinds = self.spill_kinds(&names);
         let actions = self.actions(&mut names, &kin_kinds);
         let rules = self.rules(&mut names, &actions, &network);
         let dynamics = self.dynamics(&mut names);
-        let events = self.events(&mut names, &actions, settings.steps);
+        let events = self.events(&mut names, &actions, (settings.steps, settings.steps_known));
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names);
         // After an error (a relation file not read, a misspelled name) these would be knock-ons.

@@ -5,6 +5,7 @@
 use super::network::Network;
 use super::variables::Variables;
 use crate::expr::{self, lexicon, AggKey, AggSet, Namespace};
+use crate::spec::Broken;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +22,8 @@ pub(super) struct Names<'n> {
     pub vars: Variables,
     pub net: &'n Network,
     pub actions: BTreeMap<String, u16>,
+    /// What the scenario declared but could not be read: names of it are not reported.
+    broken: &'n Broken,
     aggregates: Aggregates,
     /// The slot of each aggregate registered so far, so that registering is not a search.
     slots: FxHashMap<AggKey, u16>,
@@ -31,13 +34,14 @@ pub(super) struct Names<'n> {
 }
 
 impl<'n> Names<'n> {
-    /// The names of `net`, `vars`, the parameters (and `dt`) and the scenario's actions.
+    /// The names of `net`, `vars`, the parameters (and `dt`) and the scenario's actions; the
+    /// names in `broken` are known not to be errors of their own.
     pub fn new<'s>(
         net: &'n Network,
-        parameters: &[(String, f64)],
-        dt: f64,
+        (parameters, dt): (&[(String, f64)], f64),
         vars: Variables,
         actions: impl Iterator<Item = &'s String>,
+        broken: &'n Broken,
     ) -> Names<'n> {
         let mut params: BTreeMap<String, f64> = parameters.iter().cloned().collect();
         params.insert("dt".into(), dt);
@@ -49,6 +53,7 @@ impl<'n> Names<'n> {
                 .enumerate()
                 .map(|(i, k)| (k.clone(), i as u16))
                 .collect(),
+            broken,
             aggregates: Aggregates {
                 per_actor: Vec::new(),
                 scalar: Vec::new(),
@@ -149,6 +154,16 @@ impl Namespace for Names<'_> {
             Sort::Action => self.actions.keys().cloned().collect(),
             Sort::RelKind => self.net.relation_kind_idx.keys().cloned().collect(),
             Sort::ActorKind => self.net.actor_kind_idx.keys().cloned().collect(),
+        }
+    }
+    fn broken(&self, sort: expr::Sort, name: &str) -> bool {
+        use expr::Sort;
+        match sort {
+            Sort::Value => {
+                self.broken.parameters.contains(name) || self.broken.variables.contains(name)
+            }
+            Sort::Action => self.broken.actions.contains(name),
+            Sort::Actor | Sort::RelKind | Sort::ActorKind => false,
         }
     }
 }

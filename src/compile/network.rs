@@ -267,6 +267,7 @@ impl Compiler<'_> {
         let columns = Columns {
             vars: &vars.relation_idx,
             specs: &vars.relation,
+            broken: &self.r.spec.broken.variables,
         };
         let mut reading = Reading {
             actors: &mut read.actors,
@@ -278,7 +279,7 @@ impl Compiler<'_> {
             let source = &self.r.csv[k];
             let spec = &self.r.spec.relation_files[source.spec_index].value;
             let file = relation_file::File::new(k, source.file, spec);
-            relation_file::read(&file, text, &columns, &mut reading, &mut self.errors);
+            relation_file::read(&file, text, &columns, &mut reading, &mut self.errors.kept);
         }
     }
 
@@ -289,7 +290,7 @@ impl Compiler<'_> {
             let mut kind = "related".to_string();
             let mut values = vec![f64::NAN; vars.relation.len()];
             for (i, key) in ["from", "to"].iter().enumerate() {
-                let Some(v) = rel.value.get(*key) else {
+                let Some(v) = rel.value.get(*key).map(|e| &e.value) else {
                     self.error(
                         Diagnostic::at(rel.loc.clone(), format!("relation without `{key}`"))
                             .with_hint("a relation needs from = \"ID\" and to = \"ID\""),
@@ -315,16 +316,16 @@ impl Compiler<'_> {
                     }
                 }
             }
-            for (key, value) in &rel.value {
+            for (key, entry) in &rel.value {
                 match key.as_str() {
                     "from" | "to" => {}
-                    "kind" => kind = self.string(value, "kind").unwrap_or(kind),
+                    "kind" => kind = self.string(&entry.value, "kind").unwrap_or(kind),
                     "description" => {
-                        let _ = self.string(value, "description");
+                        let _ = self.string(&entry.value, "description");
                     }
                     var => self.initial_value(
                         var,
-                        value,
+                        entry,
                         (&vars.relation_idx, &vars.relation, &mut values),
                         &["from", "to", "kind", "description"],
                         ("relation: unknown key or relation variable", "relation"),

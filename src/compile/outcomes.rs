@@ -4,7 +4,7 @@ use super::names::Names;
 use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::expr::parse;
-use crate::expr::{self, AggFn, AggKey, AggSet, Code, Ctx, Domain, Namespace, Op, Type};
+use crate::expr::{self, AggFn, AggKey, AggSet, Code, Ctx, Domain, Goldstein, Namespace, Op, Type};
 use crate::model::{Outcome, Series};
 use crate::rng;
 use crate::spec::{ExprText, Located, OutcomeSpec};
@@ -37,7 +37,7 @@ impl Compiler<'_> {
             let ctx = Ctx {
                 domain: Domain::Global,
                 allow_does: true,
-                goldstein: None,
+                goldstein: Goldstein::Absent,
                 site: rng::key_of(&format!("outcome:{name}")),
             };
             match expr::compile(&held.cond, Type::Bool, ctx, names) {
@@ -48,7 +48,7 @@ impl Compiler<'_> {
                     cond,
                     hold: held.steps,
                 }),
-                Err(e) => self.compile_error(&text_expr, e, &format!("outcome `{name}`")),
+                Err(e) => self.compile_errors(&text_expr, e, &format!("outcome `{name}`")),
             }
         }
         out
@@ -61,7 +61,7 @@ impl Compiler<'_> {
         let ctx = |name: &str| Ctx {
             domain: Domain::Global,
             allow_does: true,
-            goldstein: None,
+            goldstein: Goldstein::Absent,
             site: rng::key_of(&format!("series:{name}")),
         };
         if !self.r.spec.report.series.is_empty() {

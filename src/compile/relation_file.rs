@@ -5,7 +5,7 @@
 //! cell, looks plain integer actor ids up in a table instead of hashing them, and keeps a row's
 //! origin in 8 bytes. Quoted cells take the general path.
 
-use crate::diag::{quoted, Diagnostic, FileId, Loc};
+use crate::diag::{quoted, Diagnostic, FileId, Loc, SHOWN_PER_FILE};
 use crate::model::Variable;
 use crate::spec::RelationFileSpec;
 use rustc_hash::FxHashMap as HashMap;
@@ -198,6 +198,8 @@ pub(super) fn line_at(text: &str, start: usize) -> &str {
 pub(super) struct Columns<'a> {
     pub vars: &'a BTreeMap<String, u16>,
     pub specs: &'a [Variable],
+    /// Variables whose declaration could not be read.
+    pub broken: &'a std::collections::BTreeSet<String>,
 }
 
 /// What is being read into: the actor ids so far, the actors files created, the relation
@@ -393,6 +395,9 @@ fn header(
         }
         match cols.vars.get(cell) {
             Some(&v) => vars.push((i, v)),
+            // A variable whose declaration could not be read (reported): its column is passed
+            // over.
+            None if cols.broken.contains(cell) => {}
             None => {
                 let d = Diagnostic::at(
                     Loc::new(file, *off..off + cell.len().max(1)),
@@ -420,9 +425,6 @@ fn header(
         vars,
     })
 }
-
-/// Errors shown per relation file, at most.
-const SHOWN_PER_FILE: usize = 20;
 
 /// The errors of one file: the first [`SHOWN_PER_FILE`] are kept, the others only counted, and
 /// [`FileErrors::finish`] says how many more there were. Hints (did-you-mean searches) are

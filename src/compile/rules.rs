@@ -5,7 +5,7 @@ use super::names::Names;
 use super::network::Network;
 use super::Compiler;
 use crate::diag::Diagnostic;
-use crate::expr::{Code, Ctx, Domain, Namespace, Type};
+use crate::expr::{Code, Ctx, Domain, Goldstein, Namespace, Type};
 use crate::ids::ActorId;
 use crate::model::{Action, Lanes, Rule};
 use crate::rng;
@@ -27,18 +27,17 @@ impl Compiler<'_> {
                 continue;
             }
             let what = format!("rule `{name}`");
-            let Some(action_name) = &spec.action else {
-                self.error(
-                    Diagnostic::at(r.loc.clone(), format!("{what} has no `action`"))
-                        .with_hint("add action = \"NAME\""),
-                );
-                continue;
+            let action = match &spec.action {
+                Some(a) => self.lookup_action(names, a).map(|i| (i, a)),
+                None => {
+                    self.error(
+                        Diagnostic::at(r.loc.clone(), format!("{what} has no `action`"))
+                            .with_hint("add action = \"NAME\""),
+                    );
+                    None
+                }
             };
-            let action = self.lookup_action(names, action_name);
-            let Some(actors) = self.rule_actors(names, r, &what, net) else {
-                continue;
-            };
-            let Some(action) = action else { continue };
+            let actors = self.rule_actors(names, r, &what, net);
             // Toward whom.
             let given = [
                 spec.target.is_some(),
@@ -52,16 +51,26 @@ impl Compiler<'_> {
                 ));
                 continue;
             }
-            let Some((lanes, domain)) =
-                self.rule_lanes(names, r, &what, actors, (action, action_name, actions))
-            else {
-                continue;
+            // What `self` and `target` mean follows from the keys given, so the expressions are
+            // checked even when an actor, the action or the target is unknown.
+            let domain = if spec.target_relation.is_some() {
+                Domain::Relation
+            } else if spec.target.is_some() || spec.reacts_to.is_some() {
+                Domain::ActorTarget
+            } else {
+                Domain::Actor
+            };
+            let lanes = match self.rule_lanes(names, r, &what, actors, action, actions) {
+                Toward::Lanes(lanes) => Some(lanes),
+                Toward::Unknown => None,
+                // Without a target, what the expressions say of it would only be knock-on errors.
+                Toward::NeedsTarget => continue,
             };
             let site = rng::key_of(&format!("rule:{name}"));
             let ctx = Ctx {
                 domain,
                 allow_does: false,
-                goldstein: None,
+                goldstein: Goldstein::Absent,
                 site,
             };
             let when = match &spec.when {
@@ -82,9 +91,10 @@ impl Compiler<'_> {
                     );
                     if let Some(v) = c.as_ref().and_then(Code::constant) {
                         if !(0.0..=1.0).contains(&v) {
+                            let from_set = self.set_note(&p.value.source().0);
                             self.error(Diagnostic::at(
                                 p.loc.clone(),
-                                format!("{what}: probability {v} is outside [0, 1]"),
+                                format!("{what}: probability {v} is outside [0, 1]{from_set}"),
                             ));
                         }
                     }
@@ -94,7 +104,9 @@ impl Compiler<'_> {
             };
             let cooldown = self.small_count(spec.cooldown.as_ref(), 0, 0, "cooldown");
             let priority = spec.priority.as_ref().map_or(0, |p| p.value);
-            if let (Some(when), Some(probability)) = (when, probability) {
+            if let (Some(lanes), Some((action, _)), Some(when), Some(probability)) =
+                (lanes, action, when, probability)
+            {
                 out.push(Rule {
                     name: name.clone(),
                     key: site,
@@ -153,41 +165,46 @@ impl Compiler<'_> {
         }
     }
 
-    /// A rule's lanes (who acts toward whom) and the domain its expressions see.
+    /// A rule's lanes (who acts toward whom). The target is looked up even when the actors or
+    /// the action are unknown, so that its own error is found too.
     fn rule_lanes(
         &mut self,
         names: &Names,
         r: &Located<RuleSpec>,
         what: &str,
-        actors: Vec<u32>,
-        (action, action_name, actions): (u16, &Name, &[Action]),
-    ) -> Option<(Lanes, Domain)> {
+        actors: Option<Vec<u32>>,
+        action: Option<(u16, &Name)>,
+        actions: &[Action],
+    ) -> Toward {
         let spec = &r.value;
         let net = names.net;
         let n_actors = net.graph.node_count();
         let n_edges = net.adj.len() as u32;
         if let Some(t) = &spec.target {
-            let t = self.lookup_actor(names, t)?;
+            let (Some(t), Some(actors)) = (self.lookup_actor(names, t), actors) else {
+                return Toward::Unknown;
+            };
             let actors: Vec<u32> = actors.into_iter().filter(|&a| a != t).collect();
             let edges = actors
                 .iter()
                 .map(|&a| names.edge(a, t).unwrap_or(n_edges))
                 .collect();
-            let lanes = Lanes::Actors {
+            return Toward::Lanes(Lanes::Actors {
                 actors,
                 target: t,
                 edges,
-            };
-            return Some((lanes, Domain::ActorTarget));
+            });
         }
         if let Some(k) = &spec.target_relation {
-            let kind = if k.value == "*" {
-                None
-            } else {
-                Some(self.lookup_kind(names, KindOf::Relation, k)?)
+            let kind = match k.value.as_str() {
+                "*" => Some(None),
+                _ => self.lookup_kind(names, KindOf::Relation, k).map(Some),
+            };
+            let (Some(kind), Some(actors)) = (kind, actors) else {
+                return Toward::Unknown;
             };
             if actors.len() == n_actors && kind.is_none() {
-                return Some((Lanes::AllEdges, Domain::Relation));
+                return Toward::Lanes(Lanes::AllEdges);
             }
             let mut edges = Vec::new();
             for &a in &actors {
@@ -197,33 +214,39 @@ impl Compiler<'_> {
                     }
                 }
             }
-            return Some((Lanes::Edges(edges), Domain::Relation));
+            return Toward::Lanes(Lanes::Edges(edges));
         }
         if let Some(re) = &spec.reacts_to {
-            let trigger = self.lookup_action(names, re)?;
+            let (Some(trigger), Some(actors)) = (self.lookup_action(names, re), actors) else {
+                return Toward::Unknown;
+            };
             let mut mask = vec![false; n_actors];
             for &a in &actors {
                 mask[a as usize] = true;
             }
-            let lanes = Lanes::Reactions {
+            return Toward::Lanes(Lanes::Reactions {
                 actors: mask,
                 action: trigger,
-            };
-            return Some((lanes, Domain::ActorTarget));
+            });
         }
-        if actions[action as usize].needs_target {
-            self.error(
-                Diagnostic::at(
-                    action_name.loc.clone(),
-                    format!("{what}: action `{}` needs a target", action_name.value),
-                )
-                .with_hint(
-                    "add target = \"ID\", target_relation = \"KIND\" or reacts_to = \"ACTION\"",
-                ),
-            );
-            return None;
+        if let Some((action, action_name)) = action {
+            if actions[action as usize].needs_target {
+                self.error(
+                    Diagnostic::at(
+                        action_name.loc.clone(),
+                        format!("{what}: action `{}` needs a target", action_name.value),
+                    )
+                    .with_hint(
+                        "add target = \"ID\", target_relation = \"KIND\" or reacts_to = \"ACTION\"",
+                    ),
+                );
+                return Toward::NeedsTarget;
+            }
         }
-        let lanes = if actors.len() == n_actors {
+        let Some(actors) = actors else {
+            return Toward::Unknown;
+        };
+        Toward::Lanes(if actors.len() == n_actors {
             Lanes::AllActors
         } else {
             let edges = vec![n_edges; actors.len()];
@@ -232,7 +255,15 @@ impl Compiler<'_> {
                 target: ActorId::NONE.0,
                 edges,
             }
-        };
-        Some((lanes, Domain::Actor))
+        })
     }
+}
+
+/// Toward whom a rule acts.
+enum Toward {
+    Lanes(Lanes),
+    /// An actor, the action or the target is unknown (and reported).
+    Unknown,
+    /// The action needs a target and the rule gives none (reported).
+    NeedsTarget,
 }

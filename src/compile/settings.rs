@@ -20,6 +20,9 @@ pub(super) struct Settings {
     pub description: String,
     pub time_unit: String,
     pub steps: u32,
+    /// Whether `steps` is known: a missing or bad `steps` is reported once, and nothing is
+    /// checked against a stand-in.
+    pub steps_known: bool,
     pub dt: f64,
     pub seed: u64,
     /// Most actions per step of an actor without its own cap, or `u32::MAX`.
@@ -43,8 +46,12 @@ impl Compiler<'_> {
                     .trim_end_matches(".toml")
                     .to_string()
             });
+        let mut steps_known = false;
         let steps = match (&meta.steps, overrides.steps) {
-            (_, Some(s)) if s >= 1 && i64::from(s) <= MAX_STEPS => s,
+            (_, Some(s)) if s >= 1 && i64::from(s) <= MAX_STEPS => {
+                steps_known = true;
+                s
+            }
             (_, Some(s)) => {
                 self.error(
                     Diagnostic::bare(format!("--steps {s} is out of range"))
@@ -52,7 +59,10 @@ impl Compiler<'_> {
                 );
                 1
             }
-            (Some(s), None) if (1..=MAX_STEPS).contains(&s.value) => s.value as u32,
+            (Some(s), None) if (1..=MAX_STEPS).contains(&s.value) => {
+                steps_known = true;
+                s.value as u32
+            }
             (Some(s), None) => {
                 self.error(Diagnostic::at(
                     s.loc.clone(),
@@ -63,6 +73,8 @@ impl Compiler<'_> {
                 ));
                 1
             }
+            // `steps` could not be read, or a misspelt key meant it: that error is reported.
+            (None, None) if spec.broken.scenario.contains("steps") => 1,
             (None, None) => {
                 self.error(
                     Diagnostic::at(self.main_loc(), "missing `steps` in [scenario]").with_hint(
@@ -118,6 +130,7 @@ impl Compiler<'_> {
             description,
             time_unit,
             steps,
+            steps_known,
             dt,
             seed,
             default_cap,
@@ -152,6 +165,8 @@ impl Compiler<'_> {
         for (name, value) in &overrides.parameters {
             match out.iter_mut().find(|(n, _)| n == name) {
                 Some(slot) => slot.1 = *value,
+                // Its declaration could not be read, and that is reported.
+                None if self.r.spec.broken.parameters.contains(name) => {}
                 None => {
                     let d = Diagnostic::bare(format!(
                         "--set {name}: the scenario has no parameter `{name}`"

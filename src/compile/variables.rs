@@ -5,7 +5,7 @@ use super::Compiler;
 use crate::diag::{Diagnostic, Loc};
 use crate::expr::lexicon;
 use crate::model::Variable;
-use crate::spec::Located;
+use crate::spec::{Entry, Located, RawTable};
 use std::collections::BTreeMap;
 
 /// Most variables of one kind (relation, actor): variable ids are 16 bits.
@@ -132,12 +132,13 @@ impl Compiler<'_> {
     pub(super) fn actor_row(
         &mut self,
         id: &str,
-        table: &Located<BTreeMap<String, Located<toml::Value>>>,
+        table: &Located<RawTable>,
         vars: &Variables,
     ) -> ActorRow {
         let mut values: Vec<f64> = vars.actor.iter().map(|v| v.default).collect();
         let (mut kind, mut name, mut cap) = ("actor".to_string(), id.to_string(), None);
-        for (key, value) in &table.value {
+        for (key, entry) in &table.value {
+            let value = &entry.value;
             match key.as_str() {
                 "name" => name = self.string(value, "name").unwrap_or(name),
                 "kind" => kind = self.string(value, "kind").unwrap_or(kind),
@@ -153,7 +154,7 @@ impl Compiler<'_> {
                 },
                 var => self.initial_value(
                     var,
-                    value,
+                    entry,
                     (&vars.actor_idx, &vars.actor, &mut values),
                     &["name", "kind", "description", "max_actions_per_step"],
                     (
@@ -172,24 +173,29 @@ impl Compiler<'_> {
     }
 
     /// A key of an actor or relation table that is not one of `keys`: the initial value of a
-    /// declared variable, or an error with a hint (`what`: the message start and the `of`).
+    /// declared variable, or an error at the key with a hint (`what`: the message start and the
+    /// `of`). A variable whose declaration could not be read is passed over: its error is
+    /// reported already.
     pub(super) fn initial_value(
         &mut self,
         var: &str,
-        value: &Located<toml::Value>,
+        entry: &Entry,
         (vars, specs, values): (&BTreeMap<String, u16>, &[Variable], &mut [f64]),
         keys: &[&str],
         (message, of): (&str, &str),
     ) {
         if let Some(&v) = vars.get(var) {
-            if let Some(x) = self.number(value, var, specs[v as usize].range) {
+            if let Some(x) = self.number(&entry.value, var, specs[v as usize].range) {
                 values[v as usize] = x;
             }
             return;
         }
+        if self.r.spec.broken.variables.contains(var) {
+            return;
+        }
         let candidates = keys.iter().copied().chain(vars.keys().map(String::as_str));
-        let d = Diagnostic::at(value.loc.clone(), format!("{message} `{var}`"));
-        let d = match crate::diag::did_you_mean(var, candidates) {
+        let d = Diagnostic::at(entry.key.clone(), format!("{message} `{var}`"));
+        let d = match crate::spec::suggest_key(var, candidates) {
             Some(b) => d.with_hint(format!("did you mean `{b}`?")),
             None => d.with_hint(format!("declare it under [variables] with of = \"{of}\"")),
         };

@@ -3,8 +3,7 @@
 //! sets of relations or actors. Every name and arity comes from [`lexicon`].
 
 use super::compile::{
-    err, err_hint, unknown, AggFn, AggKey, AggSet, CompileError, Compiler, Domain, Res, Sort,
-    MAX_AGGREGATES,
+    err, err_hint, AggFn, AggKey, AggSet, CompileError, Compiler, Domain, Res, Sort, MAX_AGGREGATES,
 };
 use super::lexicon;
 use super::parse::{Ast, Node};
@@ -228,7 +227,9 @@ impl Compiler<'_> {
         if let Some(best) = crate::diag::did_you_mean(name, known.iter().map(String::as_str)) {
             e.hint = Some(format!("did you mean `{best}`?"));
         }
-        Err(e)
+        // Its arguments are not read: what they mean depends on what the function is.
+        self.unknown_name(Sort::Value, name, e);
+        self.placeholder()
     }
 
     fn actor_name(&self, idx: u32) -> String {
@@ -276,12 +277,10 @@ impl Compiler<'_> {
             }
             _ => match self.ns.actor(name) {
                 Some(i) => Ok(Who::Fixed(i)),
-                None => unknown(
-                    &ast.span,
-                    format!("unknown actor `{name}`"),
-                    name,
-                    &self.ns.names(Sort::Actor),
-                ),
+                None => {
+                    self.unknown_argument(&ast.span, Sort::Actor, "actor", name);
+                    Ok(Who::Me)
+                }
             },
         }
     }
@@ -293,12 +292,10 @@ impl Compiler<'_> {
         };
         match self.ns.action(name) {
             Some(a) => Ok(a),
-            None => unknown(
-                &ast.span,
-                format!("unknown action `{name}`"),
-                name,
-                &self.ns.names(Sort::Action),
-            ),
+            None => {
+                self.unknown_argument(&ast.span, Sort::Action, "action", name);
+                Ok(0)
+            }
         }
     }
 
@@ -340,7 +337,8 @@ impl Compiler<'_> {
                         None => format!("known: {}", known.join(", ")),
                     },
                 );
-                Err(e)
+                self.unknown_name(sort, name, e);
+                Ok(None)
             }
         }
     }
@@ -454,11 +452,16 @@ impl Compiler<'_> {
                         {
                             e.hint = Some(format!("did you mean `{best}`?"));
                         }
-                        return Err(e);
+                        self.unknown_name(Sort::Value, vname, e);
+                        None
                     }
                 }
             }
         };
+        if self.failed() {
+            // A placeholder expression registers no aggregate.
+            return self.placeholder();
+        }
         let mut key = AggKey {
             func,
             var,

@@ -23,14 +23,26 @@ pub enum Domain {
     Relation,
 }
 
+/// What `goldstein` means where an expression is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goldstein {
+    /// Not inside the effects of an action with a CAMEO code: `goldstein` is an error.
+    Absent,
+    /// Inside the effects of an action with a CAMEO code: its weight.
+    Weight(f64),
+    /// Inside the effects of an action whose CAMEO code is not in the table (an error reported
+    /// already): `goldstein` is taken as known, so that no second error follows.
+    Unknown,
+}
+
 /// What else an expression may use, besides its domain.
 #[derive(Clone, Copy, Debug)]
 pub struct Ctx {
     pub domain: Domain,
     /// Whether this step's actions (`does`) are known yet: not in a rule's condition.
     pub allow_does: bool,
-    /// The Goldstein weight, inside effects of an action with a CAMEO code.
-    pub goldstein: Option<f64>,
+    /// What `goldstein` is here.
+    pub goldstein: Goldstein,
     /// A key unique to this expression's place in the scenario, for `random()`.
     pub site: u64,
 }
@@ -80,6 +92,9 @@ pub trait Namespace {
     fn aggregate(&mut self, key: AggKey) -> Option<u16>;
     /// Known names of one sort, for did-you-mean hints.
     fn names(&self, sort: Sort) -> Vec<String>;
+    /// Whether `name` (of sort `Value` or `Action`) was declared in an item that could not be
+    /// read: its error is reported already, so an expression naming it gives no other.
+    fn broken(&self, sort: Sort, name: &str) -> bool;
 }
 
 /// Sorts of names, for hints.
@@ -92,12 +107,24 @@ pub enum Sort {
     ActorKind,
 }
 
+/// The errors of constants folded: their values may come from `--set`.
+const DIVISION_BY_ZERO: &str = "division by zero";
+const NOT_FINITE: &str = "this evaluates to a value that is not a finite number";
+
 /// An error at a byte span of the expression text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompileError {
     pub span: Range<usize>,
     pub message: String,
     pub hint: Option<String>,
+}
+
+impl CompileError {
+    /// Whether the error is about constants folded (a division by zero, a value that is not
+    /// finite), which parameter values given on the command line can cause.
+    pub fn is_about_constants(&self) -> bool {
+        self.message == DIVISION_BY_ZERO || self.message == NOT_FINITE
+    }
 }
 
 pub(super) type Res<T> = Result<T, CompileError>;
@@ -107,22 +134,6 @@ pub(super) fn err<T>(span: &Range<usize>, message: impl Into<String>) -> Res<T> 
         span: span.clone(),
         message: message.into(),
         hint: None,
-    })
-}
-
-/// An unknown-name error, with a did-you-mean hint from `known` when one is close.
-pub(super) fn unknown<T>(
-    span: &Range<usize>,
-    message: String,
-    name: &str,
-    known: &[String],
-) -> Res<T> {
-    let hint = crate::diag::did_you_mean(name, known.iter().map(String::as_str))
-        .map(|b| format!("did you mean `{b}`?"));
-    Err(CompileError {
-        span: span.clone(),
-        message,
-        hint,
     })
 }
 
@@ -139,14 +150,33 @@ pub(super) fn err_hint<T>(
 }
 
 /// Compiles a parsed expression, checking that it has type `want`.
-pub fn compile(ast: &Ast, want: Type, ctx: Ctx, ns: &mut dyn Namespace) -> Res<Code> {
+///
+/// # Errors
+///
+/// Every unknown name in the expression (each with its own span and hint); or, when every name
+/// is known, the first other error (a type error, a division by zero). An empty list means the
+/// expression names something whose declaration could not be read: nothing more to report.
+pub fn compile(
+    ast: &Ast,
+    want: Type,
+    ctx: Ctx,
+    ns: &mut dyn Namespace,
+) -> Result<Code, Vec<CompileError>> {
     let mut c = Compiler {
         ctx,
         ns,
         ops: Vec::new(),
         random_sites: 0,
+        unknown: Vec::new(),
+        broken: false,
     };
-    let ty = c.expr(ast)?;
+    let ty = c.expr(ast);
+    // After an unknown name, the other errors may be its knock-on (a placeholder has no type
+    // worth checking): report the unknown names only.
+    if c.failed() {
+        return Err(c.unknown);
+    }
+    let ty = ty.map_err(|e| vec![e])?;
     if ty != want {
         return err_hint(
             &ast.span,
@@ -155,7 +185,8 @@ pub fn compile(ast: &Ast, want: Type, ctx: Ctx, ns: &mut dyn Namespace) -> Res<C
                 Type::Bool => "a condition compares values, e.g. `tension(self, target) > 0.6`",
                 Type::Num => "use if(condition, a, b) to turn a condition into a number",
             },
-        );
+        )
+        .map_err(|e| vec![e]);
     }
     let (ops, coefs) = super::affine::fuse(c.ops);
     let depth = stack_depth(&ops);
@@ -208,9 +239,55 @@ pub(super) struct Compiler<'a> {
     pub ns: &'a mut dyn Namespace,
     pub ops: Vec<Op>,
     pub random_sites: u64,
+    /// The unknown names found so far: each is recorded, stands in as a placeholder, and
+    /// compilation carries on to find the others.
+    pub unknown: Vec<CompileError>,
+    /// Whether the expression names something whose declaration could not be read.
+    pub broken: bool,
 }
 
 impl Compiler<'_> {
+    /// Whether an unknown or broken name was found: the code is a placeholder.
+    pub(super) fn failed(&self) -> bool {
+        self.broken || !self.unknown.is_empty()
+    }
+
+    /// Records an unknown name of `sort` (silently if its declaration could not be read), so
+    /// that the caller can put a stand-in in its place and go on.
+    pub(super) fn unknown_name(&mut self, sort: Sort, name: &str, e: CompileError) {
+        if self.ns.broken(sort, name) {
+            self.broken = true;
+        } else {
+            self.unknown.push(e);
+        }
+    }
+
+    /// Records an unknown actor or action argument (`what`: "actor", "action"), with a
+    /// did-you-mean hint among the known names of `sort`.
+    pub(super) fn unknown_argument(
+        &mut self,
+        span: &Range<usize>,
+        sort: Sort,
+        what: &str,
+        name: &str,
+    ) {
+        let known = self.ns.names(sort);
+        let hint = crate::diag::did_you_mean(name, known.iter().map(String::as_str))
+            .map(|b| format!("did you mean `{b}`?"));
+        let e = CompileError {
+            span: span.clone(),
+            message: format!("unknown {what} `{name}`"),
+            hint,
+        };
+        self.unknown_name(sort, name, e);
+    }
+
+    /// A number that stands in for an unknown name: not a constant, so nothing folds on it.
+    pub(super) fn placeholder(&mut self) -> Res<Type> {
+        self.ops.push(Op::Step);
+        Ok(Type::Num)
+    }
+
     pub(super) fn expr(&mut self, ast: &Ast) -> Res<Type> {
         match &ast.node {
             Node::Num(n) => {
@@ -288,7 +365,7 @@ impl Compiler<'_> {
         self.check(lt, operand, &l.span)?;
         self.check(rt, operand, &r.span)?;
         if op == BinOp::Div && self.ops.last() == Some(&Op::Const(0.0)) {
-            return err(&r.span, "division by zero");
+            return err(&r.span, DIVISION_BY_ZERO);
         }
         self.emit_bin(code, left, span)?;
         Ok(result)
@@ -338,10 +415,7 @@ impl Compiler<'_> {
         };
         let value = super::eval::apply(op, &args);
         if !value.is_finite() {
-            return err(
-                span,
-                "this evaluates to a value that is not a finite number",
-            );
+            return err(span, NOT_FINITE);
         }
         self.ops.truncate(len - n);
         self.ops.push(Op::Const(value));
@@ -356,15 +430,21 @@ impl Compiler<'_> {
                 return Ok(Type::Num);
             }
             "goldstein" => {
-                let Some(g) = self.ctx.goldstein else {
-                    return err_hint(
+                return match self.ctx.goldstein {
+                    Goldstein::Weight(g) => {
+                        self.ops.push(Op::Const(g));
+                        Ok(Type::Num)
+                    }
+                    Goldstein::Unknown => {
+                        self.broken = true;
+                        self.placeholder()
+                    }
+                    Goldstein::Absent => err_hint(
                         span,
                         "`goldstein` is only known inside the effects of an action with a `cameo` code",
                         "add cameo = \"CODE\" to the action",
-                    );
+                    ),
                 };
-                self.ops.push(Op::Const(g));
-                return Ok(Type::Num);
             }
             "self" | "target" => {
                 return err_hint(
@@ -434,6 +514,7 @@ impl Compiler<'_> {
                 "names are parameters, variables, `step`, `dt`, or `goldstein` in effects".into(),
             );
         }
-        Err(e)
+        self.unknown_name(Sort::Value, name, e);
+        self.placeholder()
     }
 }

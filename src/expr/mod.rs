@@ -13,7 +13,7 @@ pub(crate) mod lexicon;
 pub mod parse;
 
 pub use compile::{
-    arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Namespace, Sort,
+    arity, compile, AggFn, AggKey, AggSet, CompileError, Ctx, Domain, Goldstein, Namespace, Sort,
     MAX_AGGREGATES,
 };
 pub use eval::{eval, eval_in, eval_mask, ActionView, Lanes, Masks, Stack, World, LANES, NEVER};

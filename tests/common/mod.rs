@@ -31,6 +31,20 @@ pub fn errors(text: &str) -> String {
     errors_with(&[("s.toml", text)], "s.toml")
 }
 
+/// The rendered diagnostics of a one-file scenario that must fail to compile with these
+/// `--set` values.
+pub fn errors_with_overrides(text: &str, set: &[(&str, f64)]) -> String {
+    let sources = MemorySources::new([("s.toml", text)]);
+    let overrides = Overrides {
+        parameters: set.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        steps: None,
+    };
+    match detente::load_model("s.toml", &sources, &overrides) {
+        Ok(_) => panic!("scenario compiled but should not have"),
+        Err(d) => d.render(),
+    }
+}
+
 pub fn errors_with(files: &[(&str, &str)], main: &str) -> String {
     let sources = MemorySources::new(files.iter().copied());
     match detente::load_model(main, &sources, &Overrides::default()) {

@@ -1,22 +1,29 @@
 //! The scenario spec: what one TOML file says, as serde types with source locations.
 //!
 //! This is the only place that knows TOML's shape. It checks structure (keys, types) but not
-//! meaning: names are resolved and expressions compiled in `model`. Every value that a later
-//! error may point at is wrapped in [`Located`].
+//! meaning: names are resolved and expressions compiled in `compile`. Every value that a later
+//! error may point at is wrapped in [`Located`]. [`parse_file`] (in `read.rs`) parses the TOML
+//! document once and then reads each item on its own, so that a structural error in one item is
+//! reported and the others are still read; what could not be read is listed in [`Broken`].
 //!
 //! Most keys are `Option`s even where the format requires them: the compiler reports every
 //! missing key at once, with the location of the table that lacks it, instead of serde stopping
 //! at the first. The meaning of each key is in `docs/scenario-format.md`; the field docs here
 //! summarize it.
 
-use crate::diag::{Diagnostic, FileId, Loc};
+mod read;
+
+use crate::diag::{FileId, Loc};
 use serde::{Deserialize, Deserializer};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use read::parse_file;
+pub(crate) use read::suggest_key;
 
 thread_local! {
     // The file being deserialized, so that every `Located` knows where it came from. Set only by
-    // `parse_file` for the duration of one `toml::from_str` call.
+    // `parse_file` for the duration of one file's reading.
     static CURRENT_FILE: Cell<FileId> = const { Cell::new(FileId(0)) };
 }
 
@@ -90,93 +97,111 @@ pub type Expr = Located<ExprText>;
 /// the compiler.
 pub type Name = Located<String>;
 
-/// One scenario file, exactly as written.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One key of an actor's or a relation's table: where the key was written, and its raw value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// Where the key was written.
+    pub key: Loc,
+    /// The value, as TOML gave it.
+    pub value: Located<toml::Value>,
+}
+
+/// An actor's or a relation's table, by key. Its keys include the scenario's own variable names,
+/// so they stay raw here; `compile` interprets them.
+pub type RawTable = BTreeMap<String, Entry>;
+
+/// One scenario file, as written: every item that could be read, and what could not.
+#[derive(Clone, Debug, Default)]
 pub struct ScenarioFile {
     /// `[scenario]`: the scenario's name, length, time unit, seed and `extends`.
-    #[serde(default)]
     pub scenario: Meta,
     /// `[parameters]`: named numeric knobs usable in every expression, by name.
-    #[serde(default)]
     pub parameters: BTreeMap<String, Located<ParameterSpec>>,
     /// `[variables]`: the variables every relation or every actor carries, by name.
-    #[serde(default)]
     pub variables: BTreeMap<String, Located<VariableSpec>>,
     /// `[actors.ID]`: one table per actor, by id. Its keys (`name`, `kind`, `description`,
     /// `max_actions_per_step`, and initial values of actor variables) stay raw TOML values
     /// here, because which variables exist is only known once `[variables]` is read.
-    #[serde(default)]
-    pub actors: BTreeMap<String, Located<BTreeMap<String, Located<toml::Value>>>>,
+    pub actors: BTreeMap<String, Located<RawTable>>,
     /// `[[relations]]`: directed relations, in the order written. Each is a raw table (`from`,
     /// `to`, `kind`, `description`, and initial values of relation variables), for the same
     /// reason as `actors`.
-    #[serde(default)]
-    pub relations: Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
+    pub relations: Vec<Located<RawTable>>,
     /// `[[relation_files]]`: CSV files of further relations, in the order written.
-    #[serde(default)]
     pub relation_files: Vec<Located<RelationFileSpec>>,
     /// `[actions.NAME]`: what actors can do and what it changes, by name.
-    #[serde(default)]
     pub actions: BTreeMap<String, Located<ActionSpec>>,
     /// `[rules.NAME]`: the actors' policies (who takes which action toward whom, and when), by
     /// name.
-    #[serde(default)]
     pub rules: BTreeMap<String, Located<RuleSpec>>,
     /// `[dynamics.NAME]`: changes applied to a variable every step, by name.
-    #[serde(default)]
     pub dynamics: BTreeMap<String, Located<DynamicsSpec>>,
     /// `[events.NAME]`: actions that happen at scheduled steps or at random, by name.
-    #[serde(default)]
     pub events: BTreeMap<String, Located<EventSpec>>,
     /// `[outcomes]`: conditions watched after every step, by name.
-    #[serde(default)]
     pub outcomes: BTreeMap<String, Located<OutcomeSpec>>,
     /// `[report]`: which numbers reports follow over time.
-    #[serde(default)]
     pub report: ReportSpec,
-    /// `[add.*]`: in a file that `extends` another, the items it adds. Its other tables may only
-    /// change items the files it extends have (so a misspelled name is an error, not a new,
-    /// silent item).
-    #[serde(default)]
-    pub add: Option<Located<Additions>>,
+    /// `[add.*]`: in a file that `extends` another, the items it adds, in the same form as the
+    /// tables of the same name (`[add.rules.NAME]`, `[add.parameters]`, `[[add.relations]]`, …;
+    /// not `[scenario]` or `[[relation_files]]`). The file's other tables may only change items
+    /// the files it extends have, so a misspelled name is an error, not a new, silent item.
+    pub add: Option<Located<Box<ScenarioFile>>>,
+    /// What the file declared but could not be read (each with its error already reported).
+    pub broken: Broken,
 }
 
-/// The `[add]` table of a file that `extends` another: new items, in the same form as the
-/// tables of the same name.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Additions {
-    /// `[add.parameters]`: new parameters.
-    #[serde(default)]
-    pub parameters: BTreeMap<String, Located<ParameterSpec>>,
-    /// `[add.variables]`: new variables.
-    #[serde(default)]
-    pub variables: BTreeMap<String, Located<VariableSpec>>,
-    /// `[add.actors.ID]`: new actors.
-    #[serde(default)]
-    pub actors: BTreeMap<String, Located<BTreeMap<String, Located<toml::Value>>>>,
-    /// `[[add.relations]]`: relations between two actors the extended files do not relate.
-    #[serde(default)]
-    pub relations: Vec<Located<BTreeMap<String, Located<toml::Value>>>>,
-    /// `[add.actions.NAME]`: new actions.
-    #[serde(default)]
-    pub actions: BTreeMap<String, Located<ActionSpec>>,
-    /// `[add.rules.NAME]`: new rules.
-    #[serde(default)]
-    pub rules: BTreeMap<String, Located<RuleSpec>>,
-    /// `[add.dynamics.NAME]`: new dynamics.
-    #[serde(default)]
-    pub dynamics: BTreeMap<String, Located<DynamicsSpec>>,
-    /// `[add.events.NAME]`: new events.
-    #[serde(default)]
-    pub events: BTreeMap<String, Located<EventSpec>>,
-    /// `[add.outcomes]`: new outcomes.
-    #[serde(default)]
-    pub outcomes: BTreeMap<String, Located<OutcomeSpec>>,
-    /// `[add.report]`: new report series.
-    #[serde(default)]
-    pub report: ReportSpec,
+/// What a file declared but could not read: each has had its structural error reported, and
+/// the compiler neither uses it nor reports the names that refer to it, so that one mistake
+/// gives one error.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Broken {
+    /// `[scenario]` keys that could not be read, or that a misspelt key probably meant
+    /// (`stpes` for `steps`).
+    pub scenario: BTreeSet<String>,
+    /// Parameters whose entry could not be read.
+    pub parameters: BTreeSet<String>,
+    /// Variables whose entry could not be read.
+    pub variables: BTreeSet<String>,
+    /// Actions whose table could not be read. Each is kept in
+    /// [`ScenarioFile::actions`] as an action without effects, so that the rules and events
+    /// naming it are still checked.
+    pub actions: BTreeSet<String>,
+    /// Sections that could not be read (`actors = 5`, or a misspelt section name meant them),
+    /// and `relations` or `relation_files` when one of their entries could not be read.
+    pub sections: BTreeSet<String>,
+}
+
+impl Broken {
+    /// Whether nothing is broken.
+    pub fn is_empty(&self) -> bool {
+        *self == Broken::default()
+    }
+
+    /// Whether what is missing leaves the scenario incomplete: without the file it `extends`,
+    /// or with actors, relations, parameters, variables or actions missing wholesale, every item
+    /// that refers to them would only give knock-on errors, so nothing more is checked.
+    pub fn incomplete(&self) -> bool {
+        const WHOLE: [&str; 7] = [
+            "scenario",
+            "actors",
+            "relations",
+            "relation_files",
+            "parameters",
+            "variables",
+            "actions",
+        ];
+        self.scenario.contains("extends") || WHOLE.iter().any(|s| self.sections.contains(*s))
+    }
+
+    /// Adds what `other` lists (a file's parent's broken items).
+    pub fn extend(&mut self, other: Broken) {
+        self.scenario.extend(other.scenario);
+        self.parameters.extend(other.parameters);
+        self.variables.extend(other.variables);
+        self.actions.extend(other.actions);
+        self.sections.extend(other.sections);
+    }
 }
 
 /// The `[scenario]` table: settings of the scenario as a whole.
@@ -480,119 +505,10 @@ pub struct OutcomeFull {
 }
 
 /// The `[report]` table.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReportSpec {
     /// `series`: the numbers reports follow over time, by name, each an expression evaluated
     /// after every step. Empty: every relation variable of every relation when there are at
     /// most 64 relations, else each relation variable's mean over all relations.
-    #[serde(default)]
     pub series: BTreeMap<String, Expr>,
-}
-
-/// Parses one file's text into a [`ScenarioFile`], with `file` in every location.
-///
-/// # Errors
-///
-/// Structural errors (bad TOML, unknown keys, wrong types, missing required keys) come back as
-/// one [`Diagnostic`] at the location TOML gave, reworded for a scenario author and with a
-/// did-you-mean hint for a misspelt key.
-pub fn parse_file(file: FileId, text: &str) -> Result<ScenarioFile, Diagnostic> {
-    CURRENT_FILE.with(|c| c.set(file));
-    let parsed = toml::from_str::<ScenarioFile>(text);
-    CURRENT_FILE.with(|c| c.set(FileId(0)));
-    parsed.map_err(|e| toml_error(file, text, &e))
-}
-
-fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
-    let message = e.message().trim().to_string();
-    let span = e.span().unwrap_or(0..0);
-    let span = if span.start >= text.len() && !text.is_empty() {
-        text.len() - 1..text.len()
-    } else {
-        span
-    };
-    let mut d = Diagnostic::at(Loc::new(file, span), first_line(&message));
-    if let Some((unknown, expected)) = unknown_field(&message) {
-        d.message = format!("unknown key `{unknown}`");
-        d = match crate::diag::did_you_mean(&unknown, expected.iter().map(String::as_str)) {
-            Some(best) => d.with_hint(format!("did you mean `{best}`?")),
-            None if !expected.is_empty() => {
-                d.with_hint(format!("expected one of: {}", expected.join(", ")))
-            }
-            None => d,
-        };
-    } else if let Some(what) =
-        message.strip_prefix("data did not match any variant of untagged enum ")
-    {
-        d.message = match what.trim() {
-            "ExprText" => "expected a number or an expression in quotes".into(),
-            "ParameterSpec" => {
-                "expected a number, or a table { value = ..., description = \"...\" }".into()
-            }
-            "Steps" => "expected a step number or a list of step numbers".into(),
-            _ => "this value has the wrong shape".into(),
-        };
-        d = d.with_hint("see docs/scenario-format.md for what this key takes");
-    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
-        // serde's "invalid type: string \"ten\", expected i64", in words a reader knows.
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
-        let expected = match expected.trim() {
-            "i64" | "u64" | "u32" | "i32" => "a whole number",
-            "f64" | "f32" => "a number",
-            "a sequence" => "a list in brackets, e.g. [0, 1]",
-            "a boolean" => "true or false",
-            "a string" => "text in quotes",
-            e if e.starts_with("struct") || e == "a map" => "a table",
-            e => e,
-        };
-        let found = found
-            .replace("string", "the text")
-            .replace("sequence", "a list")
-            .replace("map", "a table");
-        d.message = format!("expected {expected}, found {found}");
-    } else if message.starts_with("missing field") {
-        let field = message.split('`').nth(1).unwrap_or("?");
-        d.message = format!("missing required key `{field}`");
-    }
-    d
-}
-
-fn first_line(s: &str) -> String {
-    s.lines().next().unwrap_or("").to_string()
-}
-
-/// Reads serde's "unknown field `x`, expected one of `a`, `b`" message.
-fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (name, rest) = rest.split_once('`')?;
-    let expected = rest
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_string)
-        .collect();
-    Some((name.to_string(), expected))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_key_gets_a_hint() {
-        let e = parse_file(FileId(0), "[scenario]\nstpes = 3\n").unwrap_err();
-        assert_eq!(e.message, "unknown key `stpes`");
-        assert_eq!(e.hint.as_deref(), Some("did you mean `steps`?"));
-        assert_eq!(e.loc.unwrap().span.start, 11);
-    }
-
-    #[test]
-    fn located_values_carry_their_span() {
-        let f = parse_file(FileId(3), "[scenario]\nsteps = 12\n").unwrap();
-        let steps = f.scenario.steps.unwrap();
-        assert_eq!(steps.value, 12);
-        assert_eq!(steps.loc.file, FileId(3));
-        assert_eq!(&"[scenario]\nsteps = 12\n"[steps.loc.span.clone()], "12");
-    }
 }
