@@ -603,6 +603,7 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
     let (p, c) = (parent.scenario, &mut child.scenario);
     or_fields!(c, p; name, description, steps, time_unit, dt, seed, max_actions_per_step);
     c.extends = None;
+    child.sweep = child.sweep.take().or(parent.sweep);
     child.parameters = over(parent.parameters, child.parameters);
     child.variables = over(parent.variables, child.variables);
     child.outcomes = over(parent.outcomes, child.outcomes);

@@ -219,3 +219,55 @@ fn unknown_parameters_and_metrics_get_a_did_you_mean() {
             .stderr(predicates::str::contains(message));
     }
 }
+
+#[test]
+fn the_ishigami_scenario_gives_its_known_sobol_indices_within_their_intervals() {
+    // Ishigami and Homma (1990), a = 7, b = 0.1, from the scenario's own [sweep] table.
+    let out = detente()
+        .args([
+            "sweep",
+            "scenarios/sensitivity/ishigami.toml",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["design"], "sobol");
+    let indices = &json["sensitivity"]["indices"][0];
+    let s1 = [0.3139, 0.4424, 0.0];
+    let st = [0.5576, 0.4424, 0.2437];
+    for i in 0..3 {
+        let within = |key: &str, value: f64| {
+            let ci = &indices[i][key];
+            ci[0].as_f64().unwrap() <= value && value <= ci[1].as_f64().unwrap()
+        };
+        assert!(
+            within("first_ci", s1[i]) && within("total_ci", st[i]),
+            "{}",
+            indices[i]
+        );
+    }
+}
+
+#[test]
+fn a_sweep_table_with_mistakes_is_reported_at_its_lines() {
+    let text = common::errors(
+        "[scenario]\nsteps = 2\n[parameters]\nk = 1\n[variables]\nx = { of = \"actor\" }\n[actors.A]\n\
+         [sweep]\ndesign = \"sobl\"\nvary.kk = { range = [0, 1] }\n",
+    );
+    assert!(
+        text.contains("unknown sweep design `sobl`") && text.contains("did you mean `sobol`?"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[sweep] varies `kk`, which is not a parameter"),
+        "{text}"
+    );
+}

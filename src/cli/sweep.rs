@@ -15,15 +15,17 @@ pub struct SweepArgs {
     /// The scenario file.
     scenario: String,
     /// A parameter to vary: NAME=LO..HI (an interval) or NAME=V1,V2,V3 (values); repeatable.
-    #[arg(long, value_name = "NAME=RANGE", required = true, value_parser = parse_vary)]
+    /// Default: the scenario's [sweep] table.
+    #[arg(long, value_name = "NAME=RANGE", value_parser = parse_vary)]
     vary: Vec<Factor>,
     /// Parameters (among --vary) that take whole numbers only: their values are rounded.
     #[arg(long, value_name = "NAME")]
     whole: Vec<String>,
     /// The design: grid (every combination), oat (one at a time, a tornado), lhs (Latin
-    /// hypercube), sobol (Sobol indices), morris (elementary effects).
-    #[arg(long, value_enum, default_value_t = DesignArg::Grid)]
-    design: DesignArg,
+    /// hypercube), sobol (Sobol indices), morris (elementary effects). Default: the [sweep]
+    /// table's, else grid.
+    #[arg(long, value_enum)]
+    design: Option<DesignArg>,
     /// Points of an lhs design (default 20), or base rows of a sobol design (default 256; the
     /// sweep runs (k + 2) × N points).
     #[arg(long)]
@@ -35,9 +37,9 @@ pub struct SweepArgs {
     /// Trajectories of a morris design (default 10; the sweep runs (k + 1) × R points).
     #[arg(long)]
     trajectories: Option<u32>,
-    /// Runs per point.
-    #[arg(long, default_value_t = 100)]
-    runs: u64,
+    /// Runs per point (default: the [sweep] table's, else 100).
+    #[arg(long)]
+    runs: Option<u64>,
     /// Seed shared by every point's runs (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
@@ -120,8 +122,13 @@ fn parse_vary(s: &str) -> Result<Factor, String> {
 }
 
 impl SweepArgs {
-    fn design(&self) -> Design {
-        match self.design {
+    fn design(&self, from_file: Option<Design>) -> Design {
+        let Some(design) = self.design else {
+            return from_file.unwrap_or(Design::Grid {
+                levels: self.levels.unwrap_or(5),
+            });
+        };
+        match design {
             DesignArg::Grid => Design::Grid {
                 levels: self.levels.unwrap_or(5),
             },
@@ -157,7 +164,28 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
     let outputs = [("--out", args.out.as_deref().unwrap_or("-"))];
     output::check_outputs(&outputs)?;
     let format = args.format()?;
-    if args.runs < 2 {
+    let base = Overrides {
+        parameters: args.set.clone(),
+        steps: None,
+    };
+    let model = load(Some(&args.scenario), &base)?;
+    let config = model.sweep_config().cloned();
+    if args.vary.is_empty() {
+        match &config {
+            Some(c) => args.vary = c.factors.clone(),
+            None => {
+                return Err(Failure::from(format!(
+                    "error: nothing to vary: give --vary NAME=LO..HI, or a [sweep] table in {}\n",
+                    args.scenario
+                )))
+            }
+        }
+    }
+    let runs = args
+        .runs
+        .or(config.as_ref().and_then(|c| c.runs))
+        .unwrap_or(100);
+    if runs < 2 {
         return Err(Failure::from(
             "error: --runs must be at least 2 for intervals\n".to_string(),
         ));
@@ -172,13 +200,11 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
             }
         }
     }
-    let base = Overrides {
-        parameters: args.set.clone(),
-        steps: None,
-    };
-    let model = load(Some(&args.scenario), &base)?;
     output::refuse_inputs(&outputs, model.source_files())?;
-    let seed = args.seed.unwrap_or(model.seed());
+    let seed = args
+        .seed
+        .or(config.as_ref().and_then(|c| c.seed))
+        .unwrap_or(model.seed());
     let metrics = args
         .metrics
         .iter()
@@ -187,22 +213,34 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
                 .map_err(|e| Failure::from(format!("error: --metric {m}: {e}\n")))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let metrics = if metrics.is_empty() {
+        config
+            .as_ref()
+            .map(|c| c.metrics.clone())
+            .unwrap_or_default()
+    } else {
+        metrics
+    };
+    let design_seed = args
+        .design_seed
+        .or(config.as_ref().and_then(|c| c.design_seed))
+        .unwrap_or(seed);
     let plan = Plan::new(
         &model,
         std::mem::take(&mut args.vary),
-        args.design(),
-        args.design_seed.unwrap_or(seed),
+        args.design(config.as_ref().map(|c| c.design)),
+        design_seed,
         &metrics,
     )
     .map_err(|e| Failure::from(format!("error: {e}\n")))?;
     let options = Options {
-        runs: args.runs,
+        runs,
         seed,
         threads: threads(args.threads)?,
     };
     super::check_memory(&model, options.runs, options.threads)?;
     let mut out = Output::create(outputs[0].1)?;
-    let head = export::head(&model, &plan, args.runs, seed);
+    let head = export::head(&model, &plan, runs, seed);
     out.write(
         match format {
             Format::Json => export::json_head(&head),

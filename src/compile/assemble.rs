@@ -122,6 +122,7 @@ pub(super) fn model(
         horizon,
         max_depth,
         warnings: Default::default(),
+        sweep: None,
     }
 }
 

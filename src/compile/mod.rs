@@ -28,6 +28,7 @@ mod outcomes;
 mod relation_file;
 mod rules;
 mod settings;
+mod sweep;
 mod variables;
 
 use crate::diag::{Diagnostic, Diagnostics};
@@ -116,6 +117,7 @@ impl Compiler<'_> {
         let events = self.events(&mut names, &actions, (settings.steps, settings.steps_known));
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names);
+        let sweep = self.sweep(&parameters);
         // After an error (a relation file not read, a misspelled name) these would be knock-ons.
         if self.errors.is_empty() {
             self.unread(&names);
@@ -140,12 +142,9 @@ impl Compiler<'_> {
             .iter()
             .map(|f| f.name.clone())
             .collect();
-        Some(assemble::model(
-            settings,
-            (self.r.content_hash, files),
-            network,
-            items,
-        ))
+        let mut model = assemble::model(settings, (self.r.content_hash, files), network, items);
+        model.sweep = sweep;
+        Some(model)
     }
 }
 

@@ -59,13 +59,15 @@ impl Compiler<'_> {
                 self.emit(Op::If, span)?;
                 Ok(a)
             }
-            "abs" | "exp" | "ln" | "sqrt" => {
+            "abs" | "exp" | "ln" | "sqrt" | "sin" | "cos" => {
                 self.arity_check(name, args, lexicon::arities(name), span)?;
                 self.numbers(args)?;
                 let op = match name {
                     "abs" => Op::Un(Un::Abs),
                     "exp" => Op::Un(Un::Exp),
                     "ln" => Op::Un(Un::Ln),
+                    "sin" => Op::Un(Un::Sin),
+                    "cos" => Op::Un(Un::Cos),
                     _ => Op::Un(Un::Sqrt),
                 };
                 self.emit(op, span)?;

@@ -25,12 +25,14 @@ const fn f(name: &'static str, arities: &'static [usize]) -> Function {
 /// Every built-in function. `min`, `max`, `mean`, `sum` and `count` are also aggregates
 /// (`mean(tension, out(self))`, `count(in(LTU))`); `out`, `in`, `all` and `actors` are sets,
 /// which only an aggregate takes.
-pub(crate) const FUNCTIONS: [Function; 21] = [
+pub(crate) const FUNCTIONS: [Function; 23] = [
     f("if", &[3]),
     f("abs", &[1]),
     f("exp", &[1]),
     f("ln", &[1]),
     f("sqrt", &[1]),
+    f("sin", &[1]),
+    f("cos", &[1]),
     f("clamp", &[3]),
     f("min", &[2]),
     f("max", &[2]),

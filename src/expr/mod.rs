@@ -85,6 +85,9 @@ pub enum Un {
     Exp,
     Ln,
     Sqrt,
+    /// Sine and cosine of radians, from the `libm` crate: the same bits on every platform.
+    Sin,
+    Cos,
 }
 
 impl Un {
@@ -97,6 +100,8 @@ impl Un {
             Un::Exp => x.exp(),
             Un::Ln => x.ln(),
             Un::Sqrt => x.sqrt(),
+            Un::Sin => libm::sin(x),
+            Un::Cos => libm::cos(x),
         }
     }
 }

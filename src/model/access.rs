@@ -60,6 +60,11 @@ impl Model {
         key(self) == key(other)
     }
 
+    /// The sweep the scenario's `[sweep]` table describes, if it has one.
+    pub fn sweep_config(&self) -> Option<&crate::sweep::Config> {
+        self.sweep.as_ref()
+    }
+
     /// The scenario's default seed.
     pub fn seed(&self) -> u64 {
         self.seed

@@ -112,4 +112,6 @@ pub struct Model {
     /// What compiled but is probably not what was meant, with the files to show it against
     /// (empty, holding no files, when there is nothing to say).
     pub(crate) warnings: crate::diag::Diagnostics,
+    /// The scenario's `[sweep]` table, checked.
+    pub(crate) sweep: Option<crate::sweep::Config>,
 }

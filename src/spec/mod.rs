@@ -142,6 +142,9 @@ pub struct ScenarioFile {
     pub outcomes: BTreeMap<String, Located<OutcomeSpec>>,
     /// `[report]`: which numbers reports follow over time.
     pub report: ReportSpec,
+    /// `[sweep]`: a parameter sweep to run with `detente sweep` (so a sweep is reproducible and
+    /// reviewable in the file); inherited through `extends` as a whole unless the child has one.
+    pub sweep: Option<Located<SweepSpec>>,
     /// `[add.*]`: in a file that `extends` another, the items it adds, in the same form as the
     /// tables of the same name (`[add.rules.NAME]`, `[add.parameters]`, `[[add.relations]]`, …;
     /// not `[scenario]` or `[[relation_files]]`). The file's other tables may only change items
@@ -511,4 +514,44 @@ pub struct ReportSpec {
     /// after every step. Empty: every relation variable of every relation when there are at
     /// most 64 relations, else each relation variable's mean over all relations.
     pub series: BTreeMap<String, Expr>,
+}
+
+/// The `[sweep]` table: what `detente sweep` varies and how, when the command line does not say.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    /// `design`: `grid`, `oat`, `lhs`, `sobol` or `morris` (default `grid`).
+    pub design: Option<Located<String>>,
+    /// `points`: Latin hypercube points, or Sobol base rows.
+    pub points: Option<Located<u32>>,
+    /// `levels`: grid values per interval, or Morris levels.
+    pub levels: Option<Located<u32>>,
+    /// `trajectories`: Morris trajectories.
+    pub trajectories: Option<Located<u32>>,
+    /// `runs`: runs per point.
+    pub runs: Option<Located<u64>>,
+    /// `seed`: the seed every point's runs share.
+    pub seed: Option<Located<u64>>,
+    /// `design_seed`: the seed of the design's own draws.
+    pub design_seed: Option<Located<u64>>,
+    /// `metrics`: the outputs, as metric ids.
+    #[serde(default)]
+    pub metrics: Vec<Located<String>>,
+    /// `vary`: per parameter, `{ range = [lo, hi] }` or `{ values = [v1, v2, …] }`, and
+    /// `whole = true` for whole numbers.
+    #[serde(default)]
+    pub vary: BTreeMap<String, Located<VarySpec>>,
+}
+
+/// How one parameter varies in a `[sweep]`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarySpec {
+    /// `range = [lo, hi]`.
+    pub range: Option<[f64; 2]>,
+    /// `values = [v1, v2, …]`.
+    pub values: Option<Vec<f64>>,
+    /// `whole = true`: whole numbers only.
+    #[serde(default)]
+    pub whole: bool,
 }

@@ -8,7 +8,8 @@
 //! expressions compiled, in `compile`.
 
 use super::{
-    ActionSpec, Entry, Located, Meta, RawTable, RelationFileSpec, ScenarioFile, CURRENT_FILE,
+    ActionSpec, Entry, Located, Meta, RawTable, RelationFileSpec, ScenarioFile, SweepSpec,
+    CURRENT_FILE,
 };
 use crate::diag::{did_you_mean, Diagnostic, FileId, Loc};
 use serde::de::DeserializeOwned;
@@ -19,7 +20,7 @@ use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 /// The top-level tables of a scenario file.
-const SECTIONS: [&str; 13] = [
+const SECTIONS: [&str; 14] = [
     "scenario",
     "parameters",
     "variables",
@@ -32,6 +33,7 @@ const SECTIONS: [&str; 13] = [
     "events",
     "outcomes",
     "report",
+    "sweep",
     "add",
 ];
 
@@ -163,6 +165,7 @@ impl Reader<'_, '_> {
             "events" => self.out.events = self.named(name, value).0,
             "outcomes" => self.out.outcomes = self.named(name, value).0,
             "report" => self.report_table(value),
+            "sweep" => self.out.sweep = self.item::<Located<SweepSpec>>(value),
             "add" => self.additions(key, value),
             other if SCENARIO_KEYS.contains(&other) => {
                 // `steps = 10` before any table: it is missing from [scenario] now.

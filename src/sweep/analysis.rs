@@ -39,14 +39,16 @@ pub struct MorrisEffect {
 /// Sobol indices of each of `k` factors from `y`, the outputs at Saltelli's points in the order
 /// the sweep design lays them out (rows of k + 2: A, B, A_B^(1) … A_B^(k)). Jansen's (1999)
 /// estimators, as recommended by Saltelli et al. (2010), Table 2:
-/// V = Var(f(A), f(B)); S1_i = (V − Σ (f(B) − f(A_B^i))² / 2N) / V;
+/// V = Var(f(A), f(B)) (population variance); S1_i = (V − Σ (f(B) − f(A_B^i))² / 2N) / V;
 /// ST_i = Σ (f(A) − f(A_B^i))² / 2N / V. A constant output gives all zeros.
 pub fn sobol(y: &[f64], k: usize, seed: u64) -> Vec<SobolIndex> {
     let rows: Vec<&[f64]> = y.chunks_exact(k + 2).collect();
     let point = |rows: &[&[f64]]| -> Vec<(f64, f64)> {
         let n = rows.len() as f64;
         let ab: Vec<f64> = rows.iter().flat_map(|r| [r[0], r[1]]).collect();
-        let v = stats::summarize(&ab).sd.powi(2);
+        // The population variance of the 2N values, as Saltelli et al. (2010) write it.
+        let m = ab.len() as f64;
+        let v = stats::summarize(&ab).sd.powi(2) * (m - 1.0) / m.max(1.0);
         (0..k)
             .map(|i| {
                 if v == 0.0 {

@@ -120,6 +120,24 @@ pub enum SweepError {
     Output(String),
 }
 
+/// A sweep as a scenario's `[sweep]` table gives it (checked by the compiler): what the
+/// command line does not override.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// What varies.
+    pub factors: Vec<Factor>,
+    /// How.
+    pub design: Design,
+    /// Runs per point, if given.
+    pub runs: Option<u64>,
+    /// The runs' seed, if given.
+    pub seed: Option<u64>,
+    /// The design's seed, if given.
+    pub design_seed: Option<u64>,
+    /// The outputs (empty: every outcome and final value).
+    pub metrics: Vec<MetricId>,
+}
+
 /// What a sweep measures at each point: an outcome's probability or a metric's mean.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Output {
