@@ -725,7 +725,10 @@ mod tests {
         ]);
         let r = load("v.toml", &src).unwrap();
         assert_eq!(r.spec.scenario.name.unwrap().value, "v");
-        assert_eq!(r.spec.scenario.steps.unwrap().value, 10);
+        assert_eq!(
+            r.spec.scenario.steps.unwrap().value,
+            crate::spec::ExprText::Number(10.0)
+        );
         let rule = &r.spec.rules["r"].value;
         assert_eq!(rule.action.as_ref().unwrap().value, "x");
         assert_eq!(

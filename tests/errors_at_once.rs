@@ -59,7 +59,7 @@ fn structural_errors_in_three_items_needed_three_runs() {
     let e = errors(&with(
         r#"
 [actions.wait]
-effects = [{ var = "tension", on = "relation", add = 0.01, delay = "two" }]
+effects = [{ var = "tension", on = "relation", add = 0.01, delay = [2] }]
 [rules.r]
 actor = "LTU"
 action = "talk"
@@ -75,7 +75,7 @@ target = "LTU"
         &e,
         3,
         &[
-            "error: expected a whole number, found the text \"two\"",
+            "error: expected a number or an expression in quotes",
             "error: unknown key `probabilty`",
             "hint: did you mean `probability`?",
             "error: unknown actor `BLV`",
@@ -91,7 +91,7 @@ fn a_structural_error_hid_the_compile_errors_of_other_items() {
 actor = "LTU"
 action = "talk"
 target = "BLR"
-cooldown = "weekly"
+cooldown = [7]
 [rules.s]
 actor = "LTU"
 action = "talk"
@@ -106,7 +106,7 @@ add = "0.01"
         &e,
         3,
         &[
-            "found the text \"weekly\"",
+            "s.toml:27:12: error: expected a number or an expression in quotes",
             "unknown name `thresold`",
             "unknown variable `tenson`",
         ],

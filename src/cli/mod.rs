@@ -84,10 +84,12 @@ fn parse_set(s: &str) -> Result<(String, f64), String> {
     let (name, value) = s
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=VALUE, found `{s}`"))?;
-    let value: f64 = value
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{}` is not a number", value.trim()))?;
+    // A number, or a constant expression of numbers (`4/5`, `2 * 52`), as in a scenario.
+    let value: f64 = match value.trim().parse() {
+        Ok(v) => v,
+        Err(_) => detente::compile::constant_value(value.trim())
+            .map_err(|why| format!("`{}`: {why}", value.trim()))?,
+    };
     if !value.is_finite() {
         return Err(format!("`{s}`: the value must be a finite number"));
     }

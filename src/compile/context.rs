@@ -16,6 +16,10 @@ pub(super) struct Compiler<'a> {
     pub r: &'a Resolved,
     /// The errors found: the structural ones the loader found first, then the compiler's.
     pub errors: ErrorLog,
+    /// The parameters' values (after `--set`), for numbers written as expressions over them.
+    pub consts: std::collections::BTreeMap<String, f64>,
+    /// Parameters whose value could not be evaluated (reported).
+    pub consts_broken: std::collections::BTreeSet<String>,
     /// Warnings kept (at most [`SHOWN_PER_FILE`]), and how many there were in all.
     pub warnings: Vec<Diagnostic>,
     pub warnings_found: usize,
@@ -40,6 +44,8 @@ impl<'a> Compiler<'a> {
         Compiler {
             r,
             errors,
+            consts: Default::default(),
+            consts_broken: Default::default(),
             warnings: Vec::new(),
             warnings_found: 0,
             csv_lines: vec![std::cell::OnceCell::new(); csv_texts.len()],
@@ -157,24 +163,16 @@ impl Compiler<'_> {
     /// A whole number of steps from `min` to [`MAX_DELAY`], or `default` when absent.
     pub fn small_count(
         &mut self,
-        v: Option<&Located<i64>>,
+        v: Option<&spec::Expr>,
         default: u32,
         min: i64,
         what: &str,
     ) -> u32 {
         match v {
             None => default,
-            Some(x) if (min..=MAX_DELAY).contains(&x.value) => x.value as u32,
-            Some(x) => {
-                self.error(Diagnostic::at(
-                    x.loc.clone(),
-                    format!(
-                        "`{what}` must be a whole number from {min} to {MAX_DELAY}, found {}",
-                        x.value
-                    ),
-                ));
-                default
-            }
+            Some(x) => self
+                .whole(x, what, min, MAX_DELAY)
+                .map_or(default, |n| n as u32),
         }
     }
 

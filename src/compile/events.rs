@@ -26,7 +26,11 @@ impl Compiler<'_> {
                 .scenario
                 .steps
                 .as_ref()
-                .map_or(0, |s| s.value)
+                .map_or(0, |s| match s.value {
+                    // A literal; an expression's value is `steps` itself unless --steps.
+                    crate::spec::ExprText::Number(x) => x as i64,
+                    _ => 0,
+                })
                 .max(i64::from(steps))
         } else {
             i64::MAX

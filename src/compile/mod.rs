@@ -19,6 +19,7 @@
 
 mod actions;
 mod assemble;
+mod constants;
 mod context;
 mod dynamics;
 mod events;
@@ -34,6 +35,7 @@ mod variables;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::load::Resolved;
 use crate::model::Model;
+pub use constants::constant_value;
 use context::Compiler;
 pub use settings::{MAX_DELAY, MAX_STEPS};
 
@@ -99,8 +101,9 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
 impl Compiler<'_> {
     /// The pipeline: every stage in order.
     fn model(&mut self, overrides: &Overrides) -> Option<Model> {
-        let settings = self.settings(overrides);
+        // Parameters first: settings may be written as expressions over them.
         let parameters = self.parameters(overrides);
+        let settings = self.settings(overrides);
         let vars = self.variables();
         if self.too_many_actions() {
             return None;

@@ -59,20 +59,13 @@ impl Compiler<'_> {
                 );
                 1
             }
-            (Some(s), None) if (1..=MAX_STEPS).contains(&s.value) => {
-                steps_known = true;
-                s.value as u32
-            }
-            (Some(s), None) => {
-                self.error(Diagnostic::at(
-                    s.loc.clone(),
-                    format!(
-                        "`steps` must be between 1 and {MAX_STEPS}, found {}",
-                        s.value
-                    ),
-                ));
-                1
-            }
+            (Some(s), None) => match self.whole(s, "steps", 1, MAX_STEPS) {
+                Some(n) => {
+                    steps_known = true;
+                    n as u32
+                }
+                None => 1,
+            },
             // `steps` could not be read, or a misspelt key meant it: that error is reported.
             (None, None) if spec.broken.scenario.contains("steps") => 1,
             (None, None) => {
@@ -85,14 +78,17 @@ impl Compiler<'_> {
             }
         };
         let dt = match &meta.dt {
-            Some(d) if d.value.is_finite() && d.value > 0.0 => d.value,
-            Some(d) => {
-                self.error(Diagnostic::at(
-                    d.loc.clone(),
-                    "`dt` must be a positive number",
-                ));
-                1.0
-            }
+            Some(d) => match self.constant(d, "`dt`") {
+                Some(x) if x > 0.0 => x,
+                Some(_) => {
+                    self.error(Diagnostic::at(
+                        d.loc.clone(),
+                        "`dt` must be a positive number",
+                    ));
+                    1.0
+                }
+                None => 1.0,
+            },
             None => 1.0,
         };
         let seed = match &meta.seed {
@@ -104,14 +100,9 @@ impl Compiler<'_> {
             None => 0,
         };
         let default_cap = match &meta.max_actions_per_step {
-            Some(c) if c.value >= 1 => c.value.min(u32::MAX as i64) as u32,
-            Some(c) => {
-                self.error(Diagnostic::at(
-                    c.loc.clone(),
-                    "`max_actions_per_step` must be at least 1",
-                ));
-                u32::MAX
-            }
+            Some(c) => self
+                .whole(c, "max_actions_per_step", 1, i64::from(u32::MAX - 1))
+                .map_or(u32::MAX, |n| n as u32),
             None => u32::MAX,
         };
 
@@ -137,11 +128,12 @@ impl Compiler<'_> {
         }
     }
 
-    /// Parameter values, in the order written, with `--set` applied.
+    /// Parameter values, in name order: numbers as written, derived parameters (`b = "2 * a"`)
+    /// evaluated in dependency order, `--set` values replacing them. A parameter whose value
+    /// could not be found is reported and kept as 0 (the compile fails anyway), so that the
+    /// expressions reading it give no knock-on errors.
     pub(super) fn parameters(&mut self, overrides: &Overrides) -> Vec<(String, f64)> {
-        let mut out = Vec::new();
         for (name, p) in &self.r.spec.parameters {
-            let v = p.value.value();
             if !super::valid_name(name) {
                 self.error(Diagnostic::at(
                     p.loc.clone(),
@@ -154,26 +146,22 @@ impl Compiler<'_> {
                     format!("`{name}` is a reserved word and cannot name a parameter"),
                 ));
             }
-            if !v.is_finite() {
-                self.error(Diagnostic::at(
-                    p.loc.clone(),
-                    format!("parameter `{name}` must be a finite number"),
-                ));
-            }
-            out.push((name.clone(), v));
         }
+        let known: Vec<(String, f64)> = overrides
+            .parameters
+            .iter()
+            .filter(|(name, _)| self.r.spec.parameters.contains_key(name))
+            .cloned()
+            .collect();
         for (name, value) in &overrides.parameters {
-            match out.iter_mut().find(|(n, _)| n == name) {
-                Some(slot) => slot.1 = *value,
-                // Its declaration could not be read, and that is reported.
-                None if self.r.spec.broken.parameters.contains(name) => {}
-                None => {
-                    let d = Diagnostic::bare(format!(
-                        "--set {name}: the scenario has no parameter `{name}`"
-                    ));
-                    let d = d.suggest(name, self.r.spec.parameters.keys().map(String::as_str));
-                    self.error(d);
-                }
+            if !self.r.spec.parameters.contains_key(name)
+                && !self.r.spec.broken.parameters.contains(name)
+            {
+                let d = Diagnostic::bare(format!(
+                    "--set {name}: the scenario has no parameter `{name}`"
+                ));
+                let d = d.suggest(name, self.r.spec.parameters.keys().map(String::as_str));
+                self.error(d);
             }
             if !value.is_finite() {
                 self.error(Diagnostic::bare(format!(
@@ -181,6 +169,12 @@ impl Compiler<'_> {
                 )));
             }
         }
-        out
+        self.evaluate_parameters(&known);
+        self.r
+            .spec
+            .parameters
+            .keys()
+            .map(|n| (n.clone(), self.consts.get(n).copied().unwrap_or(0.0)))
+            .collect()
     }
 }

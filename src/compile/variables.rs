@@ -211,10 +211,18 @@ impl Compiler<'_> {
         let x = match &v.value {
             toml::Value::Float(f) => *f,
             toml::Value::Integer(i) => *i as f64,
+            // A constant expression over parameters: `tension = "base_tension + 0.1"`.
+            toml::Value::String(text) => {
+                let e = crate::spec::Located::new(
+                    crate::spec::ExprText::Text(text.clone()),
+                    v.loc.clone(),
+                );
+                self.constant(&e, &format!("the initial value of `{var}`"))?
+            }
             _ => {
                 self.error(Diagnostic::at(
                     v.loc.clone(),
-                    format!("the initial value of `{var}` must be a number"),
+                    format!("the initial value of `{var}` must be a number, or an expression over parameters in quotes"),
                 ));
                 return None;
             }

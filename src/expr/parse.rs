@@ -17,6 +17,25 @@ pub struct Ast {
     pub span: Range<usize>,
 }
 
+/// Every bare name `ast` reads, in order (with repeats).
+pub fn names(ast: &Ast) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(a: &Ast, out: &mut Vec<String>) {
+        match &a.node {
+            Node::Ident(n) => out.push(n.clone()),
+            Node::Call { args, .. } => args.iter().for_each(|x| walk(x, out)),
+            Node::Unary(_, x) => walk(x, out),
+            Node::Binary(_, x, y) => {
+                walk(x, out);
+                walk(y, out);
+            }
+            Node::Num(_) | Node::Bool(_) | Node::Str(_) => {}
+        }
+    }
+    walk(ast, &mut out);
+    out
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Node {
     Num(f64),

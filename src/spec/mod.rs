@@ -217,11 +217,11 @@ pub struct Meta {
     pub description: Option<Located<String>>,
     /// `steps`: how many steps one run simulates, 1 to 10,000,000. Required (here or in an
     /// extended file); `--steps` overrides it.
-    pub steps: Option<Located<i64>>,
+    pub steps: Option<Expr>,
     /// `time_unit`: what a step is called in reports, e.g. `"week"` (default `"step"`).
     pub time_unit: Option<Located<String>>,
     /// `dt`: the value of `dt` in expressions, greater than 0 (default 1).
-    pub dt: Option<Located<f64>>,
+    pub dt: Option<Expr>,
     /// `seed`: the default random seed, not negative (default 0; `--seed` overrides it).
     pub seed: Option<Located<i64>>,
     /// `extends`: another scenario file to start from, relative to this one; this file's
@@ -229,7 +229,7 @@ pub struct Meta {
     pub extends: Option<Located<String>>,
     /// `max_actions_per_step`: the most actions one actor takes through rules in one step, at
     /// least 1 (default: no limit); an actor's own key overrides it.
-    pub max_actions_per_step: Option<Located<i64>>,
+    pub max_actions_per_step: Option<Expr>,
 }
 
 /// One entry of `[parameters]`: a number, or a table with its value and a description.
@@ -238,7 +238,10 @@ pub struct Meta {
 pub enum ParameterSpec {
     /// The short form: `decay = 0.1`.
     Value(f64),
-    /// The long form: `decay = { value = 0.1, description = "..." }`.
+    /// A derived parameter: `b = "2 * a"`, a constant expression over other parameters.
+    Derived(String),
+    /// The long form: `decay = { value = 0.1, description = "..." }` (`value` may be an
+    /// expression too).
     Full(ParameterFull),
 }
 
@@ -246,26 +249,28 @@ pub enum ParameterSpec {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterFull {
-    /// `value` (required): the parameter's value, unless `--set` overrides it.
-    pub value: f64,
+    /// `value` (required): the parameter's value (a number, or a constant expression over other
+    /// parameters), unless `--set` overrides it.
+    pub value: ExprText,
     /// `description`: free text.
     #[serde(default)]
     pub description: Option<String>,
 }
 
 impl ParameterSpec {
-    /// The value written in the file, in either form.
-    pub fn value(&self) -> f64 {
+    /// The value as written: a number, or the expression that derives it.
+    pub fn value(&self) -> ExprText {
         match self {
-            ParameterSpec::Value(v) => *v,
-            ParameterSpec::Full(f) => f.value,
+            ParameterSpec::Value(v) => ExprText::Number(*v),
+            ParameterSpec::Derived(s) => ExprText::Text(s.clone()),
+            ParameterSpec::Full(f) => f.value.clone(),
         }
     }
 
     /// The description, if the long form gives one.
     pub fn description(&self) -> Option<&str> {
         match self {
-            ParameterSpec::Value(_) => None,
+            ParameterSpec::Value(_) | ParameterSpec::Derived(_) => None,
             ParameterSpec::Full(f) => f.description.as_deref(),
         }
     }
@@ -343,10 +348,10 @@ pub struct EffectSpec {
     pub add: Expr,
     /// `delay`: steps after the action before the effect starts (default 0: the same step).
     #[serde(default)]
-    pub delay: Option<Located<i64>>,
+    pub delay: Option<Expr>,
     /// `duration`: steps the effect keeps applying, at least 1 (default 1).
     #[serde(default)]
-    pub duration: Option<Located<i64>>,
+    pub duration: Option<Expr>,
     /// `spill`: the effect also lands, scaled, on actors linked by relations of one kind.
     #[serde(default)]
     pub spill: Option<Located<SpillSpec>>,
@@ -389,7 +394,7 @@ pub struct RuleSpec {
     pub probability: Option<Expr>,
     /// `cooldown`: after firing at step t, the rule does not fire again for the same actor (or
     /// relation) before step t + cooldown + 1 (default 0).
-    pub cooldown: Option<Located<i64>>,
+    pub cooldown: Option<Expr>,
     /// `priority`: higher first when an actor's `max_actions_per_step` cap binds (default 0).
     pub priority: Option<Located<i64>>,
     /// `enabled`: `false` switches the rule off, e.g. in a variant (default true).

@@ -633,14 +633,14 @@ mod tests {
         let text = "[scenario]\nsteps = 12\n";
         let f = parse_file(FileId(3), text, &mut |_| {}).unwrap();
         let steps = f.scenario.steps.unwrap();
-        assert_eq!(steps.value, 12);
+        assert_eq!(steps.value, crate::spec::ExprText::Number(12.0));
         assert_eq!(steps.loc.file, FileId(3));
         assert_eq!(&text[steps.loc.span.clone()], "12");
     }
 
     #[test]
     fn a_bad_scenario_key_leaves_the_others() {
-        let (f, e) = read("[scenario]\nsteps = \"ten\"\nextends = \"b.toml\"\nfoo = 1\n");
+        let (f, e) = read("[scenario]\nsteps = [10]\nextends = \"b.toml\"\nfoo = 1\n");
         let f = f.unwrap();
         assert_eq!(e.len(), 2, "{e:?}");
         assert_eq!(f.scenario.extends.unwrap().value, "b.toml");

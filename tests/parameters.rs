@@ -1,0 +1,147 @@
+//! Numbers that come from parameters: settings, delays, durations, cooldowns, caps and initial
+//! values written as constant expressions over parameters, derived parameters, and `--set` with
+//! an expression.
+
+mod common;
+
+use detente::Overrides;
+
+/// A scenario whose numbers all come from parameters.
+const SCENARIO: &str = r#"
+[scenario]
+steps = "years * 4"
+dt = "1 / per_step"
+max_actions_per_step = "cap"
+[parameters]
+years = 3
+per_step = 2
+cap = 1
+wall_delay = 2
+lasting = "wall_delay + 1"
+start = 0.25
+[variables]
+x = { of = "actor", default = 0 }
+t = { of = "relation", default = 0.5 }
+[actors.A]
+x = "start * 2"
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+t = "start + 0.5"
+[actions.push]
+effects = [{ var = "x", on = "actor", add = 1, delay = "wall_delay", duration = "lasting" }]
+[rules.push]
+actor = "A"
+action = "push"
+target = "B"
+cooldown = "lasting"
+[report]
+series = { x = "x(A)", t = "t(A, B)", dt = "dt" }
+"#;
+
+fn model(overrides: &[(&str, f64)]) -> detente::Model {
+    let o = Overrides {
+        parameters: overrides.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        steps: None,
+    };
+    common::model_with(&[("s.toml", SCENARIO)], "s.toml", &o)
+}
+
+#[test]
+fn settings_delays_durations_cooldowns_and_initial_values_come_from_parameters() {
+    let m = model(&[]);
+    assert_eq!(m.steps(), 12);
+    assert_eq!(m.dt(), 0.5);
+    assert_eq!(m.parameter("lasting"), Some(3.0));
+    let r = detente::run_once(&m, 1).unwrap();
+    let x = r.series_values(&m, "x").unwrap();
+    let t = r.series_values(&m, "t").unwrap();
+    assert_eq!((x[0], t[0]), (0.5, 0.75));
+    // Fired at step 1, it lands from step 1 + 2 for 3 steps; the cooldown of 3 lets it fire
+    // again at step 5, landing from 7.
+    assert_eq!(x[2], 0.5);
+    assert_eq!(x[3], 1.5);
+}
+
+#[test]
+fn set_reaches_them_and_derived_parameters_follow() {
+    // `--set wall_delay=4` moves the delay, and `lasting` (wall_delay + 1) follows it.
+    let m = model(&[("wall_delay", 4.0), ("years", 1.0)]);
+    assert_eq!((m.steps(), m.parameter("lasting")), (4, Some(5.0)));
+    let r = detente::run_once(&m, 1).unwrap();
+    let x = r.series_values(&m, "x").unwrap();
+    // Fired at step 1, it would land from step 1 + 4 = 5: after the run's last step.
+    assert_eq!(x.len(), 5);
+    assert_eq!(x[4], 0.5);
+}
+
+#[test]
+fn a_whole_number_from_an_expression_that_is_not_one_is_an_error_with_its_value() {
+    let text = common::errors(&SCENARIO.replace("wall_delay = 2", "wall_delay = 1.5"));
+    assert!(
+        text.contains("`delay` must be a whole number from 0 to")
+            && text.contains("found 1.5 (the expression gives 1.5)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn derived_parameters_in_a_cycle_are_an_error_naming_it() {
+    let text = common::errors(
+        &SCENARIO
+            .replace("years = 3", "years = \"cap * lasting\"")
+            .replace("wall_delay = 2", "wall_delay = \"years\""),
+    );
+    assert!(
+        text.contains("parameters derive from each other in a cycle"),
+        "{text}"
+    );
+    assert!(
+        text.contains("years → lasting") || text.contains("lasting → wall_delay"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_constant_expression_naming_something_else_is_an_error() {
+    let text = common::errors(&SCENARIO.replace("cooldown = \"lasting\"", "cooldown = \"x(A)\""));
+    assert!(text.contains("cooldown"), "{text}");
+}
+
+#[test]
+fn set_takes_a_constant_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, SCENARIO).unwrap();
+    let out = assert_cmd::Command::cargo_bin("detente")
+        .unwrap()
+        .args([
+            "run",
+            "-q",
+            "--set",
+            "start=1/8",
+            "--set",
+            "years=2*1",
+            "-o",
+            "-",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["parameters"]["start"], 0.125);
+    assert_eq!(json["scenario"]["steps"], 8);
+    assert_cmd::Command::cargo_bin("detente")
+        .unwrap()
+        .args(["run", "-q", "--set", "start=1/0"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("start=1/0"));
+}
