@@ -347,7 +347,8 @@ pub fn parse(text: &str) -> Result<EnsembleReport, ReportError> {
 
 /// Checks that a saved report's numbers can be what an ensemble produced: counts within the
 /// runs, probabilities equal to their counts' share and inside their intervals, intervals and
-/// quantiles in order, cumulative shares rising to their probability. A hand-edited or corrupted report is refused rather than compared.
+/// quantiles in order, cumulative shares rising to their probability. A hand-edited or
+/// corrupted report is refused rather than compared.
 fn validate(r: &EnsembleReport) -> Result<(), String> {
     if r.runs == 0 {
         return Err("it has 0 runs".into());
