@@ -496,3 +496,48 @@ fn plots_that_do_not_exist_are_refused_before_any_run_and_write_nothing() {
     ]);
     assert!(err.contains("are the same file"), "{err}");
 }
+
+/// A ring of `n` actors read from a relation file, in a new folder.
+fn ring(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("src,dst\n");
+    for i in 0..n {
+        csv.push_str(&format!("a{i},a{}\n", (i + 1) % n));
+    }
+    std::fs::write(dir.path().join("ring.csv"), csv).unwrap();
+    let toml = "[scenario]\nname = \"ring\"\nsteps = 3\n\
+        [variables]\ntension = { of = \"relation\", default = 0.5, range = [0, 1] }\n\
+        [[relation_files]]\npath = \"ring.csv\"\nfrom = \"src\"\nto = \"dst\"\ncreate_actors = true\n";
+    std::fs::write(dir.path().join("ring.toml"), toml).unwrap();
+    dir
+}
+
+#[test]
+fn graphs_too_large_to_draw_are_summarised() {
+    let big = ring(301);
+    let dir = big.path().to_str().unwrap();
+    let page = stdout_in(
+        dir,
+        &["run", "ring.toml", "-q", "--format", "html", "-o", "-"],
+    );
+    check_page(&page);
+    assert!(page.contains("301 actors and 301 relations: too many to draw"));
+    assert!(!page.contains("data-chart=\"graph\""));
+    let out = Command::cargo_bin("detente")
+        .unwrap()
+        .current_dir(dir)
+        .args(["run", "ring.toml", "-q", "--plot", "graph=g.svg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("drawn for at most 300 actors"), "{err}");
+    assert!(!big.path().join("g.svg").exists());
+    // 300 actors are still drawn.
+    let small = ring(300);
+    check_svg(&plot(
+        small.path().to_str().unwrap(),
+        &["run", "ring.toml"],
+        "graph",
+    ));
+}

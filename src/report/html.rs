@@ -29,7 +29,7 @@ const STYLE: &str = include_str!("html/page.css");
 const SCRIPT: &str = include_str!("html/page.js");
 /// `sha256-` and the base64 SHA-256 of [`STYLE`], for the Content-Security-Policy (a test
 /// checks it).
-const STYLE_HASH: &str = "sha256-Euuw27BI3e6P1KXVFpAiOfQ6e80dMXfWNilGIoxcomc=";
+const STYLE_HASH: &str = "sha256-7mXWYOd74zfAE3ULFbP0+zSxQAEJp1EMfjNdLRAo/Mk=";
 /// The same of [`SCRIPT`].
 const SCRIPT_HASH: &str = "sha256-y8pQCwgx/9Pk8ptA5q7AXjXAymGDjm9rCZdGQLMuAhE=";
 
