@@ -285,7 +285,9 @@ fn formats_come_from_the_flag_or_the_extension() {
         .args(["compare", BASELINE, BASELINE, "--format", "csv"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("[possible values: md, json]"));
+        .stderr(predicate::str::contains(
+            "[possible values: md, json, html]",
+        ));
 }
 
 #[test]

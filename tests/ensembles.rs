@@ -252,3 +252,32 @@ fn large_ensembles_sample_their_bands_and_stay_small() {
     assert_eq!(e.summaries.len(), 25_000);
     assert_eq!(e.bands.sampled_runs, 8_334);
 }
+
+#[test]
+fn reached_by_is_the_cumulative_share_of_runs_at_the_band_time_points() {
+    let (m, e) = run(NOISY, 300, 2);
+    let r = ensemble_report::build(&m, &e);
+    let calm = &r.outcomes[0];
+    assert_eq!(calm.reached_by.len(), r.bands.steps.len());
+    for (by, &t) in calm.reached_by.iter().zip(&r.bands.steps) {
+        let count = e
+            .summaries
+            .iter()
+            .filter(|s| s.reached[0].is_some_and(|f| f <= t))
+            .count();
+        assert_eq!(*by, count as f64 / 300.0, "step {t}");
+    }
+    assert_eq!(calm.reached_by.last(), Some(&calm.probability));
+    // A report saved before the field existed still reads; a broken one is refused.
+    let text = json::to_string(&r);
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["outcomes"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("reached_by");
+    let old = ensemble_report::parse(&value.to_string()).unwrap();
+    assert!(old.outcomes[0].reached_by.is_empty());
+    value["outcomes"][0]["reached_by"] = serde_json::json!([0.5, 0.1]);
+    let e = ensemble_report::parse(&value.to_string()).unwrap_err();
+    assert!(e.to_string().contains("reached_by"), "{e}");
+}

@@ -2,11 +2,16 @@
 //! ensemble reports (unpaired).
 
 use super::output::{self, Output};
-use super::{check_interrupt, load, parse_set, threads, CliResult, Failure, CONDITION_FAILED};
+use super::{
+    check_interrupt, check_plots, load, parse_plot, parse_set, plot_files, threads, write_plots,
+    CliResult, Failure, CONDITION_FAILED,
+};
 use clap::builder::TypedValueParser;
 use detente::ensemble::Options;
 use detente::report::compare::{self, Comparison, Run};
-use detente::report::{ensemble, json, markdown, Format};
+use detente::report::{
+    self, ensemble, html, json, markdown, ChartId, ChartKind, EnsembleReport, Format,
+};
 use detente::{Model, Overrides};
 use std::process::ExitCode;
 
@@ -24,7 +29,8 @@ pub struct CompareArgs {
     /// Worker threads (default: one per core); results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Output format: md or json (default: json for an --out file ending in .json, else md).
+    /// Output format: md, json or html (default: json or html for an --out file ending in .json
+    /// or .html, else md). html is a self-contained page with forest plots and fan charts.
     #[arg(long, value_parser = compare_format())]
     format: Option<Format>,
     /// Write the comparison here instead of standard output.
@@ -45,6 +51,10 @@ pub struct CompareArgs {
     /// No progress bar (warnings and errors still print).
     #[arg(long, short)]
     quiet: bool,
+    /// Write one chart alone as SVG: CHART=FILE (repeatable), e.g. forest:outcomes=f.svg,
+    /// forest:final.tension_ltu_blr=t.svg, fan:tension_ltu_blr=fan.svg or graph=g.svg.
+    #[arg(long = "plot", value_name = "CHART=FILE", value_parser = parse_plot)]
+    plot: Vec<(ChartId, String)>,
     /// Adjust the decisions for testing many differences at once: none (each at 95%) or holm
     /// (Holm–Bonferroni over every variant × metric and outcome of this command); the report
     /// and --fail-if use the same decisions.
@@ -59,25 +69,46 @@ enum AdjustArg {
     Holm,
 }
 
-/// The formats a comparison is exported in: Markdown and JSON.
+/// The formats a comparison is exported in: Markdown, JSON and HTML.
 fn compare_format() -> impl TypedValueParser<Value = Format> {
-    clap::builder::PossibleValuesParser::new(["md", "json"]).try_map(|s| s.parse::<Format>())
+    clap::builder::PossibleValuesParser::new(["md", "json", "html"])
+        .try_map(|s| s.parse::<Format>())
 }
+
+/// The charts a comparison draws.
+const CHARTS: [ChartKind; 3] = [ChartKind::Forest, ChartKind::Fan, ChartKind::Graph];
 
 fn label(path: &str) -> String {
     path.rsplit('/').next().unwrap_or(path).to_string()
 }
 
 pub fn compare(args: CompareArgs) -> CliResult {
-    let outputs = [("--out", args.out.as_deref().unwrap_or("-"))];
+    let outputs: Vec<(&str, &str)> = std::iter::once(("--out", args.out.as_deref().unwrap_or("-")))
+        .chain(args.plot.iter().map(|(_, path)| ("--plot", path.as_str())))
+        .collect();
     output::check_outputs(&outputs)?;
+    if let Some((id, _)) = args.plot.iter().find(|(id, _)| !CHARTS.contains(&id.kind)) {
+        return Err(Failure::from(format!(
+            "error: --plot {id}: a comparison draws no `{}` chart; it draws forest, fan and graph\n",
+            id.kind.name()
+        )));
+    }
+    let format =
+        args.format
+            .unwrap_or_else(|| match args.out.as_deref().and_then(Format::from_path) {
+                Some(Format::Json) => Format::Json,
+                Some(Format::Html) => Format::Html,
+                _ => Format::Markdown,
+            });
+    // The ensemble reports and the baseline's graph feed the charts only.
+    let charted = format == Format::Html || !args.plot.is_empty();
     let json = args.inputs.iter().filter(|p| p.ends_with(".json")).count();
     if json == 0 && args.runs < 2 {
         return Err(Failure::from(
             "error: --runs must be at least 2 for intervals\n".to_string(),
         ));
     }
-    let (comparison, out) = if json == args.inputs.len() {
+    let (comparison, out, reports, graph) = if json == args.inputs.len() {
         if !args.set.is_empty() {
             return Err(Failure::from(
                 "error: --set changes scenario files, and saved reports (.json) hold runs already made\n      \
@@ -87,6 +118,11 @@ pub fn compare(args: CompareArgs) -> CliResult {
         }
         output::refuse_inputs(&outputs, &args.inputs)?;
         let out = Output::create(outputs[0].1)?;
+        if let Some((id, _)) = args.plot.iter().find(|(id, _)| id.kind == ChartKind::Graph) {
+            return Err(Failure::from(format!(
+                "error: --plot {id}: saved reports hold no relation graph; compare the scenario files\n"
+            )));
+        }
         let mut reports = Vec::new();
         for path in &args.inputs {
             let text = std::fs::read_to_string(path)
@@ -95,7 +131,8 @@ pub fn compare(args: CompareArgs) -> CliResult {
             reports.push((label(path), report));
         }
         let comparison = compare::unpaired(&reports).map_err(|e| format!("error: {e}\n"))?;
-        (comparison, out)
+        let reports = reports.into_iter().map(|(_, r)| r).collect();
+        (comparison, out, reports, None)
     } else if json == 0 {
         let overrides = Overrides {
             parameters: args.set.clone(),
@@ -122,8 +159,11 @@ pub fn compare(args: CompareArgs) -> CliResult {
             .cloned()
             .collect();
         output::refuse_inputs(&outputs, &read)?;
+        check_plots(&args.plot, &CHARTS, "a comparison", &models[0])?;
         let out = Output::create(outputs[0].1)?;
-        (paired(&args, &models)?, out)
+        let (comparison, reports) = paired(&args, &models, charted)?;
+        let graph = charted.then(|| report::relation_graph(&models[0]));
+        (comparison, out, reports, graph)
     } else {
         return Err(Failure::from(
             "error: compare either scenario files or saved .json reports, not both\n".to_string(),
@@ -139,16 +179,22 @@ pub fn compare(args: CompareArgs) -> CliResult {
             failing.push(format!("{variant}: {condition}"));
         }
     }
-    let format =
-        args.format
-            .unwrap_or_else(|| match args.out.as_deref().and_then(Format::from_path) {
-                Some(Format::Json) => Format::Json,
-                _ => Format::Markdown,
-            });
+    let plot_outs = args
+        .plot
+        .iter()
+        .map(|(_, path)| Output::create(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plots = if args.plot.is_empty() {
+        Vec::new()
+    } else {
+        let charts = report::chart::comparison_charts(&comparison, &reports, graph.as_ref(), true);
+        plot_files(&args.plot, &charts)?
+    };
     let text = match format {
         Format::Json => json::to_string(&comparison),
         Format::Markdown => markdown::comparison(&comparison, args.all),
-        // `compare_format` admits only the two above.
+        Format::Html => html::comparison(&comparison, &reports, graph.as_ref(), args.all),
+        // `compare_format` admits only the three above.
         Format::Csv | Format::Text => {
             return Err(Failure::from(format!(
                 "error: a comparison is written as md or json, not {format}\n"
@@ -157,6 +203,7 @@ pub fn compare(args: CompareArgs) -> CliResult {
     };
     check_interrupt()?;
     out.commit(text.as_bytes())?;
+    write_plots(plot_outs, plots)?;
     if failing.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -167,7 +214,13 @@ pub fn compare(args: CompareArgs) -> CliResult {
     }
 }
 
-fn paired(args: &CompareArgs, models: &[Model]) -> Result<Comparison, Failure> {
+/// Runs the scenarios with the same seeds and compares them; with `reports`, also each one's
+/// ensemble report (for the charts).
+fn paired(
+    args: &CompareArgs,
+    models: &[Model],
+    reports: bool,
+) -> Result<(Comparison, Vec<EnsembleReport>), Failure> {
     let seed = args.seed.unwrap_or(models[0].seed());
     let options = Options {
         runs: args.runs,
@@ -197,5 +250,13 @@ fn paired(args: &CompareArgs, models: &[Model]) -> Result<Comparison, Failure> {
             ensemble,
         })
         .collect();
-    compare::paired(&runs).map_err(|e| Failure::from(format!("error: {e}\n")))
+    let comparison = compare::paired(&runs).map_err(|e| Failure::from(format!("error: {e}\n")))?;
+    let built = if reports {
+        runs.iter()
+            .map(|r| ensemble::build(r.model, r.ensemble))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((comparison, built))
 }

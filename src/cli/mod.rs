@@ -96,6 +96,70 @@ fn parse_set(s: &str) -> Result<(String, f64), String> {
     Ok((name.trim().to_string(), value))
 }
 
+/// `--plot CHART=FILE`: a chart id and the file its SVG goes to.
+fn parse_plot(s: &str) -> Result<(detente::report::ChartId, String), String> {
+    let (chart, path) = s.split_once('=').ok_or_else(|| {
+        format!("expected CHART=FILE (e.g. fan:tension_ltu_blr=f.svg), found `{s}`")
+    })?;
+    Ok((chart.trim().parse()?, path.to_string()))
+}
+
+/// Refuses `--plot` charts this command does not draw (`kinds`), or of a series `model` does
+/// not have, before any run.
+fn check_plots(
+    plots: &[(detente::report::ChartId, String)],
+    kinds: &[detente::report::ChartKind],
+    what: &str,
+    model: &Model,
+) -> Result<(), Failure> {
+    use detente::report::ChartKind;
+    for (id, _) in plots {
+        if !kinds.contains(&id.kind) {
+            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            return Err(Failure::from(format!(
+                "error: --plot {id}: {what} draws no `{}` chart; it draws {}\n",
+                id.kind.name(),
+                names.join(", ")
+            )));
+        }
+        if let (ChartKind::Fan | ChartKind::Trajectory, Some(series)) = (id.kind, &id.subject) {
+            if model.series_index(series).is_none() {
+                let names: Vec<&str> = model.series().map(|(n, _)| n).collect();
+                let hint = detente::diag::did_you_mean(series, names.iter().copied())
+                    .map_or(String::new(), |b| {
+                        format!("\n      = hint: did you mean `{b}`?")
+                    });
+                return Err(Failure::from(format!(
+                    "error: --plot {id}: the scenario has no series `{series}`; it has {}{hint}\n",
+                    names.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The standalone SVG of each `--plot` chart, found in `charts` before any output is written: a
+/// missing chart writes nothing.
+fn plot_files(
+    plots: &[(detente::report::ChartId, String)],
+    charts: &[detente::report::Chart],
+) -> Result<Vec<String>, Failure> {
+    plots
+        .iter()
+        .map(|(id, _)| detente::report::chart::find(charts, id).map(|c| c.to_svg_file()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::from(format!("error: {e}\n")))
+}
+
+/// Commits each `--plot` output, opened before the run, with its SVG.
+fn write_plots(outs: Vec<output::Output>, files: Vec<String>) -> Result<(), Failure> {
+    for (out, svg) in outs.into_iter().zip(files) {
+        out.commit(svg.as_bytes())?;
+    }
+    Ok(())
+}
+
 /// Reads scenario files from disk: regular files only, and only under the folders a scenario
 /// may read (its own folder, the current folder, and those given with --allow-dir), after
 /// following links.

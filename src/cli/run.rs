@@ -1,9 +1,12 @@
 //! `detente run`: one run, or an ensemble of runs, of a scenario.
 
 use super::output::{self, Output};
-use super::{bundled, check_interrupt, load, parse_set, threads, CliResult, Failure};
+use super::{
+    bundled, check_interrupt, check_plots, load, parse_plot, parse_set, plot_files, threads,
+    write_plots, CliResult, Failure,
+};
 use detente::ensemble::Options;
-use detente::report::{self, csv, json, markdown, text, Format};
+use detente::report::{self, csv, html, json, markdown, text, ChartId, ChartKind, Format};
 use detente::Overrides;
 use std::process::ExitCode;
 
@@ -32,8 +35,9 @@ pub struct RunArgs {
     /// Write the report here ("-" for standard output).
     #[arg(long, short)]
     out: Option<String>,
-    /// Format of --out: json, md, csv or text (default: from the file's extension, else json).
-    /// For an ensemble, csv is one row per run; for one run, the trajectory.
+    /// Format of --out: json, md, csv, text or html (default: from the file's extension, else
+    /// json). For an ensemble, csv is one row per run; for one run, the trajectory. html is a
+    /// self-contained page with SVG charts.
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// Write the per-step values of the report's series here as CSV (one run).
@@ -42,6 +46,10 @@ pub struct RunArgs {
     /// Write the per-step bands (mean and quantiles across runs) here as CSV (ensembles).
     #[arg(long)]
     bands: Option<String>,
+    /// Write one chart alone as SVG: CHART=FILE (repeatable), e.g. fan:tension_ltu_blr=f.svg.
+    /// One run: trajectory:<series>, graph; an ensemble: fan:<series>, outcomes, reached, graph.
+    #[arg(long = "plot", value_name = "CHART=FILE", value_parser = parse_plot)]
+    plot: Vec<(ChartId, String)>,
     /// Print no summary, no notice and no progress bar (warnings and errors still print).
     #[arg(long, short)]
     quiet: bool,
@@ -88,6 +96,7 @@ pub fn run(args: RunArgs) -> CliResult {
     ]
     .into_iter()
     .filter_map(|(flag, path)| Some((flag, path.as_deref()?)))
+    .chain(args.plot.iter().map(|(_, path)| ("--plot", path.as_str())))
     .collect();
     output::check_outputs(&outputs)?;
     let overrides = Overrides {
@@ -95,6 +104,18 @@ pub fn run(args: RunArgs) -> CliResult {
         steps: args.steps,
     };
     let model = load(args.scenario.as_deref(), &overrides)?;
+    if ensemble {
+        let kinds = [
+            ChartKind::Fan,
+            ChartKind::Outcomes,
+            ChartKind::Reached,
+            ChartKind::Graph,
+        ];
+        check_plots(&args.plot, &kinds, "an ensemble", &model)?;
+    } else {
+        let kinds = [ChartKind::Trajectory, ChartKind::Graph];
+        check_plots(&args.plot, &kinds, "one run", &model)?;
+    }
     // No output may be a file the scenario was read from. Then the outputs are opened before
     // any run, so an unwritable path fails fast.
     output::refuse_inputs(&outputs, model.source_files())?;
@@ -104,6 +125,14 @@ pub fn run(args: RunArgs) -> CliResult {
         open(&args.trajectory)?,
         open(&args.bands)?,
     );
+    let plot_outs = args
+        .plot
+        .iter()
+        .map(|(_, path)| Output::create(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let format = format_of(&args);
+    let graph =
+        (format == Format::Html || !args.plot.is_empty()).then(|| report::relation_graph(&model));
     let seed = args.seed.unwrap_or(model.seed());
     let workers = if ensemble { threads(args.threads)? } else { 1 };
     super::check_memory(&model, if ensemble { runs } else { 1 }, workers)?;
@@ -124,22 +153,32 @@ pub fn run(args: RunArgs) -> CliResult {
         };
         let rep = report::run_report(&model, &record);
         let trajectory = report::trajectory(&model, &record);
+        let plots = if args.plot.is_empty() {
+            Vec::new()
+        } else {
+            plot_files(
+                &args.plot,
+                &report::chart::run_charts(&rep, &trajectory, graph.as_ref()),
+            )?
+        };
         check_interrupt()?;
         if show {
             print!("{}", text::run(&rep));
         }
         if let Some(out) = report_out {
-            let exported = match format_of(&args) {
+            let exported = match format {
                 Format::Json => json::to_string(&rep),
                 Format::Markdown => markdown::run(&rep),
                 Format::Csv => csv::trajectory(&trajectory),
                 Format::Text => text::run(&rep),
+                Format::Html => html::run(&rep, &trajectory, graph.as_ref()),
             };
             out.commit(exported.as_bytes())?;
         }
         if let Some(out) = trajectory_out {
             out.commit(csv::trajectory(&trajectory).as_bytes())?;
         }
+        write_plots(plot_outs, plots)?;
         return Ok(ExitCode::SUCCESS);
     }
     let options = Options {
@@ -149,21 +188,31 @@ pub fn run(args: RunArgs) -> CliResult {
     };
     let e = super::run_ensemble(&model, options, model.name(), !args.quiet)?;
     let rep = report::ensemble::build(&model, &e);
+    let plots = if args.plot.is_empty() {
+        Vec::new()
+    } else {
+        plot_files(
+            &args.plot,
+            &report::chart::ensemble_charts(&rep, graph.as_ref()),
+        )?
+    };
     check_interrupt()?;
     if show {
         print!("{}", text::ensemble(&rep));
     }
     if let Some(out) = report_out {
-        let exported = match format_of(&args) {
+        let exported = match format {
             Format::Json => json::to_string(&rep),
             Format::Markdown => markdown::ensemble(&rep),
             Format::Csv => csv::runs(&report::ensemble::runs_table(&model, &e)),
             Format::Text => text::ensemble(&rep),
+            Format::Html => html::ensemble(&rep, graph.as_ref()),
         };
         out.commit(exported.as_bytes())?;
     }
     if let Some(out) = bands_out {
         out.commit(csv::bands(&rep.bands).as_bytes())?;
     }
+    write_plots(plot_outs, plots)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -62,6 +62,11 @@ pub struct OutcomeStats {
     pub first_step_mean: Option<f64>,
     /// Median of the first step reached, over the runs that reached it (`None` if none did).
     pub first_step_median: Option<f64>,
+    /// Per time point of [`BandsReport::steps`], the share of all runs that had reached it by
+    /// then (first reached at or before that step): the cumulative probability of the outcome
+    /// over time, ending at `probability`. Empty in a report saved before it was added.
+    #[serde(default)]
+    pub reached_by: Vec<f64>,
 }
 
 /// The distribution of one metric across runs.
@@ -214,6 +219,14 @@ pub fn runs_table(model: &Model, e: &Ensemble) -> RunsTable {
     }
 }
 
+/// The share of `runs` whose first step (`firsts`, sorted) is at or before each of `steps`.
+fn reached_by(firsts: &[f64], steps: &[u32], runs: u64) -> Vec<f64> {
+    steps
+        .iter()
+        .map(|&t| firsts.partition_point(|&f| f <= f64::from(t)) as f64 / runs.max(1) as f64)
+        .collect()
+}
+
 fn pair(i: Interval) -> [f64; 2] {
     [i.lo, i.hi]
 }
@@ -243,6 +256,7 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
                 ci95: pair(stats::wilson(reached, runs)),
                 first_step_mean: (reached > 0).then(|| firsts.iter().sum::<f64>() / reached as f64),
                 first_step_median: (reached > 0).then(|| quantile(&firsts, 0.5)),
+                reached_by: reached_by(&firsts, &e.bands.steps, runs),
             }
         })
         .collect();
@@ -333,7 +347,8 @@ pub fn parse(text: &str) -> Result<EnsembleReport, ReportError> {
 
 /// Checks that a saved report's numbers can be what an ensemble produced: counts within the
 /// runs, probabilities equal to their counts' share and inside their intervals, intervals and
-/// quantiles in order. A hand-edited or corrupted report is refused rather than compared.
+/// quantiles in order, cumulative shares rising to their probability. A hand-edited or
+/// corrupted report is refused rather than compared.
 fn validate(r: &EnsembleReport) -> Result<(), String> {
     if r.runs == 0 {
         return Err("it has 0 runs".into());
@@ -405,6 +420,27 @@ fn validate(r: &EnsembleReport) -> Result<(), String> {
                 "the bands of series `{}` do not have one value per time point ({})",
                 s.name,
                 b.steps.len()
+            ));
+        }
+    }
+    for o in &r.outcomes {
+        let by = &o.reached_by;
+        if by.is_empty() {
+            continue; // saved before the field was added
+        }
+        let rising = by.windows(2).all(|w| w[0] <= w[1]);
+        let ends = by
+            .last()
+            .is_some_and(|&p| (p - o.probability).abs() <= 1e-9);
+        if by.len() != r.bands.steps.len()
+            || !rising
+            || !ends
+            || by.iter().any(|p| !(0.0..=1.0).contains(p))
+        {
+            return Err(format!(
+                "outcome `{}`: `reached_by` is not a share of runs per time point ({}), rising to its probability",
+                o.name,
+                r.bands.steps.len()
             ));
         }
     }

@@ -32,4 +32,7 @@ pub enum ReportError {
     /// A `--fail-if` condition that cannot be checked (says why).
     #[error("--fail-if: {0}")]
     Condition(String),
+    /// A chart asked for that the report does not have (says which it has).
+    #[error("--plot: {0}")]
+    Chart(String),
 }

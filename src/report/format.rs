@@ -18,19 +18,29 @@ pub enum Format {
     /// The summary printed on the terminal.
     #[cfg_attr(feature = "cli", value(alias = "txt"))]
     Text,
+    /// A self-contained page with SVG charts, for browsers and print.
+    #[cfg_attr(feature = "cli", value(alias = "htm"))]
+    Html,
 }
 
 impl Format {
     /// Every format, in the order the command line lists them.
-    pub const ALL: [Format; 4] = [Format::Json, Format::Markdown, Format::Csv, Format::Text];
+    pub const ALL: [Format; 5] = [
+        Format::Json,
+        Format::Markdown,
+        Format::Csv,
+        Format::Text,
+        Format::Html,
+    ];
 
-    /// The format's name on the command line: `json`, `md`, `csv` or `text`.
+    /// The format's name on the command line: `json`, `md`, `csv`, `text` or `html`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::Markdown => "md",
             Format::Csv => "csv",
             Format::Text => "text",
+            Format::Html => "html",
         }
     }
 
@@ -42,8 +52,8 @@ impl Format {
         }
     }
 
-    /// The format a file name asks for by its extension (`.json`, `.md`, `.csv`, `.txt`), or
-    /// `None` for any other name.
+    /// The format a file name asks for by its extension (`.json`, `.md`, `.csv`, `.txt`,
+    /// `.html`), or `None` for any other name.
     pub fn from_path(path: &str) -> Option<Format> {
         Format::ALL
             .into_iter()
@@ -60,15 +70,17 @@ impl fmt::Display for Format {
 impl FromStr for Format {
     type Err = String;
 
-    /// Parses a format name as the command line spells it, or its alias (`markdown`, `txt`).
+    /// Parses a format name as the command line spells it, or its alias (`markdown`, `txt`,
+    /// `htm`).
     fn from_str(s: &str) -> Result<Format, String> {
         match s {
             "json" => Ok(Format::Json),
             "md" | "markdown" => Ok(Format::Markdown),
             "csv" => Ok(Format::Csv),
             "text" | "txt" => Ok(Format::Text),
+            "html" | "htm" => Ok(Format::Html),
             other => Err(format!(
-                "unknown format `{other}`; expected json, md, csv or text"
+                "unknown format `{other}`; expected json, md, csv, text or html"
             )),
         }
     }
@@ -87,7 +99,8 @@ mod tests {
             ("summary.txt", Some(Format::Text)),
             ("-", None),
             ("report", None),
-            ("report.html", None),
+            ("report.html", Some(Format::Html)),
+            ("report.htm", None),
         ] {
             assert_eq!(Format::from_path(path), want, "{path}");
         }

@@ -4,7 +4,7 @@
 use super::compare::Comparison;
 use super::ensemble::{BandsReport, EnsembleReport};
 use super::metric::MetricKind;
-use super::number::{num, pct};
+use super::number::{metric_cells, num, p_value, pct};
 use super::run::RunReport;
 use super::text;
 use std::fmt::Write;
@@ -81,21 +81,12 @@ fn metrics_table(out: &mut String, report: &EnsembleReport) {
     );
     let _ = writeln!(out, "|---|---|---:|---|---:|---:|---:|---:|---:|");
     for m in &report.metrics {
-        let q = m.quantiles;
         let _ = writeln!(
             out,
-            "| {} | {} | {} ± {} | {} – {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             cell(&m.label),
             code(&m.id.to_string()),
-            num(m.mean),
-            num(m.sd),
-            num(m.ci95[0]),
-            num(m.ci95[1]),
-            num(q[0]),
-            num(q[1]),
-            num(q[2]),
-            num(q[3]),
-            num(q[4])
+            metric_cells(m).join(" | ")
         );
     }
 }
@@ -242,17 +233,6 @@ pub fn comparison(c: &Comparison, all: bool) -> String {
         );
     }
     out
-}
-
-/// A p-value for people: three significant digits, and `< 1e-12` below that.
-fn p_value(p: f64) -> String {
-    if p < 1e-12 {
-        "< 1e-12".into()
-    } else if p >= 0.001 {
-        format!("{p:.3}")
-    } else {
-        format!("{p:.2e}")
-    }
 }
 
 /// An exact difference (every run the same): six significant digits, trailing zeros dropped.

@@ -1,0 +1,651 @@
+//! The HTML exporter: a report as one self-contained page — the charts of [`super::chart`] as
+//! inline SVG, tables of the numbers, the scenario's description and the reproduction manifest,
+//! with inline CSS (and a print stylesheet) and one small inline script. Nothing is loaded from
+//! anywhere: no network, no fonts, no images; the page opens from disk.
+//!
+//! Safe with hostile scenarios: every name, id and description is escaped, and a
+//! Content-Security-Policy allows only the page's own style and script (by their SHA-256
+//! hashes), so even text that slipped through could run nothing. The page is well-formed XML
+//! (the script sits in a CDATA section behind `//` comments), and the same report gives the same
+//! bytes.
+//!
+//! A page is a `Page` of sections; a new page (a sweep, an explanation) is one more function
+//! beside [`run`], [`ensemble`] and [`comparison`] that fills one.
+
+use super::chart::{self, Chart, ChartKind};
+use super::compare::{level_label, Comparison};
+use super::ensemble::EnsembleReport;
+use super::metric::MetricKind;
+use super::number::{metric_cells, num, p_value, pct};
+use super::relation_graph::RelationGraph;
+use super::run::{RunReport, ScenarioInfo, Trajectory};
+use super::svg::{esc, value};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// The page's style sheet.
+const STYLE: &str = include_str!("html/page.css");
+/// The page's script (see the file for what it does).
+const SCRIPT: &str = include_str!("html/page.js");
+/// `sha256-` and the base64 SHA-256 of [`STYLE`], for the Content-Security-Policy (a test
+/// checks it).
+const STYLE_HASH: &str = "sha256-7mXWYOd74zfAE3ULFbP0+zSxQAEJp1EMfjNdLRAo/Mk=";
+/// The same of [`SCRIPT`].
+const SCRIPT_HASH: &str = "sha256-y8pQCwgx/9Pk8ptA5q7AXjXAymGDjm9rCZdGQLMuAhE=";
+
+/// Most rows a table of actions shows; the JSON report has every one.
+const MAX_ACTION_ROWS: usize = 200;
+
+/// The page of one run: its series over time, outcomes, actions and the relation graph.
+pub fn run(report: &RunReport, trajectory: &Trajectory, graph: Option<&RelationGraph>) -> String {
+    let charts = chart::run_charts(report, trajectory, graph);
+    let sc = &report.scenario;
+    let mut page = Page::new("run report", sc);
+    page.section("manifest", "Reproduction", |out| {
+        let mut replay = format!("detente run SCENARIO --seed {}", report.seed);
+        if report.run > 0 {
+            let _ = write!(replay, " --replay {}", report.run);
+        }
+        let _ = write!(replay, " --steps {}", sc.steps);
+        manifest(
+            out,
+            sc,
+            report.detente_version,
+            &[
+                ("seed", report.seed.to_string()),
+                ("run", report.run.to_string()),
+            ],
+            &replay,
+        );
+        parameters(out, "Parameters", &report.parameters);
+    });
+    if !report.outcomes.is_empty() {
+        page.section("outcomes", "Outcomes", |out| {
+            out.push_str(
+                "<div class=\"table-wrap\"><table><thead><tr><th>outcome</th><th>reached</th>\
+                 <th class=\"n\">first step</th><th>holds at the end</th><th>condition</th>\
+                 <th>description</th></tr></thead><tbody>",
+            );
+            for o in &report.outcomes {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                    esc(&o.name),
+                    if o.reached { "yes" } else { "no" },
+                    o.first_step.map_or("—".to_string(), |s| s.to_string()),
+                    if o.holds_at_end { "yes" } else { "no" },
+                    esc(&o.condition),
+                    esc(&o.description)
+                );
+            }
+            out.push_str("</tbody></table></div>");
+        });
+    }
+    page.section("series", "Series over time", |out| {
+        out.push_str(
+            "<p class=\"note\">Action markers are not drawn: a run record keeps how often each \
+             actor took each action, not the steps it took them at.</p>",
+        );
+        figures(out, &charts, &[ChartKind::Trajectory]);
+        let _ = write!(
+            out,
+            "<h3>Key numbers</h3><div class=\"table-wrap\"><table><thead><tr><th>series</th>\
+             <th>expression</th><th class=\"n\">start</th><th class=\"n\">final</th>\
+             <th class=\"n\">min</th><th class=\"n\">max</th><th class=\"n\">peak {}</th>\
+             <th class=\"n\">mean</th></tr></thead><tbody>",
+            esc(&sc.time_unit)
+        );
+        for s in &report.series {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&s.name),
+                esc(&s.expression),
+                num(s.initial),
+                num(s.last),
+                num(s.min),
+                num(s.max),
+                s.peak_step,
+                num(s.mean)
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    });
+    if !report.actions.is_empty() {
+        page.section("actions", "Actions taken", |out| {
+            out.push_str(
+                "<div class=\"table-wrap\"><table><thead><tr><th>actor</th><th>action</th>\
+                 <th class=\"n\">times</th></tr></thead><tbody>",
+            );
+            for a in report.actions.iter().take(MAX_ACTION_ROWS) {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td></tr>",
+                    esc(&a.actor),
+                    esc(&a.action),
+                    a.count
+                );
+            }
+            out.push_str("</tbody></table></div>");
+            if report.actions.len() > MAX_ACTION_ROWS {
+                let _ = write!(
+                    out,
+                    "<p class=\"note\">… and {} more; the JSON report (<code>--format json</code>) has every count.</p>",
+                    report.actions.len() - MAX_ACTION_ROWS
+                );
+            }
+        });
+    }
+    graph_section(&mut page, &charts, graph);
+    page.finish()
+}
+
+/// The page of an ensemble: outcome probabilities and when they were reached, each series' fan
+/// chart, every metric, and the relation graph.
+pub fn ensemble(report: &EnsembleReport, graph: Option<&RelationGraph>) -> String {
+    let charts = chart::ensemble_charts(report, graph);
+    let sc = &report.scenario;
+    let mut page = Page::new("ensemble report", sc);
+    page.section("manifest", "Reproduction", |out| {
+        manifest(
+            out,
+            sc,
+            &report.detente_version,
+            &[
+                ("seed", report.seed.to_string()),
+                ("runs", report.runs.to_string()),
+                (
+                    "bands",
+                    format!(
+                        "quantiles from {} of the runs, at {} time points",
+                        report.bands.sampled_runs,
+                        report.bands.steps.len()
+                    ),
+                ),
+            ],
+            &format!(
+                "detente run SCENARIO --seed {} --runs {} --steps {}",
+                report.seed, report.runs, sc.steps
+            ),
+        );
+        parameters(out, "Parameters", &report.parameters);
+    });
+    if !report.outcomes.is_empty() {
+        page.section("outcomes", "Outcomes", |out| {
+            figures(out, &charts, &[ChartKind::Outcomes, ChartKind::Reached]);
+            let _ = write!(
+                out,
+                "<div class=\"table-wrap\"><table><thead><tr><th>outcome</th>\
+                 <th class=\"n\">probability</th><th class=\"n\">runs</th>\
+                 <th class=\"n\">95% Wilson interval</th><th class=\"n\">first reached, mean {0}</th>\
+                 <th class=\"n\">median {0}</th><th>condition</th></tr></thead><tbody>",
+                esc(&sc.time_unit)
+            );
+            for o in &report.outcomes {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} of {}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td><code>{}</code></td></tr>",
+                    esc(&o.name),
+                    pct(o.probability),
+                    o.reached,
+                    o.runs,
+                    pct(o.ci95[0]),
+                    pct(o.ci95[1]),
+                    o.first_step_mean.map_or("—".to_string(), |m| format!("{m:.1}")),
+                    o.first_step_median.map_or("—".to_string(), |m| format!("{m}")),
+                    esc(&o.condition)
+                );
+            }
+            out.push_str("</tbody></table></div>");
+        });
+    }
+    if !report.bands.series.is_empty() {
+        page.section("series", "Series over time", |out| {
+            figures(out, &charts, &[ChartKind::Fan]);
+        });
+    }
+    page.section("metrics", "Metrics", |out| {
+        out.push_str(
+            "<div class=\"table-wrap\"><table><thead><tr><th>metric</th><th>id</th>\
+             <th class=\"n\">mean ± sd</th><th class=\"n\">95% interval of the mean</th>\
+             <th class=\"n\">5%</th><th class=\"n\">25%</th><th class=\"n\">median</th>\
+             <th class=\"n\">75%</th><th class=\"n\">95%</th></tr></thead><tbody>",
+        );
+        for m in &report.metrics {
+            let cells: String = metric_cells(m)
+                .iter()
+                .map(|c| format!("<td class=\"n\">{c}</td>"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td><code>{}</code></td>{cells}</tr>",
+                esc(&m.label),
+                esc(&m.id.to_string())
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    });
+    graph_section(&mut page, &charts, graph);
+    page.finish()
+}
+
+/// The page of a comparison: headlines, the forest plots, the variants' fans overlaid, the table
+/// of differences and, per input, its scenario and parameters. `reports` are the ensemble
+/// reports compared, in the comparison's order (the baseline's first; for paired comparisons,
+/// built from the ensembles run); `graph` is the baseline's relation graph, if known. `all`
+/// shows every metric, not only outcomes and final values.
+pub fn comparison(
+    c: &Comparison,
+    reports: &[EnsembleReport],
+    graph: Option<&RelationGraph>,
+    all: bool,
+) -> String {
+    let charts = chart::comparison_charts(c, reports, graph, all);
+    let fallback = ScenarioInfo {
+        name: format!("Comparison against {}", c.baseline),
+        description: String::new(),
+        content_hash: String::new(),
+        steps: 0,
+        time_unit: "step".into(),
+        dt: 1.0,
+        actors: 0,
+        relations: 0,
+    };
+    let base = reports.first().map_or(&fallback, |r| &r.scenario);
+    let mut page = Page::titled(
+        "comparison",
+        &format!("Comparison against {}", c.baseline),
+        &base.description,
+    );
+    page.section("summary", "Summary", |out| {
+        let _ = write!(
+            out,
+            "<p>{} against <strong>{}</strong>: {} runs each{}. Differences are variant − baseline.</p>",
+            if c.paired {
+                "Paired comparison, common random numbers,"
+            } else {
+                "Unpaired comparison of saved reports,"
+            },
+            esc(&c.baseline),
+            c.runs,
+            c.seed.map_or(String::new(), |s| format!(", seed {s}"))
+        );
+        out.push_str("<ul class=\"headlines\">");
+        for h in c.headlines() {
+            let _ = writeln!(out, "<li>{}</li>", esc(&h));
+        }
+        out.push_str("</ul><h3>Methods</h3><ul>");
+        for m in &c.methods {
+            let _ = writeln!(out, "<li>{}</li>", esc(m));
+        }
+        out.push_str("</ul>");
+    });
+    page.section("differences", "Differences from the baseline", |out| {
+        out.push_str(
+            "<p class=\"note\">A filled dot: the interval excludes zero (the decision \
+             <code>--fail-if</code> uses); an open dot: it does not; a grey diamond: the two \
+             sides agree in every run.</p>",
+        );
+        figures(out, &charts, &[ChartKind::Forest]);
+        differences_table(out, c, all);
+    });
+    if charts.iter().any(|ch| ch.id.kind == ChartKind::Fan) {
+        page.section("series", "Series over time", |out| {
+            figures(out, &charts, &[ChartKind::Fan]);
+        });
+    }
+    page.section("manifest", "Reproduction", |out| {
+        let mut facts = format!(
+            "<dl class=\"manifest\"><dt>baseline</dt><dd>{}</dd><dt>pairing</dt><dd>{}</dd><dt>runs</dt><dd>{}</dd>",
+            esc(&c.baseline),
+            if c.paired {
+                "paired (common random numbers)"
+            } else {
+                "unpaired (saved reports)"
+            },
+            c.runs
+        );
+        if let Some(seed) = c.seed {
+            let _ = write!(facts, "<dt>seed</dt><dd>{seed}</dd>");
+        }
+        let _ = write!(
+            facts,
+            "<dt>adjustment</dt><dd>{}</dd><dt>detente</dt><dd>{}</dd></dl>",
+            esc(&format!("{:?}", c.adjustment).to_lowercase()),
+            esc(c.detente_version)
+        );
+        out.push_str(&facts);
+        let labels = std::iter::once(c.baseline.as_str()).chain(c.variants.iter().map(|v| v.name.as_str()));
+        out.push_str(
+            "<div class=\"table-wrap\"><table><thead><tr><th>input</th><th>scenario</th>\
+             <th>content hash</th><th class=\"n\">seed</th><th class=\"n\">runs</th>\
+             <th>description</th></tr></thead><tbody>",
+        );
+        for (label, r) in labels.clone().zip(reports) {
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(label),
+                esc(&r.scenario.name),
+                esc(&r.scenario.content_hash),
+                r.seed,
+                r.runs,
+                esc(&r.scenario.description)
+            );
+        }
+        out.push_str("</tbody></table></div>");
+        if let Some(first) = reports.first() {
+            let heading = format!("Parameters of {}", c.baseline);
+            parameters(out, &heading, &first.parameters);
+            for (label, r) in labels.skip(1).zip(&reports[1..]) {
+                let changed: Vec<String> = r
+                    .parameters
+                    .iter()
+                    .filter(|(k, v)| first.parameters.get(*k) != Some(v))
+                    .map(|(k, v)| format!("<code>{}</code> = {v}", esc(k)))
+                    .collect();
+                let _ = write!(
+                    out,
+                    "<p><strong>{}</strong>: {}</p>",
+                    esc(label),
+                    if changed.is_empty() {
+                        "the baseline's parameters".to_string()
+                    } else {
+                        format!("besides the baseline's, {}", changed.join(", "))
+                    }
+                );
+            }
+        }
+    });
+    graph_section(&mut page, &charts, graph);
+    page.finish()
+}
+
+/// The comparison's differences, one row per variant and metric: outcomes and final values, or
+/// every metric with `all`.
+fn differences_table(out: &mut String, c: &Comparison, all: bool) {
+    out.push_str(
+        "<h3>Every difference</h3><div class=\"table-wrap\"><table><thead><tr><th>variant</th>\
+         <th>metric</th><th>id</th><th class=\"n\">baseline</th><th class=\"n\">variant</th>\
+         <th class=\"n\">difference</th><th class=\"n\">interval</th><th class=\"n\">p</th>\
+         <th>method</th></tr></thead><tbody>",
+    );
+    for v in &c.variants {
+        let rows = v.outcomes.iter().chain(
+            v.metrics
+                .iter()
+                .filter(|d| all || d.id.kind == MetricKind::Final),
+        );
+        for d in rows {
+            let id = if d.id.kind == MetricKind::Outcome {
+                format!("outcome.{}", d.id.name)
+            } else {
+                d.id.to_string()
+            };
+            let interval = if d.identical {
+                "identical in every run".to_string()
+            } else {
+                format!(
+                    "{} [{}, {}]",
+                    level_label(d.level),
+                    num(d.ci[0]),
+                    num(d.ci[1])
+                )
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(&v.name),
+                esc(&d.label),
+                esc(&id),
+                num(d.baseline),
+                num(d.variant),
+                if d.significant { " sig" } else { "" },
+                num(d.difference),
+                interval,
+                esc(&p_value(d.p_value)),
+                esc(d.method)
+            );
+        }
+    }
+    out.push_str("</tbody></table></div>");
+}
+
+/// The relation graph's section: the chart, or for a graph too large to draw a summary.
+fn graph_section(page: &mut Page, charts: &[Chart], graph: Option<&RelationGraph>) {
+    let Some(g) = graph else {
+        return;
+    };
+    page.section("graph", "Relation graph", |out| {
+        if charts.iter().any(|c| c.id.kind == ChartKind::Graph) {
+            figures(out, charts, &[ChartKind::Graph]);
+        } else if g.n_actors > 0 {
+            let _ = write!(
+                out,
+                "<p class=\"note\">{} actors and {} relations: too many to draw (at most {} actors and {} relations are drawn); a summary instead.</p>",
+                g.n_actors,
+                g.n_relations,
+                super::relation_graph::MAX_DRAWN_ACTORS,
+                super::relation_graph::MAX_DRAWN_RELATIONS
+            );
+        }
+        out.push_str("<div class=\"table-wrap kinds\">");
+        counts(out, ("actor kind", "actors"), &g.actor_kinds);
+        counts(out, ("relation kind", "relations"), &g.relation_kinds);
+        out.push_str("</div>");
+        if let (Some(v), Some([lo, mean, hi])) = (
+            g.coloured_by.and_then(|v| g.variables.get(v)),
+            g.value_summary,
+        ) {
+            let _ = write!(
+                out,
+                "<p class=\"note\">Initial {} over every relation: min {}, mean {}, max {}.</p>",
+                esc(v),
+                value(lo),
+                value(mean),
+                value(hi)
+            );
+        }
+    });
+}
+
+/// A table of kinds and how many of each.
+fn counts(out: &mut String, (kind, count): (&str, &str), rows: &[(String, usize)]) {
+    let _ = write!(
+        out,
+        "<table><thead><tr><th>{kind}</th><th class=\"n\">{count}</th></tr></thead><tbody>"
+    );
+    for (name, n) in rows {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{n}</td></tr>",
+            esc(name)
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+/// The scenario's facts and how to make the report again.
+fn manifest(
+    out: &mut String,
+    sc: &ScenarioInfo,
+    version: &str,
+    extra: &[(&str, String)],
+    command: &str,
+) {
+    let _ = write!(
+        out,
+        "<dl class=\"manifest\"><dt>scenario</dt><dd>{}</dd><dt>content hash</dt><dd><code>{}</code></dd>",
+        esc(&sc.name),
+        esc(&sc.content_hash)
+    );
+    for (k, v) in extra {
+        let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(v));
+    }
+    let _ = write!(
+        out,
+        "<dt>steps</dt><dd>{} (dt = {})</dd><dt>network</dt><dd>{}, {}</dd>\
+         <dt>detente</dt><dd>{}</dd><dt>again</dt><dd><code>{}</code> with the scenario of that hash</dd></dl>",
+        esc(&chart::counted(sc.steps as usize, &sc.time_unit)),
+        sc.dt,
+        chart::counted(sc.actors, "actor"),
+        chart::counted(sc.relations, "relation"),
+        esc(version),
+        esc(command)
+    );
+}
+
+/// Every parameter's value, in name order.
+fn parameters(out: &mut String, heading: &str, parameters: &BTreeMap<String, f64>) {
+    let _ = write!(out, "<h3>{}</h3>", esc(heading));
+    if parameters.is_empty() {
+        out.push_str("<p class=\"note\">No parameters.</p>");
+        return;
+    }
+    out.push_str("<ul class=\"params\">");
+    for (name, v) in parameters {
+        let _ = writeln!(out, "<li><code>{}</code> = {v}</li>", esc(name));
+    }
+    out.push_str("</ul>");
+}
+
+/// The charts of `kinds`, in their order, each in a figure.
+fn figures(out: &mut String, charts: &[Chart], kinds: &[ChartKind]) {
+    let shown: Vec<&Chart> = charts
+        .iter()
+        .filter(|c| kinds.contains(&c.id.kind))
+        .collect();
+    if shown.is_empty() {
+        return;
+    }
+    out.push_str("<div class=\"charts\">");
+    for c in shown {
+        let _ = writeln!(
+            out,
+            "<figure class=\"chart\" id=\"{}\" data-chart=\"{}\">\n{}</figure>",
+            chart::anchor(&c.id),
+            esc(&c.id.to_string()),
+            c.svg()
+        );
+    }
+    out.push_str("</div>");
+}
+
+/// A page being written: its head, then sections, each listed in the contents.
+struct Page {
+    head: String,
+    sections: Vec<(String, String, String)>,
+}
+
+impl Page {
+    /// The page of a report of `kind` (e.g. `ensemble report`) of scenario `sc`.
+    fn new(kind: &str, sc: &ScenarioInfo) -> Page {
+        Page::titled(kind, &sc.name, &sc.description)
+    }
+
+    /// A page of `kind` with its own title and description.
+    fn titled(kind: &str, title: &str, description: &str) -> Page {
+        let mut head = String::new();
+        let _ = write!(
+            head,
+            "<!DOCTYPE html>\n<html lang=\"en\" xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n\
+             <meta charset=\"utf-8\"/>\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src '{SCRIPT_HASH}'; style-src '{STYLE_HASH}'; img-src 'none'; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'\"/>\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
+             <meta name=\"generator\" content=\"detente {}\"/>\n\
+             <title>{} — detente {}</title>\n<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n</head>\n\
+             <body data-page=\"{}\">\n<header><p class=\"kind\">detente · {}</p><h1>{}</h1>",
+            env!("CARGO_PKG_VERSION"),
+            esc(title),
+            esc(kind),
+            esc(kind),
+            esc(kind),
+            esc(title)
+        );
+        if !description.is_empty() {
+            let _ = write!(head, "<p class=\"description\">{}</p>", esc(description));
+        }
+        Page {
+            head,
+            sections: Vec::new(),
+        }
+    }
+
+    /// A section with anchor `id` and heading `heading`, its body written by `body`.
+    fn section(&mut self, id: &str, heading: &str, body: impl FnOnce(&mut String)) {
+        let mut out = String::new();
+        body(&mut out);
+        self.sections
+            .push((id.to_string(), heading.to_string(), out));
+    }
+
+    /// The whole page.
+    fn finish(self) -> String {
+        let mut out = self.head;
+        out.push_str("<nav>");
+        for (id, heading, _) in &self.sections {
+            let _ = write!(out, "<a href=\"#{}\">{}</a>", esc(id), esc(heading));
+        }
+        out.push_str("</nav></header>\n");
+        for (id, heading, body) in &self.sections {
+            let _ = writeln!(
+                out,
+                "<section id=\"{}\"><h2>{}</h2>{body}</section>",
+                esc(id),
+                esc(heading)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "<footer>Made by detente {}. This page is self-contained: it loads nothing and needs no network.</footer>\n</body>\n</html>",
+            env!("CARGO_PKG_VERSION")
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SCRIPT, SCRIPT_HASH, STYLE, STYLE_HASH};
+
+    /// `sha256-` and the base64 SHA-256 of `text`, as a Content-Security-Policy names it.
+    fn csp_hash(text: &str) -> String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(text.as_bytes());
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::from("sha256-");
+        for chunk in digest.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_csp_hashes_are_those_of_the_inline_script_and_style() {
+        // After an edit of page.js or page.css, put the hash this prints into html.rs.
+        assert_eq!(SCRIPT_HASH, csp_hash(SCRIPT), "page.js changed");
+        assert_eq!(STYLE_HASH, csp_hash(STYLE), "page.css changed");
+    }
+
+    #[test]
+    fn the_script_and_style_stay_well_formed_xml() {
+        // The script's `<` and `&` are inside its CDATA section; the style has none.
+        assert!(SCRIPT.starts_with("//<![CDATA[\n") && SCRIPT.ends_with("//]]>\n"));
+        assert_eq!(SCRIPT.matches("]]>").count(), 1);
+        assert!(!STYLE.contains('<') && !STYLE.contains('&'));
+        assert!(!SCRIPT.contains("</script"));
+    }
+}

@@ -1,0 +1,543 @@
+//! The HTML report and its SVG charts: golden pages and charts of the Lithuania–Belarus
+//! scenario, every shipped scenario's pages parsed as XML, byte-identical output, and hostile
+//! scenarios that cannot put markup or script into a page.
+//!
+//! What a browser makes of the pages (script errors, charts drawn, a page not blank) is
+//! checked by `scripts/browser-check.sh`.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// The page's script, as the exporter inlines it.
+const SCRIPT: &str = include_str!("../src/report/html/page.js");
+
+/// Runs the binary with `args` in `dir` and returns its standard output.
+fn stdout_in(dir: &str, args: &[&str]) -> String {
+    let out = Command::cargo_bin("detente")
+        .expect("binary builds")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("binary runs");
+    assert!(
+        out.status.success(),
+        "detente {args:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("output is UTF-8")
+}
+
+fn stdout(args: &[&str]) -> String {
+    stdout_in(".", args)
+}
+
+/// Writes chart `chart` of the command `args` to a file with `--plot` and returns it.
+fn plot(dir: &str, args: &[&str], chart: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("chart.svg");
+    let spec = format!("{chart}={}", file.display());
+    let mut all = args.to_vec();
+    all.extend(["-q", "--plot", &spec]);
+    stdout_in(dir, &all);
+    std::fs::read_to_string(file).unwrap()
+}
+
+/// Parses `text` as XML and checks what every page must be: one script, exactly the page's own;
+/// a Content-Security-Policy allowing nothing else; no event-handler attribute, no element that
+/// loads anything; every figure holding a chart. Returns the number of charts.
+fn check_page(text: &str) -> usize {
+    let doc = roxmltree::Document::parse_with_options(
+        text,
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("not well-formed XML: {e}"));
+    let scripts: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("script"))
+        .collect();
+    assert_eq!(scripts.len(), 1, "one script");
+    // As XML reads it: the CDATA section's markers are not text.
+    let script = SCRIPT.replacen("<![CDATA[", "", 1).replacen("]]>", "", 1);
+    assert!(
+        scripts[0].text() == Some(script.as_str()),
+        "not the page's script"
+    );
+    let csp = doc
+        .descendants()
+        .find(|n| n.attribute("http-equiv") == Some("Content-Security-Policy"))
+        .and_then(|n| n.attribute("content"))
+        .expect("a Content-Security-Policy");
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'sha256-"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe"), "{csp}");
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        assert!(
+            !matches!(
+                name,
+                "img" | "iframe" | "object" | "embed" | "link" | "image" | "use"
+            ),
+            "<{name}> in a page"
+        );
+        for attr in node.attributes() {
+            assert!(
+                !attr.name().to_ascii_lowercase().starts_with("on"),
+                "event handler {}={:?} on <{name}>",
+                attr.name(),
+                attr.value()
+            );
+            assert!(
+                !attr.value().contains("javascript:"),
+                "{}={:?}",
+                attr.name(),
+                attr.value()
+            );
+        }
+    }
+    let figures: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("figure"))
+        .collect();
+    for f in &figures {
+        assert!(f.attribute("data-chart").is_some());
+        assert!(
+            f.children().any(|c| c.has_tag_name("svg")),
+            "figure {:?} without a chart",
+            f.attribute("data-chart")
+        );
+    }
+    figures.len()
+}
+
+/// Parses a standalone SVG chart and checks it draws something and holds no script.
+fn check_svg(text: &str) {
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg "));
+    let doc = roxmltree::Document::parse(text).unwrap_or_else(|e| panic!("not XML: {e}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert!(root.descendants().count() > 5);
+    assert!(!root.descendants().any(|n| n.has_tag_name("script")));
+}
+
+const LB: &str = "scenarios/lithuania_belarus";
+
+/// Each `(chart, snapshot)` of the command `args`, run in the Lithuania–Belarus folder, checked
+/// and snapshotted.
+fn golden_charts(args: &[&str], charts: &[(&str, &str)]) {
+    for (chart, name) in charts {
+        let svg = plot(LB, args, chart);
+        check_svg(&svg);
+        insta::assert_snapshot!(*name, svg);
+    }
+}
+
+#[test]
+fn golden_pages_of_the_baseline() {
+    let run = stdout_in(
+        LB,
+        &[
+            "run",
+            "baseline.toml",
+            "--seed",
+            "7",
+            "--steps",
+            "26",
+            "-q",
+            "--format",
+            "html",
+            "-o",
+            "-",
+        ],
+    );
+    check_page(&run);
+    insta::assert_snapshot!("html_run", run);
+    let ensemble = [
+        "run",
+        "baseline.toml",
+        "--seed",
+        "7",
+        "--steps",
+        "26",
+        "--runs",
+        "40",
+    ];
+    let page = stdout_in(
+        LB,
+        &[&ensemble[..], &["-q", "--format", "html", "-o", "-"]].concat(),
+    );
+    assert_eq!(
+        check_page(&page),
+        13,
+        "2 outcome charts, 10 fans, the graph"
+    );
+    insta::assert_snapshot!("html_ensemble", page);
+    golden_charts(
+        &ensemble,
+        &[
+            ("fan:tension_ltu_blr", "svg_fan"),
+            ("outcomes", "svg_outcomes"),
+            ("reached", "svg_reached"),
+            ("graph", "svg_graph"),
+        ],
+    );
+}
+
+#[test]
+fn golden_charts_of_the_comparison() {
+    let args = [
+        "compare",
+        "baseline.toml",
+        "monitoring.toml",
+        "combined.toml",
+        "--runs",
+        "60",
+        "--seed",
+        "11",
+    ];
+    golden_charts(
+        &args,
+        &[
+            ("forest:outcomes", "svg_forest_outcomes"),
+            ("forest:final.tension_ltu_blr", "svg_forest_final"),
+            ("fan:tension_ltu_blr", "svg_fan_overlay"),
+        ],
+    );
+    let page = stdout_in(LB, &[&args[..], &["-q", "--format", "html"]].concat());
+    // The outcome forest, 10 final values, 10 overlaid fans, the graph.
+    assert_eq!(check_page(&page), 22);
+    // Every metric's forest with --all.
+    let all = stdout_in(
+        LB,
+        &[&args[..], &["-q", "--format", "html", "--all"]].concat(),
+    );
+    assert!(check_page(&all) > 22);
+}
+
+#[test]
+fn every_shipped_scenario_gives_well_formed_pages_and_charts() {
+    let scenarios = [
+        "scenarios/lithuania_belarus/baseline.toml",
+        "scenarios/lithuania_belarus/unified_front.toml",
+        "scenarios/lithuania_belarus/monitoring.toml",
+        "scenarios/lithuania_belarus/backchannel.toml",
+        "scenarios/lithuania_belarus/multilateral.toml",
+        "scenarios/lithuania_belarus/combined.toml",
+        "scenarios/classics/prisoners_dilemma.toml",
+        "scenarios/classics/grudger_vs_tft.toml",
+        "scenarios/classics/richardson.toml",
+        "scenarios/bench/border_net.toml",
+    ];
+    for path in scenarios {
+        let steps = ["--steps", "30"];
+        let run = stdout(
+            &[
+                &["run", path, "-q", "--format", "html", "-o", "-"][..],
+                &steps,
+            ]
+            .concat(),
+        );
+        assert!(check_page(&run) > 0, "{path}");
+        let ensemble = stdout(
+            &[
+                &[
+                    "run", path, "-q", "--runs", "12", "--format", "html", "-o", "-",
+                ][..],
+                &steps,
+            ]
+            .concat(),
+        );
+        assert!(check_page(&ensemble) > 0, "{path}");
+        check_svg(&plot(".", &["run", path, "--steps", "30"], "graph"));
+    }
+}
+
+#[test]
+fn pages_and_charts_are_byte_identical_on_any_thread_count() {
+    let with = |threads: &str| {
+        stdout_in(
+            LB,
+            &[
+                "run",
+                "baseline.toml",
+                "--runs",
+                "30",
+                "--threads",
+                threads,
+                "-q",
+                "-o",
+                "-",
+                "--format",
+                "html",
+            ],
+        )
+    };
+    assert_eq!(with("1"), with("2"));
+    let args = [
+        "compare",
+        "baseline.toml",
+        "monitoring.toml",
+        "--runs",
+        "20",
+        "--format",
+        "html",
+    ];
+    assert_eq!(
+        stdout_in(LB, &[&args[..], &["--threads", "1"]].concat()),
+        stdout_in(LB, &[&args[..], &["--threads", "2"]].concat())
+    );
+}
+
+/// A scenario whose every free text is markup or script.
+const HOSTILE: &str = r#"
+[scenario]
+name = "</script><script>document.documentElement.setAttribute('data-pwned','1')</script>"
+description = "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','2')\"> ]]> <!-- & --> \u001b[2J"
+steps = 6
+time_unit = "<b onmouseover=alert(1)>week</b>"
+[variables]
+tension = { of = "relation", default = 0.5, range = [0, 1], description = "</style><script>alert(2)</script>" }
+[parameters]
+p = { value = 0.1, description = "<svg onload=alert(3)>" }
+[actors.A]
+name = "<svg onload=alert(4)>"
+kind = "\" onclick=\"alert(5)"
+[actors.B]
+name = "</title></svg><script>alert(6)</script>"
+kind = "<![CDATA[ x ]]>"
+[[relations]]
+from = "A"
+to = "B"
+kind = "</text><a href=\"javascript:alert(7)\">x</a>"
+[actions.provoke]
+effects = [{ var = "tension", on = "relation", add = "p" }]
+[rules.provoke]
+actor = "A"
+target = "B"
+action = "provoke"
+probability = 0.5
+[outcomes]
+hot = { when = "tension(A, B) > 0.6", description = "</td><img src=x onerror=alert(8)>" }
+"#;
+
+/// Hostile pages are still well-formed, have no element or attribute of the hostile text (only
+/// the page's own script), and show that text escaped.
+#[test]
+fn hostile_names_and_descriptions_cannot_run_code_in_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostile.toml");
+    std::fs::write(&path, HOSTILE).unwrap();
+    let path = path.to_str().unwrap();
+    let run = stdout(&["run", path, "-q", "--format", "html", "-o", "-"]);
+    let ensemble = stdout(&[
+        "run", path, "-q", "--runs", "20", "--format", "html", "-o", "-",
+    ]);
+    let other = dir.path().join("other.toml");
+    std::fs::write(&other, HOSTILE.replace("value = 0.1", "value = 0.2")).unwrap();
+    let compare = stdout(&[
+        "compare",
+        path,
+        other.to_str().unwrap(),
+        "--runs",
+        "20",
+        "--format",
+        "html",
+    ]);
+    for page in [&run, &ensemble, &compare] {
+        check_page(page);
+        assert!(!page.contains("<svg onload"));
+        assert!(!page.contains("<img"));
+        assert!(!page.contains('\u{1b}'));
+    }
+    assert!(run.contains("&lt;/script&gt;&lt;script&gt;document.documentElement"));
+    assert!(ensemble.contains("&lt;img src=x onerror=&quot;"));
+    for chart in ["graph", "reached", "outcomes"] {
+        let svg = plot(
+            dir.path().to_str().unwrap(),
+            &["run", "hostile.toml", "--runs", "20"],
+            chart,
+        );
+        check_svg(&svg);
+        assert!(!svg.contains("<script") && !svg.contains("<a "), "{svg}");
+    }
+}
+
+#[test]
+fn html_is_inferred_from_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.html");
+    let baseline = Path::new(LB).join("baseline.toml");
+    stdout(&[
+        "run",
+        baseline.to_str().unwrap(),
+        "--steps",
+        "5",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>\n"));
+    check_page(&text);
+    let out = dir.path().join("c.html");
+    stdout_in(
+        LB,
+        &[
+            "compare",
+            "baseline.toml",
+            "monitoring.toml",
+            "--runs",
+            "10",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    check_page(&std::fs::read_to_string(&out).unwrap());
+}
+
+/// Runs the binary expecting failure, and returns its standard error.
+fn fails(args: &[&str]) -> String {
+    let out = Command::cargo_bin("detente")
+        .unwrap()
+        .current_dir(LB)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn plots_that_do_not_exist_are_refused_before_any_run_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.svg");
+    let at = |chart: &str| format!("{chart}={}", file.display());
+    for (args, says) in [
+        (
+            vec![
+                "run",
+                "baseline.toml",
+                "--runs",
+                "5",
+                "--plot",
+                &at("fan:tension_ltu_blx"),
+            ],
+            "did you mean `tension_ltu_blr`",
+        ),
+        (
+            vec!["run", "baseline.toml", "--plot", &at("fna:x")],
+            "did you mean `fan`",
+        ),
+        (
+            vec!["run", "baseline.toml", "--plot", &at("fan:tension_ltu_blr")],
+            "one run draws no `fan` chart",
+        ),
+        (
+            vec![
+                "run",
+                "baseline.toml",
+                "--runs",
+                "5",
+                "--plot",
+                &at("trajectory:tension_ltu_blr"),
+            ],
+            "an ensemble draws no `trajectory` chart",
+        ),
+        (
+            vec!["run", "baseline.toml", "--plot", "graph"],
+            "expected CHART=FILE",
+        ),
+        (
+            vec![
+                "compare",
+                "baseline.toml",
+                "monitoring.toml",
+                "--runs",
+                "5",
+                "--plot",
+                &at("outcomes"),
+            ],
+            "a comparison draws no `outcomes` chart",
+        ),
+        (
+            vec![
+                "compare",
+                "baseline.toml",
+                "monitoring.toml",
+                "--runs",
+                "5",
+                "--plot",
+                &at("forest:final.nope"),
+            ],
+            "no chart `forest:final.nope`",
+        ),
+    ] {
+        let err = fails(&args);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!file.exists(), "{args:?} wrote the plot");
+    }
+    // Two plots into one file are refused like any two outputs.
+    let err = fails(&[
+        "run",
+        "baseline.toml",
+        "--plot",
+        &at("graph"),
+        "--plot",
+        &at("trajectory:blr_reforms"),
+    ]);
+    assert!(err.contains("are the same file"), "{err}");
+}
+
+/// A ring of `n` actors read from a relation file, in a new folder.
+fn ring(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("src,dst\n");
+    for i in 0..n {
+        csv.push_str(&format!("a{i},a{}\n", (i + 1) % n));
+    }
+    std::fs::write(dir.path().join("ring.csv"), csv).unwrap();
+    let toml = "[scenario]\nname = \"ring\"\nsteps = 3\n\
+        [variables]\ntension = { of = \"relation\", default = 0.5, range = [0, 1] }\n\
+        [[relation_files]]\npath = \"ring.csv\"\nfrom = \"src\"\nto = \"dst\"\ncreate_actors = true\n";
+    std::fs::write(dir.path().join("ring.toml"), toml).unwrap();
+    dir
+}
+
+#[test]
+fn graphs_too_large_to_draw_are_summarised() {
+    let big = ring(301);
+    let dir = big.path().to_str().unwrap();
+    let page = stdout_in(
+        dir,
+        &["run", "ring.toml", "-q", "--format", "html", "-o", "-"],
+    );
+    check_page(&page);
+    assert!(page.contains("301 actors and 301 relations: too many to draw"));
+    assert!(!page.contains("data-chart=\"graph\""));
+    let out = Command::cargo_bin("detente")
+        .unwrap()
+        .current_dir(dir)
+        .args(["run", "ring.toml", "-q", "--plot", "graph=g.svg"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("drawn for at most 300 actors"), "{err}");
+    assert!(!big.path().join("g.svg").exists());
+    // 300 actors are still drawn.
+    let small = ring(300);
+    check_svg(&plot(
+        small.path().to_str().unwrap(),
+        &["run", "ring.toml"],
+        "graph",
+    ));
+}
