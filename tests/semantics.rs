@@ -447,3 +447,69 @@ fn runtime_errors_of_applied_dynamics_name_the_relation() {
     let e = detente::run_once(&model(&text), 0).unwrap_err();
     assert!(e.message.contains("dynamics `e` gave `u` of A→B"), "{e}");
 }
+
+/// A function computed lane by lane (a dynamics over eight actors at once) gives the same bits
+/// as the same function folded at load time, and as the `libm` value in Rust.
+#[test]
+fn maths_functions_over_lanes_match_their_folded_values_bit_for_bit() {
+    let xs = [-2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 7.0];
+    let table = "[[-1, 0], [0, 1], [2, 5]]";
+    type Case = (&'static str, fn(f64) -> f64);
+    let cases: [Case; 13] = [
+        ("floor(X)", f64::floor),
+        ("ceil(X)", f64::ceil),
+        ("round(X)", f64::round),
+        ("tanh(X)", libm::tanh),
+        ("logistic(X)", |x| 1.0 / (1.0 + libm::exp(-x))),
+        ("exp(X)", libm::exp),
+        ("sin(X)", libm::sin),
+        ("cos(X)", libm::cos),
+        ("X % 3", |x| x - 3.0 * (x / 3.0).floor()),
+        ("mod(3, X + 10)", |x| 3.0 % (x + 10.0)),
+        ("pow(2, X)", |x| libm::pow(2.0, x)),
+        ("-X^2", |x| -(x * x)),
+        ("lookup(X, TABLE)", |x: f64| {
+            if x <= -1.0 {
+                0.0
+            } else if x <= 0.0 {
+                x + 1.0
+            } else {
+                (1.0 + 2.0 * x).min(5.0)
+            }
+        }),
+    ];
+    for (f, rust) in cases {
+        let f = f.replace("TABLE", table);
+        let mut text = String::from(
+            "[scenario]\nsteps = 1\n[variables]\nx = { of = \"actor\" }\ny = { of = \"actor\" }\n",
+        );
+        let mut series = Vec::new();
+        for (i, x) in xs.iter().enumerate() {
+            text += &format!("[actors.A{i}]\nx = {x}\n");
+            series.push(format!("y{i} = \"y(A{i})\""));
+            series.push(format!("c{i} = \"{}\"", f.replace('X', &format!("({x})"))));
+        }
+        text += &format!(
+            "[dynamics.f]\nvar = \"y\"\nadd = \"{}\"\n[report]\nseries = {{ {} }}\n",
+            f.replace('X', "x"),
+            series.join(", ")
+        );
+        let m = model(&text);
+        let r = detente::run_once(&m, 0).unwrap();
+        for (i, &x) in xs.iter().enumerate() {
+            let lane = r.series_values(&m, &format!("y{i}")).unwrap()[1];
+            let folded = r.series_values(&m, &format!("c{i}")).unwrap()[1];
+            // `+ 0.0`: the dynamics adds to 0, which turns a -0 into 0.
+            assert_eq!(
+                lane.to_bits(),
+                (folded + 0.0).to_bits(),
+                "{f} at {x}: {lane} vs {folded}"
+            );
+            let want = rust(x);
+            assert!(
+                (lane - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{f} at {x}: {lane} vs {want}"
+            );
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! Each op runs as a tight loop over the batch, so dispatch costs once per op per batch rather
 //! than per relation. Reads only; allocation-free once the [`Stack`] exists.
 
-use super::{Bin, Code, Op, Un, Who};
+use super::{floored_mod, lookup, Bin, Code, Op, Un, Who};
 use crate::graph::Adjacency;
 use crate::ids::ActorId;
 use crate::rng;
@@ -222,7 +222,7 @@ crate::simd::multiversion! {
                 }
             }
             let consumed = match *op {
-                Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
+                Op::Un(_) | Op::BinC(..) | Op::CBin(..) | Op::Lookup { .. } => 1,
                 Op::Bin(_) => 2,
                 Op::Clamp | Op::If => 3,
                 _ => 0,
@@ -398,6 +398,10 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::Un(u) => un(u, &mut regs[sp - 1][..n]),
+                Op::Lookup { start, n: points } => {
+                    let table = &code.tables[start as usize..start as usize + 2 * points as usize];
+                    regs[sp - 1][..n].iter_mut().for_each(|x| *x = lookup(table, *x));
+                }
                 Op::BinC(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, false),
                 Op::CBin(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, true),
                 Op::Clamp | Op::If => {
@@ -651,6 +655,8 @@ macro_rules! per_bin {
             Bin::Sub => $loop!(|x, y| x - y),
             Bin::Mul => $loop!(|x, y| x * y),
             Bin::Div => $loop!(|x, y| x / y),
+            Bin::Mod => $loop!(|x, y| floored_mod(x, y)),
+            Bin::Pow => $loop!(|x, y| libm::pow(x, y)),
             Bin::Lt => $loop!(|x, y| truth(x < y)),
             Bin::Le => $loop!(|x, y| truth(x <= y)),
             Bin::Gt => $loop!(|x, y| truth(x > y)),
