@@ -513,3 +513,59 @@ fn maths_functions_over_lanes_match_their_folded_values_bit_for_bit() {
         }
     }
 }
+
+/// A comparison with a value that is not a number used to be quietly false; now the run stops,
+/// naming the step, the condition and the lane, in rules, probabilities, outcomes and events.
+#[test]
+fn a_condition_that_is_not_a_number_stops_the_run() {
+    let base = r#"
+[scenario]
+steps = 5
+[variables]
+x = { of = "actor", default = 1 }
+tension = { of = "relation", default = 0.5 }
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+[actions.poke]
+effects = [{ var = "x", on = "actor", add = -0.5 }]
+[rules.down]
+actor = "A"
+action = "poke"
+"#;
+    let cases = [
+        (
+            "[rules.r]\nactor = \"*\"\naction = \"poke\"\nwhen = \"ln(x - 0.5) < 0\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A",
+        ),
+        (
+            "[rules.r]\nactor = \"A\"\ntarget = \"B\"\naction = \"poke\"\nwhen = \"not (sqrt(x(self) - 1) > 0)\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A → B",
+        ),
+        (
+            "[rules.r]\nactor = \"A\"\naction = \"poke\"\nprobability = \"ln(x - 0.5)\"\n",
+            2,
+            "the `probability` of rule `r` is not a finite number, for A",
+        ),
+        (
+            "[outcomes.gone]\nwhen = \"x(A) < 1 and log10(x(A) - 0.5) > -1\"\n",
+            1,
+            "outcome `gone` (x(A) < 1 and log10(x(A) - 0.5) > -1) compares a value that is not a finite number",
+        ),
+        (
+            // x(A) is 1, 0.5, 0 and then -0.5 at the start of step 4.
+            "[events.e]\nactor = \"B\"\naction = \"poke\"\nrate = \"if(x(A) > 0, 0, sqrt(x(A)))\"\n",
+            4,
+            "the `rate` of event `e` is not a finite number",
+        ),
+    ];
+    for (extra, step, message) in cases {
+        let e = detente::run_once(&model(&format!("{base}{extra}")), 0).unwrap_err();
+        assert!(e.message.contains(message), "{extra}: {e}");
+        assert_eq!(e.step, step, "{extra}: {e}");
+    }
+}

@@ -112,7 +112,7 @@ impl Un {
     pub fn apply(self, x: f64) -> f64 {
         match self {
             Un::Neg => -x,
-            Un::Not => f64::from(u8::from(x == 0.0)),
+            Un::Not => f64::from(u8::from(x == 0.0)) + poison1(x),
             Un::Abs => x.abs(),
             Un::Exp => libm::exp(x),
             Un::Ln => libm::log(x),
@@ -176,18 +176,34 @@ impl Bin {
             Bin::Div => a / b,
             Bin::Mod => floored_mod(a, b),
             Bin::Pow => libm::pow(a, b),
-            Bin::Lt => t(a < b),
-            Bin::Le => t(a <= b),
-            Bin::Gt => t(a > b),
-            Bin::Ge => t(a >= b),
-            Bin::Eq => t(a == b),
-            Bin::Ne => t(a != b),
-            Bin::And => t(a != 0.0 && b != 0.0),
-            Bin::Or => t(a != 0.0 || b != 0.0),
+            Bin::Lt => t(a < b) + poison(a, b),
+            Bin::Le => t(a <= b) + poison(a, b),
+            Bin::Gt => t(a > b) + poison(a, b),
+            Bin::Ge => t(a >= b) + poison(a, b),
+            Bin::Eq => t(a == b) + poison(a, b),
+            Bin::Ne => t(a != b) + poison(a, b),
+            Bin::And => t(a != 0.0 && b != 0.0) + poison(a, b),
+            Bin::Or => t(a != 0.0 || b != 0.0) + poison(a, b),
             Bin::Min => a.min(b),
             Bin::Max => a.max(b),
         }
     }
+}
+
+/// 0 when `a` and `b` are finite numbers, else NaN: added to a comparison's or a logical
+/// operator's 0 or 1, it carries a value that is not a number through to the condition's
+/// result (where the stepper reports it) instead of letting the comparison be quietly false.
+/// `x - x` is 0 exactly when `x` is finite, and this vectorises.
+#[inline(always)]
+pub fn poison(a: f64, b: f64) -> f64 {
+    poison1(a) + poison1(b)
+}
+
+/// 0 when `x` is a finite number, else NaN (see [`poison`]).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+pub fn poison1(x: f64) -> f64 {
+    x - x
 }
 
 /// `a` modulo `b`, floored: the result has the sign of `b` (or is 0), so `-7 mod 3 == 2` and
