@@ -106,14 +106,19 @@ fn expressions_arithmetic_logic_and_functions() {
         ("if(exists(A, B), 1, 0) + if(exists(A, A), 10, 0)", 1.0),
     ];
     for (expr, want) in cases {
-        let text = format!(
-            "{}\n[report]\nseries = {{ x = \"{expr}\" }}\n",
-            TWO.replace("steps = 5", "steps = 1\ndt = 0.5")
-        );
-        let (m, r) = run(&text, 0);
-        let got = series(&m, &r, "x")[1];
+        let got = value_at_step_1(expr);
         assert!(close(got, want), "{expr}: got {got}, want {want}");
     }
+}
+
+/// The value of `expr` as a report series after one step of [`TWO`] (with `dt = 0.5`).
+fn value_at_step_1(expr: &str) -> f64 {
+    let text = format!(
+        "{}\n[report]\nseries = {{ x = \"{expr}\" }}\n",
+        TWO.replace("steps = 5", "steps = 1\ndt = 0.5")
+    );
+    let (m, r) = run(&text, 0);
+    series(&m, &r, "x")[1]
 }
 
 #[test]
@@ -1005,4 +1010,88 @@ fn function_names_are_free_for_variables_on_a_large_network() {
     assert_eq!(m.n_relations(), 90);
     let means = series(&m, &r, "mean_count");
     assert!(close(means[0], 0.5) && close(means[1], 0.55), "{means:?}");
+}
+
+/// Each case twice: folded at load time (`Z` removed) and computed at run time, lane by lane
+/// (`Z` read as `min(step, 0) + `, a zero the compiler cannot fold).
+#[test]
+fn maths_functions_and_operators_at_known_points() {
+    let table = "[[0, 0], [0.5, 0.2], [1, 1]]";
+    let cases = [
+        // Floored remainders: the sign of the divisor, as in Python.
+        ("(Z 7) % 3", 1.0),
+        ("(Z -7) % 3", 2.0),
+        ("(Z 7) % -3", -2.0),
+        ("(Z -7) % -3", -1.0),
+        ("mod(Z -0.5, 1)", 0.5),
+        ("mod(Z 5.5, Z 2)", 1.5),
+        ("mod(Z 6, 3)", 0.0),
+        ("floor(Z -1.5) + 10 * ceil(Z -1.5)", -12.0),
+        ("floor(Z 2) + ceil(Z 2)", 4.0),
+        // Halves round away from zero.
+        ("round(Z 2.5)", 3.0),
+        ("round(Z -2.5)", -3.0),
+        ("round(Z 0.49)", 0.0),
+        ("round(Z -0.51)", -1.0),
+        ("pow(Z 2, 10)", 1024.0),
+        ("pow(Z 9, 0.5)", 3.0),
+        ("pow(Z -2, Z 3)", -8.0),
+        ("(Z 2)^-1", 0.5),
+        ("-(Z 2)^2", -4.0),
+        ("-2^2", -4.0),
+        ("(-2)^2", 4.0),
+        ("2^3^2", 512.0),
+        ("(Z 2)^(Z 3)^2", 512.0),
+        ("2 * (Z 3)^2", 18.0),
+        ("log10(Z 1000)", 3.0),
+        ("log10(Z 0.01)", -2.0),
+        ("tanh(Z 0)", 0.0),
+        ("tanh(Z -1)", -0.761_594_155_955_764_9),
+        ("tanh(Z 30)", 1.0),
+        ("logistic(Z 0)", 0.5),
+        ("logistic(Z 2)", 0.880_797_077_977_882_3),
+        ("logistic(Z -2) + logistic(Z 2)", 1.0),
+        ("logistic(Z -800)", 0.0),
+        ("logistic(Z 800)", 1.0),
+        ("lookup(Z 0.25, TABLE)", 0.1),
+        ("lookup(Z 0.5, TABLE)", 0.2),
+        ("lookup(Z 0.75, TABLE)", 0.6),
+        ("lookup(Z -3, TABLE)", 0.0),
+        ("lookup(Z 1, TABLE)", 1.0),
+        ("lookup(Z 7, TABLE)", 1.0),
+        ("lookup(Z 5, [[2, 3]])", 3.0),
+        ("lookup(tension(A, B), [[0, 1], [0.4, 0]])", 0.5),
+        ("sin(Z 0) + cos(Z 0)", 1.0),
+        ("if(true && (false || true), 1, 0)", 1.0),
+    ];
+    for (expr, want) in cases {
+        for runtime in [false, true] {
+            let expr = expr
+                .replace("TABLE", table)
+                .replace("Z ", if runtime { "min(step, 0) + " } else { "" });
+            let got = value_at_step_1(&expr);
+            assert!(close(got, want), "{expr}: got {got}, want {want}");
+        }
+    }
+}
+
+#[test]
+fn maths_functions_reject_wrong_arities_and_lists_out_of_place() {
+    for (expr, message) in [
+        ("pow(2)", "`pow` takes 2 argument(s), found 1"),
+        ("mod(1, 2, 3)", "`mod` takes 2 argument(s), found 3"),
+        ("lookup(1)", "`lookup` takes 2 argument(s), found 1"),
+        ("lookup(1, [])", "a table needs at least one point"),
+        (
+            "lookup(1, [[0, 0], [1, 1]]) + [1]",
+            "a list cannot be used as a value",
+        ),
+        ("lookup(1, [[0, true]])", "expected a number"),
+        ("round(true)", "expected a number"),
+        ("tension(A, B) % 0", "division by zero"),
+    ] {
+        let text = with(&format!("[report]\nseries = {{ x = \"{expr}\" }}\n"));
+        let e = errors(&text);
+        assert!(e.contains(message), "{expr}: {e}");
+    }
 }

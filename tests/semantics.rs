@@ -447,3 +447,125 @@ fn runtime_errors_of_applied_dynamics_name_the_relation() {
     let e = detente::run_once(&model(&text), 0).unwrap_err();
     assert!(e.message.contains("dynamics `e` gave `u` of A→B"), "{e}");
 }
+
+/// A function computed lane by lane (a dynamics over eight actors at once) gives the same bits
+/// as the same function folded at load time, and as the `libm` value in Rust.
+#[test]
+fn maths_functions_over_lanes_match_their_folded_values_bit_for_bit() {
+    let xs = [-2.5, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 7.0];
+    let table = "[[-1, 0], [0, 1], [2, 5]]";
+    type Case = (&'static str, fn(f64) -> f64);
+    let cases: [Case; 13] = [
+        ("floor(X)", f64::floor),
+        ("ceil(X)", f64::ceil),
+        ("round(X)", f64::round),
+        ("tanh(X)", libm::tanh),
+        ("logistic(X)", |x| 1.0 / (1.0 + libm::exp(-x))),
+        ("exp(X)", libm::exp),
+        ("sin(X)", libm::sin),
+        ("cos(X)", libm::cos),
+        ("X % 3", |x| x - 3.0 * (x / 3.0).floor()),
+        ("mod(3, X + 10)", |x| 3.0 % (x + 10.0)),
+        ("pow(2, X)", |x| libm::pow(2.0, x)),
+        ("-X^2", |x| -(x * x)),
+        ("lookup(X, TABLE)", |x: f64| {
+            if x <= -1.0 {
+                0.0
+            } else if x <= 0.0 {
+                x + 1.0
+            } else {
+                (1.0 + 2.0 * x).min(5.0)
+            }
+        }),
+    ];
+    for (f, rust) in cases {
+        let f = f.replace("TABLE", table);
+        let mut text = String::from(
+            "[scenario]\nsteps = 1\n[variables]\nx = { of = \"actor\" }\ny = { of = \"actor\" }\n",
+        );
+        let mut series = Vec::new();
+        for (i, x) in xs.iter().enumerate() {
+            text += &format!("[actors.A{i}]\nx = {x}\n");
+            series.push(format!("y{i} = \"y(A{i})\""));
+            series.push(format!("c{i} = \"{}\"", f.replace('X', &format!("({x})"))));
+        }
+        text += &format!(
+            "[dynamics.f]\nvar = \"y\"\nadd = \"{}\"\n[report]\nseries = {{ {} }}\n",
+            f.replace('X', "x"),
+            series.join(", ")
+        );
+        let m = model(&text);
+        let r = detente::run_once(&m, 0).unwrap();
+        for (i, &x) in xs.iter().enumerate() {
+            let lane = r.series_values(&m, &format!("y{i}")).unwrap()[1];
+            let folded = r.series_values(&m, &format!("c{i}")).unwrap()[1];
+            // `+ 0.0`: the dynamics adds to 0, which turns a -0 into 0.
+            assert_eq!(
+                lane.to_bits(),
+                (folded + 0.0).to_bits(),
+                "{f} at {x}: {lane} vs {folded}"
+            );
+            let want = rust(x);
+            assert!(
+                (lane - want).abs() <= 1e-12 * want.abs().max(1.0),
+                "{f} at {x}: {lane} vs {want}"
+            );
+        }
+    }
+}
+
+/// A comparison with a value that is not a number used to be quietly false; now the run stops,
+/// naming the step, the condition and the lane, in rules, probabilities, outcomes and events.
+#[test]
+fn a_condition_that_is_not_a_number_stops_the_run() {
+    let base = r#"
+[scenario]
+steps = 5
+[variables]
+x = { of = "actor", default = 1 }
+tension = { of = "relation", default = 0.5 }
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+[actions.poke]
+effects = [{ var = "x", on = "actor", add = -0.5 }]
+[rules.down]
+actor = "A"
+action = "poke"
+"#;
+    let cases = [
+        (
+            "[rules.r]\nactor = \"*\"\naction = \"poke\"\nwhen = \"ln(x - 0.5) < 0\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A",
+        ),
+        (
+            "[rules.r]\nactor = \"A\"\ntarget = \"B\"\naction = \"poke\"\nwhen = \"not (sqrt(x(self) - 1) > 0)\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A → B",
+        ),
+        (
+            "[rules.r]\nactor = \"A\"\naction = \"poke\"\nprobability = \"ln(x - 0.5)\"\n",
+            2,
+            "the `probability` of rule `r` is not a finite number, for A",
+        ),
+        (
+            "[outcomes.gone]\nwhen = \"x(A) < 1 and log10(x(A) - 0.5) > -1\"\n",
+            1,
+            "outcome `gone` (x(A) < 1 and log10(x(A) - 0.5) > -1) compares a value that is not a finite number",
+        ),
+        (
+            // x(A) is 1, 0.5, 0 and then -0.5 at the start of step 4.
+            "[events.e]\nactor = \"B\"\naction = \"poke\"\nrate = \"if(x(A) > 0, 0, sqrt(x(A)))\"\n",
+            4,
+            "the `rate` of event `e` is not a finite number",
+        ),
+    ];
+    for (extra, step, message) in cases {
+        let e = detente::run_once(&model(&format!("{base}{extra}")), 0).unwrap_err();
+        assert!(e.message.contains(message), "{extra}: {e}");
+        assert_eq!(e.step, step, "{extra}: {e}");
+    }
+}

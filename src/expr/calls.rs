@@ -59,18 +59,41 @@ impl Compiler<'_> {
                 self.emit(Op::If, span)?;
                 Ok(a)
             }
-            "abs" | "exp" | "ln" | "sqrt" | "sin" | "cos" => {
+            "abs" | "exp" | "ln" | "log10" | "sqrt" | "sin" | "cos" | "tanh" | "logistic"
+            | "floor" | "ceil" | "round" => {
                 self.arity_check(name, args, lexicon::arities(name), span)?;
                 self.numbers(args)?;
                 let op = match name {
-                    "abs" => Op::Un(Un::Abs),
-                    "exp" => Op::Un(Un::Exp),
-                    "ln" => Op::Un(Un::Ln),
-                    "sin" => Op::Un(Un::Sin),
-                    "cos" => Op::Un(Un::Cos),
-                    _ => Op::Un(Un::Sqrt),
+                    "abs" => Un::Abs,
+                    "exp" => Un::Exp,
+                    "ln" => Un::Ln,
+                    "log10" => Un::Log10,
+                    "sin" => Un::Sin,
+                    "cos" => Un::Cos,
+                    "tanh" => Un::Tanh,
+                    "logistic" => Un::Logistic,
+                    "floor" => Un::Floor,
+                    "ceil" => Un::Ceil,
+                    "round" => Un::Round,
+                    _ => Un::Sqrt,
                 };
-                self.emit(op, span)?;
+                self.emit(Op::Un(op), span)?;
+                Ok(Type::Num)
+            }
+            "pow" | "mod" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                let left = self.ops.len();
+                self.numbers(args)?;
+                if name == "mod" && self.ops.last() == Some(&Op::Const(0.0)) {
+                    return err(&args[1].span, "division by zero");
+                }
+                self.emit_bin(if name == "pow" { Bin::Pow } else { Bin::Mod }, left, span)?;
+                Ok(Type::Num)
+            }
+            "lookup" => {
+                self.arity_check(name, args, lexicon::arities(name), span)?;
+                self.numbers(&args[..1])?;
+                self.lookup(&args[1], span)?;
                 Ok(Type::Num)
             }
             "clamp" => {
@@ -159,6 +182,68 @@ impl Compiler<'_> {
                 "e.g. `mean(tension, out(self))` or `count(in(LTU))`",
             ),
             _ => self.variable_call(name, name_span, args, span),
+        }
+    }
+
+    /// The table of `lookup(x, table)` (x compiled already): a constant list of `[x, y]` pairs
+    /// with increasing x, stored in the code's tables; folded when x is a constant.
+    fn lookup(&mut self, table: &Ast, span: &Range<usize>) -> Res<()> {
+        const HINT: &str = "a table is a list of [x, y] pairs with increasing x, e.g. `[[0, 0], [0.5, 0.2], [1, 1]]`";
+        let Node::List(pairs) = &table.node else {
+            return err_hint(&table.span, "expected a table of points", HINT);
+        };
+        if pairs.is_empty() {
+            return err_hint(&table.span, "a table needs at least one point", HINT);
+        }
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        for pair in pairs {
+            let point = match &pair.node {
+                Node::List(p) if p.len() == 2 => p,
+                _ => return err_hint(&pair.span, "expected a point `[x, y]`", HINT),
+            };
+            let x = self.constant_number(&point[0])?;
+            let y = self.constant_number(&point[1])?;
+            if let Some(&last) = xs.last() {
+                if x <= last {
+                    return err_hint(
+                        &point[0].span,
+                        format!("the table's x values must increase: {x} comes after {last}"),
+                        "sort the points by x, with no x twice",
+                    );
+                }
+            }
+            xs.push(x);
+            ys.push(y);
+        }
+        if let Some(&Op::Const(x)) = self.ops.last() {
+            self.ops.pop();
+            xs.extend(ys);
+            self.ops.push(Op::Const(super::lookup(&xs, x)));
+            return Ok(());
+        }
+        let (Ok(start), Ok(n)) = (u32::try_from(self.tables.len()), u32::try_from(xs.len())) else {
+            return err(span, "too many table points in one expression");
+        };
+        self.tables.extend(xs);
+        self.tables.extend(ys);
+        self.ops.push(Op::Lookup { start, n });
+        Ok(())
+    }
+
+    /// A number that must be a constant (a literal, a parameter or an expression of them).
+    fn constant_number(&mut self, ast: &Ast) -> Res<f64> {
+        let len = self.ops.len();
+        let t = self.expr(ast)?;
+        self.check(t, Type::Num, &ast.span)?;
+        let ops = self.ops.split_off(len);
+        match ops[..] {
+            [Op::Const(c)] => Ok(c),
+            _ if self.failed() => Ok(0.0),
+            _ => err_hint(
+                &ast.span,
+                "a table's points must be constants",
+                "numbers, parameters, or expressions of them",
+            ),
         }
     }
 

@@ -169,6 +169,7 @@ pub fn compile(
         random_sites: 0,
         unknown: Vec::new(),
         broken: false,
+        tables: Vec::new(),
     };
     let ty = c.expr(ast);
     // After an unknown name, the other errors may be its knock-on (a placeholder has no type
@@ -195,6 +196,7 @@ pub fn compile(
         coefs,
         ty,
         depth,
+        tables: c.tables,
     })
 }
 
@@ -210,7 +212,7 @@ fn stack_depth(ops: &[Op]) -> usize {
 /// How many operands an op pops.
 pub fn arity(op: &Op) -> usize {
     match op {
-        Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
+        Op::Un(_) | Op::BinC(..) | Op::CBin(..) | Op::Lookup { .. } => 1,
         Op::Bin(_) => 2,
         Op::Clamp | Op::If => 3,
         Op::Affine { n, .. } => *n as usize,
@@ -244,6 +246,8 @@ pub(super) struct Compiler<'a> {
     pub unknown: Vec<CompileError>,
     /// Whether the expression names something whose declaration could not be read.
     pub broken: bool,
+    /// The points of the expression's lookup tables (see [`Op::Lookup`]).
+    pub tables: Vec<f64>,
 }
 
 impl Compiler<'_> {
@@ -315,6 +319,11 @@ impl Compiler<'_> {
                 Ok(want)
             }
             Node::Binary(op, l, r) => self.binary(*op, l, r, &ast.span),
+            Node::List(_) => err_hint(
+                &ast.span,
+                "a list cannot be used as a value",
+                "lists are the points of a table, e.g. `lookup(x, [[0, 0], [1, 1]])`",
+            ),
             Node::Call {
                 name,
                 name_span,
@@ -342,6 +351,8 @@ impl Compiler<'_> {
             BinOp::Sub => (Type::Num, Type::Num, Bin::Sub),
             BinOp::Mul => (Type::Num, Type::Num, Bin::Mul),
             BinOp::Div => (Type::Num, Type::Num, Bin::Div),
+            BinOp::Mod => (Type::Num, Type::Num, Bin::Mod),
+            BinOp::Pow => (Type::Num, Type::Num, Bin::Pow),
             BinOp::Lt => (Type::Num, Type::Bool, Bin::Lt),
             BinOp::Le => (Type::Num, Type::Bool, Bin::Le),
             BinOp::Gt => (Type::Num, Type::Bool, Bin::Gt),
@@ -364,7 +375,7 @@ impl Compiler<'_> {
         };
         self.check(lt, operand, &l.span)?;
         self.check(rt, operand, &r.span)?;
-        if op == BinOp::Div && self.ops.last() == Some(&Op::Const(0.0)) {
+        if matches!(op, BinOp::Div | BinOp::Mod) && self.ops.last() == Some(&Op::Const(0.0)) {
             return err(&r.span, DIVISION_BY_ZERO);
         }
         self.emit_bin(code, left, span)?;
@@ -415,7 +426,19 @@ impl Compiler<'_> {
         };
         let value = super::eval::apply(op, &args);
         if !value.is_finite() {
-            return err(span, NOT_FINITE);
+            let hint = match op {
+                Op::Un(Un::Ln | Un::Log10) => Some("`ln` and `log10` take a number above 0"),
+                Op::Un(Un::Sqrt) => Some("`sqrt` takes a number at or above 0"),
+                Op::Bin(Bin::Pow) => Some(
+                    "`pow(a, b)` needs a > 0, or a whole b (and b > 0 when a is 0), and a finite result",
+                ),
+                _ => None,
+            };
+            return Err(CompileError {
+                span: span.clone(),
+                message: NOT_FINITE.into(),
+                hint: hint.map(String::from),
+            });
         }
         self.ops.truncate(len - n);
         self.ops.push(Op::Const(value));

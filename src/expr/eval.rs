@@ -3,7 +3,7 @@
 //! Each op runs as a tight loop over the batch, so dispatch costs once per op per batch rather
 //! than per relation. Reads only; allocation-free once the [`Stack`] exists.
 
-use super::{Bin, Code, Op, Un, Who};
+use super::{floored_mod, lookup, poison, poison1, Bin, Code, Op, Un, Who};
 use crate::graph::Adjacency;
 use crate::ids::ActorId;
 use crate::rng;
@@ -172,13 +172,7 @@ pub fn apply(op: Op, a: &[f64]) -> f64 {
         Op::CBin(b, c) => b.apply(c, a[0]),
         // Affine ops only appear after constant folding, so they never reach here.
         Op::Clamp => a[0].max(a[1]).min(a[2]),
-        Op::If => {
-            if a[0] != 0.0 {
-                a[1]
-            } else {
-                a[2]
-            }
-        }
+        Op::If => (if a[0] != 0.0 { a[1] } else { a[2] }) + poison1(a[0]),
         _ => f64::NAN,
     }
 }
@@ -222,7 +216,7 @@ crate::simd::multiversion! {
                 }
             }
             let consumed = match *op {
-                Op::Un(_) | Op::BinC(..) | Op::CBin(..) => 1,
+                Op::Un(_) | Op::BinC(..) | Op::CBin(..) | Op::Lookup { .. } => 1,
                 Op::Bin(_) => 2,
                 Op::Clamp | Op::If => 3,
                 _ => 0,
@@ -398,6 +392,10 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::Un(u) => un(u, &mut regs[sp - 1][..n]),
+                Op::Lookup { start, n: points } => {
+                    let table = &code.tables[start as usize..start as usize + 2 * points as usize];
+                    regs[sp - 1][..n].iter_mut().for_each(|x| *x = lookup(table, *x));
+                }
                 Op::BinC(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, false),
                 Op::CBin(b, c) => bin_const(b, &mut regs[sp - 1][..n], c, true),
                 Op::Clamp | Op::If => {
@@ -410,8 +408,9 @@ crate::simd::multiversion! {
                             a[i] = a[i].max(b[i]).min(c[i]);
                         }
                     } else {
+                        // A condition that is not a number makes the result not one either.
                         for i in 0..n {
-                            a[i] = if a[i] != 0.0 { b[i] } else { c[i] };
+                            a[i] = (if a[i] != 0.0 { b[i] } else { c[i] }) + poison1(a[i]);
                         }
                     }
                 }
@@ -465,10 +464,19 @@ fn take<'w>(pending: &mut [Option<&'w [f64]>; DEFER], k: usize) -> Option<&'w [f
 pub type Masks = [u64; LANES / 64];
 
 /// Evaluates a condition over `lanes` into `masks` (bits set where it is true, that is non-zero;
-/// bits past the batch are left alone). A comparison of one variable with a constant, read
-/// where the lanes lie side by side in memory (a rule's usual `when`), goes straight from the
-/// state to the masks; everything else is evaluated and then compared with zero.
-pub fn eval_mask(code: &Code, world: &World, lanes: &Lanes, stack: &mut Stack, masks: &mut Masks) {
+/// bits past the batch are left alone); returns whether its value is a number in every lane
+/// (comparisons with a value that is not a finite number give NaN, see [`super::poison`]).
+/// A comparison of one variable with a constant, read where the lanes lie side by side in
+/// memory (a rule's usual `when`), goes straight from the state to the masks (the state and the
+/// constant are finite); everything else is evaluated and then compared with zero.
+#[must_use]
+pub fn eval_mask(
+    code: &Code,
+    world: &World,
+    lanes: &Lanes,
+    stack: &mut Stack,
+    masks: &mut Masks,
+) -> bool {
     if let [load, Op::BinC(b, c) | Op::CBin(b, c)] = code.ops[..] {
         let b = if matches!(code.ops[1], Op::CBin(..)) {
             b.flipped()
@@ -477,16 +485,19 @@ pub fn eval_mask(code: &Code, world: &World, lanes: &Lanes, stack: &mut Stack, m
         };
         if let (Some(xs), Some(b)) = (contiguous(load, world, lanes), b) {
             if compare_mask(b, xs, c, masks) {
-                return;
+                return true;
             }
         }
     }
     let cond = eval_in(code, world, lanes, stack);
+    let mut bad = false;
     for (word, chunk) in masks.iter_mut().zip(cond.chunks(64)) {
         for (bit, &c) in chunk.iter().enumerate() {
             *word |= u64::from(c != 0.0) << bit;
+            bad |= c.is_nan();
         }
     }
+    !bad
 }
 
 /// The values a load op reads, when they are one slice of the state for these lanes.
@@ -651,14 +662,16 @@ macro_rules! per_bin {
             Bin::Sub => $loop!(|x, y| x - y),
             Bin::Mul => $loop!(|x, y| x * y),
             Bin::Div => $loop!(|x, y| x / y),
-            Bin::Lt => $loop!(|x, y| truth(x < y)),
-            Bin::Le => $loop!(|x, y| truth(x <= y)),
-            Bin::Gt => $loop!(|x, y| truth(x > y)),
-            Bin::Ge => $loop!(|x, y| truth(x >= y)),
-            Bin::Eq => $loop!(|x, y| truth(x == y)),
-            Bin::Ne => $loop!(|x, y| truth(x != y)),
-            Bin::And => $loop!(|x, y| truth(x != 0.0 && y != 0.0)),
-            Bin::Or => $loop!(|x, y| truth(x != 0.0 || y != 0.0)),
+            Bin::Mod => $loop!(|x, y| floored_mod(x, y)),
+            Bin::Pow => $loop!(|x, y| libm::pow(x, y)),
+            Bin::Lt => $loop!(|x, y| truth(x < y) + poison(x, y)),
+            Bin::Le => $loop!(|x, y| truth(x <= y) + poison(x, y)),
+            Bin::Gt => $loop!(|x, y| truth(x > y) + poison(x, y)),
+            Bin::Ge => $loop!(|x, y| truth(x >= y) + poison(x, y)),
+            Bin::Eq => $loop!(|x, y| truth(x == y) + poison(x, y)),
+            Bin::Ne => $loop!(|x, y| truth(x != y) + poison(x, y)),
+            Bin::And => $loop!(|x, y| truth(x != 0.0 && y != 0.0) + poison(x, y)),
+            Bin::Or => $loop!(|x, y| truth(x != 0.0 || y != 0.0) + poison(x, y)),
             Bin::Min => $loop!(|x, y| x.min(y)),
             Bin::Max => $loop!(|x, y| x.max(y)),
         }
@@ -707,7 +720,9 @@ fn bin_const(b: Bin, a: &mut [f64], c: f64, const_left: bool) {
 fn un(u: Un, a: &mut [f64]) {
     match u {
         Un::Neg => a.iter_mut().for_each(|x| *x = -*x),
-        Un::Not => a.iter_mut().for_each(|x| *x = truth(*x == 0.0)),
+        Un::Not => a
+            .iter_mut()
+            .for_each(|x| *x = truth(*x == 0.0) + poison1(*x)),
         Un::Abs => a.iter_mut().for_each(|x| *x = x.abs()),
         other => a.iter_mut().for_each(|x| *x = other.apply(*x)),
     }
@@ -741,7 +756,16 @@ mod tests {
             assert!(done, "{b:?} wide {wide}");
             for (i, &x) in xs.iter().enumerate() {
                 let bit = masks[i / 64] >> (i % 64) & 1 == 1;
-                assert_eq!(bit, b.apply(x, 0.37) != 0.0, "{b:?} lane {i}");
+                // The masks are the plain comparisons (NaN never reaches them from the state).
+                let want = match b {
+                    Bin::Lt => x < 0.37,
+                    Bin::Le => x <= 0.37,
+                    Bin::Gt => x > 0.37,
+                    Bin::Ge => x >= 0.37,
+                    Bin::Eq => x == 0.37,
+                    _ => x != 0.37,
+                };
+                assert_eq!(bit, want, "{b:?} lane {i}");
             }
             assert!(masks[3..].iter().all(|&w| w == 0), "no bits past the lanes");
         }

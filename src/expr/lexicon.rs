@@ -25,7 +25,7 @@ const fn f(name: &'static str, arities: &'static [usize]) -> Function {
 /// Every built-in function. `min`, `max`, `mean`, `sum` and `count` are also aggregates
 /// (`mean(tension, out(self))`, `count(in(LTU))`); `out`, `in`, `all` and `actors` are sets,
 /// which only an aggregate takes.
-pub(crate) const FUNCTIONS: [Function; 23] = [
+pub(crate) const FUNCTIONS: [Function; 32] = [
     f("if", &[3]),
     f("abs", &[1]),
     f("exp", &[1]),
@@ -33,6 +33,15 @@ pub(crate) const FUNCTIONS: [Function; 23] = [
     f("sqrt", &[1]),
     f("sin", &[1]),
     f("cos", &[1]),
+    f("tanh", &[1]),
+    f("logistic", &[1]),
+    f("log10", &[1]),
+    f("floor", &[1]),
+    f("ceil", &[1]),
+    f("round", &[1]),
+    f("pow", &[2]),
+    f("mod", &[2]),
+    f("lookup", &[2]),
     f("clamp", &[3]),
     f("min", &[2]),
     f("max", &[2]),

@@ -74,6 +74,12 @@ pub enum Op {
     },
     Clamp,
     If,
+    /// A piecewise-linear table of the top value: the table's `n` points are `tables[start..]`
+    /// (the x values, increasing, then the y values), clamped outside the table.
+    Lookup {
+        start: u32,
+        n: u32,
+    },
 }
 
 /// Functions of one value.
@@ -85,23 +91,40 @@ pub enum Un {
     Exp,
     Ln,
     Sqrt,
-    /// Sine and cosine of radians, from the `libm` crate: the same bits on every platform.
+    /// Rounded down, up, and to the nearest whole number (halves away from zero).
+    Floor,
+    Ceil,
+    Round,
+    Log10,
+    /// Sine and cosine of radians.
     Sin,
     Cos,
+    Tanh,
+    /// `1 / (1 + e^-x)`.
+    Logistic,
 }
 
 impl Un {
+    /// The function's value at `x`. Every transcendental function (`exp`, `ln`, `log10`, the
+    /// trigonometric ones, `logistic`) comes from the `libm` crate, not the platform's maths
+    /// library, so that a scenario gives the same bits on every machine.
     #[inline(always)]
     pub fn apply(self, x: f64) -> f64 {
         match self {
             Un::Neg => -x,
-            Un::Not => f64::from(u8::from(x == 0.0)),
+            Un::Not => f64::from(u8::from(x == 0.0)) + poison1(x),
             Un::Abs => x.abs(),
-            Un::Exp => x.exp(),
-            Un::Ln => x.ln(),
+            Un::Exp => libm::exp(x),
+            Un::Ln => libm::log(x),
             Un::Sqrt => x.sqrt(),
+            Un::Floor => x.floor(),
+            Un::Ceil => x.ceil(),
+            Un::Round => x.round(),
+            Un::Log10 => libm::log10(x),
             Un::Sin => libm::sin(x),
             Un::Cos => libm::cos(x),
+            Un::Tanh => libm::tanh(x),
+            Un::Logistic => 1.0 / (1.0 + libm::exp(-x)),
         }
     }
 }
@@ -113,6 +136,10 @@ pub enum Bin {
     Sub,
     Mul,
     Div,
+    /// The floored remainder, as in Python: its sign is the divisor's (`-7 % 3 == 2`).
+    Mod,
+    /// `a` to the power `b` (`libm::pow`).
+    Pow,
     Lt,
     Le,
     Gt,
@@ -147,18 +174,69 @@ impl Bin {
             Bin::Sub => a - b,
             Bin::Mul => a * b,
             Bin::Div => a / b,
-            Bin::Lt => t(a < b),
-            Bin::Le => t(a <= b),
-            Bin::Gt => t(a > b),
-            Bin::Ge => t(a >= b),
-            Bin::Eq => t(a == b),
-            Bin::Ne => t(a != b),
-            Bin::And => t(a != 0.0 && b != 0.0),
-            Bin::Or => t(a != 0.0 || b != 0.0),
+            Bin::Mod => floored_mod(a, b),
+            Bin::Pow => libm::pow(a, b),
+            Bin::Lt => t(a < b) + poison(a, b),
+            Bin::Le => t(a <= b) + poison(a, b),
+            Bin::Gt => t(a > b) + poison(a, b),
+            Bin::Ge => t(a >= b) + poison(a, b),
+            Bin::Eq => t(a == b) + poison(a, b),
+            Bin::Ne => t(a != b) + poison(a, b),
+            Bin::And => t(a != 0.0 && b != 0.0) + poison(a, b),
+            Bin::Or => t(a != 0.0 || b != 0.0) + poison(a, b),
             Bin::Min => a.min(b),
             Bin::Max => a.max(b),
         }
     }
+}
+
+/// 0 when `a` and `b` are finite numbers, else NaN: added to a comparison's or a logical
+/// operator's 0 or 1, it carries a value that is not a number through to the condition's
+/// result (where the stepper reports it) instead of letting the comparison be quietly false.
+/// `x - x` is 0 exactly when `x` is finite, and this vectorises.
+#[inline(always)]
+pub fn poison(a: f64, b: f64) -> f64 {
+    poison1(a) + poison1(b)
+}
+
+/// 0 when `x` is a finite number, else NaN (see [`poison`]).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+pub fn poison1(x: f64) -> f64 {
+    x - x
+}
+
+/// `a` modulo `b`, floored: the result has the sign of `b` (or is 0), so `-7 mod 3 == 2` and
+/// `7 mod -3 == -2`; `a mod 0` is NaN.
+#[inline(always)]
+pub fn floored_mod(a: f64, b: f64) -> f64 {
+    let r = a % b;
+    if r != 0.0 && (r < 0.0) != (b < 0.0) {
+        r + b
+    } else {
+        r
+    }
+}
+
+/// The value at `x` of the piecewise-linear table `points` (its `n` x values, increasing, then
+/// its `n` y values): linear between points, the first or last y outside the table.
+#[inline]
+pub fn lookup(points: &[f64], x: f64) -> f64 {
+    let n = points.len() / 2;
+    let (xs, ys) = points.split_at(n);
+    if x.is_nan() {
+        return x;
+    }
+    // The number of points at or left of x: 0 before the table, n at or after its end.
+    let i = xs.partition_point(|&p| p <= x);
+    if i == 0 {
+        return ys[0];
+    }
+    if i == n {
+        return ys[n - 1];
+    }
+    let (x0, x1, y0, y1) = (xs[i - 1], xs[i], ys[i - 1], ys[i]);
+    y0 + (y1 - y0) * ((x - x0) / (x1 - x0))
 }
 
 /// The value type of an expression.
@@ -186,6 +264,8 @@ pub struct Code {
     pub depth: usize,
     /// Coefficients of the `Affine` ops.
     pub coefs: Vec<f64>,
+    /// Points of the `Lookup` ops' tables.
+    pub tables: Vec<f64>,
 }
 
 impl Code {
@@ -204,6 +284,7 @@ impl Code {
             ty: Type::Num,
             depth: 1,
             coefs: Vec::new(),
+            tables: Vec::new(),
         }
     }
 
@@ -213,6 +294,7 @@ impl Code {
             ty,
             depth: 1,
             coefs: Vec::new(),
+            tables: Vec::new(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Expression syntax: text to an untyped tree with byte spans. Knows nothing of names' meanings.
 //!
-//! Precedence, loosest first: `or`, `and`, `not`, comparisons, `+ -`, `* /`, unary `-`, calls and
-//! atoms. Nesting is bounded so that no input can overflow the stack.
+//! Precedence, loosest first: `or` (`||`), `and` (`&&`), `not`, comparisons, `+ -`, `* / %`,
+//! unary `-`, `^` (right-associative, so `-2^2` is -4 and `2^3^2` is 512), calls, lists and atoms.
+//! Nesting is bounded so that no input can overflow the stack.
 
 use std::ops::Range;
 
@@ -49,6 +50,8 @@ pub enum Node {
     },
     Unary(UnOp, Box<Ast>),
     Binary(BinOp, Box<Ast>, Box<Ast>),
+    /// `[a, b, ...]`: only a lookup table's points (and each point) are lists.
+    List(Vec<Ast>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +66,8 @@ pub enum BinOp {
     Sub,
     Mul,
     Div,
+    Mod,
+    Pow,
     Lt,
     Le,
     Gt,
@@ -102,8 +107,9 @@ struct Lexer<'a> {
     toks: Vec<(Tok, Range<usize>)>,
 }
 
-const SYMBOLS: [&str; 15] = [
-    "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "(", ")", ",", "&&", "||",
+const SYMBOLS: [&str; 19] = [
+    "<=", ">=", "==", "!=", "<", ">", "+", "-", "*", "/", "%", "^", "(", ")", "[", "]", ",", "&&",
+    "||",
 ];
 
 impl<'a> Lexer<'a> {
@@ -157,9 +163,6 @@ impl<'a> Lexer<'a> {
                 let hint = match ch {
                     '=' => Some("comparison is `==`; effects add with `add = ...`".to_string()),
                     '!' => Some("negation is `not`".to_string()),
-                    '^' => {
-                        Some("there is no power operator; multiply, or use exp and ln".to_string())
-                    }
                     _ => None,
                 };
                 return Err(SyntaxError {
@@ -338,7 +341,7 @@ impl Parser {
                 (">", BinOp::Gt),
             ],
             &[("+", BinOp::Add), ("-", BinOp::Sub)],
-            &[("*", BinOp::Mul), ("/", BinOp::Div)],
+            &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Mod)],
         ];
         if level == LEVELS.len() {
             return self.unary();
@@ -416,7 +419,25 @@ impl Parser {
                 span,
             });
         }
-        self.atom()
+        self.power()
+    }
+
+    /// `atom ^ unary`: above unary minus on its left (`-2^2` is `-(2^2)`), and right-associative
+    /// with a signed exponent on its right (`2^-1`, `2^3^2`).
+    fn power(&mut self) -> Result<Ast, SyntaxError> {
+        let base = self.atom()?;
+        if !self.peek_sym("^") {
+            return Ok(base);
+        }
+        let (_, span) = self.next();
+        self.enter(span)?;
+        let exponent = self.unary()?;
+        self.depth -= 1;
+        let span = base.span.start..exponent.span.end;
+        Ok(Ast {
+            node: Node::Binary(BinOp::Pow, Box::new(base), Box::new(exponent)),
+            span,
+        })
     }
 
     fn atom(&mut self) -> Result<Ast, SyntaxError> {
@@ -448,17 +469,7 @@ impl Parser {
                 }
                 let (_, open) = self.next();
                 self.enter(open.clone())?;
-                let mut args = Vec::new();
-                if !self.peek_sym(")") {
-                    loop {
-                        args.push(self.expr()?);
-                        if self.peek_sym(",") {
-                            self.next();
-                            continue;
-                        }
-                        break;
-                    }
-                }
+                let args = self.items(")")?;
                 let close = self.close(&open)?;
                 self.depth -= 1;
                 Ok(Ast {
@@ -467,6 +478,32 @@ impl Parser {
                         name_span: span.clone(),
                         args,
                     },
+                    span: span.start..close.end,
+                })
+            }
+            Tok::Sym("[") => {
+                self.enter(span.clone())?;
+                let items = self.items("]")?;
+                let close = match self.next() {
+                    (Tok::Sym("]"), close) => close,
+                    (Tok::End, _) => {
+                        return Err(SyntaxError {
+                            span,
+                            message: "this `[` is never closed".into(),
+                            hint: Some("add the missing `]`".into()),
+                        })
+                    }
+                    (_, at) => {
+                        return Err(SyntaxError {
+                            span: at,
+                            message: "expected `]` or `,`".into(),
+                            hint: None,
+                        })
+                    }
+                };
+                self.depth -= 1;
+                Ok(Ast {
+                    node: Node::List(items),
                     span: span.start..close.end,
                 })
             }
@@ -488,6 +525,21 @@ impl Parser {
                 message: format!("expected a value, found `{s}`"),
                 hint: None,
             }),
+        }
+    }
+
+    /// Expressions separated by commas, up to (not including) `close`, which may come first.
+    fn items(&mut self, close: &str) -> Result<Vec<Ast>, SyntaxError> {
+        let mut items = Vec::new();
+        if self.peek_sym(close) {
+            return Ok(items);
+        }
+        loop {
+            items.push(self.expr()?);
+            if !self.peek_sym(",") {
+                return Ok(items);
+            }
+            self.next();
         }
     }
 
@@ -532,6 +584,10 @@ mod tests {
                 )
             }
             Node::Unary(op, e) => format!("({op:?} {})", show(e)),
+            Node::List(items) => format!(
+                "[{}]",
+                items.iter().map(show).collect::<Vec<_>>().join(", ")
+            ),
             Node::Binary(op, l, r) => format!("({op:?} {} {})", show(l), show(r)),
         }
     }
@@ -556,6 +612,13 @@ mod tests {
             ("(1 + 2) / 3", "(Div (Add 1 2) 3)"),
             ("a && b || c", "(Or (And a b) c)"),
             ("1e-3 + 2_000", "(Add 0.001 2000)"),
+            ("-2^2", "(Neg (Pow 2 2))"),
+            ("2^3^2", "(Pow 2 (Pow 3 2))"),
+            ("2^-x * 3", "(Mul (Pow 2 (Neg x)) 3)"),
+            ("-7 % 3 + 1", "(Add (Mod (Neg 7) 3) 1)"),
+            ("a * b % c", "(Mod (Mul a b) c)"),
+            ("f(x)^2", "(Pow f(x) 2)"),
+            ("lookup(x, [[0, 1], [2, 3]])", "lookup(x, [[0, 1], [2, 3]])"),
         ];
         for (text, want) in cases {
             assert_eq!(show(&parse(text).unwrap()), want, "{text}");
@@ -571,6 +634,8 @@ mod tests {
             ("a = b", 2..3, "unexpected character `=`"),
             ("1 < 2 < 3", 6..7, "comparisons cannot be chained"),
             ("f(1,)", 4..5, "expected a value, found `)`"),
+            ("[1, 2", 0..1, "this `[` is never closed"),
+            ("[1 2]", 3..4, "expected `]` or `,`"),
             (
                 "1 2",
                 2..3,

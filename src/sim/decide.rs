@@ -4,30 +4,42 @@
 //! Deciding reads only the start-of-step state and the previous step's actions; it writes only
 //! the step's list of firings and the rules' cooldown and the actors' cap counters.
 
+use super::error::{event_rate_error, rule_error, RuntimeError};
 use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
 use super::RunRecord;
-use crate::expr::{eval, eval_mask, Lanes, Masks, World, LANES};
+use crate::expr::{eval, eval_in, eval_mask, Lanes, Masks, World, LANES};
 use crate::model::{Lanes as RuleLanes, Model, When};
 use crate::rng;
 
-/// Phase 1: the events and rules that fire this step, into `w.firings`.
-pub(super) fn actions(m: &Model, s: &State, w: &mut Work, lb: &mut LaneBuf, clock: Clock) {
+/// Phase 1: the events and rules that fire this step, into `w.firings`; an error when a
+/// condition, a probability or a rate is not a finite number.
+pub(super) fn actions(
+    m: &Model,
+    s: &State,
+    w: &mut Work,
+    lb: &mut LaneBuf,
+    clock: Clock,
+) -> Result<(), RuntimeError> {
     let world = s.world(m, clock);
     w.firings.clear();
     w.clear_caps();
-    events(m, &world, w, clock);
+    events(m, &world, w, clock)?;
     for ri in 0..m.rules.len() {
-        decide_rule(m, ri, &world, w, lb, clock);
+        decide_rule(m, ri, &world, w, lb, clock)?;
     }
+    Ok(())
 }
 
 /// The events due at this step: scheduled ones, and rated ones whose draw falls below the rate.
-fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) {
+fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), RuntimeError> {
     for (i, ev) in m.events.iter().enumerate() {
         let happens = match &ev.when {
             When::At(steps) => steps.binary_search(&clock.t).is_ok(),
             When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
                 eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
+                if !w.a[0].is_finite() {
+                    return Err(event_rate_error(m, clock.t, i, w.a[0]));
+                }
                 let target_key = m.actor_keys.get(ev.target as usize).copied().unwrap_or(0);
                 rng::uniform(rng::place(
                     rng::mix(clock.step_key ^ ev.key),
@@ -47,13 +59,21 @@ fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) {
             });
         }
     }
+    Ok(())
 }
 
 /// One rule over all its lanes, a batch at a time.
-fn decide_rule(m: &Model, ri: usize, world: &World, w: &mut Work, lb: &mut LaneBuf, clock: Clock) {
+fn decide_rule(
+    m: &Model,
+    ri: usize,
+    world: &World,
+    w: &mut Work,
+    lb: &mut LaneBuf,
+    clock: Clock,
+) -> Result<(), RuntimeError> {
     let rule = &m.rules[ri];
     if rule.probability.constant() == Some(0.0) || rule.when.constant() == Some(0.0) {
-        return;
+        return Ok(());
     }
     match &rule.lanes {
         RuleLanes::AllEdges => {
@@ -62,13 +82,13 @@ fn decide_rule(m: &Model, ri: usize, world: &World, w: &mut Work, lb: &mut LaneB
                     start: start as u32,
                     len,
                 };
-                decide_batch(m, ri, world, &lanes, true, w, clock);
+                decide_batch(m, ri, world, &lanes, true, w, clock)?;
             }
         }
         RuleLanes::Edges(edges) => {
             for chunk in edges.chunks(LANES) {
                 lb.fill_edges(m, chunk);
-                decide_batch(m, ri, world, &lb.lanes(0..chunk.len()), true, w, clock);
+                decide_batch(m, ri, world, &lb.lanes(0..chunk.len()), true, w, clock)?;
             }
         }
         RuleLanes::AllActors => {
@@ -78,7 +98,7 @@ fn decide_rule(m: &Model, ri: usize, world: &World, w: &mut Work, lb: &mut LaneB
                     start: start as u32,
                     len,
                 };
-                decide_batch(m, ri, world, &lanes, false, w, clock);
+                decide_batch(m, ri, world, &lanes, false, w, clock)?;
             }
         }
         RuleLanes::Actors {
@@ -94,7 +114,7 @@ fn decide_rule(m: &Model, ri: usize, world: &World, w: &mut Work, lb: &mut LaneB
                     target: &lb.target,
                     edge: edge_chunk,
                 };
-                decide_batch(m, ri, world, &lanes, false, w, clock);
+                decide_batch(m, ri, world, &lanes, false, w, clock)?;
             }
         }
         RuleLanes::Reactions { actors, action } => {
@@ -110,10 +130,11 @@ fn decide_rule(m: &Model, ri: usize, world: &World, w: &mut Work, lb: &mut LaneB
             }
             for start in (0..lb.me.len()).step_by(LANES) {
                 let end = (start + LANES).min(lb.me.len());
-                decide_batch(m, ri, world, &lb.lanes(start..end), false, w, clock);
+                decide_batch(m, ri, world, &lb.lanes(start..end), false, w, clock)?;
             }
         }
     }
+    Ok(())
 }
 
 /// `0..n` in batches of at most [`LANES`]: (start, length).
@@ -133,15 +154,19 @@ fn decide_batch(
     per_edge: bool,
     w: &mut Work,
     clock: Clock,
-) {
+) -> Result<(), RuntimeError> {
     let rule = &m.rules[ri];
     let t = clock.t;
     // Conditions are usually false: gather the true lanes into bit masks with a branch-free
     // loop, then visit only those.
     let mut masks: Masks = [0; LANES / 64];
-    eval_mask(&rule.when, world, lanes, &mut w.stack, &mut masks);
+    if !eval_mask(&rule.when, world, lanes, &mut w.stack, &mut masks) {
+        let cond = eval_in(&rule.when, world, lanes, &mut w.stack);
+        let i = cond.iter().position(|c| c.is_nan()).unwrap_or(0);
+        return Err(rule_error(m, t, ri, true, world, lanes, i));
+    }
     if masks.iter().all(|&m| m == 0) {
-        return;
+        return Ok(());
     }
     let p_const = rule.probability.constant();
     if p_const.is_none() {
@@ -162,7 +187,9 @@ fn decide_batch(
             }
             let target = lanes.target(i, world);
             let p = p_const.unwrap_or(w.b[i]);
-            // Written so that a NaN probability never fires (every comparison with NaN is false).
+            if !p.is_finite() {
+                return Err(rule_error(m, t, ri, false, world, lanes, i));
+            }
             if !(p >= 1.0) {
                 let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
                 let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
@@ -192,6 +219,7 @@ fn decide_batch(
             });
         }
     }
+    Ok(())
 }
 
 /// Phase 2: records this step's actions: counts, last-taken steps and the who-did-what log.

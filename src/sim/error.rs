@@ -4,6 +4,7 @@
 //! Only these functions format text: they run once, when a run stops, never in the step loop.
 
 use super::state::Firing;
+use crate::expr::{Lanes, World};
 use crate::ids::{ActionId, ActorId, RelationId, VarId};
 use crate::model::{Action, Dynamic, Model, On, Series};
 
@@ -54,6 +55,34 @@ pub enum RuntimeErrorKind {
     Series {
         /// The series' index in [`Model::series`].
         series: usize,
+    },
+    /// A rule's `when` compared or combined a value that is not a finite number.
+    RuleCondition {
+        /// The rule's index in [`Model::rule_names`].
+        rule: usize,
+        /// The lane's actor.
+        actor: ActorId,
+        /// The lane's target, if the rule has one.
+        target: Option<ActorId>,
+    },
+    /// A rule's `probability` is not a finite number.
+    Probability {
+        /// The rule's index in [`Model::rule_names`].
+        rule: usize,
+        /// The lane's actor.
+        actor: ActorId,
+        /// The lane's target, if the rule has one.
+        target: Option<ActorId>,
+    },
+    /// An outcome's condition compared or combined a value that is not a finite number.
+    Outcome {
+        /// The outcome's index in the model's outcomes.
+        outcome: usize,
+    },
+    /// An event's `rate` is not a finite number.
+    EventRate {
+        /// The event's index in [`Model::event_names`].
+        event: usize,
     },
 }
 
@@ -211,6 +240,95 @@ pub(super) fn series_error(m: &Model, t: u32, s: usize, value: f64) -> RuntimeEr
         message: format!(
             "report series `{}` ({}) is not a finite number ({value})",
             series.name, series.text
+        ),
+    }
+}
+
+/// The actor and the target (if any) of lane `i`, and how a message names them.
+fn lane_actors(
+    m: &Model,
+    world: &World,
+    lanes: &Lanes,
+    i: usize,
+) -> (ActorId, Option<ActorId>, String) {
+    let me = lanes.me(i, world);
+    let target = lanes.target(i, world);
+    if target == ActorId::NONE.0 {
+        (ActorId(me), None, m.graph[me].id.clone())
+    } else {
+        let label = format!("{} → {}", m.graph[me].id, m.graph[target].id);
+        (ActorId(me), Some(ActorId(target)), label)
+    }
+}
+
+/// The error for rule `ri`'s `when` (`probability` if not `when`), whose value at lane `i` is
+/// not a finite number.
+#[cold]
+pub(super) fn rule_error(
+    m: &Model,
+    t: u32,
+    ri: usize,
+    when: bool,
+    world: &World,
+    lanes: &Lanes,
+    i: usize,
+) -> RuntimeError {
+    let (actor, target, label) = lane_actors(m, world, lanes, i);
+    let (kind, message) = if when {
+        (
+            RuntimeErrorKind::RuleCondition {
+                rule: ri,
+                actor,
+                target,
+            },
+            format!(
+                "the `when` of rule `{}` compares a value that is not a finite number, for {label}",
+                m.rules[ri].name
+            ),
+        )
+    } else {
+        (
+            RuntimeErrorKind::Probability {
+                rule: ri,
+                actor,
+                target,
+            },
+            format!(
+                "the `probability` of rule `{}` is not a finite number, for {label}",
+                m.rules[ri].name
+            ),
+        )
+    };
+    RuntimeError {
+        step: t,
+        kind,
+        message,
+    }
+}
+
+/// The error for outcome `o`, whose condition compares a value that is not a finite number.
+#[cold]
+pub(super) fn outcome_error(m: &Model, t: u32, o: usize) -> RuntimeError {
+    let outcome = &m.outcomes[o];
+    RuntimeError {
+        step: t,
+        kind: RuntimeErrorKind::Outcome { outcome: o },
+        message: format!(
+            "outcome `{}` ({}) compares a value that is not a finite number",
+            outcome.name, outcome.text
+        ),
+    }
+}
+
+/// The error for event `e`, whose `rate` is not a finite number.
+#[cold]
+pub(super) fn event_rate_error(m: &Model, t: u32, e: usize, rate: f64) -> RuntimeError {
+    RuntimeError {
+        step: t,
+        kind: RuntimeErrorKind::EventRate { event: e },
+        message: format!(
+            "the `rate` of event `{}` is not a finite number ({rate})",
+            m.events[e].name
         ),
     }
 }

@@ -245,7 +245,7 @@ impl<'m> Sim<'m> {
                 return Ok(None);
             }
             let clock = Clock::new(run_key, t);
-            decide::actions(m, s, w, lb, clock);
+            decide::actions(m, s, w, lb, clock)?;
             decide::book(m, s, w, t, &mut record);
             effects::taken(m, s, w, lb, clock)?;
             effects::scheduled(m, w, t);

@@ -3,7 +3,7 @@
 //!
 //! Reads the state, writes only the aggregates, the outcomes' hold counters and the record.
 
-use super::error::{series_error, RuntimeError};
+use super::error::{outcome_error, series_error, RuntimeError};
 use super::kernels::{fold, fold_slice, sum_in_order};
 use super::state::{Clock, State, Work};
 use super::RunRecord;
@@ -35,6 +35,9 @@ pub(super) fn step(
             &mut w.a,
             &mut w.stack,
         );
+        if w.a[0].is_nan() {
+            return Err(outcome_error(m, clock.t, o));
+        }
         let holds = w.a[0] != 0.0;
         w.hold[o] = if holds { w.hold[o] + 1 } else { 0 };
         if w.hold[o] >= outcome.hold && record.reached[o].is_none() {
