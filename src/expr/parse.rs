@@ -24,7 +24,7 @@ pub fn names(ast: &Ast) -> Vec<String> {
     fn walk(a: &Ast, out: &mut Vec<String>) {
         match &a.node {
             Node::Ident(n) => out.push(n.clone()),
-            Node::Call { args, .. } => args.iter().for_each(|x| walk(x, out)),
+            Node::Call { args, .. } | Node::List(args) => args.iter().for_each(|x| walk(x, out)),
             Node::Unary(_, x) => walk(x, out),
             Node::Binary(_, x, y) => {
                 walk(x, out);
