@@ -5,13 +5,15 @@
 //!
 //! | stage | file | gives |
 //! |---|---|---|
-//! | settings, parameters | `settings.rs` | steps, dt, seed, caps; parameter values with `--set` |
+//! | parameters, settings | `settings.rs`, `constants.rs` | parameter values (derived ones in dependency order, `--set` applied), then steps, dt, seed, caps — numbers that may be constant expressions over parameters |
 //! | variables | `variables.rs` | declared variables and their ranges; actors' initial values |
 //! | network | `network.rs`, `relation_file.rs` | dense ids, the relation graph, initial columns |
 //! | names | `names.rs` | what expressions may name, resolved to dense indices |
 //! | actions | `actions.rs` | effects with their amounts compiled |
 //! | rules, dynamics, events | `rules.rs`, `dynamics.rs`, `events.rs` | lanes and compiled code |
 //! | outcomes, series | `outcomes.rs` | what a report shows |
+//! | sweep | `sweep.rs` | the `[sweep]` table, checked |
+//! | warnings | `mod.rs`, `network.rs` | parameters nothing reads, unconnected actors nothing names, look-alike ids |
 //! | assembly | `assemble.rs` | the [`Model`], with its derived indexes |
 //!
 //! `context.rs` holds what every stage shares: the diagnostics, source locations, and the
