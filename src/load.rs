@@ -498,6 +498,16 @@ impl Check<'_> {
                 continue;
             };
             let name_shown = crate::diag::quoted(name);
+            if added.contains_key(name) {
+                self.errors.push(
+                    Diagnostic::at(
+                        item.loc.clone(),
+                        format!("{what} `{name_shown}` is both added and changed in this file"),
+                    )
+                    .with_hint(format!("write it once, as {}", add_form(&name_shown))),
+                );
+                continue;
+            }
             let d = Diagnostic::at(
                 item.loc.clone(),
                 format!(

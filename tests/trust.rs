@@ -361,3 +361,16 @@ fn additions_are_visible_and_work() {
         "{text}"
     );
 }
+
+#[test]
+fn add_cannot_hold_settings_or_relation_files_and_cannot_both_add_and_change() {
+    let text = variant_errors(
+        "[add.scenario]\nsteps = 5\n[add.parameters]\nextra = 1\n[parameters]\nextra = 2\n",
+    );
+    for expected in [
+        "`add.scenario`: [scenario] settings are changed, not added",
+        "parameter `extra` is both added and changed in this file",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+}
