@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The HTML reports in a real browser: every shipped scenario's one-run and ensemble pages, the
-# Lithuania–Belarus comparison and a hostile scenario, rendered by headless Chromium (Debian's
-# `chromium`, installed if missing) to PNG. Fails on a script error or a blocked resource (the
+# Lithuania–Belarus comparison, three sweeps and a hostile scenario, rendered by headless
+# Chromium (Debian's `chromium`, installed if missing) to PNG. Fails on a script error or a blocked resource (the
 # pages record them in `data-errors`), a chart that did not draw, a page whose script did not
 # finish, a blank screenshot, or script injected by the hostile scenario.
 #
@@ -93,6 +93,15 @@ done
   "$bin" compare baseline.toml monitoring.toml combined.toml --runs 200 -q -o "$out/lb-compare.html"
 )
 pages+=("lb-compare")
+# Sweeps: Sobol bars of the Ishigami function, Morris bars of the recommendations, and the
+# response curves and tornado of a one-at-a-time design.
+"$bin" sweep scenarios/sensitivity/ishigami.toml --points 64 -q -o "$out/ishigami-sweep.html"
+(
+  cd scenarios/lithuania_belarus
+  "$bin" sweep combined_sensitivity.toml --runs 20 -q -o "$out/lb-sweep-morris.html"
+  "$bin" sweep combined_sensitivity.toml --design oat --runs 20 -q -o "$out/lb-sweep-oat.html"
+)
+pages+=("ishigami-sweep" "lb-sweep-morris" "lb-sweep-oat")
 
 # A scenario whose free texts are markup and script: escaped, and blocked if they were not.
 cat >"$work/hostile.toml" <<'EOF'

@@ -351,7 +351,12 @@ fn hostile_names_and_descriptions_cannot_run_code_in_the_page() {
         "--format",
         "html",
     ]);
-    for page in [&run, &ensemble, &compare] {
+    let sweep = stdout(&[
+        "sweep", path, "--vary", "p=0..0.2", "--design", "oat", "--runs", "10", "-q", "--format",
+        "html",
+    ]);
+    assert!(sweep.contains("data-chart=\"tornado:outcome.hot\""));
+    for page in [&run, &ensemble, &compare, &sweep] {
         check_page(page);
         assert!(!page.contains("<svg onload"));
         assert!(!page.contains("<img"));
@@ -540,4 +545,102 @@ fn graphs_too_large_to_draw_are_summarised() {
         &["run", "ring.toml"],
         "graph",
     ));
+}
+
+/// The ids of the charts of `page`, in order.
+fn chart_ids(page: &str) -> Vec<String> {
+    page.split("data-chart=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_string())
+        .collect()
+}
+
+#[test]
+fn sweep_pages_are_well_formed_with_their_charts_and_byte_identical() {
+    let page = |dir: &str, args: &[&str]| {
+        let mut all = vec!["sweep"];
+        all.extend(args);
+        all.extend(["-q", "--format", "html"]);
+        let first = stdout_in(dir, &all);
+        let mut again = all.clone();
+        again.extend(["--threads", "1"]);
+        assert_eq!(
+            first,
+            stdout_in(dir, &again),
+            "{args:?}: not byte-identical"
+        );
+        let charts = check_page(&first);
+        assert!(first.contains("common random numbers: every point runs the same"));
+        assert!(first.contains("<section id=\"noise\"><h2>Run noise</h2>"));
+        assert_eq!(charts, chart_ids(&first).len());
+        first
+    };
+    // Morris: μ* bars per output, no response curves.
+    let morris = page(LB, &["combined_sensitivity.toml", "--runs", "20"]);
+    assert_eq!(
+        chart_ids(&morris),
+        [
+            "morris:outcome.border_reopened",
+            "morris:final.tension_ltu_blr"
+        ]
+    );
+    assert!(morris.contains("<dt>design</dt><dd>morris (10 × 4)</dd>"));
+    assert!(morris.contains("--vary front_leverage_share=0.05..0.2"));
+    // One at a time: a response curve per output and factor, then a tornado per output.
+    let oat = page(
+        LB,
+        &[
+            "combined_sensitivity.toml",
+            "--design",
+            "oat",
+            "--runs",
+            "10",
+        ],
+    );
+    let ids = chart_ids(&oat);
+    assert_eq!(ids.len(), 2 * 4 + 2, "{ids:?}");
+    assert!(ids.contains(&"response:outcome.border_reopened:front_leverage_share".to_string()));
+    assert_eq!(
+        &ids[8..],
+        [
+            "tornado:outcome.border_reopened",
+            "tornado:final.tension_ltu_blr"
+        ]
+    );
+    assert!(oat.contains("id=\"chart-tornado-outcome.border_reopened\""));
+    // Sobol: S1 and ST bars; a Latin hypercube: response curves only.
+    let sobol = page(
+        "scenarios/sensitivity",
+        &["ishigami.toml", "--points", "64"],
+    );
+    assert_eq!(chart_ids(&sobol), ["sobol:final.y"]);
+    assert!(sobol.contains("<th class=\"n\">ST</th>"));
+    let lhs = page(
+        "scenarios/sensitivity",
+        &["ishigami.toml", "--design", "lhs", "--points", "16"],
+    );
+    assert_eq!(
+        chart_ids(&lhs),
+        [
+            "response:final.y:x1",
+            "response:final.y:x2",
+            "response:final.y:x3"
+        ]
+    );
+    // Inferred from the file name.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sweep.html");
+    stdout_in(
+        "scenarios/sensitivity",
+        &[
+            "sweep",
+            "ishigami.toml",
+            "--points",
+            "8",
+            "-q",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    check_page(&std::fs::read_to_string(&file).unwrap());
 }

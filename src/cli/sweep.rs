@@ -60,7 +60,7 @@ pub struct SweepArgs {
     /// Write the sweep here (default: standard output).
     #[arg(long, short)]
     out: Option<String>,
-    /// Format: md, json or csv (default: from the --out file's extension, else md).
+    /// Format: md, json, csv or html (default: from the --out file's extension, else md).
     #[arg(long, value_enum)]
     format: Option<Format>,
     /// No progress bar.
@@ -152,9 +152,9 @@ impl SweepArgs {
             .or_else(|| self.out.as_deref().and_then(Format::from_path))
             .unwrap_or(Format::Markdown);
         match format {
-            Format::Markdown | Format::Json | Format::Csv => Ok(format),
+            Format::Markdown | Format::Json | Format::Csv | Format::Html => Ok(format),
             other => Err(Failure::from(format!(
-                "error: a sweep is written as md, json or csv, not {other}\n"
+                "error: a sweep is written as md, json, csv or html, not {other}\n"
             ))),
         }
     }
@@ -245,6 +245,7 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
         match format {
             Format::Json => export::json_head(&head),
             Format::Csv => export::csv_head(&head),
+            Format::Html => String::new(),
             _ => export::markdown_head(&head),
         }
         .as_bytes(),
@@ -260,10 +261,18 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
         detente::load_model(&args.scenario, &sources, &overrides)
     };
     let bar = progress_bar(plan.points.len(), args.quiet);
+    // An HTML page is not streamed: it is written once at the end, so its rows are kept, one
+    // small `Point` (the factor values and each output's estimate) per point. The other formats
+    // write each row as it comes and keep nothing.
+    let mut kept: Vec<detente::sweep::Point> = Vec::new();
     let mut row = |p: &detente::sweep::Point| {
         let text = match format {
             Format::Json => export::json_row(p, p.index == 0),
             Format::Csv => export::csv_row(p),
+            Format::Html => {
+                kept.push(p.clone());
+                return Ok(());
+            }
             _ => export::markdown_row(&head, p),
         };
         out.write(text.as_bytes())
@@ -303,6 +312,7 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
     let tail = match format {
         Format::Json => export::json_tail(&sensitivity, &noise),
         Format::Csv => String::new(),
+        Format::Html => detente::report::html::sweep(&head, &kept, &sensitivity, &noise),
         _ => export::markdown_tail(&head, &sensitivity, &noise),
     };
     super::check_interrupt()?;

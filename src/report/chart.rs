@@ -1,10 +1,11 @@
 //! Charts of reports, as SVG: the trajectories of a run, the fan charts, outcome probabilities
 //! and cumulative outcome curves of an ensemble, the forest plots and overlaid fans of a
-//! comparison, and the relation graph. Each chart has an id ([`ChartId`], e.g.
+//! comparison, the relation graph, and the response curves, tornado, Morris and Sobol bars of a
+//! sweep (in `chart/sweep.rs`). Each chart has an id ([`ChartId`], e.g.
 //! `fan:tension_ltu_blr`) by which `--plot` picks it; the HTML exporter shows the same charts.
 //! Not the drawing primitives (`svg.rs`) and no I/O.
 //!
-//! A new page (a sweep, an explanation) adds its chart kinds to [`ChartKind`] and a function
+//! A new page (an explanation, say) adds its chart kinds to [`ChartKind`] and a function
 //! that lists its charts beside [`run_charts`], [`ensemble_charts`] and [`comparison_charts`].
 
 use super::compare::{Comparison, Difference};
@@ -21,10 +22,13 @@ use super::svg::{
 use std::fmt;
 use std::str::FromStr;
 
+mod sweep;
+pub use sweep::sweep_charts;
+
 /// Width of every chart but the relation graph.
-const WIDTH: f64 = 640.0;
+pub(crate) const WIDTH: f64 = 640.0;
 /// Height of a time-series plotting area.
-const PLOT_HEIGHT: f64 = 210.0;
+pub(crate) const PLOT_HEIGHT: f64 = 210.0;
 /// Most hover columns of a time chart: a longer run is thinned to every k-th step.
 const HOVER_POINTS: usize = 200;
 
@@ -46,17 +50,33 @@ pub enum ChartKind {
     Forest,
     /// The relation graph (`graph`).
     Graph,
+    /// A sweep: an output's point estimates against one factor's value, with their intervals
+    /// (`response:<output id>:<factor>`).
+    Response,
+    /// A one-at-a-time sweep: each factor's effect on an output, largest first
+    /// (`tornado:<output id>`).
+    Tornado,
+    /// A Morris sweep: each factor's μ* on an output with its bootstrap interval
+    /// (`morris:<output id>`).
+    Morris,
+    /// A Sobol sweep: each factor's first- and total-order indices on an output
+    /// (`sobol:<output id>`).
+    Sobol,
 }
 
 impl ChartKind {
     /// Every kind, in the order the help lists them.
-    pub const ALL: [ChartKind; 6] = [
+    pub const ALL: [ChartKind; 10] = [
         ChartKind::Trajectory,
         ChartKind::Fan,
         ChartKind::Outcomes,
         ChartKind::Reached,
         ChartKind::Forest,
         ChartKind::Graph,
+        ChartKind::Response,
+        ChartKind::Tornado,
+        ChartKind::Morris,
+        ChartKind::Sobol,
     ];
 
     /// The kind's name in a chart id.
@@ -68,6 +88,10 @@ impl ChartKind {
             ChartKind::Reached => "reached",
             ChartKind::Forest => "forest",
             ChartKind::Graph => "graph",
+            ChartKind::Response => "response",
+            ChartKind::Tornado => "tornado",
+            ChartKind::Morris => "morris",
+            ChartKind::Sobol => "sobol",
         }
     }
 
@@ -75,7 +99,13 @@ impl ChartKind {
     pub fn has_subject(self) -> bool {
         matches!(
             self,
-            ChartKind::Trajectory | ChartKind::Fan | ChartKind::Forest
+            ChartKind::Trajectory
+                | ChartKind::Fan
+                | ChartKind::Forest
+                | ChartKind::Response
+                | ChartKind::Tornado
+                | ChartKind::Morris
+                | ChartKind::Sobol
         )
     }
 }
@@ -92,7 +122,7 @@ pub struct ChartId {
 }
 
 impl ChartId {
-    fn new(kind: ChartKind, subject: Option<&str>) -> ChartId {
+    pub(crate) fn new(kind: ChartKind, subject: Option<&str>) -> ChartId {
         ChartId {
             kind,
             subject: subject.map(str::to_string),
@@ -134,10 +164,11 @@ impl FromStr for ChartId {
                 "chart `{}` needs a subject: {}:<{}>",
                 kind.name(),
                 kind.name(),
-                if kind == ChartKind::Forest {
-                    "metric id, or outcomes"
-                } else {
-                    "series"
+                match kind {
+                    ChartKind::Forest => "metric id, or outcomes",
+                    ChartKind::Response => "output id>:<factor",
+                    ChartKind::Tornado | ChartKind::Morris | ChartKind::Sobol => "output id",
+                    _ => "series",
                 }
             )),
             (false, None) => Ok(ChartId::new(kind, None)),
@@ -331,7 +362,13 @@ fn wrap(text: &str, chars: usize) -> Vec<String> {
 }
 
 /// The heading, a muted subtitle and a legend of a chart, and the top of what comes below.
-fn header(svg: &mut Svg, title: &str, subtitle: &str, legend: &Legend, left: f64) -> f64 {
+pub(crate) fn header(
+    svg: &mut Svg,
+    title: &str,
+    subtitle: &str,
+    legend: &Legend,
+    left: f64,
+) -> f64 {
     svg.heading(&clip(title, 80));
     svg.text(
         12.0,
@@ -428,7 +465,13 @@ fn trajectory_chart(name: &str, expression: &str, values: &[f64], unit: &str) ->
 }
 
 /// Finishes the drawing at `height` and makes the chart.
-fn finish(svg: Svg, height: f64, kind: ChartKind, subject: Option<&str>, title: String) -> Chart {
+pub(crate) fn finish(
+    svg: Svg,
+    height: f64,
+    kind: ChartKind,
+    subject: Option<&str>,
+    title: String,
+) -> Chart {
     Chart {
         id: ChartId::new(kind, subject),
         title,
@@ -629,11 +672,11 @@ fn overlay_chart(s: &SeriesBands, entries: &[FanEntry], unit: &str) -> Chart {
 }
 
 /// Row height of the outcome and forest charts.
-const ROW: f64 = 22.0;
+pub(crate) const ROW: f64 = 22.0;
 
 /// The frame of a chart of `rows` rows, `width` wide, over ticks `xt`: rows have no vertical
 /// scale.
-fn rows_frame(left: f64, top: f64, (width, rows): (f64, usize), xt: Ticks) -> Frame {
+pub(crate) fn rows_frame(left: f64, top: f64, (width, rows): (f64, usize), xt: Ticks) -> Frame {
     let yt = Ticks {
         lo: 0.0,
         hi: 1.0,
@@ -645,7 +688,7 @@ fn rows_frame(left: f64, top: f64, (width, rows): (f64, usize), xt: Ticks) -> Fr
 }
 
 /// An interval from `x0` to `x1` at height `y`, with end caps.
-fn interval(svg: &mut Svg, (x0, x1): (f64, f64), y: f64) {
+pub(crate) fn interval(svg: &mut Svg, (x0, x1): (f64, f64), y: f64) {
     let stroke = Stroke::solid(ACCENT, 2.0);
     svg.line((x0, y), (x1, y), stroke);
     svg.line((x0, y - 5.0), (x0, y + 5.0), stroke);

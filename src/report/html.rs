@@ -9,8 +9,8 @@
 //! (the script sits in a CDATA section behind `//` comments), and the same report gives the same
 //! bytes.
 //!
-//! A page is a `Page` of sections; a new page (a sweep, an explanation) is one more function
-//! beside [`run`], [`ensemble`] and [`comparison`] that fills one.
+//! A page is a `Page` of sections; a new page (an explanation, say) is one more function
+//! beside [`run`], [`ensemble`], [`comparison`] and [`sweep`] that fills one.
 
 use super::chart::{self, Chart, ChartKind};
 use super::compare::{level_label, Comparison};
@@ -20,6 +20,8 @@ use super::number::{metric_cells, num, p_value, pct};
 use super::relation_graph::RelationGraph;
 use super::run::{RunReport, ScenarioInfo, Trajectory};
 use super::svg::{esc, value};
+use super::sweep::Head as SweepHead;
+use crate::sweep::{Noise, Point, Sensitivity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -359,6 +361,292 @@ pub fn comparison(
     });
     graph_section(&mut page, &charts, graph);
     page.finish()
+}
+
+/// Most rows the points table shows; the CSV and JSON exports have every point.
+const MAX_POINT_ROWS: usize = 1000;
+
+/// The page of a sweep: how it was made (the manifest and the pairing), the response curves
+/// (grid, oat and lhs designs), the tornado, Morris or Sobol charts with their tables, the run
+/// noise, and every point's numbers. `points` are the sweep's rows in order: unlike the other
+/// exports of a sweep, the page is written once at the end, so the caller keeps the rows (one
+/// small [`Point`] each).
+pub fn sweep(
+    h: &SweepHead,
+    points: &[Point],
+    sensitivity: &Sensitivity,
+    noise: &[Noise],
+) -> String {
+    let charts = chart::sweep_charts(h, points, sensitivity);
+    let sc = &h.scenario;
+    let mut page = Page::new("sweep", sc);
+    page.section("manifest", "Reproduction", |out| {
+        let size = if h.size.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                h.size
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" × ")
+            )
+        };
+        manifest(
+            out,
+            sc,
+            h.detente_version,
+            &[
+                ("design", format!("{}{size}", h.design)),
+                ("points", h.points.to_string()),
+                ("runs per point", h.runs.to_string()),
+                ("seed", h.seed.to_string()),
+                ("design seed", h.design_seed.to_string()),
+            ],
+            &sweep_command(h),
+        );
+        let _ = write!(out, "<p>Paired: {}.</p>", esc(&h.pairing));
+        out.push_str(
+            "<h3>Parameters varied</h3><div class=\"table-wrap\"><table><thead><tr>\
+             <th>parameter</th><th class=\"n\">default</th><th>values</th></tr></thead><tbody>",
+        );
+        for f in &h.factors {
+            let values = if f.listed {
+                f.values
+                    .iter()
+                    .map(|v| num(*v))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                format!("{} to {}", num(f.values[0]), num(f.values[1]))
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td>{values}{}</td></tr>",
+                esc(&f.name),
+                num(f.default),
+                if f.whole { " (whole numbers)" } else { "" }
+            );
+        }
+        out.push_str("</tbody></table></div><h3>Outputs</h3><ul>");
+        for o in &h.outputs {
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: {}</li>",
+                esc(&o.id.to_string()),
+                esc(&o.label)
+            );
+        }
+        out.push_str("</ul>");
+    });
+    if charts.iter().any(|c| c.id.kind == ChartKind::Response) {
+        page.section("response", "Response curves", |out| {
+            let _ = write!(
+                out,
+                "<p class=\"note\">Each output's estimate at each point against one parameter's value, with its 95% interval (Wilson for probabilities, Student t for means).{}</p>",
+                if h.design == "oat" {
+                    " One at a time: the defaults and the two points that move that parameter."
+                } else {
+                    " Every point is shown: the other parameters vary too, so the spread at one value is theirs."
+                }
+            );
+            let drawn = charts.iter().filter(|c| c.id.kind == ChartKind::Response).count();
+            if drawn < h.outputs.len() * h.factors.len() {
+                let _ = write!(
+                    out,
+                    "<p class=\"note\">The first {drawn} of {} curves are drawn; the points table has every number.</p>",
+                    h.outputs.len() * h.factors.len()
+                );
+            }
+            figures(out, &charts, &[ChartKind::Response]);
+        });
+    }
+    match sensitivity {
+        Sensitivity::None => {}
+        Sensitivity::Oat { effects } => page.section("tornado", "One at a time (tornado)", |out| {
+            out.push_str(
+                "<p class=\"note\">Per output, each parameter from its lowest to its highest value with the others at their defaults, largest effect first; paired 95% intervals (paired t, Newcombe's paired score interval for probabilities). Bold: the interval excludes zero.</p>",
+            );
+            figures(out, &charts, &[ChartKind::Tornado]);
+            out.push_str(
+                "<div class=\"table-wrap\"><table><thead><tr><th>output</th><th>parameter</th>\
+                 <th class=\"n\">effect</th><th class=\"n\">95% interval</th><th>method</th></tr></thead><tbody>",
+            );
+            for e in effects {
+                let excludes = e.ci[0] > 0.0 || e.ci[1] < 0.0;
+                let _ = writeln!(
+                    out,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"n{}\">{}</td><td class=\"n\">{} – {}</td><td>{}</td></tr>",
+                    esc(&h.outputs[e.output].id.to_string()),
+                    esc(&h.factors[e.factor].name),
+                    if excludes { " sig" } else { "" },
+                    num(e.effect),
+                    num(e.ci[0]),
+                    num(e.ci[1]),
+                    esc(e.method)
+                );
+            }
+            out.push_str("</tbody></table></div>");
+        }),
+        Sensitivity::Morris { effects } => page.section("morris", "Morris elementary effects", |out| {
+            out.push_str(
+                "<p class=\"note\">μ* (mean |EE|, Campolongo et al. 2007) with a 95% bootstrap interval over trajectories, μ and σ (Morris 1991); effects per unit of the parameter's range.</p>",
+            );
+            figures(out, &charts, &[ChartKind::Morris]);
+            out.push_str(
+                "<div class=\"table-wrap\"><table><thead><tr><th>output</th><th>parameter</th>\
+                 <th class=\"n\">μ*</th><th class=\"n\">95% interval</th><th class=\"n\">μ</th>\
+                 <th class=\"n\">σ</th></tr></thead><tbody>",
+            );
+            for (o, per) in h.outputs.iter().zip(effects) {
+                let mut order: Vec<usize> = (0..per.len()).collect();
+                order.sort_by(|&a, &b| per[b].mu_star.total_cmp(&per[a].mu_star).then(a.cmp(&b)));
+                for i in order {
+                    let m = per[i];
+                    let _ = writeln!(
+                        out,
+                        "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                        esc(&o.id.to_string()),
+                        esc(&h.factors[i].name),
+                        num(m.mu_star),
+                        num(m.mu_star_ci[0]),
+                        num(m.mu_star_ci[1]),
+                        num(m.mu),
+                        num(m.sigma)
+                    );
+                }
+            }
+            out.push_str("</tbody></table></div>");
+        }),
+        Sensitivity::Sobol { indices } => page.section("sobol", "Sobol indices", |out| {
+            out.push_str(
+                "<p class=\"note\">First-order (S1) and total-order (ST) indices, Jansen's estimators on Saltelli's (2010) design, with 95% bootstrap intervals (1,000 resamples of the base rows).</p>",
+            );
+            figures(out, &charts, &[ChartKind::Sobol]);
+            out.push_str(
+                "<div class=\"table-wrap\"><table><thead><tr><th>output</th><th>parameter</th>\
+                 <th class=\"n\">S1</th><th class=\"n\">95% interval</th><th class=\"n\">ST</th>\
+                 <th class=\"n\">95% interval</th></tr></thead><tbody>",
+            );
+            for (o, per) in h.outputs.iter().zip(indices) {
+                let mut order: Vec<usize> = (0..per.len()).collect();
+                order.sort_by(|&a, &b| per[b].total.total_cmp(&per[a].total).then(a.cmp(&b)));
+                for i in order {
+                    let s = per[i];
+                    let _ = writeln!(
+                        out,
+                        "<tr><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td><td class=\"n\">{}</td><td class=\"n\">{} – {}</td></tr>",
+                        esc(&o.id.to_string()),
+                        esc(&h.factors[i].name),
+                        num(s.first),
+                        num(s.first_ci[0]),
+                        num(s.first_ci[1]),
+                        num(s.total),
+                        num(s.total_ci[0]),
+                        num(s.total_ci[1])
+                    );
+                }
+            }
+            out.push_str("</tbody></table></div>");
+        }),
+    }
+    page.section("noise", "Run noise", |out| {
+        out.push_str(
+            "<p class=\"note\">Per output: the mean variance of a point's estimate from its runs (within) against the variance of the estimates across points (between). A share near or above 1 means the differences between points are mostly run noise: add runs before points.</p>\
+             <div class=\"table-wrap\"><table><thead><tr><th>output</th><th class=\"n\">within</th>\
+             <th class=\"n\">between</th><th class=\"n\">share</th></tr></thead><tbody>",
+        );
+        for (o, n) in h.outputs.iter().zip(noise) {
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code></td><td class=\"n\">{:.3e}</td><td class=\"n\">{:.3e}</td><td class=\"n\">{}</td></tr>",
+                esc(&o.id.to_string()),
+                n.within,
+                n.between,
+                num(n.share)
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    });
+    page.section("points", "Points", |out| {
+        out.push_str(
+            "<p class=\"note\">Each output's estimate with its 95% interval (Wilson for probabilities, Student t for means).</p>\
+             <div class=\"table-wrap\"><table><thead><tr><th class=\"n\">point</th>",
+        );
+        for f in &h.factors {
+            let _ = write!(out, "<th class=\"n\"><code>{}</code></th>", esc(&f.name));
+        }
+        for o in &h.outputs {
+            let _ = write!(out, "<th class=\"n\"><code>{}</code></th>", esc(&o.id.to_string()));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for p in points.iter().take(MAX_POINT_ROWS) {
+            let _ = write!(out, "<tr><td class=\"n\">{}</td>", p.index);
+            for v in &p.values {
+                let _ = write!(out, "<td class=\"n\">{}</td>", num(*v));
+            }
+            for (o, e) in h.outputs.iter().zip(&p.estimates) {
+                let cell = if o.id.kind == MetricKind::Outcome {
+                    format!("{} [{}, {}]", pct(e.value), pct(e.ci[0]), pct(e.ci[1]))
+                } else {
+                    format!("{} [{}, {}]", num(e.value), num(e.ci[0]), num(e.ci[1]))
+                };
+                let _ = write!(out, "<td class=\"n\">{cell}</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>");
+        if points.len() > MAX_POINT_ROWS {
+            let _ = write!(
+                out,
+                "<p class=\"note\">… and {} more; the CSV and JSON exports (<code>--format csv</code>, <code>--format json</code>) have every point.</p>",
+                points.len() - MAX_POINT_ROWS
+            );
+        }
+    });
+    page.finish()
+}
+
+/// The command line that runs the sweep `h` again.
+fn sweep_command(h: &SweepHead) -> String {
+    let mut cmd = format!("detente sweep SCENARIO --design {}", h.design);
+    match (h.design, h.size.as_slice()) {
+        ("grid", [levels]) => {
+            let _ = write!(cmd, " --levels {levels}");
+        }
+        ("lhs" | "sobol", [points]) => {
+            let _ = write!(cmd, " --points {points}");
+        }
+        ("morris", [trajectories, levels]) => {
+            let _ = write!(cmd, " --trajectories {trajectories} --levels {levels}");
+        }
+        _ => {}
+    }
+    for f in &h.factors {
+        let range = if f.listed {
+            f.values
+                .iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        } else {
+            format!("{}..{}", f.values[0], f.values[1])
+        };
+        let _ = write!(cmd, " --vary {}={range}", f.name);
+        if f.whole {
+            let _ = write!(cmd, " --whole {}", f.name);
+        }
+    }
+    for o in &h.outputs {
+        let _ = write!(cmd, " --metric {}", o.id);
+    }
+    let _ = write!(
+        cmd,
+        " --runs {} --seed {} --design-seed {}",
+        h.runs, h.seed, h.design_seed
+    );
+    cmd
 }
 
 /// The comparison's differences, one row per variant and metric: outcomes and final values, or

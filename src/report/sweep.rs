@@ -1,6 +1,8 @@
 //! The report of a sweep, written as it runs: a head (what was swept, how), one row per point
 //! as each finishes, and a tail (the sensitivity analysis), in CSV, JSON or Markdown. Each
 //! exporter is three functions, so a sweep of any size is written with the memory of one row.
+//! The HTML page of a sweep ([`super::html::sweep`]) is not streamed: it is written at the end
+//! from the rows the caller kept.
 
 use super::number::{num, pct};
 use super::run::ScenarioInfo;
