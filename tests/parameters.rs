@@ -145,3 +145,43 @@ fn set_takes_a_constant_expression() {
         .code(2)
         .stderr(predicates::str::contains("start=1/0"));
 }
+
+#[test]
+fn variable_defaults_ranges_and_event_windows_come_from_parameters() {
+    let text = r#"
+[scenario]
+steps = 10
+[parameters]
+base = 0.4
+cap = 0.6
+first = 3
+last = "first + 2"
+[variables]
+x = { of = "actor", default = "base", range = ["-cap", "cap"] }
+[actors.A]
+[actors.B]
+[actions.bump]
+effects = [{ var = "x", on = "actor", add = 0.5 }]
+[events.bumps]
+actor = "A"
+action = "bump"
+target = "B"
+rate = 1
+from = "first"
+until = "last"
+[report]
+series = { x = "x(A)" }
+"#;
+    let m = common::model(text);
+    assert_eq!(m.actor_variables()[0].default, 0.4);
+    assert_eq!(m.actor_variables()[0].range, Some((-0.6, 0.6)));
+    let r = detente::run_once(&m, 1).unwrap();
+    let x = r.series_values(&m, "x").unwrap();
+    // Bumps at steps 3, 4, 5 only, clamped at the range's top.
+    assert_eq!((x[2], x[3], x[10]), (0.4, 0.6, 0.6));
+    let bad = common::errors(&text.replace("first = 3", "first = 2.5"));
+    assert!(
+        bad.contains("`from` must be a step from 1 to 10, found 2.5"),
+        "{bad}"
+    );
+}

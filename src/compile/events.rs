@@ -172,16 +172,19 @@ impl Compiler<'_> {
         file_steps: i64,
         steps: u32,
     ) -> Option<(u32, u32)> {
-        let mut bound = |v: &Option<Located<i64>>, key: &str, default: i64| match v {
+        // Each may be a constant expression over parameters.
+        let mut bound = |v: &Option<crate::spec::Expr>, key: &str, default: i64| match v {
             None => Some(default),
-            Some(x) if (1..=file_steps).contains(&x.value) => Some(x.value),
             Some(x) => {
+                let value = self.constant(x, &format!("{what}: `{key}`"))?;
+                if value.fract() == 0.0 && value >= 1.0 && value <= file_steps as f64 {
+                    return Some(value as i64);
+                }
                 self.error(Diagnostic::at(
                     x.loc.clone(),
                     format!(
-                        "{what}: `{key}` must be a step from {}, found {}",
+                        "{what}: `{key}` must be a step from {}, found {value}",
                         steps_text(file_steps),
-                        x.value
                     ),
                 ));
                 None

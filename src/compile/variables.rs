@@ -55,18 +55,25 @@ impl Compiler<'_> {
                     format!("`{name}` is both a parameter and a variable"),
                 ));
             }
-            let default = spec.default.as_ref().map_or(0.0, |d| d.value);
-            if let Some(d) = &spec.default {
-                if !d.value.is_finite() {
-                    self.error(Diagnostic::at(
-                        d.loc.clone(),
-                        "a default must be a finite number",
-                    ));
-                }
-            }
-            let range = match &spec.range {
-                None => None,
-                Some(r) => match r.value.as_slice() {
+            // Both may be constant expressions over parameters.
+            let default = match &spec.default {
+                Some(d) => self
+                    .constant(d, &format!("the default of `{name}`"))
+                    .unwrap_or(0.0),
+                None => 0.0,
+            };
+            let ends: Option<Vec<f64>> = spec.range.as_ref().map(|r| {
+                r.value
+                    .iter()
+                    .map(|end| {
+                        let e = crate::spec::Located::new(end.clone(), r.loc.clone());
+                        self.constant(&e, &format!("the range of `{name}`"))
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            });
+            let range = match (&spec.range, ends) {
+                (Some(r), Some(ends)) => match ends.as_slice() {
                     [lo, hi] if lo.is_finite() && hi.is_finite() && lo <= hi => {
                         if !(default >= *lo && default <= *hi) {
                             let loc = spec
@@ -77,6 +84,8 @@ impl Compiler<'_> {
                         }
                         Some((*lo, *hi))
                     }
+                    // An end that is not a number has its error already.
+                    ends if ends.iter().any(|x| x.is_nan()) => None,
                     _ => {
                         self.error(
                             Diagnostic::at(
@@ -88,6 +97,7 @@ impl Compiler<'_> {
                         None
                     }
                 },
+                _ => None,
             };
             let var = Variable {
                 name: name.clone(),

@@ -285,11 +285,11 @@ pub struct VariableSpec {
     /// `default`: the initial value where none is given, and the value read from a relation
     /// that does not exist (default 0; must lie in `range`).
     #[serde(default)]
-    pub default: Option<Located<f64>>,
+    pub default: Option<Expr>,
     /// `range`: `[min, max]`, finite, min ≤ max; values are clamped into it after every step.
-    /// None: unbounded.
+    /// None: unbounded. Each end may be a constant expression over parameters.
     #[serde(default)]
-    pub range: Option<Located<Vec<f64>>>,
+    pub range: Option<Located<Vec<ExprText>>>,
     /// `description`: free text.
     #[serde(default)]
     pub description: Option<String>,
@@ -436,9 +436,9 @@ pub struct EventSpec {
     /// `rate`: the probability per step that the event happens, a number or expression.
     pub rate: Option<Expr>,
     /// `from`: the first step a `rate` event can happen (default 1).
-    pub from: Option<Located<i64>>,
+    pub from: Option<Expr>,
     /// `until`: the last step a `rate` event can happen (default: the last step).
-    pub until: Option<Located<i64>>,
+    pub until: Option<Expr>,
     /// `enabled`: `false` switches the event off (default true).
     pub enabled: Option<bool>,
     /// `description`: free text.
