@@ -538,17 +538,8 @@ impl Check<'_> {
                     .with_hint(format!("to change it, write {}", change_form(&name_shown))),
                 );
             } else {
-                match child.entry(name) {
-                    std::collections::btree_map::Entry::Occupied(_) => {
-                        self.errors.push(Diagnostic::at(
-                            item.loc.clone(),
-                            format!("{what} `{name_shown}` is both added and changed in this file"),
-                        ));
-                    }
-                    std::collections::btree_map::Entry::Vacant(slot) => {
-                        slot.insert(item);
-                    }
-                }
+                // A change of the same name was dropped above with its error.
+                child.insert(name, item);
             }
         }
     }

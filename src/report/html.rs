@@ -412,21 +412,12 @@ pub fn sweep(
              <th>parameter</th><th class=\"n\">default</th><th>values</th></tr></thead><tbody>",
         );
         for f in &h.factors {
-            let values = if f.listed {
-                f.values
-                    .iter()
-                    .map(|v| num(*v))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            } else {
-                format!("{} to {}", num(f.values[0]), num(f.values[1]))
-            };
             let _ = writeln!(
                 out,
-                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td>{values}{}</td></tr>",
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
                 esc(&f.name),
                 num(f.default),
-                if f.whole { " (whole numbers)" } else { "" }
+                esc(&f.values_text())
             );
         }
         out.push_str("</tbody></table></div><h3>Outputs</h3><ul>");

@@ -63,6 +63,23 @@ pub struct FactorInfo {
     pub whole: bool,
 }
 
+impl FactorInfo {
+    /// Its values for people: "0.0500 to 0.2000", or the listed values, and "(whole numbers)".
+    pub fn values_text(&self) -> String {
+        let values = if self.listed {
+            self.values
+                .iter()
+                .map(|v| num(*v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            format!("{} to {}", num(self.values[0]), num(self.values[1]))
+        };
+        let whole = if self.whole { " (whole numbers)" } else { "" };
+        format!("{values}{whole}")
+    }
+}
+
 /// The head of the sweep `plan` of `model` with `runs` runs from `seed`.
 pub fn head(model: &Model, plan: &Plan, runs: u64, seed: u64) -> Head {
     let size = match plan.design {
@@ -192,21 +209,12 @@ pub fn markdown_head(h: &Head) -> String {
     let _ = writeln!(out, "Paired: {}.\n", h.pairing);
     let _ = writeln!(out, "| parameter | default | values |\n|---|---:|---|");
     for f in &h.factors {
-        let values = if f.listed {
-            f.values
-                .iter()
-                .map(|v| num(*v))
-                .collect::<Vec<_>>()
-                .join(", ")
-        } else {
-            format!("{} to {}", num(f.values[0]), num(f.values[1]))
-        };
-        let whole = if f.whole { " (whole numbers)" } else { "" };
         let _ = writeln!(
             out,
-            "| `{}` | {} | {values}{whole} |",
+            "| `{}` | {} | {} |",
             f.name,
-            num(f.default)
+            num(f.default),
+            f.values_text()
         );
     }
     let _ = writeln!(
