@@ -5,6 +5,7 @@ use super::names::Aggregates;
 use super::network::{kin_lists, Network};
 use super::settings::Settings;
 use super::variables::Variables;
+use crate::expr::memory::Needs;
 use crate::expr::{self, AggSet, Code};
 use crate::model::{Action, Dynamic, Event, Lanes, Model, On, Outcome, Rule, Series, When};
 
@@ -68,6 +69,7 @@ pub(super) fn model(
         .iter()
         .any(|r| matches!(r.lanes, Lanes::Reactions { .. }))
         || codes().any(|c| c.uses(|op| matches!(op, expr::Op::DidPair(..))));
+    let memory = memory_needs(items.actions.len(), codes());
     let max_depth = codes().map(|c| c.depth).max().unwrap_or(1);
     let horizon = items
         .actions
@@ -119,11 +121,36 @@ pub(super) fn model(
         agg_scalar: aggregates.scalar,
         kin,
         uses_pair_log,
+        memory,
         horizon,
         max_depth,
         warnings: Default::default(),
         sweep: None,
     }
+}
+
+/// Per action, what the expressions read of it per counterpart or per window; empty if nothing.
+fn memory_needs<'a>(n_actions: usize, codes: impl Iterator<Item = &'a Code>) -> Vec<Needs> {
+    use expr::Op;
+    let mut needs = vec![Needs::default(); n_actions];
+    for op in codes.flat_map(|c| &c.ops) {
+        match *op {
+            Op::PairSince(_, _, a) | Op::PairTimes(_, _, a) => needs[a as usize].pair = true,
+            Op::PairWithin(_, _, a, k) => {
+                let w = &mut needs[a as usize].pair_window;
+                *w = (*w).max(k);
+            }
+            Op::Within(_, a, k) => {
+                let w = &mut needs[a as usize].actor_window;
+                *w = (*w).max(k);
+            }
+            _ => {}
+        }
+    }
+    if !needs.iter().any(|n| n.any()) {
+        needs.clear();
+    }
+    needs
 }
 
 /// Every compiled expression of the model.

@@ -7,7 +7,7 @@ use crate::expr::{Ctx, Domain, Goldstein, Namespace, Type};
 use crate::ids::ActorId;
 use crate::model::{Action, Event, When};
 use crate::rng;
-use crate::spec::{EventSpec, Located};
+use crate::spec::{EventSpec, ExprText, Located};
 
 impl Compiler<'_> {
     /// Every enabled event, in name order.
@@ -106,7 +106,8 @@ impl Compiler<'_> {
         let spec = &ev.value;
         let when = match (&spec.at, &spec.rate) {
             (Some(at), None) => {
-                if at.value.to_vec().is_empty() {
+                let listed = at.value.exprs(&at.loc);
+                if listed.is_empty() {
                     self.error(
                         Diagnostic::at(at.loc.clone(), format!("{what}: `at` lists no step"))
                             .with_hint(
@@ -116,18 +117,31 @@ impl Compiler<'_> {
                     return None;
                 }
                 let mut v = Vec::new();
-                for s in at.value.to_vec() {
-                    if s < 1 || s > file_steps {
+                for e in &listed {
+                    let Some(x) = self.constant(e, &format!("{what}, `at`")) else {
+                        continue;
+                    };
+                    let shown = if matches!(e.value, ExprText::Text(_)) {
+                        format!(" (the expression gives {x})")
+                    } else {
+                        String::new()
+                    };
+                    if x.fract() != 0.0 {
                         self.error(Diagnostic::at(
-                            at.loc.clone(),
+                            e.loc.clone(),
+                            format!("{what}: a step is a whole number, found {x}{shown}"),
+                        ));
+                    } else if x < 1.0 || x > file_steps as f64 {
+                        self.error(Diagnostic::at(
+                            e.loc.clone(),
                             format!(
-                                "{what}: step {s} is outside the run ({})",
+                                "{what}: step {x} is outside the run ({}){shown}",
                                 steps_text(file_steps)
                             ),
                         ));
-                    } else if s <= i64::from(steps) {
+                    } else if x <= f64::from(steps) {
                         // A shorter run asked for on the command line simply ends first.
-                        v.push(s as u32);
+                        v.push(x as u32);
                     }
                 }
                 v.sort_unstable();

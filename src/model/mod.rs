@@ -105,6 +105,8 @@ pub struct Model {
     pub(crate) kin: Vec<Kin>,
     /// Whether any expression or rule needs who-did-what-to-whom logs.
     pub(crate) uses_pair_log: bool,
+    /// Per action, the per-counterpart and windowed memory expressions read (empty if none).
+    pub(crate) memory: Vec<crate::expr::memory::Needs>,
     /// Longest delay + duration of any effect.
     pub(crate) horizon: u32,
     /// Deepest operand stack any expression needs.

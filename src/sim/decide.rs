@@ -234,6 +234,11 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, record: &mut RunR
         s.counts[i] += 1;
         record.first_taken[f.action as usize].get_or_insert(t);
     }
+    if !s.memory.is_empty() {
+        for f in &w.firings {
+            s.memory.record(&m.adj, f.actor, f.target, f.action, t);
+        }
+    }
     if m.uses_pair_log {
         s.cur_log.extend(
             w.firings

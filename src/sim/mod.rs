@@ -139,6 +139,7 @@ impl<'m> Sim<'m> {
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))
+            .saturating_add(crate::expr::memory::bytes(&model.memory, a, e))
     }
 
     /// Bytes of effects waiting to land, at the most: every lane of every rule and every event

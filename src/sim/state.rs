@@ -5,6 +5,7 @@
 //! buffer is sized from the model once and reused by every run.
 
 use super::error::Cause;
+use crate::expr::memory::Memory;
 use crate::expr::{ActionView, Lanes, Stack, World, LANES, NEVER};
 use crate::model::{Lanes as RuleLanes, Model};
 use crate::rng;
@@ -89,6 +90,8 @@ pub(super) struct State {
     pub counts: Vec<u64>,
     pub prev_log: Vec<(u32, u32, u32)>,
     pub cur_log: Vec<(u32, u32, u32)>,
+    /// Per counterpart and per window; empty unless an expression reads it.
+    pub memory: Memory,
 }
 
 impl State {
@@ -104,6 +107,7 @@ impl State {
             counts: vec![0; n_actors * n_actions],
             prev_log: Vec::new(),
             cur_log: Vec::new(),
+            memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
     }
 
@@ -120,6 +124,7 @@ impl State {
         self.counts.fill(0);
         self.prev_log.clear();
         self.cur_log.clear();
+        self.memory.reset();
     }
 
     /// This step's who-did-what log becomes the previous step's.
@@ -142,6 +147,7 @@ impl State {
                 counts: &self.counts,
                 prev: &self.prev_log,
                 cur: &self.cur_log,
+                memory: &self.memory,
             },
             step: clock.t,
             step_key: clock.step_key,

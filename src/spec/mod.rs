@@ -445,23 +445,59 @@ pub struct EventSpec {
     pub description: Option<String>,
 }
 
-/// One step or a list of steps.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
+/// One step or a list of steps; each a whole number, a parameter or a constant expression.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Steps {
-    /// `at = 10`.
-    One(i64),
-    /// `at = [10, 30]`.
-    Many(Vec<i64>),
+    /// `at = 10` or `at = "first_wave"` (located by the enclosing value).
+    One(ExprText),
+    /// `at = [10, "first_wave + 20"]`, each step located.
+    Many(Vec<Expr>),
 }
 
 impl Steps {
-    /// The steps as a list, in the order written.
-    pub fn to_vec(&self) -> Vec<i64> {
+    /// The steps in the order written; `loc` is where the whole value was written.
+    pub fn exprs(&self, loc: &Loc) -> Vec<Expr> {
         match self {
-            Steps::One(s) => vec![*s],
+            Steps::One(s) => vec![Located::new(s.clone(), loc.clone())],
             Steps::Many(v) => v.clone(),
         }
+    }
+}
+
+// By hand rather than `untagged`: an untagged enum buffers its input, and the steps of a list
+// would lose their places.
+impl<'de> Deserialize<'de> for Steps {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Steps;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a step number or a list of step numbers")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v as f64)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v as f64)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Text(v.to_owned())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Steps, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = seq.next_element::<Expr>()? {
+                    v.push(e);
+                }
+                Ok(Steps::Many(v))
+            }
+        }
+        d.deserialize_any(Visit)
     }
 }
 
