@@ -72,7 +72,12 @@ fn lithuania_belarus_variants() {
 
 #[test]
 fn classics() {
-    for name in ["prisoners_dilemma", "grudger_vs_tft", "richardson"] {
+    for name in [
+        "prisoners_dilemma",
+        "grudger_vs_tft",
+        "richardson",
+        "tournament",
+    ] {
         scenario(name, &format!("scenarios/classics/{name}.toml"), &[]);
     }
 }

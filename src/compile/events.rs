@@ -1,6 +1,7 @@
 //! Events (`[events]`): actions taken at scheduled steps, or at a rate per step.
 
 use super::names::Names;
+use super::settings::Settings;
 use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::expr::{Ctx, Domain, Goldstein, Namespace, Type};
@@ -15,23 +16,14 @@ impl Compiler<'_> {
         &mut self,
         names: &mut Names,
         actions: &[Action],
-        (steps, steps_known): (u32, bool),
+        settings: &Settings,
     ) -> Vec<Event> {
         let mut out = Vec::new();
         let n_edges = names.net.adj.len() as u32;
+        let steps = settings.steps;
         // Without a known `steps` (its error is reported), no step is outside the run.
-        let file_steps = if steps_known {
-            self.r
-                .spec
-                .scenario
-                .steps
-                .as_ref()
-                .map_or(0, |s| match s.value {
-                    // A literal; an expression's value is `steps` itself unless --steps.
-                    crate::spec::ExprText::Number(x) => x as i64,
-                    _ => 0,
-                })
-                .max(i64::from(steps))
+        let file_steps = if settings.steps_known {
+            i64::from(settings.file_steps)
         } else {
             i64::MAX
         };

@@ -119,7 +119,7 @@ impl Compiler<'_> {
         let actions = self.actions(&mut names, &kin_kinds);
         let rules = self.rules(&mut names, &actions, &network);
         let dynamics = self.dynamics(&mut names);
-        let events = self.events(&mut names, &actions, (settings.steps, settings.steps_known));
+        let events = self.events(&mut names, &actions, &settings);
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names);
         let sweep = self.sweep(&parameters);
@@ -154,12 +154,13 @@ impl Compiler<'_> {
 }
 
 impl Compiler<'_> {
-    /// Warns about parameters no expression reads and actors with no relations that nothing
+    /// Warns about parameters no expression reads (constant ones included) and actors with no relations that nothing
     /// names: both change nothing, and are usually a typo (a variant's misspelled override, an
     /// actor id written two ways).
     fn unread(&mut self, names: &names::Names) {
         for (name, p) in &self.r.spec.parameters {
-            if !names.param_used(name) && self.will_warn() {
+            let read = names.param_used(name) || self.consts_read.contains(name);
+            if !read && self.will_warn() {
                 self.warn(
                     Diagnostic::at(
                         p.loc.clone(),
