@@ -1172,7 +1172,7 @@ fn windowed_memory_counts_the_last_k_steps_before_this_one() {
 [parameters]
 window = 2
 [report]
-series = {{ w_bc = "times_within(B, C, defect, window)", d_bc = "if(did_within(B, C, defect, 2), 1, 0)", w_any = "times_within(B, defect, 1 + window)", d_any = "if(did_within(B, defect, 1), 1, 0)", d_ba = "if(did_within(B, A, defect, 7), 1, 0)" }}
+series = {{ w_bc = "times_within(B, C, defect, window)", d_bc = "if(did_within(B, C, defect, 2), 1, 0)", w_any = "times_within(B, defect, 1 + window)", d_any = "if(did_within(B, defect, 1), 1, 0)", d_ba = "if(did_within(B, A, defect, 7), 1, 0)", d1 = "if(did_within(B, C, defect, 1), 1, 0)", did = "if(did(B, C, defect), 1, 0)" }}
 "#
     );
     let (m, r) = run(&text, 0);
