@@ -7,7 +7,9 @@ use super::settings::Settings;
 use super::variables::Variables;
 use crate::expr::memory::Needs;
 use crate::expr::{self, AggSet, Code};
-use crate::model::{Action, Dynamic, Event, Lanes, Model, On, Outcome, Rule, Series, When};
+use crate::model::{
+    Action, Dynamic, Event, Lanes, Model, On, Outcome, Places, Rule, Series, Shock, When,
+};
 
 /// Everything compiled from the scenario's items.
 pub(super) struct Items {
@@ -20,6 +22,8 @@ pub(super) struct Items {
     pub rules: Vec<Rule>,
     pub dynamics: Vec<Dynamic>,
     pub events: Vec<Event>,
+    pub shocks: Vec<Shock>,
+    pub places: Vec<Places>,
     pub outcomes: Vec<Outcome>,
     pub series: Vec<Series>,
 }
@@ -60,6 +64,7 @@ pub(super) fn model(
             &items.rules,
             &items.dynamics,
             &items.events,
+            &items.shocks,
             &items.outcomes,
             &items.series,
         )
@@ -75,6 +80,7 @@ pub(super) fn model(
         .actions
         .iter()
         .flat_map(|a| &a.effects)
+        .chain(items.shocks.iter().flat_map(|s| &s.effects))
         .map(|e| e.delay + e.duration)
         .max()
         .unwrap_or(1);
@@ -87,6 +93,8 @@ pub(super) fn model(
         rules,
         dynamics,
         events,
+        shocks,
+        places,
         outcomes,
         series,
         ..
@@ -115,6 +123,8 @@ pub(super) fn model(
         rules,
         dynamics,
         events,
+        shocks,
+        places,
         outcomes,
         series,
         agg_actor: aggregates.per_actor,
@@ -159,6 +169,7 @@ fn all_codes<'a>(
     rules: &'a [Rule],
     dynamics: &'a [Dynamic],
     events: &'a [Event],
+    shocks: &'a [Shock],
     outcomes: &'a [Outcome],
     series: &'a [Series],
 ) -> impl Iterator<Item = &'a Code> {
@@ -170,6 +181,13 @@ fn all_codes<'a>(
         .chain(events.iter().filter_map(|e| match &e.when {
             When::Rate { rate, .. } => Some(rate),
             When::At(_) => None,
+        }))
+        .chain(shocks.iter().flat_map(|s| {
+            let rate = match &s.when {
+                When::Rate { rate, .. } => Some(rate),
+                When::At(_) => None,
+            };
+            s.effects.iter().map(|e| &e.amount).chain(rate)
         }))
         .chain(outcomes.iter().map(|o| &o.cond))
         .chain(series.iter().map(|s| &s.code))

@@ -48,7 +48,8 @@ impl Compiler<'_> {
                 None => Some(None),
             };
             // When it happens is checked whatever the actors and the action are.
-            let when = self.event_when(name, ev, &what, names, (file_steps, steps));
+            let site = rng::key_of(&format!("event-rate:{name}"));
+            let when = self.event_when(site, ev, &what, names, (file_steps, steps));
             let (Some(actor), Some(action), Some(target), Some(when)) =
                 (actor, action, target, when)
             else {
@@ -87,9 +88,9 @@ impl Compiler<'_> {
     }
 
     /// When an event happens: its scheduled steps, or its rate and window.
-    fn event_when(
+    pub(super) fn event_when(
         &mut self,
-        name: &str,
+        site: u64,
         ev: &Located<EventSpec>,
         what: &str,
         names: &mut Names,
@@ -145,7 +146,7 @@ impl Compiler<'_> {
                     domain: Domain::Global,
                     allow_does: false,
                     goldstein: Goldstein::Absent,
-                    site: rng::key_of(&format!("event-rate:{name}")),
+                    site,
                 };
                 let code = self.expr(rate, Type::Num, ctx, names, &format!("{what}, `rate`"))?;
                 if let Some(v) = code.constant() {

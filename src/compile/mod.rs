@@ -25,6 +25,7 @@ mod constants;
 mod context;
 mod dynamics;
 mod events;
+mod shocks;
 mod names;
 mod network;
 mod outcomes;
@@ -120,6 +121,7 @@ impl Compiler<'_> {
         let rules = self.rules(&mut names, &actions, &network);
         let dynamics = self.dynamics(&mut names);
         let events = self.events(&mut names, &actions, &settings);
+        let shocks = self.shocks(&mut names, &kin_kinds, &settings);
         let outcomes = self.outcomes(&mut names);
         let series = self.series(&mut names);
         let sweep = self.sweep(&parameters);
@@ -137,6 +139,8 @@ impl Compiler<'_> {
             rules,
             dynamics,
             events,
+            shocks,
+            places: std::mem::take(&mut self.places),
             outcomes,
             series,
         };

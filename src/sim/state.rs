@@ -220,6 +220,23 @@ pub(super) struct Work {
     pub stack: Stack,
     pub a: Vec<f64>,
     pub b: Vec<f64>,
+    /// The shocks happening this step.
+    pub shocks_now: Vec<u32>,
+    /// Per action taken at most once per step (empty for the others): the step it was last
+    /// taken per pair slot (`2 × relations`), then per actor toward no target.
+    pub once: Vec<Vec<i32>>,
+    /// Scratch for spill-over that follows more than one hop.
+    pub reach: Reach,
+}
+
+/// Scratch for a breadth-first walk over kin: a mark per actor (the walk's stamp when
+/// reached), this hop's actors and the next hop's.
+#[derive(Default)]
+pub(super) struct Reach {
+    pub mark: Vec<u32>,
+    pub stamp: u32,
+    pub hop: Vec<u32>,
+    pub next: Vec<u32>,
 }
 
 impl Work {
@@ -275,6 +292,26 @@ impl Work {
             stack: Stack::with_depth(model.max_depth),
             a: vec![0.0; LANES],
             b: vec![0.0; LANES],
+            shocks_now: Vec::new(),
+            once: model
+                .actions
+                .iter()
+                .map(|a| {
+                    if a.once_per_step {
+                        vec![NEVER; 2 * n_edges + n_actors]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+            reach: Reach {
+                mark: if model.multi_hop() {
+                    vec![0; n_actors]
+                } else {
+                    Vec::new()
+                },
+                ..Reach::default()
+            },
         }
     }
 
@@ -286,6 +323,7 @@ impl Work {
         self.d_rel.iter_mut().for_each(|v| v.fill(0.0));
         self.overflow.fill(None);
         self.d_actor.iter_mut().for_each(|v| v.fill(0.0));
+        self.once.iter_mut().for_each(|v| v.fill(NEVER));
         self.clear_caps();
     }
 
