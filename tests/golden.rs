@@ -83,6 +83,15 @@ fn classics() {
 }
 
 #[test]
+fn belarus_poland() {
+    scenario(
+        "bp_border_crisis",
+        "scenarios/belarus_poland/border_crisis.toml",
+        &[],
+    );
+}
+
+#[test]
 fn border_net_small() {
     // 400 relations; 60 steps keep the debug-build test quick while every rule still fires.
     scenario(
