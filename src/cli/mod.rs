@@ -4,6 +4,7 @@ mod bench;
 mod color;
 mod compare;
 mod docs;
+mod explain;
 mod output;
 mod run;
 mod sweep;
@@ -58,6 +59,9 @@ enum Command {
     /// one ensemble per point with common random numbers, rows written as points finish, then
     /// the sensitivity analysis.
     Sweep(sweep::SweepArgs),
+    /// Explain which rules, events, shocks and dynamics moved a variable (or an outcome's
+    /// variables), by how much; with --counterfactual, what would have happened without each.
+    Explain(explain::ExplainArgs),
     /// Validate scenario files without running them; exit 2 if any has errors.
     Check {
         /// Scenario files to check.
@@ -256,6 +260,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Sweep(args)) => sweep::sweep(args),
+        Some(Command::Explain(args)) => explain::explain(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),

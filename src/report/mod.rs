@@ -19,6 +19,7 @@ pub mod csv;
 pub mod dot;
 pub mod ensemble;
 pub mod error;
+pub mod explain;
 pub mod format;
 pub mod html;
 pub mod json;

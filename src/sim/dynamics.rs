@@ -10,17 +10,19 @@ use super::decide::batches;
 use super::error::{dynamics_error, RuntimeError};
 use super::kernels::{all_finite, apply_batch, not_finite};
 use super::state::{Clock, LaneBuf, State, Work};
+use super::trace::{Indices, Trace};
 use crate::expr::{eval_in, Lanes, World};
 use crate::ids::ActorId;
 use crate::model::{Dynamic, Model};
 
 /// Phase 5: the dynamics, as deltas (or, fused, as new values).
-pub(super) fn add(
+pub(super) fn add<T: Trace>(
     m: &Model,
     s: &State,
     w: &mut Work,
     lb: &mut LaneBuf,
     clock: Clock,
+    trace: &mut T,
 ) -> Result<(), RuntimeError> {
     let world = s.world(m, clock);
     for (k, d) in m.dynamics.iter().enumerate() {
@@ -31,6 +33,15 @@ pub(super) fn add(
         };
         for (start, len) in batches(total) {
             let lanes = lanes(m, d, lb, start, len);
+            if T::ON {
+                // Evaluated once more for the trace (the same values: nothing has changed).
+                let values = eval_in(&d.add, &world, &lanes, &mut w.stack);
+                let indices = match &d.only {
+                    Some(list) => Indices::List(&list[start..start + len]),
+                    None => Indices::Range(start),
+                };
+                trace.dynamics(clock.t, k, indices, values);
+            }
             if w.fused[k] {
                 fused_batch(m, k, &world, &lanes, w, clock.t, start)?;
             } else {

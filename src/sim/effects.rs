@@ -6,8 +6,9 @@
 //! amount is evaluated on the start-of-step state and added to the deltas, or scheduled in the
 //! ring of pending effects.
 
-use super::error::{effect_error, shock_error, RuntimeError};
+use super::error::{effect_error, shock_error, Cause, RuntimeError};
 use super::state::{Clock, Firing, LaneBuf, Pending, Reach, State, Work};
+use super::trace::{Landed, Trace};
 use super::RunRecord;
 use crate::expr::{eval, World, LANES};
 use crate::ids::ActorId;
@@ -15,12 +16,13 @@ use crate::model::{Effect, Model, On, Spill};
 use std::ops::Range;
 
 /// Phase 3: the effects of this step's actions, as deltas or scheduled for later.
-pub(super) fn taken(
+pub(super) fn taken<T: Trace>(
     m: &Model,
     s: &State,
     w: &mut Work,
     lb: &mut LaneBuf,
     clock: Clock,
+    trace: &mut T,
 ) -> Result<(), RuntimeError> {
     if w.firings.is_empty() {
         return Ok(());
@@ -54,16 +56,21 @@ pub(super) fn taken(
                     if !amount.is_finite() {
                         return Err(effect_error(m, clock.t, act, k, f, amount));
                     }
-                    land(
-                        m,
-                        &world,
+                    let why = Why {
+                        cause: Cause::of(f),
+                        action: Some(f.action),
+                        effect: k as u16,
+                        actor: f.actor,
+                        target: f.target,
+                    };
+                    let mut to = To {
+                        d: &mut deltas,
+                        trace: &mut *trace,
+                        why,
                         eff,
-                        f,
-                        amount,
-                        &mut deltas,
-                        &mut w.reach,
-                        clock.t,
-                    );
+                        t: clock.t,
+                    };
+                    land(m, &world, f, amount, &mut to, &mut w.reach);
                 }
             }
         }
@@ -72,33 +79,73 @@ pub(super) fn taken(
     Ok(())
 }
 
+/// Why an amount lands: the rule, event or shock, the action and effect, who toward whom.
+#[derive(Clone, Copy)]
+struct Why {
+    cause: Cause,
+    action: Option<u16>,
+    effect: u16,
+    actor: u32,
+    target: u32,
+}
+
+/// Where one effect's amounts go: the deltas (or ring), and the trace told of each.
+struct To<'a, 'w, T: Trace> {
+    d: &'a mut Deltas<'w>,
+    trace: &'a mut T,
+    why: Why,
+    eff: &'a Effect,
+    t: u32,
+}
+
+impl<T: Trace> To<'_, '_, T> {
+    /// Lands `x` on a place (`spilled_to`: the actor it spilled to, for spill-over).
+    #[inline(always)]
+    fn add(&mut self, relation: bool, index: u32, x: f64, spilled_to: Option<u32>) {
+        let landed = self.d.add(self.eff, self.t, relation, index, x);
+        if T::ON && landed {
+            let w = self.why;
+            self.trace.landed(
+                self.t,
+                Landed {
+                    cause: w.cause,
+                    action: w.action,
+                    effect: w.effect,
+                    actor: w.actor,
+                    target: w.target,
+                    spilled_to,
+                    relation,
+                    var: self.eff.var,
+                    index,
+                    amount: x,
+                    delay: self.eff.delay,
+                    duration: self.eff.duration,
+                },
+            );
+        }
+    }
+}
+
 /// Lands one effect of firing `f` with `amount`: on its own places, then, spilling over, on the
 /// same places of the acting side's kin (other than the actor and the target).
-#[allow(clippy::too_many_arguments)]
 #[inline]
-fn land(
+fn land<T: Trace>(
     m: &Model,
     world: &World,
-    eff: &Effect,
     f: &Firing,
     amount: f64,
-    d: &mut Deltas,
+    to: &mut To<T>,
     reach: &mut Reach,
-    t: u32,
 ) {
+    let eff = to.eff;
     if let On::Places(p) = eff.on {
         let places = &m.places[p as usize];
         for &i in &places.items {
-            d.add(eff, t, places.relation, i, amount);
+            to.add(places.relation, i, amount, None);
             if let Some(spill) = eff.spill {
                 let (on, subject, other) = place_side(m, places.relation, i);
-                let spot = Spot {
-                    on,
-                    subject,
-                    other,
-                    exclude: [subject, other],
-                };
-                spill_over(m, world, eff, spill, spot, amount, d, reach, t);
+                let spot = Spot { on, subject, other, exclude: [subject, other] };
+                spill_over(m, world, spill, spot, amount, to, reach);
             }
         }
         return;
@@ -110,7 +157,7 @@ fn land(
         f.actor
     };
     Landing::of(m, world, eff.on, subject, f.target, Some(f.edge))
-        .each(|relation, index| d.add(eff, t, relation, index, amount));
+        .each(|relation, index| to.add(relation, index, amount, None));
     if let Some(spill) = eff.spill {
         let spot = Spot {
             on: eff.on,
@@ -118,7 +165,7 @@ fn land(
             other: f.target,
             exclude: [f.actor, f.target],
         };
-        spill_over(m, world, eff, spill, spot, amount, d, reach, t);
+        spill_over(m, world, spill, spot, amount, to, reach);
     }
 }
 
@@ -145,29 +192,26 @@ struct Spot {
 /// Spill-over from `spot.subject`: `factor ×` the amount on the same places of each actor linked
 /// to it by a relation of the kind; with more hops, `factor^h ×` on each actor first reached
 /// at hop h (breadth first, in id order within a hop).
-#[allow(clippy::too_many_arguments)]
-fn spill_over(
+fn spill_over<T: Trace>(
     m: &Model,
     world: &World,
-    eff: &Effect,
     spill: Spill,
     spot: Spot,
     amount: f64,
-    d: &mut Deltas,
+    to: &mut To<T>,
     reach: &mut Reach,
-    t: u32,
 ) {
     let kin = &m.kin[spill.kin];
     let mut x = amount * spill.factor;
-    let land_on = |k: u32, x: f64, d: &mut Deltas| {
+    let land_on = |k: u32, x: f64, to: &mut To<T>| {
         if k != spot.exclude[0] && k != spot.exclude[1] {
             Landing::of(m, world, spot.on, k, spot.other, None)
-                .each(|relation, index| d.add(eff, t, relation, index, x));
+                .each(|relation, index| to.add(relation, index, x, Some(k)));
         }
     };
     if spill.hops == 1 {
         for &k in kin.of(spot.subject) {
-            land_on(k, x, d);
+            land_on(k, x, to);
         }
         return;
     }
@@ -194,7 +238,7 @@ fn spill_over(
             break;
         }
         for &k in &reach.next {
-            land_on(k, x, d);
+            land_on(k, x, to);
         }
         std::mem::swap(&mut reach.hop, &mut reach.next);
         x *= spill.factor;
@@ -202,13 +246,14 @@ fn spill_over(
 }
 
 /// Phase 3b: the effects of this step's shocks, each amount read on the place it lands on.
-pub(super) fn shocks(
+pub(super) fn shocks<T: Trace>(
     m: &Model,
     s: &State,
     w: &mut Work,
     lb: &mut LaneBuf,
     clock: Clock,
     record: &mut RunRecord,
+    trace: &mut T,
 ) -> Result<(), RuntimeError> {
     if w.shocks_now.is_empty() {
         return Ok(());
@@ -245,7 +290,21 @@ pub(super) fn shocks(
                     if !amount.is_finite() {
                         return Err(shock_error(m, clock.t, si, Some((k, i)), amount));
                     }
-                    deltas.add(eff, clock.t, places.relation, i, amount);
+                    let why = Why {
+                        cause: Cause::Shock(si),
+                        action: None,
+                        effect: k as u16,
+                        actor: ActorId::NONE.0,
+                        target: ActorId::NONE.0,
+                    };
+                    let mut to = To {
+                        d: &mut deltas,
+                        trace: &mut *trace,
+                        why,
+                        eff,
+                        t: clock.t,
+                    };
+                    to.add(places.relation, i, amount, None);
                     if let Some(spill) = eff.spill {
                         let (on, subject, other) = place_side(m, places.relation, i);
                         let spot = Spot {
@@ -254,17 +313,7 @@ pub(super) fn shocks(
                             other,
                             exclude: [subject, other],
                         };
-                        spill_over(
-                            m,
-                            &world,
-                            eff,
-                            spill,
-                            spot,
-                            amount,
-                            &mut deltas,
-                            &mut w.reach,
-                            clock.t,
-                        );
+                        spill_over(m, &world, spill, spot, amount, &mut to, &mut w.reach);
                     }
                 }
             }
@@ -351,10 +400,11 @@ impl<'w> Deltas<'w> {
 
     /// Lands `x` of effect `eff`, taken at step `t`, on relation or actor `index`: now (and the
     /// rest of its duration scheduled) or, with a delay, scheduled.
+    /// Whether it landed: an effect on a relation that does not exist does nothing.
     #[inline]
-    fn add(&mut self, eff: &Effect, t: u32, relation: bool, index: u32, x: f64) {
+    fn add(&mut self, eff: &Effect, t: u32, relation: bool, index: u32, x: f64) -> bool {
         if relation && index as usize >= self.n_relations {
-            return;
+            return false;
         }
         let horizon = self.ring.len();
         let pending = Pending {
@@ -366,7 +416,7 @@ impl<'w> Deltas<'w> {
         };
         if eff.delay > 0 {
             self.ring[(t as usize + eff.delay as usize) % horizon].push(pending);
-            return;
+            return true;
         }
         self.add_now(&pending);
         if eff.duration > 1 {
@@ -375,6 +425,7 @@ impl<'w> Deltas<'w> {
                 ..pending
             });
         }
+        true
     }
 
     /// Adds a pending effect's amount to this step's deltas.

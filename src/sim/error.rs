@@ -117,13 +117,15 @@ impl Place {
 }
 
 /// What took an action: a rule or an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Cause {
     /// The rule at this index of [`Model::rule_names`].
     Rule(usize),
     /// The event at this index of [`Model::event_names`].
     Event(usize),
+    /// The shock at this index of [`Model::shock_names`] (which takes no action).
+    Shock(usize),
 }
 
 impl Cause {
@@ -207,6 +209,7 @@ pub(super) fn effect_error(
     let who = match cause {
         Cause::Event(i) => format!("event `{}`", m.events[i].name),
         Cause::Rule(i) => format!("rule `{}`", m.rules[i].name),
+        Cause::Shock(i) => format!("shock `{}`", m.shocks[i].name),
     };
     RuntimeError {
         step: t,

@@ -32,6 +32,7 @@ mod error;
 mod kernels;
 mod observe;
 mod state;
+pub(crate) mod trace;
 
 pub use error::{Cause, Place, RuntimeError, RuntimeErrorKind};
 
@@ -251,6 +252,18 @@ impl<'m> Sim<'m> {
         run: u64,
         cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<Option<RunRecord>, RuntimeError> {
+        self.run_traced(seed, run, cancel, &mut trace::Quiet)
+    }
+
+    /// [`Sim::run_cancellable`], telling `trace` what happens inside each step. The run is the
+    /// same run, bit for bit: the trace only watches.
+    pub(crate) fn run_traced<T: trace::Trace>(
+        &mut self,
+        seed: u64,
+        run: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+        trace: &mut T,
+    ) -> Result<Option<RunRecord>, RuntimeError> {
         self.reset();
         let m = self.model;
         let (s, w, lb) = (&mut self.state, &mut self.work, &mut self.lanes);
@@ -258,22 +271,35 @@ impl<'m> Sim<'m> {
         let run_key = rng::run_key(seed, run);
         observe::aggregates(m, s);
         observe::step(m, s, w, Clock::new(run_key, 0), &mut record)?;
+        trace.step_end(0, s.values());
         for t in 1..=m.steps {
             if t % 64 == 0 && cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Ok(None);
             }
             let clock = Clock::new(run_key, t);
             decide::actions(m, s, w, lb, clock)?;
+            if T::ON {
+                for f in &w.firings {
+                    let taken = trace::Taken {
+                        cause: f.source.cause(),
+                        action: f.action,
+                        actor: f.actor,
+                        target: f.target,
+                    };
+                    trace.taken(t, taken);
+                }
+            }
             decide::book(m, s, w, t, &mut record);
-            effects::taken(m, s, w, lb, clock)?;
-            effects::shocks(m, s, w, lb, clock, &mut record)?;
+            effects::taken(m, s, w, lb, clock, trace)?;
+            effects::shocks(m, s, w, lb, clock, &mut record, trace)?;
             effects::scheduled(m, w, t);
-            dynamics::add(m, s, w, lb, clock)?;
+            dynamics::add(m, s, w, lb, clock, trace)?;
             apply::deltas(m, s, w, t)?;
             observe::aggregates(m, s);
             // Outcomes and series still see this step's actions as `does` and the previous
             // step's as `did`; only then does this step become the previous one.
             observe::step(m, s, w, clock, &mut record)?;
+            trace.step_end(t, s.values());
             s.end_step();
         }
         record.action_counts.copy_from_slice(&s.counts);

@@ -127,6 +127,14 @@ impl State {
         self.memory.reset();
     }
 
+    /// The values, for a trace.
+    pub fn values(&self) -> super::trace::Values<'_> {
+        super::trace::Values {
+            rel: &self.rel,
+            actor: &self.actor,
+        }
+    }
+
     /// This step's who-did-what log becomes the previous step's.
     pub fn end_step(&mut self) {
         std::mem::swap(&mut self.prev_log, &mut self.cur_log);
