@@ -7,6 +7,7 @@ mod docs;
 mod output;
 mod run;
 mod sweep;
+mod test;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use detente::load::Sources;
@@ -58,6 +59,10 @@ enum Command {
     /// one ensemble per point with common random numbers, rows written as points finish, then
     /// the sensitivity analysis.
     Sweep(sweep::SweepArgs),
+    /// Check the expectations ([expect]) of scenario files, or of every scenario under folders:
+    /// a line per expectation as `cargo test` prints them, then a summary (or JUnit XML); exit
+    /// 1 if one fails (or is inconclusive, unless allowed), 2 on bad input.
+    Test(test::TestArgs),
     /// Validate scenario files without running them; exit 2 if any has errors.
     Check {
         /// Scenario files to check.
@@ -256,6 +261,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Sweep(args)) => sweep::sweep(args),
+        Some(Command::Test(args)) => test::test(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),

@@ -415,6 +415,11 @@ impl Parser<'_> {
         let count = self.count(toks.get(i + 1), &toks[i], false)?;
         match toks.get(i + 2) {
             Some(t) if (t.is("steps") || t.is("step")) && i + 3 == n => {
+                // Messages about the hold point at all of `for N steps`.
+                let count = Count {
+                    n: count.n,
+                    span: toks[i].span.start..t.span.end,
+                };
                 Ok((&toks[..i], Some(count)))
             }
             Some(t) if t.is("steps") || t.is("step") => Err(error(
