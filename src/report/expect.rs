@@ -78,18 +78,29 @@ fn value(e: &Estimate, x: f64) -> String {
     }
     let decimals = match (e.statistic, e.bound) {
         (Statistic::Probability, _) => 3,
-        (_, b) => decimals_for(b),
+        (_, b) => decimals_for(b).unwrap_or(12),
     };
     fixed(x, decimals)
 }
 
-/// Decimals that show a number against `b`: four, or enough to see a narrow band's width.
-fn decimals_for(b: Bound) -> usize {
+/// Decimals that show a number against `b`: four, or enough to see a narrow band's width, or
+/// every digit (`None`) for a band of width 0.
+fn decimals_for(b: Bound) -> Option<usize> {
     match b {
-        Bound::Within { tolerance, .. } if tolerance > 0.0 && tolerance < 1e-3 => {
-            ((-tolerance.log10()).ceil() as usize + 1).min(12)
+        Bound::Within { tolerance, .. } if tolerance == 0.0 => None,
+        Bound::Within { tolerance, .. } if tolerance < 1e-3 => {
+            Some(((-tolerance.log10()).ceil() as usize + 1).min(12))
         }
-        _ => 4,
+        _ => Some(4),
+    }
+}
+
+/// `x` to `decimals` places; with `None` (a band of width 0, so every digit matters), as the
+/// shortest text that reads back as `x`.
+fn shown_in(x: f64, decimals: Option<usize>) -> String {
+    match decimals {
+        Some(d) => fixed(x, d),
+        None => format!("{x}"),
     }
 }
 
@@ -151,13 +162,13 @@ fn every_run(report: &Report, e: &EveryRun) -> String {
     if let (Some(values), Some((band, step))) = (e.values, e.band) {
         let d = decimals_for(band);
         if values.lo == values.hi {
-            let _ = write!(s, ": {} at {unit} {step}", fixed(values.lo, d));
+            let _ = write!(s, ": {} at {unit} {step}", shown_in(values.lo, d));
         } else {
             let _ = write!(
                 s,
                 ": from {} to {} at {unit} {step}",
-                fixed(values.lo, d),
-                fixed(values.hi, d)
+                shown_in(values.lo, d),
+                shown_in(values.hi, d)
             );
         }
     }
@@ -180,14 +191,14 @@ fn miss(report: &Report, m: &Miss, band: Option<(Bound, u32)>) -> String {
         Miss::Broken { step } => format!("did not hold at {unit} {step}"),
         Miss::False { step } => format!("did not hold at {unit} {step}"),
         Miss::Outside { step, value } => {
-            let d = band.map_or(4, |(b, _)| decimals_for(b));
+            let d = band.map_or(Some(4), |(b, _)| decimals_for(b));
             match band {
                 Some((Bound::Within { centre, .. }, _)) => format!(
                     "{} at {unit} {step}, off by {}",
-                    fixed(value, d),
+                    shown_in(value, d),
                     short(value - centre)
                 ),
-                _ => format!("{} at {unit} {step}", fixed(value, d)),
+                _ => format!("{} at {unit} {step}", shown_in(value, d)),
             }
         }
     }
