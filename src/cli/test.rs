@@ -303,8 +303,10 @@ fn targets(paths: &[String]) -> Result<Vec<Target>, Failure> {
             } else {
                 p.clone()
             };
+            let path = f.to_string_lossy();
             out.push(Target {
-                path: f.to_string_lossy().into_owned(),
+                // `./a.toml`, found in `.`, is shown as `a.toml`.
+                path: path.strip_prefix("./").unwrap_or(&path).to_string(),
                 name,
                 found: meta.is_dir(),
             });
