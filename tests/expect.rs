@@ -459,7 +459,7 @@ fn a_variant_cannot_change_what_its_parent_does_not_expect() {
     ];
     for (tail, message, hint) in cases {
         let child = format!("[scenario]\nextends = \"parent.toml\"\n\n{tail}");
-        let e = suite_of(&child).err().expect("an error");
+        let e = suite_of(&child).expect_err("an error");
         assert!(e.contains(message), "{e}");
         assert!(e.contains(hint), "{e}");
     }

@@ -77,6 +77,12 @@ pub(crate) struct Count {
     pub span: Range<usize>,
 }
 
+/// `by step N` or `at step N`, at the end of a claim.
+enum Suffix {
+    By(Count),
+    At(Count),
+}
+
 /// At which step a number or condition is read.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum When {
@@ -331,7 +337,7 @@ impl Parser<'_> {
         let Held { cond, steps } = parse::parse_held(&blanked(self.text, &span))?;
         // Where `for K steps` was written, for messages about it.
         let hold =
-            (steps != 1 || self.text[cond.span.end..span.end].contains("for")).then(|| Count {
+            (steps != 1 || self.text[cond.span.end..span.end].contains("for")).then_some(Count {
                 n: steps,
                 span: cond.span.end..span.end,
             });
@@ -378,10 +384,7 @@ impl Parser<'_> {
     }
 
     /// Strips `by step N` or `at step N` from the end of `toks`: what is left, and the step.
-    fn step_suffix<'t>(
-        &self,
-        toks: &'t [Tok],
-    ) -> Result<(&'t [Tok], Option<(&'static str, Count)>), SyntaxError> {
+    fn step_suffix<'t>(&self, toks: &'t [Tok]) -> Result<(&'t [Tok], Option<Suffix>), SyntaxError> {
         let n = toks.len();
         for word in ["by", "at"] {
             // `… by step 20`: the word, `step`, a number, at the end.
@@ -398,8 +401,12 @@ impl Parser<'_> {
                         }
                     }
                     let count = self.count(toks.get(i + 2), &toks[i + 1], true)?;
-                    let word: &'static str = if word == "by" { "by" } else { "at" };
-                    return Ok((&toks[..i], Some((word, count))));
+                    let suffix = if word == "by" {
+                        Suffix::By(count)
+                    } else {
+                        Suffix::At(count)
+                    };
+                    return Ok((&toks[..i], Some(suffix)));
                 }
             }
         }
@@ -482,8 +489,8 @@ impl Parser<'_> {
         let fallback = first.span.end;
         let subject = self.subject(body, fallback)?;
         let (by, at) = match step {
-            Some(("by", c)) => (Some(c), None),
-            Some((_, c)) => (None, Some(c)),
+            Some(Suffix::By(c)) => (Some(c), None),
+            Some(Suffix::At(c)) => (None, Some(c)),
             None => (None, None),
         };
         let whole = first.span.start..toks.last().map_or(span.end, |t| t.span.end);
@@ -621,14 +628,14 @@ impl Parser<'_> {
         let body = if lead.is_some() { &toks[1..] } else { toks };
         let (body, step) = self.step_suffix(body)?;
         let at = match step {
-            Some(("by", c)) => {
+            Some(Suffix::By(c)) => {
                 return Err(error(
                     c.span,
                     "`by step N` is for events; a number is read `at step N`",
                     Some("e.g. `mean tension(A, B) < 0.5 at step 52`"),
                 ))
             }
-            Some((_, c)) => Some(c),
+            Some(Suffix::At(c)) => Some(c),
             None => None,
         };
         // The bound: `within T of V`, or the one top-level comparison.

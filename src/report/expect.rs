@@ -87,7 +87,7 @@ fn value(e: &Estimate, x: f64) -> String {
 /// every digit (`None`) for a band of width 0.
 fn decimals_for(b: Bound) -> Option<usize> {
     match b {
-        Bound::Within { tolerance, .. } if tolerance == 0.0 => None,
+        Bound::Within { tolerance: 0.0, .. } => None,
         Bound::Within { tolerance, .. } if tolerance < 1e-3 => {
             Some(((-tolerance.log10()).ceil() as usize + 1).min(12))
         }
@@ -133,7 +133,7 @@ fn round_up(n: u64) -> String {
     let digits = rounded.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
