@@ -435,6 +435,14 @@ fn additions(
         true,
     );
     check.named(
+        "shock",
+        "shocks",
+        &parent.shocks,
+        &mut child.shocks,
+        &mut add.shocks,
+        true,
+    );
+    check.named(
         "outcome",
         "outcomes",
         &parent.outcomes,
@@ -642,7 +650,7 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
         c
     });
     child.actions = merge_named(parent.actions, child.actions, |p, mut c| {
-        or_fields!(c, p; description, cameo, effects);
+        or_fields!(c, p; description, cameo, effects, once_per_step);
         c
     });
     child.rules = merge_named(parent.rules, child.rules, |p, mut c| {
@@ -650,11 +658,15 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
         c
     });
     child.dynamics = merge_named(parent.dynamics, child.dynamics, |p, mut c| {
-        or_fields!(c, p; var, add, kind, enabled, description);
+        or_fields!(c, p; var, add, kind, actors, relations, enabled, description);
         c
     });
     child.events = merge_named(parent.events, child.events, |p, mut c| {
         or_fields!(c, p; actor, action, target, at, rate, from, until, enabled, description);
+        c
+    });
+    child.shocks = merge_named(parent.shocks, child.shocks, |p, mut c| {
+        or_fields!(c, p; at, rate, from, until, effects, enabled, description);
         c
     });
     // A child's relation overrides the parent's between the same two actors; two relations

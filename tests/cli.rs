@@ -647,15 +647,18 @@ fn deny_warnings_makes_a_warning_fail_check_and_run_without_writing() {
         ));
     assert!(!out.exists());
     // The shipped scenarios have no warnings: --deny-warnings passes them.
-    detente()
-        .args(["check", "--deny-warnings"])
-        .args(
-            fs::read_dir("scenarios/lithuania_belarus")
-                .unwrap()
-                .map(|e| e.unwrap().path()),
-        )
-        .assert()
-        .success();
+    for dir in [
+        "scenarios/lithuania_belarus",
+        "scenarios/classics",
+        "scenarios/belarus_poland",
+        "scenarios/sensitivity",
+    ] {
+        detente()
+            .args(["check", "--deny-warnings"])
+            .args(fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
+            .assert()
+            .success();
+    }
 }
 
 /// Field `field` of metric `name`: in a JSON ensemble report (`mean`, …), or in a comparison's

@@ -72,9 +72,23 @@ fn lithuania_belarus_variants() {
 
 #[test]
 fn classics() {
-    for name in ["prisoners_dilemma", "grudger_vs_tft", "richardson"] {
+    for name in [
+        "prisoners_dilemma",
+        "grudger_vs_tft",
+        "richardson",
+        "tournament",
+    ] {
         scenario(name, &format!("scenarios/classics/{name}.toml"), &[]);
     }
+}
+
+#[test]
+fn belarus_poland() {
+    scenario(
+        "bp_border_crisis",
+        "scenarios/belarus_poland/border_crisis.toml",
+        &[],
+    );
 }
 
 #[test]

@@ -234,6 +234,8 @@ fn every_shipped_scenario_gives_well_formed_pages_and_charts() {
         "scenarios/classics/prisoners_dilemma.toml",
         "scenarios/classics/grudger_vs_tft.toml",
         "scenarios/classics/richardson.toml",
+        "scenarios/classics/tournament.toml",
+        "scenarios/belarus_poland/border_crisis.toml",
         "scenarios/bench/border_net.toml",
     ];
     for path in scenarios {

@@ -1095,3 +1095,191 @@ fn maths_functions_reject_wrong_arities_and_lists_out_of_place() {
         assert!(e.contains(message), "{expr}: {e}");
     }
 }
+
+/// Three actors joined both ways; B defects toward C at steps 2 and 3 and toward A at step 5.
+const MEMORY: &str = r#"
+[scenario]
+steps = 7
+[actors.A]
+[actors.B]
+[actors.C]
+[[relations]]
+from = "A"
+to = "B"
+[[relations]]
+from = "B"
+to = "C"
+[[relations]]
+from = "C"
+to = "A"
+[actions.defect]
+[events.b_defects_toward_c]
+actor = "B"
+action = "defect"
+target = "C"
+at = [2, 3]
+[events.b_defects_toward_a]
+actor = "B"
+action = "defect"
+target = "A"
+at = [5]
+"#;
+
+#[test]
+fn memory_per_counterpart_tells_who_was_wronged() {
+    // B→A has no relation, but A→B does: a pair with a relation in either direction counts.
+    let text = format!(
+        r#"{MEMORY}
+[report]
+series = {{ bc = "times(B, C, defect)", ba = "times(B, A, defect)", any = "times(B, defect)", cb = "times(C, B, defect)", since_bc = "since(B, C, defect)", since_ba = "since(B, A, defect)" }}
+"#
+    );
+    let (m, r) = run(&text, 0);
+    // Series are read at the end of each step (index 0: the start); `times` counts up to and
+    // including that step, `since` counts from the last time before it.
+    assert_eq!(
+        series(&m, &r, "bc"),
+        &[0.0, 0.0, 1.0, 2.0, 2.0, 2.0, 2.0, 2.0]
+    );
+    assert_eq!(
+        series(&m, &r, "ba"),
+        &[0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    );
+    assert_eq!(
+        series(&m, &r, "any"),
+        &[0.0, 0.0, 1.0, 2.0, 2.0, 3.0, 3.0, 3.0]
+    );
+    assert_eq!(
+        series(&m, &r, "cb"),
+        &[0.0; 8],
+        "the other direction is its own count"
+    );
+    let never = 1e9;
+    assert_eq!(
+        series(&m, &r, "since_bc"),
+        &[never, never, never, 1.0, 1.0, 2.0, 3.0, 4.0]
+    );
+    assert_eq!(
+        series(&m, &r, "since_ba"),
+        &[never, never, never, never, never, never, 1.0, 2.0]
+    );
+}
+
+#[test]
+fn windowed_memory_counts_the_last_k_steps_before_this_one() {
+    let text = format!(
+        r#"{MEMORY}
+[parameters]
+window = 2
+[report]
+series = {{ w_bc = "times_within(B, C, defect, window)", d_bc = "if(did_within(B, C, defect, 2), 1, 0)", w_any = "times_within(B, defect, 1 + window)", d_any = "if(did_within(B, defect, 1), 1, 0)", d_ba = "if(did_within(B, A, defect, 7), 1, 0)", d1 = "if(did_within(B, C, defect, 1), 1, 0)", did = "if(did(B, C, defect), 1, 0)" }}
+"#
+    );
+    let (m, r) = run(&text, 0);
+    // At step t the window is steps t-k .. t-1.
+    assert_eq!(
+        series(&m, &r, "w_bc"),
+        &[0.0, 0.0, 0.0, 1.0, 2.0, 1.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        series(&m, &r, "d_bc"),
+        &[0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    );
+    assert_eq!(
+        series(&m, &r, "w_any"),
+        &[0.0, 0.0, 0.0, 1.0, 2.0, 2.0, 2.0, 1.0]
+    );
+    assert_eq!(
+        series(&m, &r, "d_any"),
+        &[0.0, 0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0]
+    );
+    assert_eq!(
+        series(&m, &r, "d_ba"),
+        &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 1.0]
+    );
+}
+
+#[test]
+fn memory_in_rules_and_effects_counts_stacked_firings() {
+    // Two events make B defect toward C at step 2: both count, as in `times(a, act)`.
+    let text = format!(
+        r#"{MEMORY}
+[variables]
+grudge = {{ of = "actor" }}
+[events.again]
+actor = "B"
+action = "defect"
+target = "C"
+at = [2]
+[actions.note]
+effects = [{{ var = "grudge", on = "actor", add = "10 * times(target, self, defect) + times_within(target, self, defect, 3)" }}]
+[rules.c_notes]
+actor = "C"
+action = "note"
+target = "B"
+when = "since(target, self, defect) <= 2"
+[report]
+series = {{ grudge = "grudge(C)" }}
+"#
+    );
+    let (m, r) = run(&text, 0);
+    // The rule fires at steps 3, 4 and 5 (since = 1, 1, 2); its effect at step t adds
+    // 10 × (times so far: 3) + (firings in steps t-3..t-1): 30 + 2, 30 + 3, 30 + 3.
+    assert_eq!(count(&m, &r, "C", "note"), 3);
+    assert_eq!(
+        series(&m, &r, "grudge"),
+        &[0.0, 0.0, 0.0, 32.0, 65.0, 98.0, 98.0, 98.0]
+    );
+}
+
+#[test]
+fn memory_is_kept_only_for_what_is_read() {
+    let plain = model(&format!(
+        "{MEMORY}\n[outcomes]\nx = \"times(B, defect) > 0\""
+    ));
+    let pair = model(&format!(
+        "{MEMORY}\n[outcomes]\nx = \"times(B, C, defect) > 0\""
+    ));
+    let window = model(&format!(
+        "{MEMORY}\n[outcomes]\nx = \"times_within(B, C, defect, 100) > 0\""
+    ));
+    let (p, q, w) = (
+        detente::Sim::memory_estimate(&plain),
+        detente::Sim::memory_estimate(&pair),
+        detente::Sim::memory_estimate(&window),
+    );
+    assert!(p < q && q < w, "{p} < {q} < {w}");
+}
+
+#[test]
+fn memory_per_counterpart_errors() {
+    let e = errors(&format!(
+        "{MEMORY}\n[outcomes]\nx = \"times(A, A, defect) > 0\"\ny = \"since(A, D, defect) > 0\""
+    ));
+    assert!(
+        e.contains("s.toml:29:15: error: outcome `x`: no relation joins these two actors"),
+        "{e}"
+    );
+    assert!(e.contains("outcome `y`") && e.contains("`D`"), "{e}");
+    for (window, message) in [
+        (
+            "0",
+            "a window is a whole number of steps from 1 to 65535, not 0",
+        ),
+        ("1.5", "not 1.5"),
+        ("70000", "not 70000"),
+        ("step", "a window must be a constant number of steps"),
+    ] {
+        let e = errors(&format!(
+            "{MEMORY}\n[outcomes]\nx = \"times_within(B, C, defect, {window}) > 0\""
+        ));
+        assert!(e.contains(message), "{window}: {e}");
+    }
+    let e = errors(&format!(
+        "{MEMORY}\n[outcomes]\nx = \"did_within(B, C, defect) > 0\""
+    ));
+    assert!(
+        e.contains("error: outcome `x`: `did_within` needs a window as its last argument"),
+        "{e}"
+    );
+}

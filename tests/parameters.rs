@@ -185,3 +185,49 @@ series = { x = "x(A)" }
         "{bad}"
     );
 }
+
+#[test]
+fn event_steps_come_from_parameters_each_located() {
+    let text = r#"
+[scenario]
+steps = 10
+[parameters]
+wave = 3
+[variables]
+x = { of = "actor", default = 0 }
+[actors.A]
+[actors.B]
+[actions.bump]
+effects = [{ var = "x", on = "actor", add = 1 }]
+[events.once]
+actor = "A"
+action = "bump"
+at = "wave"
+[events.waves]
+actor = "A"
+action = "bump"
+at = [1, "wave + 4", "2 * wave"]
+[report]
+series = { x = "x(A)" }
+"#;
+    let r = detente::run_once(&common::model(text), 1).unwrap();
+    let m = common::model(text);
+    let x = r.series_values(&m, "x").unwrap();
+    // Bumps at 1, 3 (once), 6 and 7.
+    assert_eq!(x, &[0.0, 1.0, 1.0, 2.0, 2.0, 2.0, 3.0, 4.0, 4.0, 4.0, 4.0]);
+    let bad = common::errors(&text.replace("wave = 3", "wave = 4.5"));
+    assert!(
+        bad.contains("s.toml:15:6: error: event `once`: a step is a whole number, found 4.5 (the expression gives 4.5)"),
+        "{bad}"
+    );
+    assert!(
+        bad.contains("s.toml:19:10: error: event `waves`: a step is a whole number, found 8.5 (the expression gives 8.5)"),
+        "{bad}"
+    );
+    let bad = common::errors(&text.replace("wave = 3", "wave = 6"));
+    assert!(
+        bad.contains("s.toml:19:22: error: event `waves`: step 12 is outside the run (1 to 10) (the expression gives 12)")
+            && !bad.contains("step 10"),
+        "{bad}"
+    );
+}

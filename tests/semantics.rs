@@ -562,6 +562,23 @@ action = "poke"
             4,
             "the `rate` of event `e` is not a finite number",
         ),
+        // `min`, `max` and `clamp` do not drop a value that is not a number.
+        (
+            "[rules.r]\nactor = \"*\"\naction = \"poke\"\nwhen = \"min(ln(x - 0.5), 5) < 9\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A",
+        ),
+        (
+            "[rules.r]\nactor = \"*\"\naction = \"poke\"\nwhen = \"max(-5, ln(x - 0.5)) < 9\"\n",
+            2,
+            "the `when` of rule `r` compares a value that is not a finite number, for A",
+        ),
+        (
+            // x(A) is 0.5 after step 1 and 0 after step 2.
+            "[outcomes.gone]\nwhen = \"clamp(0.5, sqrt(x(A) - 0.5), 1) > 0\"\n",
+            2,
+            "outcome `gone` (clamp(0.5, sqrt(x(A) - 0.5), 1) > 0) compares a value that is not a finite number",
+        ),
     ];
     for (extra, step, message) in cases {
         let e = detente::run_once(&model(&format!("{base}{extra}")), 0).unwrap_err();

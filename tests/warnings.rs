@@ -134,6 +134,24 @@ fn a_parameter_nothing_reads_is_a_warning() {
 }
 
 #[test]
+fn a_parameter_read_by_a_setting_an_initial_value_or_another_parameter_is_read() {
+    // Every parameter of the shipped Richardson model is read only by constant expressions.
+    let text = std::fs::read_to_string("scenarios/classics/richardson.toml").unwrap();
+    let m = common::model(&text);
+    assert!(m.warnings().items.is_empty(), "{}", m.warnings().render());
+    let mut s = chain(&["A", "B"]);
+    s = s.replace("steps = ", "steps = \"weeks\"\n# ");
+    s += "[parameters]\nweeks = \"2 * half\"\nhalf = 3\nunread = 1\n";
+    let text = warnings_of(&s);
+    assert!(
+        text.contains("parameter `unread` is never read")
+            && !text.contains("`weeks`")
+            && !text.contains("`half`"),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_actor_with_no_relations_that_nothing_names_is_a_warning_with_a_did_you_mean() {
     // `PLO` meant `POL`: a new, unconnected actor.
     let s =

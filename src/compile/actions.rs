@@ -4,19 +4,21 @@ use super::context::KindOf;
 use super::names::Names;
 use super::Compiler;
 use crate::cameo;
-use crate::diag::{quoted, Diagnostic};
-use crate::expr::{self, Ctx, Domain, Goldstein, Type};
-use crate::model::{Action, Effect, On};
+use crate::diag::{quoted, Diagnostic, Loc};
+use crate::expr::{self, Ctx, Domain, Goldstein, Namespace, Type};
+use crate::model::{Action, Effect, On, Places, Spill};
 use crate::rng;
-use crate::spec::{ActionSpec, EffectSpec};
+use crate::spec::{ActionSpec, EffectSpec, Located, OnSpec, PlacesSpec};
 use std::collections::BTreeSet;
 
 impl Compiler<'_> {
     /// The relation kinds some effect spills over, in id order.
     pub(super) fn spill_kinds(&mut self, names: &Names) -> Vec<u16> {
         let mut kinds = BTreeSet::new();
-        for a in self.r.spec.actions.values() {
-            for e in a.value.effects.iter().flatten() {
+        let actions = self.r.spec.actions.values().map(|a| &a.value.effects);
+        let shocks = self.r.spec.shocks.values().map(|s| &s.value.effects);
+        for effects in actions.chain(shocks) {
+            for e in effects.iter().flatten() {
                 if let Some(s) = &e.value.spill {
                     if let Some(k) = names.net.relation_kind_idx.get(&s.value.kind.value) {
                         kinds.insert(*k);
@@ -49,6 +51,7 @@ impl Compiler<'_> {
                     cameo: None,
                     effects: Vec::new(),
                     needs_target: false,
+                    once_per_step: false,
                 });
                 continue;
             }
@@ -68,7 +71,7 @@ impl Compiler<'_> {
                     site: rng::mix(site ^ i as u64),
                     ..ctx
                 };
-                if let Some(effect) = self.effect(&eff.value, names, kin_kinds, sub, &what) {
+                if let Some(effect) = self.effect(&eff.value, names, kin_kinds, sub, &what, false) {
                     needs_target |= effect_needs_target(&effect);
                     effects.push(effect);
                 }
@@ -79,6 +82,7 @@ impl Compiler<'_> {
                 cameo,
                 effects,
                 needs_target,
+                once_per_step: spec.once_per_step.unwrap_or(false),
             });
         }
         out
@@ -102,18 +106,33 @@ impl Compiler<'_> {
         (None, Goldstein::Unknown)
     }
 
-    /// One effect of an action. Every part is checked, also when another is wrong: an unknown
+    /// One effect of an action (or, with `shock`, of a shock: named places only, its amount
+    /// read on each place). Every part is checked, also when another is wrong: an unknown
     /// variable does not hide an error in the amount.
-    fn effect(
+    pub(super) fn effect(
         &mut self,
         e: &EffectSpec,
         names: &mut Names,
         kin_kinds: &[u16],
         ctx: Ctx,
         what: &str,
+        shock: bool,
     ) -> Option<Effect> {
-        let on = self.effect_on(e);
+        let on = self.effect_on(e, names, what, shock);
         let var = on.and_then(|on| self.effect_var(e, names, on));
+        let ctx = match on {
+            // A shock's amount is read on each place it lands on, as dynamics are.
+            Some(On::Places(p)) if shock => Ctx {
+                domain: if self.places[p as usize].relation {
+                    Domain::Relation
+                } else {
+                    Domain::Actor
+                },
+                allow_does: true,
+                ..ctx
+            },
+            _ => ctx,
+        };
         let amount = self.expr(&e.add, Type::Num, ctx, names, what);
         let delay = self.small_count(e.delay.as_ref(), 0, 0, "delay");
         let duration = self.small_count(e.duration.as_ref(), 1, 1, "duration");
@@ -121,18 +140,15 @@ impl Compiler<'_> {
             None => Some(None),
             Some(s) => {
                 let kind = self.lookup_kind(names, KindOf::Relation, &s.value.kind);
-                if !s.value.factor.value.is_finite() {
-                    self.error(Diagnostic::at(
-                        s.value.factor.loc.clone(),
-                        "`factor` must be a finite number",
-                    ));
-                }
-                kind.map(|k| {
-                    kin_kinds
+                let factor = self.constant(&s.value.factor, "`factor`");
+                let hops = self.small_count(s.value.hops.as_ref(), 1, 1, "hops");
+                match (kind, factor) {
+                    (Some(k), Some(factor)) => kin_kinds
                         .iter()
                         .position(|&x| x == k)
-                        .map(|i| (i, s.value.factor.value))
-                })
+                        .map(|kin| Some(Spill { kin, factor, hops })),
+                    _ => None,
+                }
             }
         };
         Some(Effect {
@@ -146,11 +162,25 @@ impl Compiler<'_> {
     }
 
     /// Where an effect lands, or an error.
-    fn effect_on(&mut self, e: &EffectSpec) -> Option<On> {
+    fn effect_on(&mut self, e: &EffectSpec, names: &Names, what: &str, shock: bool) -> Option<On> {
         const ON: [&str; 7] = [
             "relation", "reverse", "both", "actor", "target", "out", "in",
         ];
-        let on = match e.on.value.as_str() {
+        let word = match &e.on.value {
+            OnSpec::Places(p) => return self.places(p, &e.on.loc, names, what),
+            OnSpec::Word(w) => w.as_str(),
+        };
+        if shock {
+            self.error(
+                Diagnostic::at(
+                    e.on.loc.clone(),
+                    format!("{what}: a shock has no actor, so `on = \"{}\"` has no meaning", quoted(word)),
+                )
+                .with_hint("name the places: on = { actor = \"ID\" }, { relation = [\"FROM\", \"TO\"] }, { actor_kind = \"KIND\" } or { relation_kind = \"KIND\" }"),
+            );
+            return None;
+        }
+        let on = match word {
             "relation" => On::Relation,
             "reverse" => On::Reverse,
             "both" => On::Both,
@@ -162,7 +192,7 @@ impl Compiler<'_> {
                 let d = Diagnostic::at(
                     e.on.loc.clone(),
                     format!(
-                        "`on` must be relation, reverse, both, actor, target, out or in; found \"{}\"",
+                        "`on` must be relation, reverse, both, actor, target, out or in, or a table of named places; found \"{}\"",
                         quoted(other)
                     ),
                 );
@@ -173,10 +203,78 @@ impl Compiler<'_> {
         Some(on)
     }
 
+    /// Named places (`on = { actor = ... }` and the like), registered in `self.places`.
+    fn places(&mut self, p: &PlacesSpec, loc: &Loc, names: &Names, what: &str) -> Option<On> {
+        let given = [
+            p.actor.is_some(),
+            p.relation.is_some(),
+            p.actor_kind.is_some(),
+            p.relation_kind.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            self.error(
+                Diagnostic::at(loc.clone(), format!("{what}: `on` names places with exactly one of `actor`, `relation`, `actor_kind`, `relation_kind`"))
+                    .with_hint("e.g. on = { actor = [\"POL\", \"LTU\"] } or on = { relation_kind = \"neighbor\" }"),
+            );
+            return None;
+        }
+        let name = |n: &String| Located::new(n.clone(), loc.clone());
+        let net = names.net;
+        let (relation, mut items) = if let Some(actors) = &p.actor {
+            let mut items = Vec::new();
+            for a in actors.to_vec() {
+                items.push(self.lookup_actor(names, &name(&a)));
+            }
+            (false, items.into_iter().collect::<Option<Vec<u32>>>()?)
+        } else if let Some(pairs) = &p.relation {
+            let mut items = Vec::new();
+            for [a, b] in pairs.to_vec() {
+                let (x, y) = (self.lookup_actor(names, &name(&a)), self.lookup_actor(names, &name(&b)));
+                let (Some(x), Some(y)) = (x, y) else {
+                    items.push(None);
+                    continue;
+                };
+                let e = names.edge(x, y);
+                if e.is_none() {
+                    self.error(
+                        Diagnostic::at(loc.clone(), format!("{what}: there is no relation {} → {}", quoted(&a), quoted(&b)))
+                            .with_hint("effects land on relations that exist: add it under [[relations]]"),
+                    );
+                }
+                items.push(e);
+            }
+            (true, items.into_iter().collect::<Option<Vec<u32>>>()?)
+        } else if let Some(k) = &p.actor_kind {
+            let kind = self.lookup_kind(names, KindOf::Actor, &name(k))?;
+            let n = net.graph.node_count() as u32;
+            (false, (0..n).filter(|&a| net.graph[a].kind == kind).collect())
+        } else {
+            let k = p.relation_kind.as_ref().expect("one key given");
+            let kind = self.lookup_kind(names, KindOf::Relation, &name(k))?;
+            let n = net.adj.len() as u32;
+            (true, (0..n).filter(|&e| net.edge_kind[e as usize] == kind).collect())
+        };
+        items.sort_unstable();
+        items.dedup();
+        let places = Places { relation, items };
+        let index = match self.places.iter().position(|q| *q == places) {
+            Some(i) => i,
+            None => {
+                self.places.push(places);
+                self.places.len() - 1
+            }
+        };
+        Some(On::Places(index as u32))
+    }
+
     /// The variable an effect changes (of the kind its `on` needs), or an error; nothing is
     /// reported for a variable whose declaration could not be read.
     fn effect_var(&mut self, e: &EffectSpec, names: &Names, on: On) -> Option<u16> {
-        let relation = !matches!(on, On::Actor | On::Target);
+        let relation = match on {
+            On::Actor | On::Target => false,
+            On::Places(p) => self.places[p as usize].relation,
+            _ => true,
+        };
         let (vars, others) = if relation {
             (&names.vars.relation_idx, &names.vars.actor_idx)
         } else {
@@ -244,7 +342,7 @@ fn cameo_hint(code: &str) -> String {
 /// or its amount reads the target.
 fn effect_needs_target(effect: &Effect) -> bool {
     use expr::{Op, Who};
-    !matches!(effect.on, On::Actor | On::Out | On::In)
+    !matches!(effect.on, On::Actor | On::Out | On::In | On::Places(_))
         || effect.amount.uses(|op| {
             matches!(
                 op,
@@ -259,6 +357,13 @@ fn effect_needs_target(effect: &Effect) -> bool {
                     | Op::DidAny(Who::Target, _, _)
                     | Op::Since(Who::Target, _)
                     | Op::Times(Who::Target, _)
+                    | Op::Within(Who::Target, _, _)
+                    | Op::PairSince(Who::Target, _, _)
+                    | Op::PairSince(_, Who::Target, _)
+                    | Op::PairTimes(Who::Target, _, _)
+                    | Op::PairTimes(_, Who::Target, _)
+                    | Op::PairWithin(Who::Target, _, _, _)
+                    | Op::PairWithin(_, Who::Target, _, _)
                     | Op::Exists(..)
             )
         })

@@ -5,8 +5,11 @@ use super::names::Aggregates;
 use super::network::{kin_lists, Network};
 use super::settings::Settings;
 use super::variables::Variables;
+use crate::expr::memory::Needs;
 use crate::expr::{self, AggSet, Code};
-use crate::model::{Action, Dynamic, Event, Lanes, Model, On, Outcome, Rule, Series, When};
+use crate::model::{
+    Action, Dynamic, Event, Lanes, Model, On, Outcome, Places, Rule, Series, Shock, When,
+};
 
 /// Everything compiled from the scenario's items.
 pub(super) struct Items {
@@ -19,6 +22,8 @@ pub(super) struct Items {
     pub rules: Vec<Rule>,
     pub dynamics: Vec<Dynamic>,
     pub events: Vec<Event>,
+    pub shocks: Vec<Shock>,
+    pub places: Vec<Places>,
     pub outcomes: Vec<Outcome>,
     pub series: Vec<Series>,
 }
@@ -59,6 +64,7 @@ pub(super) fn model(
             &items.rules,
             &items.dynamics,
             &items.events,
+            &items.shocks,
             &items.outcomes,
             &items.series,
         )
@@ -68,11 +74,13 @@ pub(super) fn model(
         .iter()
         .any(|r| matches!(r.lanes, Lanes::Reactions { .. }))
         || codes().any(|c| c.uses(|op| matches!(op, expr::Op::DidPair(..))));
+    let memory = memory_needs(items.actions.len(), codes());
     let max_depth = codes().map(|c| c.depth).max().unwrap_or(1);
     let horizon = items
         .actions
         .iter()
         .flat_map(|a| &a.effects)
+        .chain(items.shocks.iter().flat_map(|s| &s.effects))
         .map(|e| e.delay + e.duration)
         .max()
         .unwrap_or(1);
@@ -85,6 +93,8 @@ pub(super) fn model(
         rules,
         dynamics,
         events,
+        shocks,
+        places,
         outcomes,
         series,
         ..
@@ -113,17 +123,44 @@ pub(super) fn model(
         rules,
         dynamics,
         events,
+        shocks,
+        places,
         outcomes,
         series,
         agg_actor: aggregates.per_actor,
         agg_scalar: aggregates.scalar,
         kin,
         uses_pair_log,
+        memory,
         horizon,
         max_depth,
         warnings: Default::default(),
         sweep: None,
     }
+}
+
+/// Per action, what the expressions read of it per counterpart or per window; empty if nothing.
+fn memory_needs<'a>(n_actions: usize, codes: impl Iterator<Item = &'a Code>) -> Vec<Needs> {
+    use expr::Op;
+    let mut needs = vec![Needs::default(); n_actions];
+    for op in codes.flat_map(|c| &c.ops) {
+        match *op {
+            Op::PairSince(_, _, a) | Op::PairTimes(_, _, a) => needs[a as usize].pair = true,
+            Op::PairWithin(_, _, a, k) => {
+                let w = &mut needs[a as usize].pair_window;
+                *w = (*w).max(k);
+            }
+            Op::Within(_, a, k) => {
+                let w = &mut needs[a as usize].actor_window;
+                *w = (*w).max(k);
+            }
+            _ => {}
+        }
+    }
+    if !needs.iter().any(|n| n.any()) {
+        needs.clear();
+    }
+    needs
 }
 
 /// Every compiled expression of the model.
@@ -132,6 +169,7 @@ fn all_codes<'a>(
     rules: &'a [Rule],
     dynamics: &'a [Dynamic],
     events: &'a [Event],
+    shocks: &'a [Shock],
     outcomes: &'a [Outcome],
     series: &'a [Series],
 ) -> impl Iterator<Item = &'a Code> {
@@ -143,6 +181,13 @@ fn all_codes<'a>(
         .chain(events.iter().filter_map(|e| match &e.when {
             When::Rate { rate, .. } => Some(rate),
             When::At(_) => None,
+        }))
+        .chain(shocks.iter().flat_map(|s| {
+            let rate = match &s.when {
+                When::Rate { rate, .. } => Some(rate),
+                When::At(_) => None,
+            };
+            s.effects.iter().map(|e| &e.amount).chain(rate)
         }))
         .chain(outcomes.iter().map(|o| &o.cond))
         .chain(series.iter().map(|s| &s.code))

@@ -13,11 +13,17 @@ pub(super) struct Consts<'a> {
     pub values: &'a BTreeMap<String, f64>,
     /// Parameters that could not be evaluated (their error is reported).
     pub broken: &'a std::collections::BTreeSet<String>,
+    /// The parameters the expression named.
+    pub read: std::cell::RefCell<Vec<String>>,
 }
 
 impl Namespace for Consts<'_> {
     fn param(&self, name: &str) -> Option<f64> {
-        self.values.get(name).copied()
+        let v = self.values.get(name).copied();
+        if v.is_some() {
+            self.read.borrow_mut().push(name.to_string());
+        }
+        v
     }
     fn rel_var(&self, _: &str) -> Option<u16> {
         None
@@ -100,8 +106,11 @@ impl Compiler<'_> {
         let mut ns = Consts {
             values: &values,
             broken: &broken,
+            read: Default::default(),
         };
-        match expr::compile(&ast, Type::Num, ctx, &mut ns) {
+        let compiled = expr::compile(&ast, Type::Num, ctx, &mut ns);
+        self.consts_read.extend(ns.read.take());
+        match compiled {
             Ok(code) => match code.constant() {
                 Some(v) => Some(v),
                 None => {
@@ -254,6 +263,7 @@ pub fn constant_value(text: &str) -> Result<f64, String> {
     let mut ns = Consts {
         values: &values,
         broken: &broken,
+        read: Default::default(),
     };
     let code = expr::compile(&ast, Type::Num, ctx, &mut ns).map_err(|errs| {
         errs.into_iter()

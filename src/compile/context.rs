@@ -20,6 +20,10 @@ pub(super) struct Compiler<'a> {
     pub consts: std::collections::BTreeMap<String, f64>,
     /// Parameters whose value could not be evaluated (reported).
     pub consts_broken: std::collections::BTreeSet<String>,
+    /// Parameters named by constant expressions (settings, initial values, other parameters).
+    pub consts_read: std::collections::BTreeSet<String>,
+    /// The named places effects land on, as registered (`On::Places` indexes them).
+    pub places: Vec<crate::model::Places>,
     /// Warnings kept (at most [`SHOWN_PER_FILE`]), and how many there were in all.
     pub warnings: Vec<Diagnostic>,
     pub warnings_found: usize,
@@ -46,6 +50,8 @@ impl<'a> Compiler<'a> {
             errors,
             consts: Default::default(),
             consts_broken: Default::default(),
+            consts_read: Default::default(),
+            places: Vec::new(),
             warnings: Vec::new(),
             warnings_found: 0,
             csv_lines: vec![std::cell::OnceCell::new(); csv_texts.len()],

@@ -4,10 +4,11 @@
 use super::context::KindOf;
 use super::names::Names;
 use super::Compiler;
-use crate::diag::Diagnostic;
+use crate::diag::{quoted, Diagnostic};
 use crate::expr::{Ctx, Domain, Goldstein, Type};
 use crate::model::Dynamic;
 use crate::rng;
+use crate::spec::{DynamicsSpec, Located};
 
 impl Compiler<'_> {
     /// Every enabled dynamics line, in name order.
@@ -71,6 +72,10 @@ impl Compiler<'_> {
                     )
                 }),
             };
+            let only = match only {
+                Some(only) => self.dynamics_list(names, &spec, &what, relation, only),
+                None => None,
+            };
             let domain = if relation {
                 Domain::Relation
             } else {
@@ -94,5 +99,72 @@ impl Compiler<'_> {
             }
         }
         out
+    }
+
+    /// `actors` or `relations`: a dynamics line limited to named actors or relations (with
+    /// `kind` too, to those of the kind among them). `None` after an error.
+    fn dynamics_list(
+        &mut self,
+        names: &Names,
+        spec: &DynamicsSpec,
+        what: &str,
+        relation: bool,
+        kind: Option<Vec<u32>>,
+    ) -> Option<Option<Vec<u32>>> {
+        use crate::expr::Namespace;
+        let listed: Option<Vec<u32>> = match (&spec.actors, &spec.relations) {
+            (None, None) => return Some(kind),
+            (Some(_), Some(l)) => {
+                self.error(Diagnostic::at(l.loc.clone(), format!("{what}: give `actors` or `relations`, not both")));
+                return None;
+            }
+            (Some(l), None) if relation => {
+                self.error(
+                    Diagnostic::at(l.loc.clone(), format!("{what}: `actors` limits an actor variable's dynamics; this one changes a relation variable"))
+                        .with_hint("list relations instead: relations = [[\"FROM\", \"TO\"]]"),
+                );
+                return None;
+            }
+            (None, Some(l)) if !relation => {
+                self.error(
+                    Diagnostic::at(l.loc.clone(), format!("{what}: `relations` limits a relation variable's dynamics; this one changes an actor variable"))
+                        .with_hint("list actors instead: actors = [\"ID\"]"),
+                );
+                return None;
+            }
+            (Some(l), None) => l
+                .value
+                .iter()
+                .map(|a| self.lookup_actor(names, &Located::new(a.clone(), l.loc.clone())))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect(),
+            (None, Some(l)) => {
+                let mut out = Vec::new();
+                for [a, b] in &l.value {
+                    let x = self.lookup_actor(names, &Located::new(a.clone(), l.loc.clone()));
+                    let y = self.lookup_actor(names, &Located::new(b.clone(), l.loc.clone()));
+                    let e = match (x, y) {
+                        (Some(x), Some(y)) => names.edge(x, y),
+                        _ => {
+                            out.push(None);
+                            continue;
+                        }
+                    };
+                    if e.is_none() {
+                        self.error(Diagnostic::at(l.loc.clone(), format!("{what}: there is no relation {} → {}", quoted(a), quoted(b))));
+                    }
+                    out.push(e);
+                }
+                out.into_iter().collect()
+            }
+        };
+        let mut listed = listed?;
+        if let Some(kind) = kind {
+            listed.retain(|x| kind.binary_search(x).is_ok());
+        }
+        listed.sort_unstable();
+        listed.dedup();
+        Some(Some(listed))
     }
 }

@@ -1,13 +1,14 @@
 //! Events (`[events]`): actions taken at scheduled steps, or at a rate per step.
 
 use super::names::Names;
+use super::settings::Settings;
 use super::Compiler;
 use crate::diag::Diagnostic;
 use crate::expr::{Ctx, Domain, Goldstein, Namespace, Type};
 use crate::ids::ActorId;
 use crate::model::{Action, Event, When};
 use crate::rng;
-use crate::spec::{EventSpec, Located};
+use crate::spec::{EventSpec, ExprText, Located};
 
 impl Compiler<'_> {
     /// Every enabled event, in name order.
@@ -15,23 +16,14 @@ impl Compiler<'_> {
         &mut self,
         names: &mut Names,
         actions: &[Action],
-        (steps, steps_known): (u32, bool),
+        settings: &Settings,
     ) -> Vec<Event> {
         let mut out = Vec::new();
         let n_edges = names.net.adj.len() as u32;
+        let steps = settings.steps;
         // Without a known `steps` (its error is reported), no step is outside the run.
-        let file_steps = if steps_known {
-            self.r
-                .spec
-                .scenario
-                .steps
-                .as_ref()
-                .map_or(0, |s| match s.value {
-                    // A literal; an expression's value is `steps` itself unless --steps.
-                    crate::spec::ExprText::Number(x) => x as i64,
-                    _ => 0,
-                })
-                .max(i64::from(steps))
+        let file_steps = if settings.steps_known {
+            i64::from(settings.file_steps)
         } else {
             i64::MAX
         };
@@ -56,7 +48,8 @@ impl Compiler<'_> {
                 None => Some(None),
             };
             // When it happens is checked whatever the actors and the action are.
-            let when = self.event_when(name, ev, &what, names, (file_steps, steps));
+            let site = rng::key_of(&format!("event-rate:{name}"));
+            let when = self.event_when(site, ev, &what, names, (file_steps, steps));
             let (Some(actor), Some(action), Some(target), Some(when)) =
                 (actor, action, target, when)
             else {
@@ -95,9 +88,9 @@ impl Compiler<'_> {
     }
 
     /// When an event happens: its scheduled steps, or its rate and window.
-    fn event_when(
+    pub(super) fn event_when(
         &mut self,
-        name: &str,
+        site: u64,
         ev: &Located<EventSpec>,
         what: &str,
         names: &mut Names,
@@ -106,7 +99,8 @@ impl Compiler<'_> {
         let spec = &ev.value;
         let when = match (&spec.at, &spec.rate) {
             (Some(at), None) => {
-                if at.value.to_vec().is_empty() {
+                let listed = at.value.exprs(&at.loc);
+                if listed.is_empty() {
                     self.error(
                         Diagnostic::at(at.loc.clone(), format!("{what}: `at` lists no step"))
                             .with_hint(
@@ -116,18 +110,31 @@ impl Compiler<'_> {
                     return None;
                 }
                 let mut v = Vec::new();
-                for s in at.value.to_vec() {
-                    if s < 1 || s > file_steps {
+                for e in &listed {
+                    let Some(x) = self.constant(e, &format!("{what}, `at`")) else {
+                        continue;
+                    };
+                    let shown = if matches!(e.value, ExprText::Text(_)) {
+                        format!(" (the expression gives {x})")
+                    } else {
+                        String::new()
+                    };
+                    if x.fract() != 0.0 {
                         self.error(Diagnostic::at(
-                            at.loc.clone(),
+                            e.loc.clone(),
+                            format!("{what}: a step is a whole number, found {x}{shown}"),
+                        ));
+                    } else if x < 1.0 || x > file_steps as f64 {
+                        self.error(Diagnostic::at(
+                            e.loc.clone(),
                             format!(
-                                "{what}: step {s} is outside the run ({})",
+                                "{what}: step {x} is outside the run ({}){shown}",
                                 steps_text(file_steps)
                             ),
                         ));
-                    } else if s <= i64::from(steps) {
+                    } else if x <= f64::from(steps) {
                         // A shorter run asked for on the command line simply ends first.
-                        v.push(s as u32);
+                        v.push(x as u32);
                     }
                 }
                 v.sort_unstable();
@@ -139,7 +146,7 @@ impl Compiler<'_> {
                     domain: Domain::Global,
                     allow_does: false,
                     goldstein: Goldstein::Absent,
-                    site: rng::key_of(&format!("event-rate:{name}")),
+                    site,
                 };
                 let code = self.expr(rate, Type::Num, ctx, names, &format!("{what}, `rate`"))?;
                 if let Some(v) = code.constant() {

@@ -32,6 +32,7 @@ mod outcomes;
 mod relation_file;
 mod rules;
 mod settings;
+mod shocks;
 mod sweep;
 mod variables;
 
@@ -143,14 +144,18 @@ impl Compiler<'_> {
         let actions = self.actions(&mut names, &kin_kinds);
         let rules = self.rules(&mut names, &actions, &network);
         let dynamics = self.dynamics(&mut names);
-        let events = self.events(&mut names, &actions, (settings.steps, settings.steps_known));
+        let events = self.events(&mut names, &actions, &settings);
+        let shocks = self.shocks(&mut names, &kin_kinds, &settings);
         let outcomes = self.outcomes(&mut names);
         let mut series = self.series(&mut names);
         let mark = names.aggregates_mark();
-        // A step a claim names must be in the run it checks (a plain compile with `--steps`
-        // checks nothing against it: the claims are not run).
-        let last_step = (settings.steps_known && (observe || overrides.steps.is_none()))
-            .then_some(settings.steps);
+        // A step a claim names must be in the run it checks; a plain compile (its claims are
+        // not run) checks them against the file's steps, as it checks events.
+        let last_step = settings.steps_known.then_some(if observe {
+            settings.steps
+        } else {
+            settings.file_steps
+        });
         let mut plan = self.expectations(
             &mut names,
             &outcomes,
@@ -182,6 +187,8 @@ impl Compiler<'_> {
             rules,
             dynamics,
             events,
+            shocks,
+            places: std::mem::take(&mut self.places),
             outcomes,
             series,
         };
@@ -199,12 +206,13 @@ impl Compiler<'_> {
 }
 
 impl Compiler<'_> {
-    /// Warns about parameters no expression reads and actors with no relations that nothing
+    /// Warns about parameters no expression reads (constant ones included) and actors with no relations that nothing
     /// names: both change nothing, and are usually a typo (a variant's misspelled override, an
     /// actor id written two ways).
     fn unread(&mut self, names: &names::Names) {
         for (name, p) in &self.r.spec.parameters {
-            if !names.param_used(name) && self.will_warn() {
+            let read = names.param_used(name) || self.consts_read.contains(name);
+            if !read && self.will_warn() {
                 self.warn(
                     Diagnostic::at(
                         p.loc.clone(),

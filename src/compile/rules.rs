@@ -39,15 +39,16 @@ impl Compiler<'_> {
             };
             let actors = self.rule_actors(names, r, &what, net);
             // Toward whom.
+            // `reacts_to` may be aimed elsewhere with `target`; otherwise one way at most.
             let given = [
-                spec.target.is_some(),
+                spec.target.is_some() && spec.reacts_to.is_none(),
                 spec.target_relation.is_some(),
                 spec.reacts_to.is_some(),
             ];
             if given.iter().filter(|g| **g).count() > 1 {
                 self.error(Diagnostic::at(
                     r.loc.clone(),
-                    format!("{what}: give at most one of `target`, `target_relation`, `reacts_to`"),
+                    format!("{what}: give at most one of `target`, `target_relation`, `reacts_to` (`reacts_to` may add a `target`: a reaction aimed at that actor)"),
                 ));
                 continue;
             }
@@ -180,6 +181,30 @@ impl Compiler<'_> {
         let net = names.net;
         let n_actors = net.graph.node_count();
         let n_edges = net.adj.len() as u32;
+        if let Some(re) = &spec.reacts_to {
+            let trigger = self.lookup_action(names, re);
+            // Aimed elsewhere: at a named actor, rather than back at whoever acted.
+            let aim = match &spec.target {
+                Some(t) => match self.lookup_actor(names, t) {
+                    Some(t) => Some(t),
+                    None => return Toward::Unknown,
+                },
+                None => None,
+            };
+            let (Some(trigger), Some(actors)) = (trigger, actors) else {
+                return Toward::Unknown;
+            };
+            let mut mask = vec![false; n_actors];
+            for &a in &actors {
+                // An actor never aims a reaction at itself.
+                mask[a as usize] = aim != Some(a);
+            }
+            return Toward::Lanes(Lanes::Reactions {
+                actors: mask,
+                action: trigger,
+                aim,
+            });
+        }
         if let Some(t) = &spec.target {
             let (Some(t), Some(actors)) = (self.lookup_actor(names, t), actors) else {
                 return Toward::Unknown;
@@ -215,19 +240,6 @@ impl Compiler<'_> {
                 }
             }
             return Toward::Lanes(Lanes::Edges(edges));
-        }
-        if let Some(re) = &spec.reacts_to {
-            let (Some(trigger), Some(actors)) = (self.lookup_action(names, re), actors) else {
-                return Toward::Unknown;
-            };
-            let mut mask = vec![false; n_actors];
-            for &a in &actors {
-                mask[a as usize] = true;
-            }
-            return Toward::Lanes(Lanes::Reactions {
-                actors: mask,
-                action: trigger,
-            });
         }
         if let Some((action, action_name)) = action {
             if actions[action as usize].needs_target {

@@ -23,6 +23,9 @@ pub(super) struct Settings {
     /// Whether `steps` is known: a missing or bad `steps` is reported once, and nothing is
     /// checked against a stand-in.
     pub steps_known: bool,
+    /// The steps the file's events are checked against: the file's `steps`, or `--steps` if
+    /// longer (or if the file gives none).
+    pub file_steps: u32,
     pub dt: f64,
     pub seed: u64,
     /// Most actions per step of an actor without its own cap, or `u32::MAX`.
@@ -46,37 +49,35 @@ impl Compiler<'_> {
                     .trim_end_matches(".toml")
                     .to_string()
             });
-        let mut steps_known = false;
-        let steps = match (&meta.steps, overrides.steps) {
-            (_, Some(s)) if s >= 1 && i64::from(s) <= MAX_STEPS => {
-                steps_known = true;
-                s
-            }
+        // The file's own `steps` is read (and checked) even under `--steps`: the events are
+        // checked against it, and its expression reads parameters.
+        let file_steps = meta
+            .steps
+            .as_ref()
+            .map(|s| self.whole(s, "steps", 1, MAX_STEPS).map(|n| n as u32));
+        let (steps, steps_known) = match (file_steps, overrides.steps) {
+            (_, Some(s)) if s >= 1 && i64::from(s) <= MAX_STEPS => (s, true),
             (_, Some(s)) => {
                 self.error(
                     Diagnostic::bare(format!("--steps {s} is out of range"))
                         .with_hint(format!("1 to {MAX_STEPS}")),
                 );
-                1
+                (1, false)
             }
-            (Some(s), None) => match self.whole(s, "steps", 1, MAX_STEPS) {
-                Some(n) => {
-                    steps_known = true;
-                    n as u32
-                }
-                None => 1,
-            },
+            (Some(Some(n)), None) => (n, true),
+            (Some(None), None) => (1, false),
             // `steps` could not be read, or a misspelt key meant it: that error is reported.
-            (None, None) if spec.broken.scenario.contains("steps") => 1,
+            (None, None) if spec.broken.scenario.contains("steps") => (1, false),
             (None, None) => {
                 self.error(
                     Diagnostic::at(self.main_loc(), "missing `steps` in [scenario]").with_hint(
                         "add `steps = 52` (how many steps one run simulates) under [scenario]",
                     ),
                 );
-                1
+                (1, false)
             }
         };
+        let file_steps = file_steps.flatten().map_or(steps, |n| n.max(steps));
         let dt = match &meta.dt {
             Some(d) => match self.constant(d, "`dt`") {
                 Some(x) if x > 0.0 => x,
@@ -122,6 +123,7 @@ impl Compiler<'_> {
             time_unit,
             steps,
             steps_known,
+            file_steps,
             dt,
             seed,
             default_cap,

@@ -6,9 +6,12 @@ use super::compile::{
     err, err_hint, AggFn, AggKey, AggSet, CompileError, Compiler, Domain, Res, Sort, MAX_AGGREGATES,
 };
 use super::lexicon;
+use super::memory::MAX_WINDOW;
 use super::parse::{Ast, Node};
 use super::{Bin, Op, Type, Un, Who};
 use std::ops::Range;
+
+const TABLE_POINTS: &str = "a table's points must be constants";
 
 impl Compiler<'_> {
     fn arity_check(
@@ -162,19 +165,60 @@ impl Compiler<'_> {
                 }
                 Ok(Type::Bool)
             }
-            "times" => {
+            "times" | "since" => {
                 self.arity_check(name, args, lexicon::arities(name), span)?;
                 let a = self.actor_arg(&args[0])?;
-                let act = self.action_arg(&args[1])?;
-                self.ops.push(Op::Times(a, act));
+                let op = if args.len() == 3 {
+                    let b = self.counterpart_arg(a, &args[1])?;
+                    let act = self.action_arg(&args[2])?;
+                    if name == "times" {
+                        Op::PairTimes(a, b, act)
+                    } else {
+                        Op::PairSince(a, b, act)
+                    }
+                } else {
+                    let act = self.action_arg(&args[1])?;
+                    if name == "times" {
+                        Op::Times(a, act)
+                    } else {
+                        Op::Since(a, act)
+                    }
+                };
+                self.ops.push(op);
                 Ok(Type::Num)
             }
-            "since" => {
+            "did_within" | "times_within" => {
                 self.arity_check(name, args, lexicon::arities(name), span)?;
+                if args.len() == 3 && self.names_actor(&args[1]) && self.names_action(&args[2]) {
+                    return err_hint(
+                        span,
+                        format!("`{name}` needs a window as its last argument"),
+                        format!("e.g. `{name}(target, self, defect, 2)`: in the last 2 steps"),
+                    );
+                }
                 let a = self.actor_arg(&args[0])?;
-                let act = self.action_arg(&args[1])?;
-                self.ops.push(Op::Since(a, act));
-                Ok(Type::Num)
+                let (b, act) = if args.len() == 4 {
+                    let b = self.counterpart_arg(a, &args[1])?;
+                    (Some(b), self.action_arg(&args[2])?)
+                } else {
+                    (None, self.action_arg(&args[1])?)
+                };
+                let k = self.window_arg(args.last().expect("arity checked"))?;
+                if name == "did_within" {
+                    // Within the last k steps: at most k steps since the last time.
+                    self.ops.push(match b {
+                        Some(b) => Op::PairSince(a, b, act),
+                        None => Op::Since(a, act),
+                    });
+                    self.ops.push(Op::BinC(Bin::Le, f64::from(k)));
+                    Ok(Type::Bool)
+                } else {
+                    self.ops.push(match b {
+                        Some(b) => Op::PairWithin(a, b, act, k),
+                        None => Op::Within(a, act, k),
+                    });
+                    Ok(Type::Num)
+                }
             }
             "out" | "in" | "all" | "actors" => err_hint(
                 span,
@@ -201,8 +245,8 @@ impl Compiler<'_> {
                 Node::List(p) if p.len() == 2 => p,
                 _ => return err_hint(&pair.span, "expected a point `[x, y]`", HINT),
             };
-            let x = self.constant_number(&point[0])?;
-            let y = self.constant_number(&point[1])?;
+            let x = self.constant_number(&point[0], TABLE_POINTS)?;
+            let y = self.constant_number(&point[1], TABLE_POINTS)?;
             if let Some(&last) = xs.last() {
                 if x <= last {
                     return err_hint(
@@ -230,8 +274,54 @@ impl Compiler<'_> {
         Ok(())
     }
 
+    /// Whether `ast` is a name that reads as an actor (`self`, `target` or an actor id).
+    fn names_actor(&self, ast: &Ast) -> bool {
+        match &ast.node {
+            Node::Ident(n) => matches!(n.as_str(), "self" | "target") || self.ns.actor(n).is_some(),
+            Node::Str(n) => self.ns.actor(n).is_some(),
+            _ => false,
+        }
+    }
+
+    /// Whether `ast` is a name that reads as an action.
+    fn names_action(&self, ast: &Ast) -> bool {
+        matches!(&ast.node, Node::Ident(n) | Node::Str(n) if self.ns.action(n).is_some())
+    }
+
+    /// The counterpart `b` of a per-counterpart memory read by `a`: named actors must be joined
+    /// by a relation (in either direction), since the memory is kept per relation.
+    fn counterpart_arg(&mut self, a: Who, ast: &Ast) -> Res<Who> {
+        let b = self.actor_arg(ast)?;
+        if let (Who::Fixed(x), Who::Fixed(y)) = (a, b) {
+            if self.ns.edge(x, y).is_none() && self.ns.edge(y, x).is_none() && !self.failed() {
+                return err_hint(
+                    &ast.span,
+                    "no relation joins these two actors, in either direction",
+                    "what an actor did toward a counterpart is kept per relation: add a relation between them",
+                );
+            }
+        }
+        Ok(b)
+    }
+
+    /// The window `k` of `did_within` and `times_within`: a constant whole number of steps.
+    fn window_arg(&mut self, ast: &Ast) -> Res<u32> {
+        let k = self.constant_number(ast, "a window must be a constant number of steps")?;
+        if k.fract() != 0.0 || !(1.0..=f64::from(MAX_WINDOW)).contains(&k) {
+            if self.failed() {
+                return Ok(1);
+            }
+            return err_hint(
+                &ast.span,
+                format!("a window is a whole number of steps from 1 to {MAX_WINDOW}, not {k}"),
+                "e.g. `did_within(target, self, defect, 2)`: in the last 2 steps",
+            );
+        }
+        Ok(k as u32)
+    }
+
     /// A number that must be a constant (a literal, a parameter or an expression of them).
-    fn constant_number(&mut self, ast: &Ast) -> Res<f64> {
+    fn constant_number(&mut self, ast: &Ast, what: &'static str) -> Res<f64> {
         let len = self.ops.len();
         let t = self.expr(ast)?;
         self.check(t, Type::Num, &ast.span)?;
@@ -241,7 +331,7 @@ impl Compiler<'_> {
             _ if self.failed() => Ok(0.0),
             _ => err_hint(
                 &ast.span,
-                "a table's points must be constants",
+                what,
                 "numbers, parameters, or expressions of them",
             ),
         }

@@ -3,6 +3,7 @@
 //! Each op runs as a tight loop over the batch, so dispatch costs once per op per batch rather
 //! than per relation. Reads only; allocation-free once the [`Stack`] exists.
 
+use super::memory::Memory;
 use super::{floored_mod, lookup, poison, poison1, Bin, Code, Op, Un, Who};
 use crate::graph::Adjacency;
 use crate::ids::ActorId;
@@ -80,6 +81,8 @@ pub struct ActionView<'a> {
     pub prev: &'a [(u32, u32, u32)],
     /// (target, action, actor) taken in this step, sorted (empty until decided).
     pub cur: &'a [(u32, u32, u32)],
+    /// Per counterpart and per window, for the actions expressions read that way.
+    pub memory: &'a Memory,
 }
 
 /// The state an expression reads: the start-of-step values and the graph's indices.
@@ -171,7 +174,7 @@ pub fn apply(op: Op, a: &[f64]) -> f64 {
         Op::BinC(b, c) => b.apply(a[0], c),
         Op::CBin(b, c) => b.apply(c, a[0]),
         // Affine ops only appear after constant folding, so they never reach here.
-        Op::Clamp => a[0].max(a[1]).min(a[2]),
+        Op::Clamp => a[0].max(a[1]).min(a[2]) + poison(a[0], a[1]) + poison1(a[2]),
         Op::If => (if a[0] != 0.0 { a[1] } else { a[2] }) + poison1(a[0]),
         _ => f64::NAN,
     }
@@ -377,6 +380,39 @@ crate::simd::multiversion! {
                     }
                     sp += 1;
                 }
+                Op::PairSince(a, b, act) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let (a, b) = (who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                        let last = world.actions.memory.last_before(world.adj, a, b, act, world.step);
+                        *x = if last == NEVER {
+                            SINCE_NEVER
+                        } else {
+                            f64::from(world.step as i32 - last)
+                        };
+                    }
+                    sp += 1;
+                }
+                Op::PairTimes(a, b, act) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let (a, b) = (who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                        *x = world.actions.memory.times(world.adj, a, b, act);
+                    }
+                    sp += 1;
+                }
+                Op::PairWithin(a, b, act, k) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let (a, b) = (who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                        *x = world.actions.memory.pair_within(world.adj, a, b, act, k, world.step);
+                    }
+                    sp += 1;
+                }
+                Op::Within(a, act, k) => {
+                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        let a = who_at(lanes, a, i, world);
+                        *x = world.actions.memory.actor_within(a, act, k, world.step);
+                    }
+                    sp += 1;
+                }
                 Op::Random(site) => {
                     let base = rng::mix(world.step_key ^ site);
                     for (i, x) in regs[sp][..n].iter_mut().enumerate() {
@@ -405,7 +441,7 @@ crate::simd::multiversion! {
                     let (b, c) = (&hi[0][..n], &hi[1][..n]);
                     if *op == Op::Clamp {
                         for i in 0..n {
-                            a[i] = a[i].max(b[i]).min(c[i]);
+                            a[i] = a[i].max(b[i]).min(c[i]) + poison(a[i], b[i]) + poison1(c[i]);
                         }
                     } else {
                         // A condition that is not a number makes the result not one either.
@@ -672,8 +708,8 @@ macro_rules! per_bin {
             Bin::Ne => $loop!(|x, y| truth(x != y) + poison(x, y)),
             Bin::And => $loop!(|x, y| truth(x != 0.0 && y != 0.0) + poison(x, y)),
             Bin::Or => $loop!(|x, y| truth(x != 0.0 || y != 0.0) + poison(x, y)),
-            Bin::Min => $loop!(|x, y| x.min(y)),
-            Bin::Max => $loop!(|x, y| x.max(y)),
+            Bin::Min => $loop!(|x, y| f64::min(x, y) + poison(x, y)),
+            Bin::Max => $loop!(|x, y| f64::max(x, y) + poison(x, y)),
         }
     };
 }

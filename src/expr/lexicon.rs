@@ -25,7 +25,7 @@ const fn f(name: &'static str, arities: &'static [usize]) -> Function {
 /// Every built-in function. `min`, `max`, `mean`, `sum` and `count` are also aggregates
 /// (`mean(tension, out(self))`, `count(in(LTU))`); `out`, `in`, `all` and `actors` are sets,
 /// which only an aggregate takes.
-pub(crate) const FUNCTIONS: [Function; 32] = [
+pub(crate) const FUNCTIONS: [Function; 34] = [
     f("if", &[3]),
     f("abs", &[1]),
     f("exp", &[1]),
@@ -52,8 +52,10 @@ pub(crate) const FUNCTIONS: [Function; 32] = [
     f("exists", &[2]),
     f("did", &[2, 3]),
     f("does", &[2, 3]),
-    f("times", &[2]),
-    f("since", &[2]),
+    f("times", &[2, 3]),
+    f("since", &[2, 3]),
+    f("did_within", &[3, 4]),
+    f("times_within", &[3, 4]),
     f("out", &[1, 2]),
     f("in", &[1, 2]),
     f("all", &[0, 1]),

@@ -10,6 +10,7 @@ mod calls;
 mod compile;
 mod eval;
 pub(crate) mod lexicon;
+pub(crate) mod memory;
 pub mod parse;
 
 pub use compile::{
@@ -55,6 +56,15 @@ pub enum Op {
     Since(Who, u16),
     /// How many times an actor has taken an action so far.
     Times(Who, u16),
+    /// `since(a, b, act)`: steps since `a` last took the action toward `b` before this step.
+    PairSince(Who, Who, u16),
+    /// `times(a, b, act)`: how many times `a` has taken the action toward `b` so far.
+    PairTimes(Who, Who, u16),
+    /// `times_within(a, b, act, k)`: how many times `a` took the action toward `b` in the `k`
+    /// steps before this one.
+    PairWithin(Who, Who, u16, u32),
+    /// `times_within(a, act, k)`: the same toward anyone.
+    Within(Who, u16, u32),
     /// A uniform draw keyed by the step, this site and the lane's actors.
     Random(u64),
     /// A function of the top value.
@@ -184,8 +194,10 @@ impl Bin {
             Bin::Ne => t(a != b) + poison(a, b),
             Bin::And => t(a != 0.0 && b != 0.0) + poison(a, b),
             Bin::Or => t(a != 0.0 || b != 0.0) + poison(a, b),
-            Bin::Min => a.min(b),
-            Bin::Max => a.max(b),
+            // `f64::min` and `max` drop a NaN operand; a value that is not a number must
+            // not vanish, so it poisons the result.
+            Bin::Min => a.min(b) + poison(a, b),
+            Bin::Max => a.max(b) + poison(a, b),
         }
     }
 }

@@ -241,6 +241,23 @@ impl Model {
         self.events.iter().map(|e| e.name.as_str())
     }
 
+    /// Whether some effect spills over more than one hop.
+    pub(crate) fn multi_hop(&self) -> bool {
+        self.actions
+            .iter()
+            .flat_map(|a| &a.effects)
+            .chain(self.shocks.iter().flat_map(|s| &s.effects))
+            .any(|e| e.spill.is_some_and(|s| s.hops > 1))
+    }
+
+    /// The enabled shocks (exogenous changes no actor takes), in name order, each with its
+    /// description.
+    pub fn shock_names(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.shocks
+            .iter()
+            .map(|s| (s.name.as_str(), s.description.as_str()))
+    }
+
     /// The outcomes, in name order, each with its condition as written.
     pub fn outcomes(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.outcomes

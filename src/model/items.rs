@@ -16,6 +16,26 @@ pub(crate) enum On {
     Out,
     /// Every relation into the actor.
     In,
+    /// Named places, whoever acts: `Model::places[i]`.
+    Places(u32),
+}
+
+/// Named places an effect lands on: actors or relations, in id order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Places {
+    pub(crate) relation: bool,
+    pub(crate) items: Vec<u32>,
+}
+
+/// Spill-over: an effect also lands on the actors linked to its side by relations of a kind.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Spill {
+    /// Index into `Model::kin`.
+    pub(crate) kin: usize,
+    /// What the amount is multiplied by per hop.
+    pub(crate) factor: f64,
+    /// Hops followed, at least 1.
+    pub(crate) hops: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -25,8 +45,7 @@ pub(crate) struct Effect {
     pub(crate) amount: Code,
     pub(crate) delay: u32,
     pub(crate) duration: u32,
-    /// (index into `Model::kin`, factor).
-    pub(crate) spill: Option<(usize, f64)>,
+    pub(crate) spill: Option<Spill>,
 }
 
 #[derive(Clone, Debug)]
@@ -37,6 +56,8 @@ pub(crate) struct Action {
     pub(crate) effects: Vec<Effect>,
     /// Whether the action needs a target (an effect or amount refers to one).
     pub(crate) needs_target: bool,
+    /// Taken at most once per step by one actor toward one target.
+    pub(crate) once_per_step: bool,
 }
 
 /// Who a rule's lanes are.
@@ -54,8 +75,13 @@ pub(crate) enum Lanes {
         target: u32,
         edges: Vec<u32>,
     },
-    /// The actors that did `action` toward one of these actors in the previous step.
-    Reactions { actors: Vec<bool>, action: u16 },
+    /// These actors (a mask), when someone did `action` toward them in the previous step: toward
+    /// whoever did (one lane each), or toward `aim` (one lane per reacting actor).
+    Reactions {
+        actors: Vec<bool>,
+        action: u16,
+        aim: Option<u32>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -95,6 +121,17 @@ pub(crate) struct Event {
     pub(crate) target: u32,
     pub(crate) edge: u32,
     pub(crate) when: When,
+}
+
+/// An exogenous shock: effects on named places at scheduled steps or at a rate, no actor.
+#[derive(Clone, Debug)]
+pub(crate) struct Shock {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) key: u64,
+    pub(crate) when: When,
+    /// Each on `On::Places`.
+    pub(crate) effects: Vec<Effect>,
 }
 
 #[derive(Clone, Debug)]

@@ -12,7 +12,8 @@ use crate::expr::AggKey;
 use crate::graph::Adjacency;
 use crate::ids::ActorKindId;
 pub(crate) use items::{
-    Action, Dynamic, Effect, Event, Kin, Lanes, On, Outcome, Rule, Series, When,
+    Action, Dynamic, Effect, Event, Kin, Lanes, On, Outcome, Places, Rule, Series, Shock, Spill,
+    When,
 };
 use petgraph::csr::Csr;
 
@@ -98,6 +99,9 @@ pub struct Model {
     pub(crate) rules: Vec<Rule>,
     pub(crate) dynamics: Vec<Dynamic>,
     pub(crate) events: Vec<Event>,
+    pub(crate) shocks: Vec<Shock>,
+    /// The named places effects land on (`On::Places` indexes this).
+    pub(crate) places: Vec<Places>,
     pub(crate) outcomes: Vec<Outcome>,
     pub(crate) series: Vec<Series>,
     pub(crate) agg_actor: Vec<AggKey>,
@@ -105,6 +109,8 @@ pub struct Model {
     pub(crate) kin: Vec<Kin>,
     /// Whether any expression or rule needs who-did-what-to-whom logs.
     pub(crate) uses_pair_log: bool,
+    /// Per action, the per-counterpart and windowed memory expressions read (empty if none).
+    pub(crate) memory: Vec<crate::expr::memory::Needs>,
     /// Longest delay + duration of any effect.
     pub(crate) horizon: u32,
     /// Deepest operand stack any expression needs.

@@ -44,5 +44,6 @@ pub use metric::{MetricId, MetricKind};
 pub use relation_graph::{relation_graph, RelationGraph};
 pub use run::{
     run_report, scenario_info, trajectory, ActionCount, OutcomeReport, RunReport, ScenarioInfo,
+    ShockCount,
     SeriesReport, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
 };

@@ -37,6 +37,22 @@ pub struct RunReport {
     /// Every (actor, action) pair with a count above zero, by actor, then action, in the
     /// model's order.
     pub actions: Vec<ActionCount>,
+    /// One entry per shock of the scenario, in name order (absent from JSON when it has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<ShockCount>,
+}
+
+/// How often one shock happened in a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShockCount {
+    /// The shock's name.
+    pub name: String,
+    /// Its description (empty if none).
+    pub description: String,
+    /// How many steps it happened in.
+    pub count: u32,
+    /// The first step it happened, if it did.
+    pub first_step: Option<u32>,
 }
 
 /// Which scenario a report is of, and its size.
@@ -134,6 +150,17 @@ pub fn run_report(model: &Model, record: &RunRecord) -> RunReport {
         seed: record.seed,
         run: record.run,
         parameters: model.parameters.iter().cloned().collect(),
+        shocks: model
+            .shocks
+            .iter()
+            .enumerate()
+            .map(|(i, sh)| ShockCount {
+                name: sh.name.clone(),
+                description: sh.description.clone(),
+                count: record.shock_counts[i],
+                first_step: record.first_shock[i],
+            })
+            .collect(),
         outcomes: model
             .outcomes
             .iter()

@@ -60,6 +60,17 @@ pub fn run(report: &RunReport) -> String {
     }
     let _ = writeln!(out, "\nactions taken");
     actions_taken(&mut out, &report.actions);
+    if !report.shocks.is_empty() {
+        let _ = writeln!(out, "\nshocks");
+        let width = report.shocks.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        for s in &report.shocks {
+            let status = match s.first_step {
+                Some(t) => format!("×{} (first at {unit} {t})", s.count),
+                None => "did not happen".to_string(),
+            };
+            let _ = writeln!(out, "  {:<width$}  {status}", s.name);
+        }
+    }
     if !report.outcomes.is_empty() {
         let _ = writeln!(out, "\noutcomes");
         let width = report

@@ -4,9 +4,10 @@
 //! Deciding reads only the start-of-step state and the previous step's actions; it writes only
 //! the step's list of firings and the rules' cooldown and the actors' cap counters.
 
-use super::error::{event_rate_error, rule_error, RuntimeError};
+use super::error::{event_rate_error, rule_error, shock_error, RuntimeError};
 use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
 use super::RunRecord;
+use crate::expr::memory;
 use crate::expr::{eval, eval_in, eval_mask, Lanes, Masks, World, LANES};
 use crate::model::{Lanes as RuleLanes, Model, When};
 use crate::rng;
@@ -49,7 +50,8 @@ fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), Ru
             }
             When::Rate { .. } => false,
         };
-        if happens {
+        let taking = (ev.action, ev.actor, ev.target);
+        if happens && first_this_step(m, &mut w.once, &w.firings, taking, clock.t) {
             w.firings.push(Firing {
                 action: ev.action,
                 actor: ev.actor,
@@ -59,7 +61,56 @@ fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), Ru
             });
         }
     }
+    w.shocks_now.clear();
+    for (i, sh) in m.shocks.iter().enumerate() {
+        let happens = match &sh.when {
+            When::At(steps) => steps.binary_search(&clock.t).is_ok(),
+            When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
+                eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
+                if !w.a[0].is_finite() {
+                    return Err(shock_error(m, clock.t, i, None, w.a[0]));
+                }
+                rng::uniform(rng::place(rng::mix(clock.step_key ^ sh.key), 0, 0)) < w.a[0]
+            }
+            When::Rate { .. } => false,
+        };
+        if happens {
+            w.shocks_now.push(i as u32);
+        }
+    }
     Ok(())
+}
+
+/// Whether this taking of `action` by `actor` toward `target` (or no one) is its first this
+/// step, for an action taken at most once per step (marking it taken); always, for the others.
+#[inline]
+fn first_this_step(
+    m: &Model,
+    once: &mut [Vec<i32>],
+    firings: &[Firing],
+    (action, actor, target): (u16, u32, u32),
+    t: u32,
+) -> bool {
+    if once[action as usize].is_empty() {
+        return true;
+    }
+    let key = match memory::slot(&m.adj, actor, target) {
+        Some(s) => s,
+        None if target as usize >= m.n_actors() => 2 * m.n_relations() + actor as usize,
+        // No relation either way between the two (a reaction to a stranger): rare, so this
+        // step's firings are looked through.
+        None => {
+            return !firings
+                .iter()
+                .any(|f| f.action == action && f.actor == actor && f.target == target)
+        }
+    };
+    let stamps = &mut once[action as usize];
+    if stamps[key] == t as i32 {
+        return false;
+    }
+    stamps[key] = t as i32;
+    true
 }
 
 /// One rule over all its lanes, a batch at a time.
@@ -117,15 +168,30 @@ fn decide_rule(
                 decide_batch(m, ri, world, &lanes, false, w, clock)?;
             }
         }
-        RuleLanes::Reactions { actors, action } => {
+        RuleLanes::Reactions {
+            actors,
+            action,
+            aim,
+        } => {
             // The previous step's log is sorted by (target, action, actor).
             lb.clear();
             for &(to, act, by) in world.actions.prev {
                 if act == u32::from(*action) && (to as usize) < actors.len() && actors[to as usize]
                 {
-                    lb.me.push(to);
-                    lb.target.push(by);
-                    lb.edge.push(world.edge(to, by));
+                    match *aim {
+                        None => {
+                            lb.me.push(to);
+                            lb.target.push(by);
+                            lb.edge.push(world.edge(to, by));
+                        }
+                        // One reaction per actor, however many acted toward it.
+                        Some(aim) if lb.me.last() != Some(&to) => {
+                            lb.me.push(to);
+                            lb.target.push(aim);
+                            lb.edge.push(world.edge(to, aim));
+                        }
+                        Some(_) => {}
+                    }
                 }
             }
             for start in (0..lb.me.len()).step_by(LANES) {
@@ -197,6 +263,9 @@ fn decide_batch(
                     continue;
                 }
             }
+            if !first_this_step(m, &mut w.once, &w.firings, (rule.action, me, target), t) {
+                continue;
+            }
             let cap = m.graph[me].cap;
             if cap != u32::MAX {
                 if w.fired[me as usize] >= cap {
@@ -233,6 +302,11 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, record: &mut RunR
         }
         s.counts[i] += 1;
         record.first_taken[f.action as usize].get_or_insert(t);
+    }
+    if !s.memory.is_empty() {
+        for f in &w.firings {
+            s.memory.record(&m.adj, f.actor, f.target, f.action, t);
+        }
     }
     if m.uses_pair_log {
         s.cur_log.extend(

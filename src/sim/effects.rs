@@ -6,10 +6,12 @@
 //! amount is evaluated on the start-of-step state and added to the deltas, or scheduled in the
 //! ring of pending effects.
 
-use super::error::{effect_error, RuntimeError};
-use super::state::{Clock, Firing, LaneBuf, Pending, State, Work};
+use super::error::{effect_error, shock_error, RuntimeError};
+use super::state::{Clock, Firing, LaneBuf, Pending, Reach, State, Work};
+use super::RunRecord;
 use crate::expr::{eval, World, LANES};
-use crate::model::{Effect, Model, On};
+use crate::ids::ActorId;
+use crate::model::{Effect, Model, On, Spill};
 use std::ops::Range;
 
 /// Phase 3: the effects of this step's actions, as deltas or scheduled for later.
@@ -52,7 +54,7 @@ pub(super) fn taken(
                     if !amount.is_finite() {
                         return Err(effect_error(m, clock.t, act, k, f, amount));
                     }
-                    land(m, &world, eff, f, amount, &mut deltas, clock.t);
+                    land(m, &world, eff, f, amount, &mut deltas, &mut w.reach, clock.t);
                 }
             }
         }
@@ -61,10 +63,32 @@ pub(super) fn taken(
     Ok(())
 }
 
-/// Lands one effect of firing `f` with `amount`: on its own places, then `factor ×` the amount
-/// on the same places of each of the acting side's kin (other than the actor and the target).
+/// Lands one effect of firing `f` with `amount`: on its own places, then, spilling over, on the
+/// same places of the acting side's kin (other than the actor and the target).
+#[allow(clippy::too_many_arguments)]
 #[inline]
-fn land(m: &Model, world: &World, eff: &Effect, f: &Firing, amount: f64, d: &mut Deltas, t: u32) {
+fn land(
+    m: &Model,
+    world: &World,
+    eff: &Effect,
+    f: &Firing,
+    amount: f64,
+    d: &mut Deltas,
+    reach: &mut Reach,
+    t: u32,
+) {
+    if let On::Places(p) = eff.on {
+        let places = &m.places[p as usize];
+        for &i in &places.items {
+            d.add(eff, t, places.relation, i, amount);
+            if let Some(spill) = eff.spill {
+                let (on, subject, other) = place_side(m, places.relation, i);
+                let spot = Spot { on, subject, other, exclude: [subject, other] };
+                spill_over(m, world, eff, spill, spot, amount, d, reach, t);
+            }
+        }
+        return;
+    }
     // The side the effect is about: the target for `on = "target"`, else the actor.
     let subject = if eff.on == On::Target {
         f.target
@@ -73,17 +97,145 @@ fn land(m: &Model, world: &World, eff: &Effect, f: &Firing, amount: f64, d: &mut
     };
     Landing::of(m, world, eff.on, subject, f.target, Some(f.edge))
         .each(|relation, index| d.add(eff, t, relation, index, amount));
-    let Some((kin, factor)) = eff.spill else {
-        return;
-    };
-    let x = amount * factor;
-    for &k in m.kin[kin].of(subject) {
-        if k == f.actor || k == f.target {
-            continue;
-        }
-        Landing::of(m, world, eff.on, k, f.target, None)
-            .each(|relation, index| d.add(eff, t, relation, index, x));
+    if let Some(spill) = eff.spill {
+        let spot = Spot {
+            on: eff.on,
+            subject,
+            other: f.target,
+            exclude: [f.actor, f.target],
+        };
+        spill_over(m, world, eff, spill, spot, amount, d, reach, t);
     }
+}
+
+/// How a named place spills: a relation a→b as `on = "relation"` from a toward b, an actor as
+/// `on = "actor"` from itself.
+fn place_side(m: &Model, relation: bool, i: u32) -> (On, u32, u32) {
+    if relation {
+        (On::Relation, m.adj.src[i as usize], m.adj.dst[i as usize])
+    } else {
+        (On::Actor, i, ActorId::NONE.0)
+    }
+}
+
+/// Where spill-over starts: the effect's `on`, the side it spreads from, the counterpart, and
+/// the two actors it never lands on.
+#[derive(Clone, Copy)]
+struct Spot {
+    on: On,
+    subject: u32,
+    other: u32,
+    exclude: [u32; 2],
+}
+
+/// Spill-over from `spot.subject`: `factor ×` the amount on the same places of each actor linked
+/// to it by a relation of the kind; with more hops, `factor^h ×` on each actor first reached
+/// at hop h (breadth first, in id order within a hop).
+#[allow(clippy::too_many_arguments)]
+fn spill_over(
+    m: &Model,
+    world: &World,
+    eff: &Effect,
+    spill: Spill,
+    spot: Spot,
+    amount: f64,
+    d: &mut Deltas,
+    reach: &mut Reach,
+    t: u32,
+) {
+    let kin = &m.kin[spill.kin];
+    let mut x = amount * spill.factor;
+    let land_on = |k: u32, x: f64, d: &mut Deltas| {
+        if k != spot.exclude[0] && k != spot.exclude[1] {
+            Landing::of(m, world, spot.on, k, spot.other, None)
+                .each(|relation, index| d.add(eff, t, relation, index, x));
+        }
+    };
+    if spill.hops == 1 {
+        for &k in kin.of(spot.subject) {
+            land_on(k, x, d);
+        }
+        return;
+    }
+    if reach.stamp == u32::MAX {
+        reach.mark.fill(0);
+        reach.stamp = 0;
+    }
+    reach.stamp += 1;
+    let stamp = reach.stamp;
+    reach.mark[spot.subject as usize] = stamp;
+    reach.hop.clear();
+    reach.hop.push(spot.subject);
+    for _ in 0..spill.hops {
+        reach.next.clear();
+        for &a in &reach.hop {
+            for &k in kin.of(a) {
+                if reach.mark[k as usize] != stamp {
+                    reach.mark[k as usize] = stamp;
+                    reach.next.push(k);
+                }
+            }
+        }
+        if reach.next.is_empty() {
+            break;
+        }
+        for &k in &reach.next {
+            land_on(k, x, d);
+        }
+        std::mem::swap(&mut reach.hop, &mut reach.next);
+        x *= spill.factor;
+    }
+}
+
+/// Phase 3b: the effects of this step's shocks, each amount read on the place it lands on.
+pub(super) fn shocks(
+    m: &Model,
+    s: &State,
+    w: &mut Work,
+    lb: &mut LaneBuf,
+    clock: Clock,
+    record: &mut RunRecord,
+) -> Result<(), RuntimeError> {
+    if w.shocks_now.is_empty() {
+        return Ok(());
+    }
+    let world = s.world(m, clock);
+    for n in 0..w.shocks_now.len() {
+        let si = w.shocks_now[n] as usize;
+        record.shock_counts[si] += 1;
+        record.first_shock[si].get_or_insert(clock.t);
+        let sh = &m.shocks[si];
+        for (k, eff) in sh.effects.iter().enumerate() {
+            let On::Places(p) = eff.on else {
+                unreachable!("the compiler gives shocks named places only")
+            };
+            let places = &m.places[p as usize];
+            for chunk in places.items.chunks(LANES) {
+                if places.relation {
+                    lb.fill_edges(m, chunk);
+                } else {
+                    lb.clear();
+                    lb.me.extend_from_slice(chunk);
+                    lb.target.resize(chunk.len(), ActorId::NONE.0);
+                    lb.edge.resize(chunk.len(), world.no_edge());
+                }
+                eval(&eff.amount, &world, &lb.lanes(0..chunk.len()), &mut w.a, &mut w.stack);
+                let mut deltas = Deltas::of(m, &mut w.d_rel, &mut w.d_actor, &mut w.ring);
+                for (&i, &amount) in chunk.iter().zip(&w.a[..chunk.len()]) {
+                    if !amount.is_finite() {
+                        return Err(shock_error(m, clock.t, si, Some((k, i)), amount));
+                    }
+                    deltas.add(eff, clock.t, places.relation, i, amount);
+                    if let Some(spill) = eff.spill {
+                        let (on, subject, other) = place_side(m, places.relation, i);
+                        let spot = Spot { on, subject, other, exclude: [subject, other] };
+                        spill_over(m, &world, eff, spill, spot, amount, &mut deltas, &mut w.reach, clock.t);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The places an effect lands on for one subject actor.
@@ -123,6 +275,7 @@ impl<'m> Landing<'m> {
                 Landing::Run(r.start as u32..r.end as u32)
             }
             On::In => Landing::List(m.adj.in_slice(subject)),
+            On::Places(_) => unreachable!("named places land without a subject"),
         }
     }
 
@@ -147,11 +300,16 @@ struct Deltas<'w> {
 }
 
 impl<'w> Deltas<'w> {
-    fn of(m: &Model, w: &'w mut Work) -> Deltas<'w> {
+    fn of(
+        m: &Model,
+        rel: &'w mut [Vec<f64>],
+        actor: &'w mut [Vec<f64>],
+        ring: &'w mut [Vec<Pending>],
+    ) -> Deltas<'w> {
         Deltas {
-            rel: &mut w.d_rel,
-            actor: &mut w.d_actor,
-            ring: &mut w.ring,
+            rel,
+            actor,
+            ring,
             n_relations: m.n_relations(),
         }
     }
@@ -204,7 +362,7 @@ pub(super) fn scheduled(m: &Model, w: &mut Work, t: u32) {
     let next = (slot + 1) % horizon;
     let mut due = std::mem::take(&mut w.spare);
     std::mem::swap(&mut w.ring[slot], &mut due);
-    let mut deltas = Deltas::of(m, w);
+    let mut deltas = Deltas::of(m, &mut w.d_rel, &mut w.d_actor, &mut w.ring);
     for p in &due {
         deltas.add_now(p);
         if p.remaining > 1 {

@@ -84,6 +84,16 @@ pub enum RuntimeErrorKind {
         /// The event's index in [`Model::event_names`].
         event: usize,
     },
+    /// A shock's `rate`, or the amount of one of its effects on one place, is not a finite
+    /// number.
+    Shock {
+        /// The shock's index in [`Model::shock_names`].
+        shock: usize,
+        /// The effect's index in the shock's effects; `None` for its rate.
+        effect: Option<usize>,
+        /// The place whose amount it was.
+        place: Option<Place>,
+    },
 }
 
 /// A relation or an actor: where a variable's value went wrong.
@@ -127,7 +137,58 @@ impl Cause {
 pub(super) fn var_name(m: &Model, on: On, var: u16) -> &str {
     match on {
         On::Actor | On::Target => &m.actor_vars[var as usize].name,
+        On::Places(p) if !m.places[p as usize].relation => &m.actor_vars[var as usize].name,
         _ => &m.relation_vars[var as usize].name,
+    }
+}
+
+/// The error for a shock's rate (`effect` `None`) or for the amount of its effect `effect` on
+/// place `index`, when it is not a finite number.
+#[cold]
+pub(super) fn shock_error(
+    m: &Model,
+    t: u32,
+    shock: usize,
+    effect: Option<(usize, u32)>,
+    value: f64,
+) -> RuntimeError {
+    let sh = &m.shocks[shock];
+    let Some((k, index)) = effect else {
+        return RuntimeError {
+            step: t,
+            kind: RuntimeErrorKind::Shock {
+                shock,
+                effect: None,
+                place: None,
+            },
+            message: format!(
+                "the `rate` of shock `{}` is not a finite number ({value})",
+                sh.name
+            ),
+        };
+    };
+    let eff = &sh.effects[k];
+    let relation = matches!(eff.on, On::Places(p) if m.places[p as usize].relation);
+    let place = Place::new(relation, index);
+    let at = if relation {
+        let (a, b) = (m.adj.src[index as usize], m.adj.dst[index as usize]);
+        format!("{} → {}", m.graph[a].id, m.graph[b].id)
+    } else {
+        m.graph[index].id.clone()
+    };
+    RuntimeError {
+        step: t,
+        kind: RuntimeErrorKind::Shock {
+            shock,
+            effect: Some(k),
+            place: Some(place),
+        },
+        message: format!(
+            "effect {} of shock `{}` on `{}` of {at} is not a finite number ({value})",
+            k + 1,
+            sh.name,
+            var_name(m, eff.on, eff.var)
+        ),
     }
 }
 

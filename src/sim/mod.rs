@@ -61,6 +61,10 @@ pub struct RunRecord {
     pub action_counts: Vec<u64>,
     /// Per action, the step it was first taken (by anyone).
     pub first_taken: Vec<Option<u32>>,
+    /// Per shock (in the order of [`Model::shock_names`]), how many steps it happened in.
+    pub shock_counts: Vec<u32>,
+    /// Per shock, the first step it happened.
+    pub first_shock: Vec<Option<u32>>,
 }
 
 impl RunRecord {
@@ -104,6 +108,8 @@ impl RunRecord {
             holds_at_end: vec![false; m.outcomes.len()],
             action_counts: vec![0; m.n_actors() * n_actions],
             first_taken: vec![None; n_actions],
+            shock_counts: vec![0; m.shocks.len()],
+            first_shock: vec![None; m.shocks.len()],
         }
     }
 }
@@ -139,6 +145,7 @@ impl<'m> Sim<'m> {
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))
+            .saturating_add(crate::expr::memory::bytes(&model.memory, a, e))
     }
 
     /// Bytes of effects waiting to land, at the most: every lane of every rule and every event
@@ -174,6 +181,7 @@ impl<'m> Sim<'m> {
                 .iter()
                 .filter(|eff| eff.delay > 0 || eff.duration > 1)
                 .map(|eff| match eff.on {
+                    On::Places(p) => model.places[p as usize].items.len() as u64,
                     On::Relation | On::Reverse | On::Actor | On::Target => 1,
                     On::Both => 2,
                     On::Out => max_out,
@@ -197,6 +205,16 @@ impl<'m> Sim<'m> {
             .iter()
             .map(|r| lanes_of(&r.lanes).saturating_mul(fanout(r.action)))
             .chain(model.events.iter().map(|e| fanout(e.action)))
+            .chain(model.shocks.iter().map(|s| {
+                s.effects
+                    .iter()
+                    .filter(|eff| eff.delay > 0 || eff.duration > 1)
+                    .map(|eff| match eff.on {
+                        On::Places(p) => model.places[p as usize].items.len() as u64,
+                        _ => 0,
+                    })
+                    .sum::<u64>()
+            }))
             .fold(0u64, u64::saturating_add);
         let waiting = u64::from(model.horizon.min(model.steps));
         let entry = std::mem::size_of::<state::Pending>() as u64;
@@ -248,6 +266,7 @@ impl<'m> Sim<'m> {
             decide::actions(m, s, w, lb, clock)?;
             decide::book(m, s, w, t, &mut record);
             effects::taken(m, s, w, lb, clock)?;
+            effects::shocks(m, s, w, lb, clock, &mut record)?;
             effects::scheduled(m, w, t);
             dynamics::add(m, s, w, lb, clock)?;
             apply::deltas(m, s, w, t)?;

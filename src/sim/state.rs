@@ -5,6 +5,7 @@
 //! buffer is sized from the model once and reused by every run.
 
 use super::error::Cause;
+use crate::expr::memory::Memory;
 use crate::expr::{ActionView, Lanes, Stack, World, LANES, NEVER};
 use crate::model::{Lanes as RuleLanes, Model};
 use crate::rng;
@@ -89,6 +90,8 @@ pub(super) struct State {
     pub counts: Vec<u64>,
     pub prev_log: Vec<(u32, u32, u32)>,
     pub cur_log: Vec<(u32, u32, u32)>,
+    /// Per counterpart and per window; empty unless an expression reads it.
+    pub memory: Memory,
 }
 
 impl State {
@@ -104,6 +107,7 @@ impl State {
             counts: vec![0; n_actors * n_actions],
             prev_log: Vec::new(),
             cur_log: Vec::new(),
+            memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
     }
 
@@ -120,6 +124,7 @@ impl State {
         self.counts.fill(0);
         self.prev_log.clear();
         self.cur_log.clear();
+        self.memory.reset();
     }
 
     /// This step's who-did-what log becomes the previous step's.
@@ -142,6 +147,7 @@ impl State {
                 counts: &self.counts,
                 prev: &self.prev_log,
                 cur: &self.cur_log,
+                memory: &self.memory,
             },
             step: clock.t,
             step_key: clock.step_key,
@@ -214,6 +220,23 @@ pub(super) struct Work {
     pub stack: Stack,
     pub a: Vec<f64>,
     pub b: Vec<f64>,
+    /// The shocks happening this step.
+    pub shocks_now: Vec<u32>,
+    /// Per action taken at most once per step (empty for the others): the step it was last
+    /// taken per pair slot (`2 × relations`), then per actor toward no target.
+    pub once: Vec<Vec<i32>>,
+    /// Scratch for spill-over that follows more than one hop.
+    pub reach: Reach,
+}
+
+/// Scratch for a breadth-first walk over kin: a mark per actor (the walk's stamp when
+/// reached), this hop's actors and the next hop's.
+#[derive(Default)]
+pub(super) struct Reach {
+    pub mark: Vec<u32>,
+    pub stamp: u32,
+    pub hop: Vec<u32>,
+    pub next: Vec<u32>,
 }
 
 impl Work {
@@ -269,6 +292,26 @@ impl Work {
             stack: Stack::with_depth(model.max_depth),
             a: vec![0.0; LANES],
             b: vec![0.0; LANES],
+            shocks_now: Vec::new(),
+            once: model
+                .actions
+                .iter()
+                .map(|a| {
+                    if a.once_per_step {
+                        vec![NEVER; 2 * n_edges + n_actors]
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+            reach: Reach {
+                mark: if model.multi_hop() {
+                    vec![0; n_actors]
+                } else {
+                    Vec::new()
+                },
+                ..Reach::default()
+            },
         }
     }
 
@@ -280,6 +323,7 @@ impl Work {
         self.d_rel.iter_mut().for_each(|v| v.fill(0.0));
         self.overflow.fill(None);
         self.d_actor.iter_mut().for_each(|v| v.fill(0.0));
+        self.once.iter_mut().for_each(|v| v.fill(NEVER));
         self.clear_caps();
     }
 

@@ -138,6 +138,8 @@ pub struct ScenarioFile {
     pub dynamics: BTreeMap<String, Located<DynamicsSpec>>,
     /// `[events.NAME]`: actions that happen at scheduled steps or at random, by name.
     pub events: BTreeMap<String, Located<EventSpec>>,
+    /// `[shocks.NAME]`: exogenous changes no actor takes, at scheduled steps or at random.
+    pub shocks: BTreeMap<String, Located<ShockSpec>>,
     /// `[outcomes]`: conditions watched after every step, by name.
     pub outcomes: BTreeMap<String, Located<OutcomeSpec>>,
     /// `[report]`: which numbers reports follow over time.
@@ -335,6 +337,10 @@ pub struct ActionSpec {
     /// `effects`: what taking the action changes. None: no effects here (in a child file, the
     /// parent's list is kept; a list given replaces the parent's whole).
     pub effects: Option<Vec<Located<EffectSpec>>>,
+    /// `once_per_step`: `true` for an action that does not stack: taken by one actor toward one
+    /// target at most once in a step, however many rules and events take it (default false:
+    /// each taking applies).
+    pub once_per_step: Option<bool>,
 }
 
 /// One entry of an action's `effects`: a change to one variable, for some steps.
@@ -345,8 +351,9 @@ pub struct EffectSpec {
     pub var: Name,
     /// `on` (required): where the change lands: `relation` (actor→target), `reverse`
     /// (target→actor), `both`, `actor`, `target`, `out` (every relation from the actor) or `in`
-    /// (every relation to it).
-    pub on: Name,
+    /// (every relation to it); or named places, `{ actor = "POL" }`, `{ relation = ["POL",
+    /// "BLR"] }`, `{ actor_kind = "state" }`, `{ relation_kind = "neighbor" }`.
+    pub on: Located<OnSpec>,
     /// `add` (required): the amount added per step of the effect, evaluated when the action is
     /// taken.
     pub add: Expr,
@@ -361,15 +368,62 @@ pub struct EffectSpec {
     pub spill: Option<Located<SpillSpec>>,
 }
 
-/// An effect's `spill = { kind = "...", factor = ... }`.
+/// Where an effect lands: a word relative to the actor and target, or named places.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OnSpec {
+    /// `on = "relation"` and the other words.
+    Word(String),
+    /// `on = { actor = "POL" }` and the other tables.
+    Places(PlacesSpec),
+}
+
+/// Named places an effect lands on; exactly one key.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlacesSpec {
+    /// `actor`: one actor id or a list of them.
+    pub actor: Option<OneOrMany<String>>,
+    /// `relation`: one relation `["from", "to"]` or a list of them.
+    pub relation: Option<OneOrMany<[String; 2]>>,
+    /// `actor_kind`: every actor of this kind.
+    pub actor_kind: Option<String>,
+    /// `relation_kind`: every relation of this kind.
+    pub relation_kind: Option<String>,
+}
+
+/// One value or a list of them.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    /// A single value.
+    One(T),
+    /// A list.
+    Many(Vec<T>),
+}
+
+impl<T: Clone> OneOrMany<T> {
+    /// The values, in the order written.
+    pub fn to_vec(&self) -> Vec<T> {
+        match self {
+            OneOrMany::One(x) => vec![x.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// An effect's `spill = { kind = "...", factor = ..., hops = ... }`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpillSpec {
     /// `kind` (required): the relation kind linking the actors the effect spills to (in either
     /// direction, once per actor).
     pub kind: Name,
-    /// `factor` (required): what the amount is multiplied by where it spills.
-    pub factor: Located<f64>,
+    /// `factor` (required): what the amount is multiplied by where it spills, per hop.
+    pub factor: Expr,
+    /// `hops`: how many hops of relations of the kind it follows (default 1); an actor first
+    /// reached at hop h gets the amount times `factor`^h.
+    pub hops: Option<Expr>,
 }
 
 /// One `[rules.NAME]` table: a policy saying who takes which action, toward whom, and when.
@@ -388,8 +442,9 @@ pub struct RuleSpec {
     /// `target_relation`: the action is taken along every relation of this kind out of the
     /// actor (`"*"`: every relation out of it), instead of toward one `target`.
     pub target_relation: Option<Name>,
-    /// `reacts_to`: an action name; the target is whoever took that action toward the actor in
-    /// the previous step.
+    /// `reacts_to`: an action name; the rule's lanes are the actors that someone took that
+    /// action toward in the previous step, and the target is whoever took it — or, with
+    /// `target`, that named actor (a reaction aimed elsewhere).
     pub reacts_to: Option<Name>,
     /// `when`: the condition under which the rule fires (default: always).
     pub when: Option<Expr>,
@@ -418,6 +473,11 @@ pub struct DynamicsSpec {
     pub add: Option<Expr>,
     /// `kind`: only relations (or actors) of this kind change (default: all).
     pub kind: Option<Name>,
+    /// `actors`: only these actors change (an actor variable's dynamics).
+    pub actors: Option<Located<Vec<String>>>,
+    /// `relations`: only these relations change, each `["from", "to"]` (a relation variable's
+    /// dynamics).
+    pub relations: Option<Located<Vec<[String; 2]>>>,
     /// `enabled`: `false` switches the dynamics line off (default true).
     pub enabled: Option<bool>,
     /// `description`: free text.
@@ -481,23 +541,81 @@ pub struct ExpectationSpec {
     pub enabled: Option<bool>,
 }
 
-/// One step or a list of steps.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
+/// One `[shocks.NAME]` table: an exogenous event no actor takes, changing variables directly at
+/// scheduled steps (`at`) or at random (`rate`). Exactly one of `at` and `rate` is required.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShockSpec {
+    /// `at`: the step, or list of steps, the shock happens at.
+    pub at: Option<Located<Steps>>,
+    /// `rate`: the probability per step that it happens, a number or expression.
+    pub rate: Option<Expr>,
+    /// `from`: the first step a `rate` shock can happen (default 1).
+    pub from: Option<Expr>,
+    /// `until`: the last step a `rate` shock can happen (default: the last step).
+    pub until: Option<Expr>,
+    /// `effects` (required): what it changes, each on named places (`on = { actor = ... }` and
+    /// the other tables).
+    pub effects: Option<Vec<Located<EffectSpec>>>,
+    /// `enabled`: `false` switches the shock off (default true).
+    pub enabled: Option<bool>,
+    /// `description`: free text.
+    pub description: Option<String>,
+}
+
+/// One step or a list of steps; each a whole number, a parameter or a constant expression.
+#[derive(Clone, Debug, PartialEq)]
 pub enum Steps {
-    /// `at = 10`.
-    One(i64),
-    /// `at = [10, 30]`.
-    Many(Vec<i64>),
+    /// `at = 10` or `at = "first_wave"` (located by the enclosing value).
+    One(ExprText),
+    /// `at = [10, "first_wave + 20"]`, each step located.
+    Many(Vec<Expr>),
 }
 
 impl Steps {
-    /// The steps as a list, in the order written.
-    pub fn to_vec(&self) -> Vec<i64> {
+    /// The steps in the order written; `loc` is where the whole value was written.
+    pub fn exprs(&self, loc: &Loc) -> Vec<Expr> {
         match self {
-            Steps::One(s) => vec![*s],
+            Steps::One(s) => vec![Located::new(s.clone(), loc.clone())],
             Steps::Many(v) => v.clone(),
         }
+    }
+}
+
+// By hand rather than `untagged`: an untagged enum buffers its input, and the steps of a list
+// would lose their places.
+impl<'de> Deserialize<'de> for Steps {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Steps;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a step number or a list of step numbers")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v as f64)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v as f64)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Number(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Steps, E> {
+                Ok(Steps::One(ExprText::Text(v.to_owned())))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Steps, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = seq.next_element::<Expr>()? {
+                    v.push(e);
+                }
+                Ok(Steps::Many(v))
+            }
+        }
+        d.deserialize_any(Visit)
     }
 }
 

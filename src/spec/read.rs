@@ -20,7 +20,7 @@ use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 /// The top-level tables of a scenario file.
-const SECTIONS: [&str; 15] = [
+const SECTIONS: [&str; 16] = [
     "scenario",
     "parameters",
     "variables",
@@ -31,6 +31,7 @@ const SECTIONS: [&str; 15] = [
     "rules",
     "dynamics",
     "events",
+    "shocks",
     "outcomes",
     "report",
     "sweep",
@@ -164,6 +165,7 @@ impl Reader<'_, '_> {
             "rules" => self.out.rules = self.named(name, value).0,
             "dynamics" => self.out.dynamics = self.named(name, value).0,
             "events" => self.out.events = self.named(name, value).0,
+            "shocks" => self.out.shocks = self.named(name, value).0,
             "outcomes" => self.out.outcomes = self.named(name, value).0,
             "report" => self.report_table(value),
             "sweep" => self.out.sweep = self.item::<Located<SweepSpec>>(value),
@@ -613,6 +615,8 @@ fn toml_error(file: FileId, text: &str, e: &toml::de::Error) -> Diagnostic {
                 "expected a number, or a table { value = ..., description = \"...\" }".into()
             }
             "Steps" => "expected a step number or a list of step numbers".into(),
+            "OnSpec" => "expected relation, reverse, both, actor, target, out or in, or a table of named places: { actor = \"POL\" }, { relation = [\"POL\", \"BLR\"] }, { actor_kind = \"state\" } or { relation_kind = \"neighbor\" }".into(),
+            "OneOrMany" => "expected one value or a list of them".into(),
             _ => "this value has the wrong shape".into(),
         };
         d = d.with_hint("see docs/scenario-format.md for what this key takes");
