@@ -79,7 +79,11 @@ at = [2]
     let (m, r) = run(&text, 0);
     assert_eq!(series(&m, &r, "pol")[2], 0.4);
     assert_eq!(series(&m, &r, "ltu")[2], 0.4);
-    assert_eq!(series(&m, &r, "blr")[2], 0.5, "the actor itself is untouched");
+    assert_eq!(
+        series(&m, &r, "blr")[2],
+        0.5,
+        "the actor itself is untouched"
+    );
     assert_eq!(series(&m, &r, "eu")[2], 0.5);
 }
 
@@ -125,9 +129,15 @@ effects = [{ var = "tension", on = { actor = "POL" }, add = 1 }]
 effects = [{ var = "tension", on = { actors = "POL" }, add = 1 }]
 "#,
     ));
-    assert!(e.contains("unknown actor `PLO`") && e.contains("did you mean `POL`?"), "{e}");
+    assert!(
+        e.contains("unknown actor `PLO`") && e.contains("did you mean `POL`?"),
+        "{e}"
+    );
     assert!(e.contains("there is no relation POL → LTU"), "{e}");
-    assert!(e.contains("exactly one of `actor`, `relation`, `actor_kind`, `relation_kind`"), "{e}");
+    assert!(
+        e.contains("exactly one of `actor`, `relation`, `actor_kind`, `relation_kind`"),
+        "{e}"
+    );
     assert!(e.contains("`tension` is not an actor variable"), "{e}");
     assert!(e.contains("or a table of named places"), "{e}");
 }
@@ -193,7 +203,12 @@ fn spill_follows_several_hops_with_the_factor_per_hop() {
         "hop h gets factor^h; E is 4 hops away"
     );
     assert_eq!(
-        chain(r#"{ kind = "member", factor = "damping", hops = "reach" }"#.replace("damping", "0.5").replace("reach", "9").as_str()),
+        chain(
+            r#"{ kind = "member", factor = "damping", hops = "reach" }"#
+                .replace("damping", "0.5")
+                .replace("reach", "9")
+                .as_str()
+        ),
         [1.0, 0.5, 0.25, 0.125, 0.0625, 0.0],
         "parameters or constant expressions, and the walk stops where the kin end"
     );
@@ -230,7 +245,10 @@ target = "POL"
     let (m, r) = run(&text, 0);
     // Reactions come the step after: steps 2 and 4.
     let pol = series(&m, &r, "pol");
-    assert!((pol[2] - 0.6).abs() < 1e-12 && (pol[4] - 0.7).abs() < 1e-12, "{pol:?}");
+    assert!(
+        (pol[2] - 0.6).abs() < 1e-12 && (pol[4] - 0.7).abs() < 1e-12,
+        "{pol:?}"
+    );
     assert_eq!(series(&m, &r, "eu")[6], 0.5, "not aimed back at the EU");
     assert_eq!(count(&m, &r, "BLR", "press"), 2);
 }
@@ -257,7 +275,10 @@ relations = [["LTU", "BLR"]]
     let e = errors(&with(
         "[dynamics.d]\nvar = \"tension\"\nadd = 0.1\nactors = [\"POL\"]\n[dynamics.e]\nvar = \"pressure\"\nadd = 0.1\nactors = [\"PLO\"]\n",
     ));
-    assert!(e.contains("`actors` limits an actor variable's dynamics"), "{e}");
+    assert!(
+        e.contains("`actors` limits an actor variable's dynamics"),
+        "{e}"
+    );
     assert!(e.contains("unknown actor `PLO`"), "{e}");
 }
 
@@ -282,14 +303,25 @@ effects = [{ var = "pressure", on = { actor = "LTU" }, add = 1 }]
     assert!((series(&m, &r, "ltu_blr")[2] - 0.6).abs() < 1e-12);
     assert_eq!(series(&m, &r, "eu_blr")[2], 0.2);
     let pol = series(&m, &r, "pol");
-    assert!((pol[2] - 0.5).abs() < 1e-12 && (pol[3] - 0.6).abs() < 1e-12 && (pol[4] - 0.7).abs() < 1e-12, "{pol:?}");
+    assert!(
+        (pol[2] - 0.5).abs() < 1e-12
+            && (pol[3] - 0.6).abs() < 1e-12
+            && (pol[4] - 0.7).abs() < 1e-12,
+        "{pol:?}"
+    );
     assert_eq!(r.shock_counts, [1, 0]);
     assert_eq!(r.first_shock, [Some(2), None]);
     let report = detente::report::run_report(&m, &r);
     let text = detente::report::text::run(&report);
-    assert!(text.contains("shocks\n  invasion  ×1 (first at step 2)\n  never     did not happen"), "{text}");
+    assert!(
+        text.contains("shocks\n  invasion  ×1 (first at step 2)\n  never     did not happen"),
+        "{text}"
+    );
     let json = detente::report::json::to_string(&report);
-    assert!(json.contains("\"shocks\"") && json.contains("\"invasion\""), "{json}");
+    assert!(
+        json.contains("\"shocks\"") && json.contains("\"invasion\""),
+        "{json}"
+    );
 }
 
 #[test]
@@ -306,7 +338,11 @@ effects = [{ var = "pressure", on = { actor = "POL" }, add = 0.1, spill = { kind
     let (m, r) = run(&text, 0);
     assert_eq!(r.shock_counts, [2]);
     // POL, then the EU at hop 1 and LTU at hop 2 (through the EU).
-    let (pol, eu, ltu) = (series(&m, &r, "pol"), series(&m, &r, "eu"), series(&m, &r, "ltu"));
+    let (pol, eu, ltu) = (
+        series(&m, &r, "pol"),
+        series(&m, &r, "eu"),
+        series(&m, &r, "ltu"),
+    );
     assert!((pol[3] - 0.7).abs() < 1e-12, "{pol:?}");
     assert!((eu[3] - 0.6).abs() < 1e-12, "{eu:?}");
     assert!((ltu[3] - 0.55).abs() < 1e-12, "{ltu:?}");
@@ -316,7 +352,8 @@ effects = [{ var = "pressure", on = { actor = "POL" }, add = 0.1, spill = { kind
     let e = detente::run_once(&common::model(&bad), 0).unwrap_err();
     assert_eq!(e.step, 2);
     assert!(
-        e.message.contains("effect 1 of shock `bad` on `pressure` of POL is not a finite number"),
+        e.message
+            .contains("effect 1 of shock `bad` on `pressure` of POL is not a finite number"),
         "{e}"
     );
 }
@@ -326,7 +363,10 @@ fn a_shock_names_its_places() {
     let e = errors(&with(
         "[shocks.s]\nat = [1]\neffects = [{ var = \"pressure\", on = \"actor\", add = 1 }]\n[shocks.t]\nat = [1]\n",
     ));
-    assert!(e.contains("a shock has no actor, so `on = \"actor\"` has no meaning"), "{e}");
+    assert!(
+        e.contains("a shock has no actor, so `on = \"actor\"` has no meaning"),
+        "{e}"
+    );
     assert!(e.contains("shock `t` has no `effects`"), "{e}");
 }
 
@@ -355,14 +395,18 @@ when = "step <= 2"
     // Step 1: the event and both rules; step 2: both rules; later: one rule.
     let stacked = at(&stacking, "ltu", 1);
     assert!((stacked - 0.8).abs() < 1e-12, "{stacked}");
-    let once = stacking.replace(
-        "[actions.push]\n",
-        "[actions.push]\nonce_per_step = true\n",
-    );
+    let once = stacking.replace("[actions.push]\n", "[actions.push]\nonce_per_step = true\n");
     let (m, r) = run(&once, 0);
     let ltu = series(&m, &r, "ltu");
-    assert!((ltu[1] - 0.6).abs() < 1e-12 && (ltu[2] - 0.7).abs() < 1e-12, "{ltu:?}");
-    assert_eq!(count(&m, &r, "BLR", "push"), 6, "once in each of the 6 steps");
+    assert!(
+        (ltu[1] - 0.6).abs() < 1e-12 && (ltu[2] - 0.7).abs() < 1e-12,
+        "{ltu:?}"
+    );
+    assert_eq!(
+        count(&m, &r, "BLR", "push"),
+        6,
+        "once in each of the 6 steps"
+    );
     let (m, r) = run(&stacking, 0);
     assert_eq!(count(&m, &r, "BLR", "push"), 3 + 2 + 4);
 }

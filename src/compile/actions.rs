@@ -229,7 +229,10 @@ impl Compiler<'_> {
         } else if let Some(pairs) = &p.relation {
             let mut items = Vec::new();
             for [a, b] in pairs.to_vec() {
-                let (x, y) = (self.lookup_actor(names, &name(&a)), self.lookup_actor(names, &name(&b)));
+                let (x, y) = (
+                    self.lookup_actor(names, &name(&a)),
+                    self.lookup_actor(names, &name(&b)),
+                );
                 let (Some(x), Some(y)) = (x, y) else {
                     items.push(None);
                     continue;
@@ -237,8 +240,17 @@ impl Compiler<'_> {
                 let e = names.edge(x, y);
                 if e.is_none() {
                     self.error(
-                        Diagnostic::at(loc.clone(), format!("{what}: there is no relation {} → {}", quoted(&a), quoted(&b)))
-                            .with_hint("effects land on relations that exist: add it under [[relations]]"),
+                        Diagnostic::at(
+                            loc.clone(),
+                            format!(
+                                "{what}: there is no relation {} → {}",
+                                quoted(&a),
+                                quoted(&b)
+                            ),
+                        )
+                        .with_hint(
+                            "effects land on relations that exist: add it under [[relations]]",
+                        ),
                     );
                 }
                 items.push(e);
@@ -247,12 +259,20 @@ impl Compiler<'_> {
         } else if let Some(k) = &p.actor_kind {
             let kind = self.lookup_kind(names, KindOf::Actor, &name(k))?;
             let n = net.graph.node_count() as u32;
-            (false, (0..n).filter(|&a| net.graph[a].kind == kind).collect())
+            (
+                false,
+                (0..n).filter(|&a| net.graph[a].kind == kind).collect(),
+            )
         } else {
             let k = p.relation_kind.as_ref().expect("one key given");
             let kind = self.lookup_kind(names, KindOf::Relation, &name(k))?;
             let n = net.adj.len() as u32;
-            (true, (0..n).filter(|&e| net.edge_kind[e as usize] == kind).collect())
+            (
+                true,
+                (0..n)
+                    .filter(|&e| net.edge_kind[e as usize] == kind)
+                    .collect(),
+            )
         };
         items.sort_unstable();
         items.dedup();

@@ -73,7 +73,7 @@ impl Compiler<'_> {
                 }),
             };
             let only = match only {
-                Some(only) => self.dynamics_list(names, &spec, &what, relation, only),
+                Some(only) => self.dynamics_list(names, spec, &what, relation, only),
                 None => None,
             };
             let domain = if relation {
@@ -115,7 +115,10 @@ impl Compiler<'_> {
         let listed: Option<Vec<u32>> = match (&spec.actors, &spec.relations) {
             (None, None) => return Some(kind),
             (Some(_), Some(l)) => {
-                self.error(Diagnostic::at(l.loc.clone(), format!("{what}: give `actors` or `relations`, not both")));
+                self.error(Diagnostic::at(
+                    l.loc.clone(),
+                    format!("{what}: give `actors` or `relations`, not both"),
+                ));
                 return None;
             }
             (Some(l), None) if relation => {
@@ -152,7 +155,10 @@ impl Compiler<'_> {
                         }
                     };
                     if e.is_none() {
-                        self.error(Diagnostic::at(l.loc.clone(), format!("{what}: there is no relation {} → {}", quoted(a), quoted(b))));
+                        self.error(Diagnostic::at(
+                            l.loc.clone(),
+                            format!("{what}: there is no relation {} → {}", quoted(a), quoted(b)),
+                        ));
                     }
                     out.push(e);
                 }

@@ -10,7 +10,7 @@
 //! | network | `network.rs`, `relation_file.rs` | dense ids, the relation graph, initial columns |
 //! | names | `names.rs` | what expressions may name, resolved to dense indices |
 //! | actions | `actions.rs` | effects with their amounts compiled |
-//! | rules, dynamics, events | `rules.rs`, `dynamics.rs`, `events.rs` | lanes and compiled code |
+//! | rules, dynamics, events, shocks | `rules.rs`, `dynamics.rs`, `events.rs`, `shocks.rs` | lanes and compiled code |
 //! | outcomes, series | `outcomes.rs` | what a report shows |
 //! | sweep | `sweep.rs` | the `[sweep]` table, checked |
 //! | warnings | `mod.rs`, `network.rs` | parameters nothing reads, unconnected actors nothing names, look-alike ids |

@@ -44,6 +44,5 @@ pub use metric::{MetricId, MetricKind};
 pub use relation_graph::{relation_graph, RelationGraph};
 pub use run::{
     run_report, scenario_info, trajectory, ActionCount, OutcomeReport, RunReport, ScenarioInfo,
-    ShockCount,
-    SeriesReport, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
+    SeriesReport, ShockCount, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
 };

@@ -62,7 +62,12 @@ pub fn run(report: &RunReport) -> String {
     actions_taken(&mut out, &report.actions);
     if !report.shocks.is_empty() {
         let _ = writeln!(out, "\nshocks");
-        let width = report.shocks.iter().map(|s| s.name.len()).max().unwrap_or(0);
+        let width = report
+            .shocks
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(0);
         for s in &report.shocks {
             let status = match s.first_step {
                 Some(t) => format!("×{} (first at {unit} {t})", s.count),

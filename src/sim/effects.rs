@@ -54,7 +54,16 @@ pub(super) fn taken(
                     if !amount.is_finite() {
                         return Err(effect_error(m, clock.t, act, k, f, amount));
                     }
-                    land(m, &world, eff, f, amount, &mut deltas, &mut w.reach, clock.t);
+                    land(
+                        m,
+                        &world,
+                        eff,
+                        f,
+                        amount,
+                        &mut deltas,
+                        &mut w.reach,
+                        clock.t,
+                    );
                 }
             }
         }
@@ -83,7 +92,12 @@ fn land(
             d.add(eff, t, places.relation, i, amount);
             if let Some(spill) = eff.spill {
                 let (on, subject, other) = place_side(m, places.relation, i);
-                let spot = Spot { on, subject, other, exclude: [subject, other] };
+                let spot = Spot {
+                    on,
+                    subject,
+                    other,
+                    exclude: [subject, other],
+                };
                 spill_over(m, world, eff, spill, spot, amount, d, reach, t);
             }
         }
@@ -219,7 +233,13 @@ pub(super) fn shocks(
                     lb.target.resize(chunk.len(), ActorId::NONE.0);
                     lb.edge.resize(chunk.len(), world.no_edge());
                 }
-                eval(&eff.amount, &world, &lb.lanes(0..chunk.len()), &mut w.a, &mut w.stack);
+                eval(
+                    &eff.amount,
+                    &world,
+                    &lb.lanes(0..chunk.len()),
+                    &mut w.a,
+                    &mut w.stack,
+                );
                 let mut deltas = Deltas::of(m, &mut w.d_rel, &mut w.d_actor, &mut w.ring);
                 for (&i, &amount) in chunk.iter().zip(&w.a[..chunk.len()]) {
                     if !amount.is_finite() {
@@ -228,8 +248,23 @@ pub(super) fn shocks(
                     deltas.add(eff, clock.t, places.relation, i, amount);
                     if let Some(spill) = eff.spill {
                         let (on, subject, other) = place_side(m, places.relation, i);
-                        let spot = Spot { on, subject, other, exclude: [subject, other] };
-                        spill_over(m, &world, eff, spill, spot, amount, &mut deltas, &mut w.reach, clock.t);
+                        let spot = Spot {
+                            on,
+                            subject,
+                            other,
+                            exclude: [subject, other],
+                        };
+                        spill_over(
+                            m,
+                            &world,
+                            eff,
+                            spill,
+                            spot,
+                            amount,
+                            &mut deltas,
+                            &mut w.reach,
+                            clock.t,
+                        );
                     }
                 }
             }
