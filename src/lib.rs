@@ -72,6 +72,7 @@ pub mod cameo;
 pub mod compile;
 pub mod diag;
 pub mod ensemble;
+pub mod expect;
 pub mod explain;
 pub(crate) mod expr;
 pub mod graph;

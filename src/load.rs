@@ -458,6 +458,26 @@ fn additions(
         &mut add.report.series,
         false,
     );
+    check.named(
+        "expectation",
+        "expect",
+        &parent.expect.items,
+        &mut child.expect.items,
+        &mut add.expect.items,
+        true,
+    );
+    // The table's settings are changed (under [expect]), never added.
+    for (key, setting) in [("runs", &add.expect.runs), ("seed", &add.expect.seed)] {
+        if let Some(v) = setting {
+            check.errors.push(
+                Diagnostic::at(
+                    v.loc.clone(),
+                    format!("`add.expect.{key}`: a setting of [expect] is changed, not added"),
+                )
+                .with_hint(format!("write `{key} = …` under [expect]")),
+            );
+        }
+    }
     check.relations(&parent.relations, &mut child.relations, add.relations);
 }
 
@@ -613,6 +633,12 @@ fn merge(parent: ScenarioFile, mut child: ScenarioFile) -> ScenarioFile {
     or_fields!(c, p; name, description, steps, time_unit, dt, seed, max_actions_per_step);
     c.extends = None;
     child.sweep = child.sweep.take().or(parent.sweep);
+    let (p, c) = (parent.expect, &mut child.expect);
+    or_fields!(c, p; runs, seed);
+    c.items = merge_named(p.items, std::mem::take(&mut c.items), |p, mut c| {
+        or_fields!(c, p; that, description, enabled);
+        c
+    });
     child.parameters = over(parent.parameters, child.parameters);
     child.variables = over(parent.variables, child.variables);
     child.outcomes = over(parent.outcomes, child.outcomes);

@@ -13,6 +13,8 @@
 //! - Fagerland, M. W., Lydersen, S. and Laake, P. (2017). *Statistical Analysis of Contingency
 //!   Tables*. Chapman & Hall/CRC (worked examples of the paired intervals).
 //! - Hill, G. W. (1970). Algorithm 396: Student's t-quantiles. *Communications of the ACM* 13(10).
+//! - Conover, W. J. (1999). *Practical Nonparametric Statistics*, 3rd ed. Wiley, §3.2
+//!   (confidence intervals for quantiles).
 //! - Holm, S. (1979). A simple sequentially rejective multiple test procedure. *Scandinavian
 //!   Journal of Statistics* 6(2).
 //! - Hyndman, R. J. and Fan, Y. (1996). Sample quantiles in statistical packages. *The American
@@ -297,6 +299,40 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
             let hi = (lo + 1).min(n - 1);
             sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
         }
+    }
+}
+
+/// The distribution-free 95 % interval for the median of values sorted in ascending order:
+/// the order statistics [x₍ₗ₎, x₍ₙ₊₁₋ₗ₎] with l the largest rank at which a Binomial(n, ½) count
+/// stays below l with probability at most 2.5 % (Conover 1999, *Practical Nonparametric
+/// Statistics*, 3rd ed., §3.2), so the coverage is at least 95 %. Below 6 values no rank is
+/// that safe and the interval is the whole range (coverage below 95 %); one value gives a point,
+/// none all of (−∞, ∞).
+pub fn median_ci(sorted: &[f64]) -> Interval {
+    let n = sorted.len();
+    if n == 0 {
+        return Interval {
+            lo: f64::NEG_INFINITY,
+            hi: f64::INFINITY,
+        };
+    }
+    // P(B <= k) for B ~ Binomial(n, 1/2), summed in log space (2^-n underflows past n = 1074).
+    let ln_half = -(n as f64) * std::f64::consts::LN_2;
+    let mut ln_p = ln_half; // P(B = 0)
+    let mut cdf = ln_p.exp();
+    let mut l = 0; // ranks are 1-based: l = k + 1 where P(B <= k) <= 2.5 %
+    for k in 0..n / 2 {
+        if cdf > 0.025 {
+            break;
+        }
+        l = k + 1;
+        ln_p += ((n - k) as f64).ln() - ((k + 1) as f64).ln();
+        cdf += ln_p.exp();
+    }
+    let l = l.max(1);
+    Interval {
+        lo: sorted[l - 1],
+        hi: sorted[n - l],
     }
 }
 
@@ -773,6 +809,27 @@ mod tests {
         assert_eq!(quantile(&xs, 0.95), 4.8);
         assert_eq!(quantile(&[7.0], 0.05), 7.0);
         assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+
+    #[test]
+    fn median_intervals_take_the_binomial_ranks() {
+        // n = 100: P(B <= 39) = 0.0176 and P(B <= 40) = 0.0284 for B ~ Bin(100, 1/2), so the
+        // interval is [x(40), x(61)] (Conover's table A3 gives the same ranks).
+        let xs: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(median_ci(&xs), Interval { lo: 40.0, hi: 61.0 });
+        // n = 10: P(B <= 1) = 0.0107, P(B <= 2) = 0.0547: [x(2), x(9)].
+        let xs: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(median_ci(&xs), Interval { lo: 2.0, hi: 9.0 });
+        // Few values: the whole range; one value: a point.
+        assert_eq!(median_ci(&[1.0, 2.0, 3.0]), Interval { lo: 1.0, hi: 3.0 });
+        assert_eq!(median_ci(&[4.0]), Interval { lo: 4.0, hi: 4.0 });
+        // Many values, past where 2^-n underflows: ranks near n/2 -/+ 1.96 sqrt(n)/2.
+        let xs: Vec<f64> = (1..=10_000).map(f64::from).collect();
+        let i = median_ci(&xs);
+        assert!(
+            (i.lo - 4902.0).abs() <= 1.0 && (i.hi - 5099.0).abs() <= 1.0,
+            "{i:?}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod explain;
 mod output;
 mod run;
 mod sweep;
+mod test;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use detente::load::Sources;
@@ -62,6 +63,10 @@ enum Command {
     /// Explain which rules, events, shocks and dynamics moved a variable (or an outcome's
     /// variables), by how much; with --counterfactual, what would have happened without each.
     Explain(explain::ExplainArgs),
+    /// Check the expectations ([expect]) of scenario files, or of every scenario under folders:
+    /// a line per expectation as `cargo test` prints them, then a summary (or JUnit XML); exit
+    /// 1 if one fails (or is inconclusive, unless allowed), 2 on bad input.
+    Test(test::TestArgs),
     /// Validate scenario files without running them; exit 2 if any has errors.
     Check {
         /// Scenario files to check.
@@ -261,6 +266,7 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Sweep(args)) => sweep::sweep(args),
         Some(Command::Explain(args)) => explain::explain(args),
+        Some(Command::Test(args)) => test::test(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
         Some(Command::Bench(args)) => bench::bench(&args),
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),

@@ -25,6 +25,7 @@ mod constants;
 mod context;
 mod dynamics;
 mod events;
+mod expect;
 mod names;
 mod network;
 mod outcomes;
@@ -62,7 +63,25 @@ pub struct Overrides {
 /// Relation files are released as soon as they have been read into columns, so a large network
 /// is not held as text and as columns at once; they are put back into the diagnostics' sources
 /// when compilation fails, so the errors can quote them.
-pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, Diagnostics> {
+pub fn compile(resolved: Resolved, overrides: &Overrides) -> Result<Model, Diagnostics> {
+    compile_as(resolved, overrides, false).map(|(model, _)| model)
+}
+
+/// Compiles a resolved scenario with its `[expect]` table: the model with what the claims watch
+/// appended to its outcomes and series, and the compiled claims ([`crate::expect::compile`]).
+pub(crate) fn compile_observing(
+    resolved: Resolved,
+    overrides: &Overrides,
+) -> Result<(Model, crate::expect::Plan), Diagnostics> {
+    compile_as(resolved, overrides, true)
+}
+
+/// [`compile`], with the expectations' watchers in the model when `observe`.
+fn compile_as(
+    mut resolved: Resolved,
+    overrides: &Overrides,
+    observe: bool,
+) -> Result<(Model, crate::expect::Plan), Diagnostics> {
     let csv_texts = resolved
         .csv
         .iter()
@@ -71,7 +90,7 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
     let errors = std::mem::take(&mut resolved.errors);
     let mut c = Compiler::new(&resolved, errors, csv_texts);
     c.set.clone_from(&overrides.parameters);
-    let model = c.model(overrides);
+    let model = c.model(overrides, observe);
     let (mut items, texts, warnings) = c.finish();
     // Kept whenever something failed, or a warning points into them, before they were released.
     let files: Vec<_> = resolved.csv.iter().map(|c| c.file).collect();
@@ -79,14 +98,14 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
         resolved.sources.put_text(file, text);
     }
     match model {
-        Some(mut model) if items.is_empty() => {
+        Some((mut model, plan)) if items.is_empty() => {
             if !warnings.is_empty() {
                 model.warnings = Diagnostics {
                     items: warnings,
                     sources: resolved.sources,
                 };
             }
-            Ok(model)
+            Ok((model, plan))
         }
         _ => {
             if items.is_empty() {
@@ -102,8 +121,13 @@ pub fn compile(mut resolved: Resolved, overrides: &Overrides) -> Result<Model, D
 }
 
 impl Compiler<'_> {
-    /// The pipeline: every stage in order.
-    fn model(&mut self, overrides: &Overrides) -> Option<Model> {
+    /// The pipeline: every stage in order. With `observe`, what the expectations watch joins
+    /// the outcomes and series.
+    fn model(
+        &mut self,
+        overrides: &Overrides,
+        observe: bool,
+    ) -> Option<(Model, crate::expect::Plan)> {
         // Parameters first: settings may be written as expressions over them.
         let parameters = self.parameters(overrides);
         let settings = self.settings(overrides);
@@ -123,7 +147,31 @@ impl Compiler<'_> {
         let events = self.events(&mut names, &actions, &settings);
         let shocks = self.shocks(&mut names, &kin_kinds, &settings);
         let outcomes = self.outcomes(&mut names);
-        let series = self.series(&mut names);
+        let mut series = self.series(&mut names);
+        let mark = names.aggregates_mark();
+        // A step a claim names must be in the run it checks; a plain compile (its claims are
+        // not run) checks them against the file's steps, as it checks events.
+        let last_step = settings.steps_known.then_some(if observe {
+            settings.steps
+        } else {
+            settings.file_steps
+        });
+        let mut plan = self.expectations(
+            &mut names,
+            &outcomes,
+            series.len(),
+            last_step,
+            settings.seed,
+        );
+        let mut outcomes = outcomes;
+        if observe {
+            outcomes.append(&mut plan.outcomes);
+            series.append(&mut plan.series);
+        } else {
+            names.forget_aggregates_since(mark);
+            plan.outcomes.clear();
+            plan.series.clear();
+        }
         let sweep = self.sweep(&parameters);
         // After an error (a relation file not read, a misspelled name) these would be knock-ons.
         if self.errors.is_empty() {
@@ -153,7 +201,7 @@ impl Compiler<'_> {
             .collect();
         let mut model = assemble::model(settings, (self.r.content_hash, files), network, items);
         model.sweep = sweep;
-        Some(model)
+        Some((model, plan))
     }
 }
 

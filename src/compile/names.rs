@@ -79,10 +79,35 @@ impl<'n> Names<'n> {
         (self.vars, self.aggregates)
     }
 
+    /// How many aggregates of each table are registered: a mark to forget later ones at.
+    pub fn aggregates_mark(&self) -> (usize, usize) {
+        (
+            self.aggregates.per_actor.len(),
+            self.aggregates.scalar.len(),
+        )
+    }
+
+    /// Forgets the aggregates registered since `mark`, for expressions whose code is dropped
+    /// (claims a plain compile only checks): the model does not compute them every step.
+    pub fn forget_aggregates_since(&mut self, (actors, scalar): (usize, usize)) {
+        self.aggregates.per_actor.truncate(actors);
+        self.aggregates.scalar.truncate(scalar);
+        let (a, s) = (&self.aggregates.per_actor, &self.aggregates.scalar);
+        self.slots.retain(|key, slot| {
+            let table = if per_actor(key) { a } else { s };
+            table.get(usize::from(*slot)) == Some(key)
+        });
+    }
+
     /// The actor ids, in dense-id order.
     pub fn actor_ids(&self) -> &[String] {
         &self.net.actor_ids
     }
+}
+
+/// Whether an aggregate is computed per actor (`out(self)`, `in(target)`) rather than once.
+fn per_actor(key: &AggKey) -> bool {
+    matches!(key.set, AggSet::Out(_) | AggSet::In(_)) && key.actor.is_none()
 }
 
 impl Namespace for Names<'_> {
@@ -122,7 +147,7 @@ impl Namespace for Names<'_> {
         self.net.actor_kind_idx.get(name).copied()
     }
     fn aggregate(&mut self, key: AggKey) -> Option<u16> {
-        let per_actor = matches!(key.set, AggSet::Out(_) | AggSet::In(_)) && key.actor.is_none();
+        let per_actor = per_actor(&key);
         if let Some(&slot) = self.slots.get(&key) {
             return Some(slot);
         }

@@ -147,6 +147,10 @@ pub struct ScenarioFile {
     /// `[sweep]`: a parameter sweep to run with `detente sweep` (so a sweep is reproducible and
     /// reviewable in the file); inherited through `extends` as a whole unless the child has one.
     pub sweep: Option<Located<SweepSpec>>,
+    /// `[expect]`: what the scenario is expected to do, checked by `detente test`: the table's
+    /// settings (runs, seed) and its named expectations. Inherited through `extends` key by key
+    /// and expectation by expectation, like rules.
+    pub expect: ExpectSpec,
     /// `[add.*]`: in a file that `extends` another, the items it adds, in the same form as the
     /// tables of the same name (`[add.rules.NAME]`, `[add.parameters]`, `[[add.relations]]`, …;
     /// not `[scenario]` or `[[relation_files]]`). The file's other tables may only change items
@@ -503,6 +507,38 @@ pub struct EventSpec {
     pub enabled: Option<bool>,
     /// `description`: free text.
     pub description: Option<String>,
+}
+
+/// The `[expect]` table: the settings of a scenario's test (`runs`, `seed`) and its named
+/// expectations, each a claim in the expectation language (`"P(crisis) < 0.05"`, `"never
+/// tension(LTU, BLR) > 0.95"`; see `docs/scenario-format.md`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ExpectSpec {
+    /// `runs`: how many runs the expectations are checked on (default 1000), at least 1.
+    pub runs: Option<Located<i64>>,
+    /// `seed`: the runs' seed (default: the scenario's `seed`), not negative.
+    pub seed: Option<Located<i64>>,
+    /// Every other key: an expectation, by name, in the order of their names.
+    pub items: BTreeMap<String, Located<ExpectationSpec>>,
+}
+
+/// The keys of `[expect]` that are its settings, not expectations.
+pub const EXPECT_SETTINGS: [&str; 2] = ["runs", "seed"];
+
+/// One expectation: `NAME = "claim"` (the short form: only `that`) or a table `[expect.NAME]`
+/// with `that`, `description` and `enabled`. Every key is optional here so that a variant can
+/// change one (`enabled = false`) and keep the others; the compiler requires `that` once the
+/// files are merged.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectationSpec {
+    /// `that`: the claim, e.g. `"P(normalization) >= 0.5"` or `"never crisis"`.
+    pub that: Option<Located<String>>,
+    /// `description`: what the claim means, for people (shown when it fails).
+    pub description: Option<String>,
+    /// `enabled`: `false` switches the expectation off, e.g. in a variant that is meant to
+    /// change what its parent expects (default true).
+    pub enabled: Option<bool>,
 }
 
 /// One `[shocks.NAME]` table: an exogenous event no actor takes, changing variables directly at

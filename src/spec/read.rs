@@ -8,8 +8,8 @@
 //! expressions compiled, in `compile`.
 
 use super::{
-    ActionSpec, Entry, Located, Meta, RawTable, RelationFileSpec, ScenarioFile, SweepSpec,
-    CURRENT_FILE,
+    ActionSpec, Entry, ExpectationSpec, Located, Meta, RawTable, RelationFileSpec, ScenarioFile,
+    SweepSpec, CURRENT_FILE, EXPECT_SETTINGS,
 };
 use crate::diag::{did_you_mean, Diagnostic, FileId, Loc};
 use serde::de::DeserializeOwned;
@@ -20,7 +20,7 @@ use toml::de::{DeString, DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
 /// The top-level tables of a scenario file.
-const SECTIONS: [&str; 15] = [
+const SECTIONS: [&str; 16] = [
     "scenario",
     "parameters",
     "variables",
@@ -35,6 +35,7 @@ const SECTIONS: [&str; 15] = [
     "outcomes",
     "report",
     "sweep",
+    "expect",
     "add",
 ];
 
@@ -168,6 +169,7 @@ impl Reader<'_, '_> {
             "outcomes" => self.out.outcomes = self.named(name, value).0,
             "report" => self.report_table(value),
             "sweep" => self.out.sweep = self.item::<Located<SweepSpec>>(value),
+            "expect" => self.expect_table(value),
             "add" => self.additions(key, value),
             other if SCENARIO_KEYS.contains(&other) => {
                 // `steps = 10` before any table: it is missing from [scenario] now.
@@ -426,6 +428,52 @@ impl Reader<'_, '_> {
                 Some(best) => d.with_hint(format!("did you mean `{best}`?")),
                 None => d.with_hint("[report] takes only `series`"),
             });
+        }
+    }
+
+    /// `[expect]`: its settings (`runs`, `seed`), and every other key an expectation, read on
+    /// its own: `NAME = "claim"` or a table `[expect.NAME]`.
+    fn expect_table(&mut self, value: &Value<'_>) {
+        for (name, v) in self.entries("expect", value) {
+            match name.as_str() {
+                "runs" => self.out.expect.runs = self.item(v),
+                "seed" => self.out.expect.seed = self.item(v),
+                _ => {
+                    let item = match v.get_ref() {
+                        DeValue::String(_) => self.item::<Located<String>>(v).map(|that| {
+                            let loc = that.loc.clone();
+                            let spec = ExpectationSpec {
+                                that: Some(that),
+                                ..ExpectationSpec::default()
+                            };
+                            Located::new(spec, loc)
+                        }),
+                        DeValue::Table(_) => self.item::<Located<ExpectationSpec>>(v),
+                        other => {
+                            let mut d = Diagnostic::at(
+                                self.loc(v.span()),
+                                format!(
+                                    "expectation `{}`: expected a claim in quotes or a table {{ that = \"...\" }}, found {}",
+                                    crate::diag::quoted(&name),
+                                    other.type_str()
+                                ),
+                            );
+                            // `rnus = 100`: a misspelt setting reads as an expectation.
+                            d = match suggest_key(&name, EXPECT_SETTINGS) {
+                                Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+                                None => d.with_hint(
+                                    "e.g. no_crisis = \"never crisis\"; the settings are runs and seed",
+                                ),
+                            };
+                            self.report(d);
+                            None
+                        }
+                    };
+                    if let Some(item) = item {
+                        self.out.expect.items.insert(name, item);
+                    }
+                }
+            }
         }
     }
 
