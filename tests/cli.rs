@@ -963,6 +963,7 @@ fn man_prints_roff_and_writes_one_page_per_command() {
             "detente-graph.1",
             "detente-man.1",
             "detente-run.1",
+            "detente-schema.1",
             "detente-sweep.1",
             "detente.1"
         ]
