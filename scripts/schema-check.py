@@ -4,8 +4,9 @@ tests/schema.rs keeps current) with python-jsonschema, the reference validator:
 
 - the schema is valid draft-07 (against the draft's metaschema);
 - every shipped scenario (scenarios/**/*.toml) validates, and so does every TOML example of the
-  format reference and the README that is a whole file (starts with a table header; a block of
-  bare keys is a fragment and is passed over);
+  format reference and the README that is a whole scenario file (it starts with a table header
+  and has a scenario table; a block of bare keys is a fragment, and `.taplo.toml` another tool's
+  file, and both are passed over);
 - the cases below: files that must validate (the newer constructs: `on` tables, shocks,
   `once_per_step`, spill `hops`, dynamics limited to actors or relations, `[expect]`, `[add]`),
   and files that must not, each failing where and why it says (an unknown `[scenario]` key, an
@@ -351,10 +352,12 @@ for doc in ["docs/scenario-format.md", "README.md"]:
     for m in re.finditer(r"```toml\n(.*?)```", text, re.S):
         body = m.group(1)
         first = next((l for l in body.splitlines() if l.strip() and not l.startswith("#")), "")
-        if not first.startswith("["):
+        data = tomllib.loads(body)
+        # A fragment (bare keys) or another tool's file (`.taplo.toml`) is no scenario.
+        if not first.startswith("[") or not set(data) & set(SCHEMA["properties"]):
             continue
         line = text[: m.start()].count("\n") + 1
-        found = errors(tomllib.loads(body))
+        found = errors(data)
         result(f"{doc}:{line}", not found, "".join("\n" + show(e) for e in found))
 
 for name, text in GOOD:
