@@ -299,6 +299,12 @@ BAD = [
     ("relation without to", '[[relations]]\nfrom = "A"\n', "relations/0", "'to' is a required property"),
     ("a name with a space", '[rules."talk now"]\naction = "a"\n', "rules", "does not match"),
     ("event at step 0", '[events.e]\nactor = "A"\naction = "a"\nat = [0]\n', "events/e/at/0", "less than the minimum"),
+    (
+        "event rate above 1",
+        '[events.e]\nactor = "A"\naction = "a"\nrate = 1.5\n',
+        "events/e/rate",
+        "greater than the maximum",
+    ),
     ("unknown sweep design", '[sweep]\ndesign = "random"\n', "sweep/design", "is not one of"),
     (
         "unknown key in a sweep's vary",

@@ -623,9 +623,9 @@ fn effect(relative: bool) -> Json {
         &["kind", "factor"],
     );
     table(
-        "A change to one variable: an action taken at step t with delay d and duration n adds \
-         `add` in each of the steps t+d, ..., t+d+n-1. An effect on a relation that does not \
-         exist does nothing.",
+        "A change to one variable: set off at step t (by an action taken, or a shock), with \
+         delay d and duration n it adds `add` in each of the steps t+d, ..., t+d+n-1. An effect \
+         on a relation that does not exist does nothing.",
         vec![
             ("var", text("The variable changed (required).")),
             ("on", on),
@@ -841,8 +841,10 @@ fn timing(what: &str) -> Vec<(&'static str, Json)> {
             "rate",
             number(&format!(
                 "Stochastic: the probability per step that the {what} happens, a number or an \
-                 expression."
-            )),
+                 expression (a constant outside [0, 1] is an error)."
+            ))
+            .with("minimum", 0)
+            .with("maximum", 1),
         ),
         (
             "from",
