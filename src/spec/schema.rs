@@ -542,8 +542,10 @@ fn actions() -> Json {
                 "once_per_step",
                 flag(
                     "An action that must not stack: taken at most once per step by one actor \
-                     toward one target. By default, firings of one action toward one target in \
-                     one step (two rules, or a rule and an event) all apply.",
+                     toward one target. The first taking of the step counts (events before \
+                     rules, rules by priority then name) and the others are dropped. By default \
+                     (false) actions stack: two rules, or a rule and an event, taking it toward \
+                     the same target in one step both apply.",
                     false,
                 ),
             ),
@@ -559,12 +561,13 @@ fn effect(relative: bool) -> Json {
     const WHERE: &str =
         "{ actor = \"POL\" } (or a list of ids), { relation = [\"POL\", \"BLR\"] } \
                          (or a list of pairs), { actor_kind = \"state\" }, { relation_kind = \
-                         \"neighbor\" }";
+                         \"border\" }";
     let on = if relative {
         let description = format!(
             "Where the change lands (required): relation (actor→target), reverse \
              (target→actor), both, actor, target, out (every relation from the actor), in (every \
-             relation to it); or a table naming where: {WHERE}."
+             relation to it); or named places, whoever acts: {WHERE}. The variable must be of \
+             the places' sort (an actor variable for actors); a named relation must exist."
         );
         Json::Obj(vec![
             ("description", description.as_str().into()),
@@ -589,15 +592,18 @@ fn effect(relative: bool) -> Json {
         ])
     } else {
         on_table(&format!(
-            "Where the change lands (required), named (a shock has no actor or target): {WHERE}."
+            "Where the change lands (required), named places only (a shock has no actor or \
+             target for relation, target and the other words to mean anything): {WHERE}."
         ))
     };
     let spill = table(
         "The effect also lands, times factor, on every actor linked by a relation of this kind \
          (either direction; once per actor) to the side the effect lands on: the actor for \
-         relation, reverse, both, actor, out and in; the target for target. A relation effect \
-         that spills to actor m lands on m→target (or target→m) where that relation exists; \
-         out and in land on m's own relations.",
+         relation, reverse, both, actor, out and in; the target for target; for named places, \
+         each named actor, or the from side of each named relation. The actor and the target \
+         themselves (for named places: the places' own actors) never receive spill. A relation \
+         effect that spills to actor m lands on m→target (or target→m) where that relation \
+         exists; out and in land on m's own relations.",
         vec![
             (
                 "kind",
@@ -605,18 +611,21 @@ fn effect(relative: bool) -> Json {
             ),
             (
                 "factor",
-                typed(
-                    "number".into(),
-                    "What the amount is multiplied by where it spills (required).",
+                number(
+                    "What the amount is multiplied by where it spills, per hop (required): a \
+                     number or a constant expression over parameters.",
                 ),
             ),
             (
                 "hops",
-                integer(
+                whole(
                     "Spill follows this many hops of relations of the kind; hop h lands times \
-                     factor^h.",
+                     factor^h (an actor first reached at hop h: its shortest path from the side \
+                     the spill starts at). A hop may pass through the actor or the target, which \
+                     still receive nothing. A whole number or a constant expression over \
+                     parameters.",
+                    1,
                 )
-                .with("minimum", 1)
                 .with("default", 1),
             ),
         ],
@@ -631,10 +640,15 @@ fn effect(relative: bool) -> Json {
             ("on", on),
             (
                 "add",
-                number(
+                number(if relative {
                     "The amount added per step of the effect (required): a number or an \
-                     expression, evaluated when the effect is set off.",
-                ),
+                     expression, evaluated once per taking of the action, with self the actor."
+                } else {
+                    "The amount added per step of the effect (required): a number or an \
+                     expression, evaluated on each place it lands on, as a dynamics line is (on \
+                     relations self and target are the relation's ends and a bare relation \
+                     variable its own value; on actors self is the actor)."
+                }),
             ),
             (
                 "delay",
@@ -789,7 +803,8 @@ fn dynamics() -> Json {
             (
                 "actors",
                 list(
-                    "Only these actors change (for an actor variable).",
+                    "Only these actors change (for an actor variable; with kind too, those of the \
+                     kind).",
                     Json::Obj(vec![("type", "string".into())]),
                 ),
             ),
@@ -797,7 +812,7 @@ fn dynamics() -> Json {
                 "relations",
                 list(
                     "Only these relations change, each [\"FROM\", \"TO\"] (for a relation \
-                     variable).",
+                     variable; with kind too, those of the kind).",
                     pair(),
                 ),
             ),
