@@ -83,8 +83,9 @@ impl From<i64> for Json {
 impl Json {
     /// This object with `key` added last.
     fn with(mut self, key: &'static str, value: impl Into<Json>) -> Json {
-        if let Json::Obj(entries) = &mut self {
-            entries.push((key, value.into()));
+        match &mut self {
+            Json::Obj(entries) => entries.push((key, value.into())),
+            _ => unreachable!("`{key}` added to a value that is not an object"),
         }
         self
     }
