@@ -960,9 +960,11 @@ fn man_prints_roff_and_writes_one_page_per_command() {
             "detente-check.1",
             "detente-compare.1",
             "detente-completions.1",
+            "detente-explain.1",
             "detente-graph.1",
             "detente-man.1",
             "detente-run.1",
+            "detente-schema.1",
             "detente-sweep.1",
             "detente-test.1",
             "detente.1"

@@ -7,6 +7,7 @@ mod docs;
 mod explain;
 mod output;
 mod run;
+mod schema;
 mod sweep;
 mod test;
 
@@ -86,6 +87,8 @@ enum Command {
     Completions(docs::CompletionsArgs),
     /// Print the man page detente(1) in roff, or write it and one page per command into a folder.
     Man(docs::ManArgs),
+    /// Print the JSON Schema (draft-07) of the scenario format, for editors (taplo, Even Better TOML).
+    Schema(schema::SchemaArgs),
 }
 
 /// `--set name=value`.
@@ -272,6 +275,7 @@ pub fn main() -> ExitCode {
         Some(Command::Graph { scenario, out }) => graph(&scenario, out.as_deref()),
         Some(Command::Completions(args)) => docs::completions(&args),
         Some(Command::Man(args)) => docs::man(&args),
+        Some(Command::Schema(args)) => schema::schema(&args),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,7 @@
 //! summarize it.
 
 mod read;
+mod schema;
 
 use crate::diag::{FileId, Loc};
 use serde::{Deserialize, Deserializer};
@@ -20,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use read::parse_file;
 pub(crate) use read::suggest_key;
+pub use schema::json_schema;
 
 thread_local! {
     // The file being deserialized, so that every `Located` knows where it came from. Set only by
