@@ -171,13 +171,16 @@ vary.b = { values = [1, 2, 3], whole = true }
 """,
     ),
     (
-        "[expect] is open",
+        "[expect]: settings, short and long forms",
         """
 [expect]
 runs = 1000
+seed = 7
+never_crisis = "never crisis"
 [expect.calm_likely]
 that = "P(calm) > 0.5"
-anything = { goes = [1, "two"] }
+description = "calm is the likely end"
+enabled = false
 """,
     ),
     (
@@ -209,6 +212,13 @@ series = { x = "x(LTU)" }
 # passes only if some error is at that path and its message contains that text, so a case that
 # fails for another reason (a typo in the case) does not pass by accident.
 BAD = [
+    (
+        "unknown key in an expectation",
+        '[expect.calm]\nthat = "P(calm) > 0.5"\nthreshold = 1\n',
+        "expect/calm",
+        "'threshold' was unexpected",
+    ),
+    ("expectation runs as text", '[expect]\nruns = "many"\n', "expect/runs", "is not of type"),
     ("unknown [scenario] key", "[scenario]\nstpes = 10\n", "scenario", "'stpes' was unexpected"),
     (
         "unknown effect key",

@@ -84,6 +84,27 @@ proptest! {
         prop_assert_eq!(report_json(&blocks.concat(), seed), report_json(&shuffled, seed));
     }
 
+    /// The accounting of `explain` adds up (start + Σ contributions = end, to rounding) and
+    /// ends where the run does, on every place of every scenario of the family.
+    #[test]
+    fn explanations_add_up_and_end_where_the_run_does((blocks, _, _) in arb_scenario(), seed in 0u64..1000) {
+        use detente::explain::{self, Runs, Target};
+        let m = common::model(&blocks.concat());
+        let r = detente::run_once(&m, seed).unwrap();
+        let never = AtomicBool::new(false);
+        for (target, series) in [("t(A, B)", "ab"), ("t(B, A)", "ba"), ("t(C, A)", "ca"), ("x(A)", "xa"), ("x(B)", "xb"), ("x(C)", "xc")] {
+            let t = Target::parse(&m, target).unwrap();
+            let runs = Runs { seed, replay: Some(0), count: 1, threads: 1 };
+            let e = explain::explain(&m, &t, (0, m.steps()), runs, &never).unwrap();
+            let a = &e.accounts[0];
+            let sum: f64 = a.sources.iter().map(|s| s.amount).sum();
+            let scale = a.start.abs() + a.sources.iter().map(|s| s.amount.abs()).sum::<f64>();
+            prop_assert!((a.start + sum - a.end).abs() <= 1e-12 * scale.max(1e-300), "{target}: {} + {sum} != {}", a.start, a.end);
+            let last = *r.series_values(&m, series).unwrap().last().unwrap();
+            prop_assert_eq!(a.end.to_bits(), last.to_bits(), "{}", target);
+        }
+    }
+
     #[test]
     fn ensembles_do_not_depend_on_the_thread_count((blocks, _, _) in arb_scenario(), seed in 0u64..1000) {
         let m = common::model(&blocks.concat());

@@ -77,7 +77,7 @@ fn the_schema_is_draft_07_and_describes_every_key() {
 }
 
 /// The tables open to keys the schema does not list: an actor's and a relation's (their keys
-/// include the scenario's variables), `[expect]` (described by its own work, later) and the
+/// include the scenario's variables), `[expect]` (its settings, then expectations by name) and the
 /// tables of named items (whose keys are the items' names).
 #[test]
 fn only_actor_and_relation_tables_take_unlisted_keys() {
@@ -108,9 +108,8 @@ fn only_actor_and_relation_tables_take_unlisted_keys() {
     );
 }
 
-/// Keys the schema lists ahead of the reader: `[expect]` is being added to the spec on another
-/// branch (issue 13). Once it is merged the reader takes it too, and this entry can go.
-const PENDING: &[(&str, &str)] = &[("", "expect")];
+/// Keys the schema lists ahead of the reader (none now).
+const PENDING: &[(&str, &str)] = &[];
 
 /// For each fixed table: where it is in the schema, and a file with an unknown key in it, so
 /// that the reader's error lists the keys it takes.

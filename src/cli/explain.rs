@@ -98,7 +98,9 @@ pub fn explain(args: ExplainArgs) -> CliResult {
     };
     if let Some(n) = args.runs {
         if n < 2 {
-            return Err(bad("--runs must be at least 2 for intervals (or use --replay I for one run)".into()));
+            return Err(bad(
+                "--runs must be at least 2 for intervals (or use --replay I for one run)".into(),
+            ));
         }
     }
     let runs = Runs {
@@ -147,7 +149,9 @@ pub fn explain(args: ExplainArgs) -> CliResult {
         Format::Markdown => report::explain::markdown(&explanation),
         Format::Csv => report::explain::csv(&explanation),
         Format::Html => {
-            return Err(bad("an explanation is written as text, json, md or csv".into()));
+            return Err(bad(
+                "an explanation is written as text, json, md or csv".into()
+            ));
         }
         Format::Text => report::explain::text(&explanation),
     };

@@ -23,7 +23,7 @@ use crate::report::explain::{
     StepSource,
 };
 use crate::report::scenario_info;
-use crate::sim::trace::{Indices, Landed, Taken, Trace, Values};
+use crate::sim::trace::{Indices, Landed, Trace, Values};
 use crate::sim::{Cause, RuntimeError, Sim};
 use crate::stats::{self, DiffTest, PairedTable};
 use crate::Overrides;
@@ -183,10 +183,16 @@ impl Place {
     }
 }
 
+/// `message` with a did-you-mean, or else the names there are (the first ten).
 fn with_hint(message: String, name: &str, known: &[&str]) -> String {
     match crate::diag::did_you_mean(name, known.iter().copied()) {
         Some(best) => format!("{message} (did you mean `{best}`?)"),
-        None => message,
+        None if known.is_empty() => message,
+        None => {
+            let shown: Vec<&str> = known.iter().take(10).copied().collect();
+            let more = if known.len() > 10 { ", …" } else { "" };
+            format!("{message}; it has {}{more}", shown.join(", "))
+        }
     }
 }
 
@@ -307,7 +313,8 @@ impl<'m> Recorder<'m> {
 }
 
 impl Trace for Recorder<'_> {
-    const ON: bool = true;
+    const AMOUNTS: bool = true;
+    const TAKINGS: bool = false;
 
     fn landed(&mut self, t: u32, l: Landed) {
         for p in 0..self.places.len() {
@@ -375,8 +382,6 @@ impl Trace for Recorder<'_> {
             }
         }
     }
-
-    fn taken(&mut self, _t: u32, _taken: Taken) {}
 }
 
 /// The steps explained: the change from the value after step `from` to the value after step
@@ -404,10 +409,7 @@ impl Window {
             ));
         }
         if self.from >= to {
-            return Err(format!(
-                "--from {} must come before --to {to}",
-                self.from
-            ));
+            return Err(format!("--from {} must come before --to {to}", self.from));
         }
         Ok((self.from, to))
     }
@@ -441,7 +443,10 @@ impl std::fmt::Display for ExplainError {
         match self {
             ExplainError::Runtime { run, error } => write!(f, "run {run}: {error}"),
             ExplainError::Variant { removed, message } => {
-                write!(f, "without {removed}, the scenario does not compile:\n{message}")
+                write!(
+                    f,
+                    "without {removed}, the scenario does not compile:\n{message}"
+                )
             }
             ExplainError::Cancelled => write!(f, "interrupted"),
             ExplainError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
@@ -480,7 +485,11 @@ fn record(
 
 /// The window of each watched place in a run: `(from, to)` for a variable; for an outcome,
 /// `(0, the step it was first reached)`, or `None` if it was not (or was at the start).
-fn windows(target: &Target, window: (u32, u32), record: &crate::RunRecord) -> Vec<Option<(u32, u32)>> {
+fn windows(
+    target: &Target,
+    window: (u32, u32),
+    record: &crate::RunRecord,
+) -> Vec<Option<(u32, u32)>> {
     match target {
         Target::Place(_) => vec![Some(window)],
         Target::Outcome { index, places, .. } => {
@@ -501,7 +510,11 @@ fn totals(rec: &Recorded, p: usize, (from, to): (u32, u32)) -> (f64, f64, BTreeM
     {
         *by_key.entry(e.key).or_insert(0.0) += e.amount;
     }
-    (rec.values[p][from as usize], rec.values[p][to as usize], by_key)
+    (
+        rec.values[p][from as usize],
+        rec.values[p][to as usize],
+        by_key,
+    )
 }
 
 /// How to run an explanation: which run, or how many.
@@ -570,9 +583,18 @@ pub fn explain(
 }
 
 /// The account of place `p` in one recorded run.
-fn run_account(m: &Model, rec: &Recorded, p: usize, place: &Place, window: Option<(u32, u32)>) -> Account {
+fn run_account(
+    m: &Model,
+    rec: &Recorded,
+    p: usize,
+    place: &Place,
+    window: Option<(u32, u32)>,
+) -> Account {
     let Some((from, to)) = window else {
-        return Account::empty(&place.label, "the outcome was not reached in this run (or held at the start)");
+        return Account::empty(
+            &place.label,
+            "the outcome was not reached in this run (or held at the start)",
+        );
     };
     let (start, end, by_key) = totals(rec, p, (from, to));
     let mut sources: Vec<SourceRow> = by_key
@@ -675,19 +697,27 @@ fn ensemble_accounts(
 ) -> Result<Vec<Account>, ExplainError> {
     let places = target.places();
     type PerRun = Vec<Option<(f64, f64, BTreeMap<Key, f64>)>>;
-    let per_run: Vec<PerRun> = parallel(runs, |sim, i| {
-        let rec = record(sim, m, places, (runs.seed, i), cancel)?.ok_or(ExplainError::Cancelled)?;
-        let wins = windows(target, window, &rec.record);
-        Ok((0..places.len())
-            .map(|p| wins[p].map(|w| totals(&rec, p, w)))
-            .collect())
-    }, m)?;
+    let per_run: Vec<PerRun> = parallel(
+        runs,
+        |sim, i| {
+            let rec =
+                record(sim, m, places, (runs.seed, i), cancel)?.ok_or(ExplainError::Cancelled)?;
+            let wins = windows(target, window, &rec.record);
+            Ok((0..places.len())
+                .map(|p| wins[p].map(|w| totals(&rec, p, w)))
+                .collect())
+        },
+        m,
+    )?;
     let mut accounts = Vec::new();
     for (p, place) in places.iter().enumerate() {
         let had: Vec<&(f64, f64, BTreeMap<Key, f64>)> =
             per_run.iter().filter_map(|r| r[p].as_ref()).collect();
         if had.is_empty() {
-            accounts.push(Account::empty(&place.label, "the outcome was reached in no run (after the start)"));
+            accounts.push(Account::empty(
+                &place.label,
+                "the outcome was reached in no run (after the start)",
+            ));
             continue;
         }
         let n = had.len();
@@ -825,6 +855,9 @@ fn describe(m: &Model, key: Key) -> SourceRow {
     }
 }
 
+/// A sort of removable item: its prefix, the names the model has, and how to make one.
+type Sort<'a> = (&'a str, &'a Vec<&'a str>, fn(String) -> Removal);
+
 /// What a counterfactual switches off.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Removal {
@@ -873,7 +906,7 @@ impl Removal {
                 .chain(shocks.iter().map(|n| Removal::Shock(n.to_string())))
                 .collect());
         }
-        let sorts: [(&str, &Vec<&str>, fn(String) -> Removal); 5] = [
+        let sorts: [Sort; 5] = [
             ("rule", &rules, Removal::Rule),
             ("event", &events, Removal::Event),
             ("shock", &shocks, Removal::Shock),
@@ -886,7 +919,7 @@ impl Removal {
                 Some((p, n)) => (Some(p), n),
                 None => (None, raw.as_str()),
             };
-            let found: Vec<&(&str, &Vec<&str>, fn(String) -> Removal)> = sorts
+            let found: Vec<&Sort> = sorts
                 .iter()
                 .filter(|(sort, list, _)| prefix.is_none_or(|p| p == *sort) && list.contains(&name))
                 .collect();
@@ -898,7 +931,10 @@ impl Removal {
                             "`{raw}`: `{p}` is not rule, event, shock, dynamics or action"
                         ));
                     }
-                    let all: Vec<&str> = sorts.iter().flat_map(|(_, l, _)| l.iter().copied()).collect();
+                    let all: Vec<&str> = sorts
+                        .iter()
+                        .flat_map(|(_, l, _)| l.iter().copied())
+                        .collect();
                     return Err(with_hint(
                         format!("`{raw}` is no rule, event, shock, dynamics line or action of the scenario"),
                         name,
@@ -906,7 +942,10 @@ impl Removal {
                     ));
                 }
                 _ => {
-                    let kinds: Vec<String> = found.iter().map(|(s, _, _)| format!("{s}:{name}")).collect();
+                    let kinds: Vec<String> = found
+                        .iter()
+                        .map(|(s, _, _)| format!("{s}:{name}"))
+                        .collect();
                     return Err(format!(
                         "`{name}` names more than one thing: write {}",
                         kinds.join(" or ")
@@ -944,7 +983,8 @@ impl Removal {
                 }
             }
             Removal::Action(n) => {
-                let takes = |a: &Option<crate::spec::Name>| a.as_ref().is_some_and(|a| a.value == *n);
+                let takes =
+                    |a: &Option<crate::spec::Name>| a.as_ref().is_some_and(|a| a.value == *n);
                 for x in spec.rules.values_mut() {
                     if takes(&x.value.action) {
                         x.value.enabled = off;
@@ -962,7 +1002,7 @@ impl Removal {
 }
 
 /// Records the watched places' values after step `to`: all a counterfactual run needs beside
-/// its record. It watches nothing else (`ON` is false), so the run costs what a plain one does.
+/// its record. It watches nothing else (`AMOUNTS` and `TAKINGS` are false), so the run costs what a plain one does.
 struct ValueAt<'a> {
     places: &'a [Place],
     to: u32,
@@ -970,7 +1010,8 @@ struct ValueAt<'a> {
 }
 
 impl Trace for ValueAt<'_> {
-    const ON: bool = false;
+    const AMOUNTS: bool = false;
+    const TAKINGS: bool = false;
 
     fn step_end(&mut self, t: u32, v: Values) {
         if t == self.to {
@@ -986,7 +1027,13 @@ impl Trace for ValueAt<'_> {
 /// Per run: the watched places' values at `to`, and which outcomes were reached.
 type Twin = (Vec<f64>, Vec<bool>);
 
-fn twins(m: &Model, places: &[Place], to: u32, runs: Runs, cancel: &AtomicBool) -> Result<Vec<Twin>, ExplainError> {
+fn twins(
+    m: &Model,
+    places: &[Place],
+    to: u32,
+    runs: Runs,
+    cancel: &AtomicBool,
+) -> Result<Vec<Twin>, ExplainError> {
     parallel(
         runs,
         |sim, i| {
@@ -1024,7 +1071,10 @@ pub fn counterfactual(
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Counterfactual, ExplainError> {
-    let runs = Runs { replay: None, ..runs };
+    let runs = Runs {
+        replay: None,
+        ..runs
+    };
     let places = target.places();
     let place_value = matches!(target, Target::Place(_));
     let with = twins(m, places, to, runs, cancel)?;
@@ -1038,10 +1088,18 @@ pub fn counterfactual(
         })?;
         let without = twins(&variant, places, to, runs, cancel)?;
         let (effect, ci95, p_value) = if place_value {
-            let diffs: Vec<f64> = with.iter().zip(&without).map(|(a, b)| a.0[0] - b.0[0]).collect();
+            let diffs: Vec<f64> = with
+                .iter()
+                .zip(&without)
+                .map(|(a, b)| a.0[0] - b.0[0])
+                .collect();
             let test = DiffTest::PairedT(stats::summarize(&diffs));
             let ci = test.interval(0.95);
-            (Some(test.estimate()), Some([ci.lo, ci.hi]), Some(test.p_value()))
+            (
+                Some(test.estimate()),
+                Some([ci.lo, ci.hi]),
+                Some(test.p_value()),
+            )
         } else {
             (None, None, None)
         };

@@ -194,9 +194,43 @@ fn signed(x: f64) -> String {
     }
 }
 
+/// A difference of probabilities in percentage points, signed: `+12.5 pp`.
+fn signed_pct(x: f64) -> String {
+    let s = format!("{:.1}", 100.0 * x.abs());
+    if s == "0.0" {
+        "0.0 pp".into()
+    } else if x < 0.0 {
+        format!("−{s} pp")
+    } else {
+        format!("+{s} pp")
+    }
+}
+
+/// An interval of such a difference: `[10.1, 17.6] pp`.
+fn pct_interval([lo, hi]: [f64; 2]) -> String {
+    let p = |x: f64| {
+        let s = format!("{:.1}", 100.0 * x);
+        match s.strip_prefix('-') {
+            Some("0.0") => "0.0".to_string(),
+            Some(rest) => format!("−{rest}"),
+            None => s,
+        }
+    };
+    format!("[{}, {}] pp", p(lo), p(hi))
+}
+
+/// A number with the typographic minus the waterfall uses.
+fn plain(x: f64) -> String {
+    let s = num(x);
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s,
+    }
+}
+
 fn interval(ci: Option<[f64; 2]>) -> String {
     ci.map_or(String::new(), |[lo, hi]| {
-        format!("[{}, {}]", num(lo), num(hi))
+        format!("[{}, {}]", plain(lo), plain(hi))
     })
 }
 
@@ -225,15 +259,21 @@ pub fn text(e: &Explanation) -> String {
             out,
             "{}: {} → {}, {window}",
             a.place,
-            num(a.start),
-            num(a.end)
+            plain(a.start),
+            plain(a.end)
         );
         if let Some(n) = &a.note {
             let _ = writeln!(out, "  ({n})");
         }
-        let width = a.sources.iter().map(|s| s.label.chars().count()).max().unwrap_or(0).max(5);
+        let width = a
+            .sources
+            .iter()
+            .map(|s| s.label.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(5);
         let ensemble = e.run.is_none();
-        let _ = writeln!(out, "  {:<width$}  {:>9}", "start", num(a.start));
+        let _ = writeln!(out, "  {:<width$}  {:>9}", "start", plain(a.start));
         for s in &a.sources {
             let extra = if ensemble {
                 format!(
@@ -250,7 +290,7 @@ pub fn text(e: &Explanation) -> String {
             };
             let _ = writeln!(out, "  {:<width$}  {:>9}{extra}", s.label, signed(s.amount));
         }
-        let _ = writeln!(out, "  {:<width$}  {:>9}", "end", num(a.end));
+        let _ = writeln!(out, "  {:<width$}  {:>9}", "end", plain(a.end));
         if !a.timeline.is_empty() {
             let _ = writeln!(out, "\n  largest changes");
             for st in &a.timeline {
@@ -277,38 +317,48 @@ pub fn text(e: &Explanation) -> String {
     if let Some(cf) = &e.counterfactual {
         let _ = writeln!(
             out,
-            "\nwithout each source ({} paired runs; value at {unit} {}):",
-            cf.runs, cf.to
+            "\ntotal effects: with − without each source ({} paired runs, the same seed and run indices)",
+            cf.runs
         );
         for r in &cf.rows {
-            let value = match r.effect {
-                Some(x) => format!("{} {}", signed(x), interval(r.ci95)),
-                None => String::new(),
-            };
-            let moved: Vec<String> = r
+            match (r.effect, r.ci95) {
+                (Some(x), ci) => {
+                    let _ = writeln!(
+                        out,
+                        "  {}: {} after {unit} {} {} {}",
+                        r.removed,
+                        e.target,
+                        cf.to,
+                        signed(x),
+                        interval(ci)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(out, "  {}:", r.removed);
+                }
+            }
+            let width = r
                 .outcomes
                 .iter()
-                .filter(|o| o.with != o.without)
-                .map(|o| {
-                    format!(
-                        "P({}) {} → {} without",
-                        o.outcome,
-                        pct(o.with),
-                        pct(o.without)
-                    )
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "  {:<40} {value}{}{}",
-                r.removed,
-                if moved.is_empty() || value.is_empty() { "" } else { "; " },
-                moved.join(", ")
-            );
+                .map(|o| o.outcome.len())
+                .max()
+                .unwrap_or(0)
+                + 3;
+            for o in r.outcomes.iter().filter(|o| o.with != o.without) {
+                let _ = writeln!(
+                    out,
+                    "      {:<width$}  {:>6} with, {:>6} without: {} {}",
+                    format!("P({})", o.outcome),
+                    pct(o.with),
+                    pct(o.without),
+                    signed_pct(o.effect),
+                    pct_interval(o.ci95)
+                );
+            }
         }
         let _ = writeln!(
             out,
-            "  (effect = with − without; {}; outcomes: {})",
+            "  (values: {}; outcomes: {}; an outcome not listed has the same probability with and without)",
             cf.value_method, cf.outcome_method
         );
     }
@@ -319,7 +369,12 @@ pub fn text(e: &Explanation) -> String {
 pub fn markdown(e: &Explanation) -> String {
     let unit = &e.scenario.time_unit;
     let mut out = String::new();
-    let _ = writeln!(out, "# Why {} moved: {}\n", cell(&e.target), cell(&e.scenario.name));
+    let _ = writeln!(
+        out,
+        "# Why {} moved: {}\n",
+        cell(&e.target),
+        cell(&e.scenario.name)
+    );
     let what = match e.run {
         Some(r) => format!("Run {r} of seed {}", e.seed),
         None => format!("Mean over {} runs of seed {}", e.runs, e.seed),
@@ -338,7 +393,12 @@ pub fn markdown(e: &Explanation) -> String {
             continue;
         }
         if let (Some(f), Some(t)) = (a.from, a.to) {
-            let _ = writeln!(out, "From {} after {unit} {f} to {} after {unit} {t}.\n", num(a.start), num(a.end));
+            let _ = writeln!(
+                out,
+                "From {} after {unit} {f} to {} after {unit} {t}.\n",
+                num(a.start),
+                num(a.end)
+            );
         }
         let ensemble = e.run.is_none();
         if ensemble {
@@ -362,7 +422,13 @@ pub fn markdown(e: &Explanation) -> String {
                 );
             } else {
                 let fired: Vec<String> = s.fired.iter().map(|f| f.to_string()).collect();
-                let _ = writeln!(out, "| {} | {} | {} |", cell(&s.label), signed(s.amount), fired.join(", "));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    cell(&s.label),
+                    signed(s.amount),
+                    fired.join(", ")
+                );
             }
         }
         let _ = writeln!(out, "| end | {} |{blank}\n", num(a.end));
@@ -375,11 +441,19 @@ pub fn markdown(e: &Explanation) -> String {
                     .sources
                     .iter()
                     .map(|s| {
-                        let when = s.fired.map_or(String::new(), |f| format!(" (taken in {unit} {f})"));
+                        let when = s
+                            .fired
+                            .map_or(String::new(), |f| format!(" (taken in {unit} {f})"));
                         format!("{} {}{when}", signed(s.amount), cell(&s.label))
                     })
                     .collect();
-                let _ = writeln!(out, "| {} | {} | {} |", st.step, signed(st.change), parts.join("; "));
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} |",
+                    st.step,
+                    signed(st.change),
+                    parts.join("; ")
+                );
             }
             out.push('\n');
         }
@@ -434,7 +508,9 @@ pub fn csv(e: &Explanation) -> String {
     );
     for a in &e.accounts {
         for s in &a.sources {
-            let (lo, hi) = s.ci95.map_or((String::new(), String::new()), |[l, h]| (l.to_string(), h.to_string()));
+            let (lo, hi) = s.ci95.map_or((String::new(), String::new()), |[l, h]| {
+                (l.to_string(), h.to_string())
+            });
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{lo},{hi},{}",

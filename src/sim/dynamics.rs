@@ -33,7 +33,7 @@ pub(super) fn add<T: Trace>(
         };
         for (start, len) in batches(total) {
             let lanes = lanes(m, d, lb, start, len);
-            if T::ON {
+            if T::AMOUNTS {
                 // Evaluated once more for the trace (the same values: nothing has changed).
                 let values = eval_in(&d.add, &world, &lanes, &mut w.stack);
                 let indices = match &d.only {

@@ -59,7 +59,6 @@ pub(super) fn taken<T: Trace>(
                     let why = Why {
                         cause: Cause::of(f),
                         action: Some(f.action),
-                        effect: k as u16,
                         actor: f.actor,
                         target: f.target,
                     };
@@ -84,7 +83,6 @@ pub(super) fn taken<T: Trace>(
 struct Why {
     cause: Cause,
     action: Option<u16>,
-    effect: u16,
     actor: u32,
     target: u32,
 }
@@ -103,14 +101,13 @@ impl<T: Trace> To<'_, '_, T> {
     #[inline(always)]
     fn add(&mut self, relation: bool, index: u32, x: f64, spilled_to: Option<u32>) {
         let landed = self.d.add(self.eff, self.t, relation, index, x);
-        if T::ON && landed {
+        if T::AMOUNTS && landed {
             let w = self.why;
             self.trace.landed(
                 self.t,
                 Landed {
                     cause: w.cause,
                     action: w.action,
-                    effect: w.effect,
                     actor: w.actor,
                     target: w.target,
                     spilled_to,
@@ -144,7 +141,12 @@ fn land<T: Trace>(
             to.add(places.relation, i, amount, None);
             if let Some(spill) = eff.spill {
                 let (on, subject, other) = place_side(m, places.relation, i);
-                let spot = Spot { on, subject, other, exclude: [subject, other] };
+                let spot = Spot {
+                    on,
+                    subject,
+                    other,
+                    exclude: [subject, other],
+                };
                 spill_over(m, world, spill, spot, amount, to, reach);
             }
         }
@@ -293,7 +295,6 @@ pub(super) fn shocks<T: Trace>(
                     let why = Why {
                         cause: Cause::Shock(si),
                         action: None,
-                        effect: k as u16,
                         actor: ActorId::NONE.0,
                         target: ActorId::NONE.0,
                     };

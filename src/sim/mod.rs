@@ -66,6 +66,43 @@ pub struct RunRecord {
     pub shock_counts: Vec<u32>,
     /// Per shock, the first step it happened.
     pub first_shock: Vec<Option<u32>>,
+    /// Every action taken, by step (within a step in the order decided: events, then rules by
+    /// priority and name): filled only by [`Sim::run_logged`], empty otherwise.
+    pub takings: Vec<Taking>,
+}
+
+/// One action taken in a run: when, through which rule or event, by whom, toward whom.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Taking {
+    /// The step.
+    pub step: u32,
+    /// The rule or event that took it.
+    pub cause: Cause,
+    /// The action.
+    pub action: crate::ids::ActionId,
+    /// Who took it.
+    pub actor: crate::ids::ActorId,
+    /// Toward whom, if anyone.
+    pub target: Option<crate::ids::ActorId>,
+}
+
+/// The trace of [`Sim::run_logged`]: every taking.
+struct Log(Vec<Taking>);
+
+impl trace::Trace for Log {
+    const AMOUNTS: bool = false;
+    const TAKINGS: bool = true;
+
+    fn taken(&mut self, t: u32, k: trace::Taken) {
+        self.0.push(Taking {
+            step: t,
+            cause: k.cause,
+            action: crate::ids::ActionId(k.action),
+            actor: crate::ids::ActorId(k.actor),
+            target: (k.target != crate::ids::ActorId::NONE.0)
+                .then_some(crate::ids::ActorId(k.target)),
+        });
+    }
 }
 
 impl RunRecord {
@@ -111,6 +148,7 @@ impl RunRecord {
             first_taken: vec![None; n_actions],
             shock_counts: vec![0; m.shocks.len()],
             first_shock: vec![None; m.shocks.len()],
+            takings: Vec::new(),
         }
     }
 }
@@ -240,6 +278,22 @@ impl<'m> Sim<'m> {
             .expect("a run nobody cancels completes"))
     }
 
+    /// Like [`Sim::run`], and the record keeps every action taken ([`RunRecord::takings`]): the
+    /// same run, bit for bit.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sim::run`].
+    pub fn run_logged(&mut self, seed: u64, run: u64) -> Result<RunRecord, RuntimeError> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let mut log = Log(Vec::new());
+        let mut record = self
+            .run_traced(seed, run, &never, &mut log)?
+            .expect("a run nobody cancels completes");
+        record.takings = log.0;
+        Ok(record)
+    }
+
     /// Like [`Sim::run`], but gives up between steps once `cancel` is raised (checked every
     /// 64 steps): `Ok(None)`.
     ///
@@ -278,7 +332,7 @@ impl<'m> Sim<'m> {
             }
             let clock = Clock::new(run_key, t);
             decide::actions(m, s, w, lb, clock)?;
-            if T::ON {
+            if T::TAKINGS {
                 for f in &w.firings {
                     let taken = trace::Taken {
                         cause: f.source.cause(),

@@ -1,7 +1,7 @@
 //! Hooks for watching a run from inside — attribution, firing logs — called by the stepper at
 //! fixed points. The phases are generic over the [`Trace`]; ordinary runs use [`Quiet`], whose
-//! hooks are empty and whose `ON` is false, so its calls and the arguments built for them
-//! compile away: a run that is not watched pays nothing.
+//! hooks are empty and whose `AMOUNTS` and `TAKINGS` are false, so its calls and the arguments
+//! built for them compile away: a run that is not watched pays nothing.
 
 use super::error::Cause;
 
@@ -12,8 +12,6 @@ pub(crate) struct Landed {
     pub cause: Cause,
     /// The action taken (`None` for a shock).
     pub action: Option<u16>,
-    /// The effect's index in the action's (or shock's) effects.
-    pub effect: u16,
     /// Who acted and toward whom ([`crate::ids::ActorId::NONE`] for no one).
     pub actor: u32,
     pub target: u32,
@@ -31,8 +29,11 @@ pub(crate) struct Landed {
 
 /// What a watcher of a run is told. Every hook has an empty default.
 pub(crate) trait Trace {
-    /// Whether the hooks do anything; `false` lets the stepper skip building their arguments.
-    const ON: bool;
+    /// Whether `landed` and `dynamics` are wanted; `false` lets the stepper skip building
+    /// their arguments.
+    const AMOUNTS: bool;
+    /// Whether `taken` is wanted.
+    const TAKINGS: bool;
 
     /// One action decided in step `t` (after `once_per_step` and caps), before its effects.
     fn taken(&mut self, _t: u32, _taken: Taken) {}
@@ -83,20 +84,10 @@ pub(crate) enum Indices<'a> {
     List(&'a [u32]),
 }
 
-impl Indices<'_> {
-    /// The `i`-th place of the batch.
-    #[inline]
-    pub fn at(&self, i: usize) -> u32 {
-        match self {
-            Indices::Range(start) => (start + i) as u32,
-            Indices::List(l) => l[i],
-        }
-    }
-}
-
 /// The watcher of ordinary runs: nothing.
 pub(crate) struct Quiet;
 
 impl Trace for Quiet {
-    const ON: bool = false;
+    const AMOUNTS: bool = false;
+    const TAKINGS: bool = false;
 }

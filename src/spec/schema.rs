@@ -1051,10 +1051,44 @@ fn sweep() -> Json {
 }
 
 fn expect() -> Json {
-    typed(
-        "object".into(),
-        "[expect]: claims about the scenario's results that `detente test` checks. Its keys are \
-         not described here yet: any table is accepted.",
+    let item = typed(
+        strings(&["string", "object"]),
+        "An expectation: a claim in quotes, e.g. \"P(normalization) >= 0.5\", \"never crisis\" \
+         or \"tension(LTU, BLR) < 0.5 by step 20\", or { that = \"...\", description = \"...\", \
+         enabled = false } (a variant may switch an inherited one off, or change it).",
+    )
+    .with(
+        "properties",
+        Json::Obj(vec![
+            ("that", text("The claim.")),
+            (
+                "description",
+                text("What it means, for people (shown when it fails)."),
+            ),
+            (
+                "enabled",
+                flag("`false` switches the expectation off.", true),
+            ),
+        ]),
+    )
+    .with("additionalProperties", false);
+    named(
+        "[expect]: claims about the scenario's results that `detente test` checks, by name, and \
+         the runs they are checked on.",
+        item,
+    )
+    .with(
+        "properties",
+        Json::Obj(vec![
+            (
+                "runs",
+                integer("Runs the expectations are checked on (default 1000).").with("minimum", 1),
+            ),
+            (
+                "seed",
+                integer("The runs' seed (default: the scenario's `seed`).").with("minimum", 0),
+            ),
+        ]),
     )
 }
 
