@@ -1010,3 +1010,111 @@ fn quiet_hides_the_progress_bar_on_a_terminal() {
     assert!(!quiet.contains("runs,"), "{quiet:?}");
     assert!(!quiet.contains('\u{1b}'), "{quiet:?}");
 }
+
+#[test]
+fn explain_writes_every_format_and_checks_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("e.json");
+    detente()
+        .args([
+            "explain",
+            BASELINE,
+            "tension(LTU, BLR)",
+            "--runs",
+            "20",
+            "-o",
+        ])
+        .arg(&json)
+        .assert()
+        .success()
+        .stdout("");
+    let e: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(e["format"], "detente-explanation");
+    assert_eq!(e["mode"], "ensemble");
+    let a = &e["accounts"][0];
+    let sum: f64 = a["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["amount"].as_f64().unwrap())
+        .sum();
+    let (start, end) = (a["start"].as_f64().unwrap(), a["end"].as_f64().unwrap());
+    assert!((start + sum - end).abs() < 1e-9, "{start} + {sum} vs {end}");
+    // One run, a window, Markdown.
+    detente()
+        .args([
+            "explain",
+            BASELINE,
+            "tension(LTU, BLR)",
+            "--replay",
+            "2",
+            "--from",
+            "10",
+            "--to",
+            "30",
+            "--format",
+            "md",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("From ").and(predicate::str::contains("after week 10 to")))
+        .stdout(predicate::str::contains(
+            "| source | amount | taken in week |",
+        ))
+        .stdout(predicate::str::contains("Largest changes"));
+    // CSV: a header and one row per source.
+    detente()
+        .args(["explain", BASELINE, "outcome.crisis", "--format", "csv"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "place,kind,name,action,actor,target,spilled_to,label,amount,ci_low,ci_high,share\n",
+        ));
+    // The target and the window are checked before any run.
+    detente()
+        .args(["explain", BASELINE, "tension(LTU, XYZ)"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown actor `XYZ`"));
+    detente()
+        .args(["explain", BASELINE, "tension(LTU, BLR)", "--to", "500"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--to 500: the run has 104 weeks"));
+    detente()
+        .args([
+            "explain",
+            BASELINE,
+            "tension(LTU, BLR)",
+            "--counterfactual",
+            "no_such_rule",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`no_such_rule` is no rule, event, shock, dynamics line or action",
+        ));
+}
+
+#[test]
+fn explain_counterfactual_names_each_removal_and_its_outcomes() {
+    detente()
+        .args([
+            "explain",
+            "scenarios/lithuania_belarus/combined.toml",
+            "tension(LTU, BLR)",
+            "--runs",
+            "30",
+            "--counterfactual",
+            "ltu_backchannel",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "total effects: with − without each source (30 paired runs",
+        ))
+        .stdout(predicate::str::contains(
+            "rule ltu_backchannel: tension(LTU, BLR) after week 104 −",
+        ))
+        .stdout(predicate::str::contains("P(normalization)"));
+}
