@@ -406,3 +406,30 @@ fn targets_are_checked() {
     .resolve(&m)
     .is_err());
 }
+
+#[test]
+fn an_outcome_of_aggregates_only_says_why_there_is_nothing_to_decompose() {
+    let m = common::model(HAND.replace("[report]", "[outcomes]\nwide = \"mean(t, all) > 0.3\"\nfirst = \"t(A, B) > 0.2 and mean(t, all) > 0.01\"\n[report]").as_str());
+    let runs = Runs {
+        seed: 0,
+        replay: Some(0),
+        count: 1,
+        threads: 1,
+    };
+    let t = Target::parse(&m, "outcome.wide").unwrap();
+    let e = explain::explain(&m, &t, (0, 4), runs, &NEVER).unwrap();
+    assert_eq!(e.accounts.len(), 1);
+    assert!(e.accounts[0]
+        .note
+        .as_deref()
+        .unwrap()
+        .contains("reads no variable at a named place"));
+    // Reached at the start: nothing moved it there; the aggregate part is named.
+    let t = Target::parse(&m, "outcome.first").unwrap();
+    let e = explain::explain(&m, &t, (0, 4), runs, &NEVER).unwrap();
+    let note = e.accounts[0].note.as_deref().unwrap();
+    assert!(
+        note.contains("held at the start") && note.contains("aggregates"),
+        "{note}"
+    );
+}

@@ -139,7 +139,10 @@ effects = [{ var = "tension", on = { actors = "POL" }, add = 1 }]
         "{e}"
     );
     assert!(e.contains("`tension` is not an actor variable"), "{e}");
-    assert!(e.contains("or a table of named places"), "{e}");
+    assert!(
+        e.contains("unknown key `actors`") && e.contains("did you mean `actor`?"),
+        "{e}"
+    );
 }
 
 /// A chain A - B - C - D - E of membership links, and a lone F.
@@ -409,4 +412,56 @@ when = "step <= 2"
     );
     let (m, r) = run(&stacking, 0);
     assert_eq!(count(&m, &r, "BLR", "push"), 3 + 2 + 4);
+}
+
+#[test]
+fn what_a_reviewer_got_wrong_is_said_plainly() {
+    let e = errors(&with(
+        r#"
+[actions.a]
+effects = [{ var = "pressure", on = { actr = ["POL"] }, add = 1 }]
+[actions.b]
+effects = [{ var = "tension", on = { relation = ["POL"] }, add = 1 }]
+[actions.c]
+effects = [{ var = "pressure", on = { actor = [] }, add = 1 }]
+[actions.d]
+effects = [{ var = "pressure", on = { relation_kind = "border" }, add = 1 }]
+[actions.press]
+[rules.self_aimed]
+actor = "BLR"
+action = "press"
+reacts_to = "press"
+target = "BLR"
+[dynamics.none]
+var = "tension"
+add = 0.1
+kind = "member"
+relations = [["POL", "BLR"]]
+[events.e]
+actor = "BLR"
+action = "press"
+target = "POL"
+at = [2]
+from = 1
+"#,
+    ));
+    for message in [
+        "unknown key `actr`",
+        "did you mean `actor`?",
+        "a relation is named by its two ends, [\"FROM\", \"TO\"]",
+        "`on` names no place",
+        "it is an actor variable: name actors, on = { actor = [\"ID\"] }",
+        "the reaction is aimed at the actor that reacts, so it can never be taken",
+        "none of the places listed is of its `kind`, so it changes nothing",
+        "`from` bounds a `rate`; with `at` it has no meaning",
+    ] {
+        assert!(e.contains(message), "{message}:\n{e}");
+    }
+    let e = errors(&with(
+        "[actions.a]\neffects = [{ var = \"pressure\", on = \"actor\", add = 1, delay = \"pressure(POL)\" }]\n",
+    ));
+    assert!(
+        e.contains("`pressure` is a variable, and this number is fixed when the scenario loads: only parameters can be named here"),
+        "{e}"
+    );
 }

@@ -228,7 +228,7 @@ impl Compiler<'_> {
             (false, items.into_iter().collect::<Option<Vec<u32>>>()?)
         } else if let Some(pairs) = &p.relation {
             let mut items = Vec::new();
-            for [a, b] in pairs.to_vec() {
+            for [a, b] in pairs.0.clone() {
                 let (x, y) = (
                     self.lookup_actor(names, &name(&a)),
                     self.lookup_actor(names, &name(&b)),
@@ -274,6 +274,13 @@ impl Compiler<'_> {
                     .collect(),
             )
         };
+        if items.is_empty() {
+            self.error(
+                Diagnostic::at(loc.clone(), format!("{what}: `on` names no place"))
+                    .with_hint("name at least one actor or relation, or remove the effect"),
+            );
+            return None;
+        }
         items.sort_unstable();
         items.dedup();
         let places = Places { relation, items };
@@ -315,11 +322,19 @@ impl Compiler<'_> {
             e.var.loc.clone(),
             format!("`{}` is not {what}", quoted(&e.var.value)),
         );
+        let places = matches!(on, On::Places(_));
         let d = if others.contains_key(&e.var.value) {
-            d.with_hint(if relation {
-                "it is an actor variable: use on = \"actor\" or \"target\""
-            } else {
-                "it is a relation variable: use on = \"relation\", \"reverse\" or \"both\""
+            d.with_hint(match (relation, places) {
+                (true, false) => "it is an actor variable: use on = \"actor\" or \"target\"",
+                (false, false) => {
+                    "it is a relation variable: use on = \"relation\", \"reverse\" or \"both\""
+                }
+                (true, true) => {
+                    "it is an actor variable: name actors, on = { actor = [\"ID\"] } or { actor_kind = \"KIND\" }"
+                }
+                (false, true) => {
+                    "it is a relation variable: name relations, on = { relation = [\"FROM\", \"TO\"] } or { relation_kind = \"KIND\" }"
+                }
             })
         } else {
             d.suggest(&e.var.value, vars.keys().map(String::as_str))

@@ -124,6 +124,21 @@ impl Compiler<'_> {
             Err(mut errs) => {
                 // Only parameters can be named here: say so, not what expressions elsewhere read.
                 for err in &mut errs {
+                    let named = err
+                        .message
+                        .strip_prefix("unknown name `")
+                        .or_else(|| err.message.strip_prefix("unknown function `"))
+                        .and_then(|rest| rest.split_once('`'))
+                        .map(|(n, _)| n.to_string());
+                    if let Some(n) = named.filter(|n| self.r.spec.variables.contains_key(n)) {
+                        err.message = format!(
+                            "`{n}` is a variable, and this number is fixed when the scenario loads: only parameters can be named here"
+                        );
+                        err.hint = Some(
+                            "a number, or an expression over parameters; a value that changes during a run belongs in a `when` or an effect's `add`".into(),
+                        );
+                        continue;
+                    }
                     if err.message.starts_with("unknown name")
                         && !err
                             .hint

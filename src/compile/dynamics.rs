@@ -168,6 +168,19 @@ impl Compiler<'_> {
         let mut listed = listed?;
         if let Some(kind) = kind {
             listed.retain(|x| kind.binary_search(x).is_ok());
+            if listed.is_empty() {
+                let loc = spec
+                    .actors
+                    .as_ref()
+                    .map(|l| l.loc.clone())
+                    .or_else(|| spec.relations.as_ref().map(|l| l.loc.clone()))
+                    .unwrap_or_default();
+                self.error(
+                    Diagnostic::at(loc, format!("{what}: none of the places listed is of its `kind`, so it changes nothing"))
+                        .with_hint("`kind` with a list keeps the listed places of that kind: drop one of them, or fix the list"),
+                );
+                return None;
+            }
         }
         listed.sort_unstable();
         listed.dedup();

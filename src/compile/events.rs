@@ -99,6 +99,21 @@ impl Compiler<'_> {
         let spec = &ev.value;
         let when = match (&spec.at, &spec.rate) {
             (Some(at), None) => {
+                for (key, v) in [("from", &spec.from), ("until", &spec.until)] {
+                    if let Some(v) = v {
+                        self.error(
+                            Diagnostic::at(
+                                v.loc.clone(),
+                                format!(
+                                    "{what}: `{key}` bounds a `rate`; with `at` it has no meaning"
+                                ),
+                            )
+                            .with_hint(
+                                "list the steps in `at`, or use `rate` with `from` and `until`",
+                            ),
+                        );
+                    }
+                }
                 let listed = at.value.exprs(&at.loc);
                 if listed.is_empty() {
                     self.error(

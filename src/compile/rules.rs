@@ -194,6 +194,16 @@ impl Compiler<'_> {
             let (Some(trigger), Some(actors)) = (trigger, actors) else {
                 return Toward::Unknown;
             };
+            if aim.is_some() && actors.iter().all(|&a| Some(a) == aim) {
+                self.error(
+                    Diagnostic::at(
+                        r.loc.clone(),
+                        format!("{what}: the reaction is aimed at the actor that reacts, so it can never be taken"),
+                    )
+                    .with_hint("aim it at another actor with `target`, or leave `target` out to answer whoever acted"),
+                );
+                return Toward::Unknown;
+            }
             let mut mask = vec![false; n_actors];
             for &a in &actors {
                 // An actor never aims a reaction at itself.

@@ -49,6 +49,8 @@ pub enum Target {
         name: String,
         /// The named places its condition reads (aggregates over many are not decomposed).
         places: Vec<Place>,
+        /// Whether its condition also reads aggregates (left out of the explanation).
+        aggregates: bool,
     },
 }
 
@@ -80,10 +82,15 @@ impl Target {
                     &names,
                 ));
             };
+            use crate::expr::Op;
+            let aggregates = model.outcomes[index]
+                .cond
+                .uses(|op| matches!(op, Op::AggActor(..) | Op::AggScalar(_)));
             return Ok(Target::Outcome {
                 index,
                 name: name.to_string(),
                 places: outcome_places(model, index),
+                aggregates,
             });
         }
         Ok(Target::Place(Place::parse(model, text)?))
@@ -484,17 +491,21 @@ fn record(
 }
 
 /// The window of each watched place in a run: `(from, to)` for a variable; for an outcome,
-/// `(0, the step it was first reached)`, or `None` if it was not (or was at the start).
+/// `(0, the step it was first reached)`, or why there is none.
 fn windows(
     target: &Target,
     window: (u32, u32),
     record: &crate::RunRecord,
-) -> Vec<Option<(u32, u32)>> {
+) -> Vec<Result<(u32, u32), &'static str>> {
     match target {
-        Target::Place(_) => vec![Some(window)],
+        Target::Place(_) => vec![Ok(window)],
         Target::Outcome { index, places, .. } => {
-            let reached = record.reached[*index].filter(|&r| r > 0);
-            vec![reached.map(|r| (0, r)); places.len()]
+            let w = match record.reached[*index] {
+                None => Err("the outcome was not reached in this run"),
+                Some(0) => Err("the outcome held at the start: nothing moved it there"),
+                Some(r) => Ok((0, r)),
+            };
+            vec![w; places.len()]
         }
     }
 }
@@ -543,7 +554,7 @@ pub fn explain(
     cancel: &AtomicBool,
 ) -> Result<Explanation, ExplainError> {
     let places = target.places();
-    let accounts = match runs.replay {
+    let mut accounts: Vec<Account> = match runs.replay {
         Some(run) => {
             let mut sim = Sim::new(m);
             let rec = record(&mut sim, m, places, (runs.seed, run), cancel)?
@@ -557,6 +568,25 @@ pub fn explain(
         }
         None => ensemble_accounts(m, target, window, runs, cancel)?,
     };
+    if let Target::Outcome {
+        name, aggregates, ..
+    } = target
+    {
+        if places.is_empty() {
+            accounts.push(Account::empty(
+                &format!("outcome.{name}"),
+                "its condition reads no variable at a named place, only aggregates over many places, which are not decomposed: explain one of the places they aggregate instead",
+            ));
+        } else if *aggregates {
+            for a in &mut accounts {
+                let note = "the condition also reads aggregates over many places, which are not decomposed here";
+                a.note = Some(match a.note.take() {
+                    Some(n) => format!("{n}; {note}"),
+                    None => note.to_string(),
+                });
+            }
+        }
+    }
     let (mode, run, count) = match runs.replay {
         Some(run) => ("run", Some(run), 1),
         None => ("ensemble", None, runs.count),
@@ -588,13 +618,11 @@ fn run_account(
     rec: &Recorded,
     p: usize,
     place: &Place,
-    window: Option<(u32, u32)>,
+    window: Result<(u32, u32), &str>,
 ) -> Account {
-    let Some((from, to)) = window else {
-        return Account::empty(
-            &place.label,
-            "the outcome was not reached in this run (or held at the start)",
-        );
+    let (from, to) = match window {
+        Ok(w) => w,
+        Err(why) => return Account::empty(&place.label, why),
     };
     let (start, end, by_key) = totals(rec, p, (from, to));
     let mut sources: Vec<SourceRow> = by_key
@@ -704,7 +732,7 @@ fn ensemble_accounts(
                 record(sim, m, places, (runs.seed, i), cancel)?.ok_or(ExplainError::Cancelled)?;
             let wins = windows(target, window, &rec.record);
             Ok((0..places.len())
-                .map(|p| wins[p].map(|w| totals(&rec, p, w)))
+                .map(|p| wins[p].ok().map(|w| totals(&rec, p, w)))
                 .collect())
         },
         m,

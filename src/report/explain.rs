@@ -243,7 +243,12 @@ pub fn text(e: &Explanation) -> String {
         Some(r) => format!("run {r}, seed {}", e.seed),
         None => format!("mean over {} runs, seed {}", e.runs, e.seed),
     };
-    let _ = writeln!(out, "{}: why {} moved ({what})", e.scenario.name, e.target);
+    let verb = if e.target.starts_with("outcome.") {
+        "was reached"
+    } else {
+        "moved"
+    };
+    let _ = writeln!(out, "{}: why {} {verb} ({what})", e.scenario.name, e.target);
     for a in &e.accounts {
         let _ = writeln!(out);
         if a.sources.is_empty() && a.note.is_some() {
@@ -281,10 +286,15 @@ pub fn text(e: &Explanation) -> String {
                     interval(s.ci95),
                     pct(s.share.unwrap_or(0.0))
                 )
-            } else if !s.fired.is_empty() && s.fired.iter().any(|&f| Some(f) < a.to) {
+            } else if !s.fired.is_empty() {
                 let shown: Vec<String> = s.fired.iter().take(6).map(|f| f.to_string()).collect();
                 let more = if s.fired.len() > 6 { ", …" } else { "" };
-                format!("  (taken in {unit} {}{more})", shown.join(", "))
+                let verb = if s.kind == "shock" {
+                    "happened"
+                } else {
+                    "taken"
+                };
+                format!("  ({verb} in {unit} {}{more})", shown.join(", "))
             } else {
                 String::new()
             };

@@ -371,13 +371,36 @@ pub struct EffectSpec {
 }
 
 /// Where an effect lands: a word relative to the actor and target, or named places.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OnSpec {
     /// `on = "relation"` and the other words.
     Word(String),
     /// `on = { actor = "POL" }` and the other tables.
     Places(PlacesSpec),
+}
+
+// By hand rather than `untagged`, so that a misspelt key in the table gets its own message (and
+// a did-you-mean) instead of "matches no variant".
+impl<'de> Deserialize<'de> for OnSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = OnSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "relation, reverse, both, actor, target, out or in, or a table of named places",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OnSpec, E> {
+                Ok(OnSpec::Word(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<OnSpec, A::Error> {
+                PlacesSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(OnSpec::Places)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// Named places an effect lands on; exactly one key.
@@ -387,11 +410,53 @@ pub struct PlacesSpec {
     /// `actor`: one actor id or a list of them.
     pub actor: Option<OneOrMany<String>>,
     /// `relation`: one relation `["from", "to"]` or a list of them.
-    pub relation: Option<OneOrMany<[String; 2]>>,
+    pub relation: Option<Pairs>,
     /// `actor_kind`: every actor of this kind.
     pub actor_kind: Option<String>,
     /// `relation_kind`: every relation of this kind.
     pub relation_kind: Option<String>,
+}
+
+/// Relations named by their ends: `["POL", "BLR"]`, or a list of such pairs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pairs(pub Vec<[String; 2]>);
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Item {
+            Id(String),
+            Pair(Vec<String>),
+        }
+        const SHAPE: &str = "a relation is named by its two ends, [\"FROM\", \"TO\"]; several are a list of such pairs, [[\"POL\", \"BLR\"], [\"LTU\", \"BLR\"]]";
+        let items = Vec::<Item>::deserialize(d).map_err(|_| serde::de::Error::custom(SHAPE))?;
+        let ids: Vec<&String> = items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Id(s) => Some(s),
+                Item::Pair(_) => None,
+            })
+            .collect();
+        if ids.len() == items.len() {
+            return match ids[..] {
+                [a, b] => Ok(Pairs(vec![[a.clone(), b.clone()]])),
+                _ => Err(serde::de::Error::custom(format!(
+                    "{SHAPE}; this names {} actor{}",
+                    ids.len(),
+                    if ids.len() == 1 { "" } else { "s" }
+                ))),
+            };
+        }
+        items
+            .into_iter()
+            .map(|i| match i {
+                Item::Pair(p) if p.len() == 2 => Ok([p[0].clone(), p[1].clone()]),
+                _ => Err(serde::de::Error::custom(SHAPE)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Pairs)
+    }
 }
 
 /// One value or a list of them.
