@@ -433,3 +433,59 @@ fn an_outcome_of_aggregates_only_says_why_there_is_nothing_to_decompose() {
         "{note}"
     );
 }
+
+#[test]
+fn the_library_refuses_what_does_not_fit_instead_of_panicking() {
+    let m = common::model(HAND);
+    let t = Target::parse(&m, "t(A, B)").unwrap();
+    let one = Runs {
+        seed: 0,
+        replay: Some(0),
+        count: 1,
+        threads: 1,
+    };
+    assert!(matches!(
+        explain::explain(&m, &t, (0, 99), one, &NEVER),
+        Err(explain::ExplainError::Invalid(_))
+    ));
+    let none = Runs {
+        replay: None,
+        count: 0,
+        ..one
+    };
+    assert!(explain::explain(&m, &t, (0, 4), none, &NEVER).is_err());
+    // A removal of something already off (or absent) is an error, not an effect of zero.
+    let text = HAND.replace("[events.push]", "[events.push]\nenabled = false");
+    let sources = MemorySources::new([("h.toml", text.as_str())]);
+    let resolved = detente::load::load("h.toml", &sources).unwrap();
+    let none = Overrides::default();
+    let m = detente::compile::compile(resolved.clone(), &none).unwrap();
+    let t = Target::parse(&m, "t(A, B)").unwrap();
+    let runs = Runs {
+        seed: 0,
+        replay: None,
+        count: 4,
+        threads: 1,
+    };
+    let e = explain::counterfactual(
+        &resolved,
+        &none,
+        &m,
+        &t,
+        4,
+        &[Removal::Event("push".into())],
+        runs,
+        &NEVER,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no such item"), "{e}");
+    for odd in ["t(A,)", "t((A, B)", "t(A, B))"] {
+        assert!(
+            Target::parse(&m, odd)
+                .unwrap_err()
+                .contains("name a variable at a place"),
+            "{odd}"
+        );
+    }
+}

@@ -34,7 +34,8 @@ pub struct ExplainArgs {
     seed: Option<u64>,
     /// Also run the scenario without each rule, event and shock — or without those named
     /// (rules, events, shocks, dynamics lines, actions; `rule:NAME` where a name is two of
-    /// them) — paired with the same runs, and report each one's total effect.
+    /// them) — paired with the same runs, and report each one's total effect. It takes the
+    /// names that follow it: put it after SCENARIO and TARGET.
     #[arg(long, value_name = "NAME", num_args = 0..)]
     counterfactual: Option<Vec<String>>,
     /// Runs per variant for --counterfactual (default: --runs, else 200).
@@ -112,11 +113,21 @@ pub fn explain(args: ExplainArgs) -> CliResult {
         count: args.runs.unwrap_or(1),
         threads: threads(args.threads)?,
     };
+    if args.counterfactual_runs.is_some() && removals.is_none() {
+        return Err(bad(
+            "--counterfactual-runs goes with --counterfactual".into()
+        ));
+    }
     let cf_runs = args.counterfactual_runs.or(args.runs).unwrap_or(200);
     if removals.is_some() && cf_runs < 2 {
         return Err(bad("--counterfactual-runs must be at least 2".into()));
     }
-    super::check_memory(&model, runs.count.max(cf_runs), runs.threads)?;
+    let most = if removals.is_some() {
+        runs.count.max(cf_runs)
+    } else {
+        runs.count
+    };
+    super::check_memory(&model, most, runs.threads)?;
     let out = Output::create(target_out)?;
     let stop = &super::interrupts().stop;
     let fail = |e: ExplainError| match e {

@@ -41,7 +41,9 @@ pub const EXPLAIN_FORMAT_VERSION: u32 = 1;
 pub enum Target {
     /// A relation variable at a relation, or an actor variable at an actor.
     Place(Place),
-    /// An outcome: the places its condition reads, up to the step it is first reached.
+    /// An outcome: the places its condition reads, up to the step it is first reached (made by
+    /// [`Target::parse`]).
+    #[non_exhaustive]
     Outcome {
         /// The outcome's index in the model.
         index: usize,
@@ -49,7 +51,9 @@ pub enum Target {
         name: String,
         /// The named places its condition reads (aggregates over many are not decomposed).
         places: Vec<Place>,
-        /// Whether its condition also reads aggregates (left out of the explanation).
+        /// Whether its condition also reads what is not a variable at a named place —
+        /// aggregates, actions taken (`did`, `times`, …), the step, random draws — which the
+        /// explanation leaves out.
         aggregates: bool,
     },
 }
@@ -82,10 +86,26 @@ impl Target {
                     &names,
                 ));
             };
-            use crate::expr::Op;
-            let aggregates = model.outcomes[index]
-                .cond
-                .uses(|op| matches!(op, Op::AggActor(..) | Op::AggScalar(_)));
+            use crate::expr::{Op, Who};
+            let aggregates = model.outcomes[index].cond.uses(|op| {
+                matches!(
+                    op,
+                    Op::AggActor(..)
+                        | Op::AggScalar(_)
+                        | Op::DidPair(..)
+                        | Op::DidAny(..)
+                        | Op::Since(..)
+                        | Op::Times(..)
+                        | Op::PairSince(..)
+                        | Op::PairTimes(..)
+                        | Op::PairWithin(..)
+                        | Op::Within(..)
+                        | Op::Step
+                        | Op::Random(_)
+                        | Op::RelPair(..)
+                        | Op::ActorVar(_, Who::Me | Who::Target)
+                )
+            });
             return Ok(Target::Outcome {
                 index,
                 name: name.to_string(),
@@ -127,6 +147,9 @@ impl Place {
             .split(',')
             .map(|a| a.trim().trim_matches('"'))
             .collect();
+        if args.iter().any(|a| a.is_empty() || a.contains(['(', ')'])) {
+            return Err(format!("`{text}`: {SHAPE}"));
+        }
         let name = name.trim();
         let actor = |id: &str| {
             model.actor_id(id).map(|a| a.0).ok_or_else(|| {
@@ -222,21 +245,6 @@ fn outcome_places(m: &Model, index: usize) -> Vec<Place> {
                     ),
                 }
             }
-            Op::RelPair(var, Who::Fixed(a), Who::Fixed(b)) => {
-                let e = m.adj.edge_or_none(a, b);
-                if e as usize == m.n_relations() {
-                    continue;
-                }
-                Place {
-                    relation: true,
-                    var,
-                    index: e,
-                    label: format!(
-                        "{}({}, {})",
-                        m.relation_vars[var as usize].name, m.graph[a].id, m.graph[b].id
-                    ),
-                }
-            }
             Op::ActorVar(var, Who::Fixed(a)) => Place {
                 relation: false,
                 var,
@@ -291,10 +299,13 @@ struct Recorder<'m> {
     /// Per place and step, the sum of what landed (to tell what the clamp removed).
     sums: Vec<Vec<f64>>,
     entries: Vec<Entry>,
+    /// The steps whose amounts are kept (`from + 1 ..= to`), when known before the run: a
+    /// variable's window. An outcome's is known only after the run, so all are kept.
+    keep: Option<(u32, u32)>,
 }
 
 impl<'m> Recorder<'m> {
-    fn new(m: &'m Model, places: &'m [Place]) -> Recorder<'m> {
+    fn new(m: &'m Model, places: &'m [Place], keep: Option<(u32, u32)>) -> Recorder<'m> {
         let n = m.steps as usize + 1;
         Recorder {
             m,
@@ -304,11 +315,18 @@ impl<'m> Recorder<'m> {
             values: vec![vec![0.0; n]; places.len()],
             sums: vec![vec![0.0; n]; places.len()],
             entries: Vec::new(),
+            keep,
         }
     }
 
     fn push(&mut self, place: usize, step: u32, fired: u32, key: Key, amount: f64) {
         self.sums[place][step as usize] += amount;
+        if self
+            .keep
+            .is_some_and(|(from, to)| step <= from || step > to)
+        {
+            return;
+        }
         self.entries.push(Entry {
             place,
             step,
@@ -377,7 +395,10 @@ impl Trace for Recorder<'_> {
             }
             let unclamped = self.values[p][t as usize - 1] + self.sums[p][t as usize];
             if let Some((lo, hi)) = self.ranges[p] {
-                if (unclamped < lo || unclamped > hi) && value != unclamped {
+                // Only where the sum went past a bound and the value sits on it: a sum that
+                // differs from the engine's by rounding alone is not a clamp.
+                let kept = self.keep.is_none_or(|(from, to)| t > from && t <= to);
+                if kept && ((value == lo && unclamped < lo) || (value == hi && unclamped > hi)) {
                     self.entries.push(Entry {
                         place: p,
                         step: t,
@@ -424,6 +445,7 @@ impl Window {
 
 /// Why an explanation could not be made.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ExplainError {
     /// A run stopped: its index and the error.
     Runtime {
@@ -432,7 +454,8 @@ pub enum ExplainError {
         /// What stopped it.
         error: RuntimeError,
     },
-    /// A variant without one of the sources does not compile (a rule another depends on).
+    /// A variant without one of the sources does not compile, or names nothing the scenario
+    /// has.
     Variant {
         /// What was switched off.
         removed: String,
@@ -443,6 +466,8 @@ pub enum ExplainError {
     Cancelled,
     /// The thread pool could not be built.
     Threads(String),
+    /// What was asked does not fit the model: a window past the last step, no runs.
+    Invalid(String),
 }
 
 impl std::fmt::Display for ExplainError {
@@ -457,6 +482,7 @@ impl std::fmt::Display for ExplainError {
             }
             ExplainError::Cancelled => write!(f, "interrupted"),
             ExplainError::Threads(e) => write!(f, "cannot start worker threads: {e}"),
+            ExplainError::Invalid(e) => f.write_str(e),
         }
     }
 }
@@ -475,11 +501,13 @@ struct Recorded {
 fn record(
     sim: &mut Sim,
     m: &Model,
-    places: &[Place],
+    target: &Target,
+    window: (u32, u32),
     (seed, run): (u64, u64),
     cancel: &AtomicBool,
 ) -> Result<Option<Recorded>, ExplainError> {
-    let mut rec = Recorder::new(m, places);
+    let keep = matches!(target, Target::Place(_)).then_some(window);
+    let mut rec = Recorder::new(m, target.places(), keep);
     let r = sim
         .run_traced(seed, run, cancel, &mut rec)
         .map_err(|error| ExplainError::Runtime { run, error })?;
@@ -553,11 +581,12 @@ pub fn explain(
     runs: Runs,
     cancel: &AtomicBool,
 ) -> Result<Explanation, ExplainError> {
+    check(m, target, window, runs)?;
     let places = target.places();
     let mut accounts: Vec<Account> = match runs.replay {
         Some(run) => {
             let mut sim = Sim::new(m);
-            let rec = record(&mut sim, m, places, (runs.seed, run), cancel)?
+            let rec = record(&mut sim, m, target, window, (runs.seed, run), cancel)?
                 .ok_or(ExplainError::Cancelled)?;
             let wins = windows(target, window, &rec.record);
             places
@@ -575,11 +604,11 @@ pub fn explain(
         if places.is_empty() {
             accounts.push(Account::empty(
                 &format!("outcome.{name}"),
-                "its condition reads no variable at a named place, only aggregates over many places, which are not decomposed: explain one of the places they aggregate instead",
+                "its condition reads no variable at a named place — only aggregates over many places, actions taken, the step or random draws, which are not decomposed: explain one of the places it aggregates instead",
             ));
         } else if *aggregates {
             for a in &mut accounts {
-                let note = "the condition also reads aggregates over many places, which are not decomposed here";
+                let note = "the condition also reads what is not a variable at a named place (aggregates over many places, actions taken, the step or random draws), which is not decomposed here";
                 a.note = Some(match a.note.take() {
                     Some(n) => format!("{n}; {note}"),
                     None => note.to_string(),
@@ -610,6 +639,32 @@ pub fn explain(
         },
         counterfactual: None,
     })
+}
+
+/// Refuses a window outside the run, no runs, or an outcome the model does not have.
+fn check(
+    m: &Model,
+    target: &Target,
+    (from, to): (u32, u32),
+    runs: Runs,
+) -> Result<(), ExplainError> {
+    if to > m.steps || from >= to {
+        return Err(ExplainError::Invalid(format!(
+            "the window {from}..{to} is not within the run's {} steps",
+            m.steps
+        )));
+    }
+    if runs.replay.is_none() && runs.count == 0 {
+        return Err(ExplainError::Invalid(
+            "an ensemble needs at least one run".into(),
+        ));
+    }
+    if let Target::Outcome { index, .. } = target {
+        if *index >= m.outcomes.len() {
+            return Err(ExplainError::Invalid("no such outcome".into()));
+        }
+    }
+    Ok(())
 }
 
 /// The account of place `p` in one recorded run.
@@ -728,8 +783,8 @@ fn ensemble_accounts(
     let per_run: Vec<PerRun> = parallel(
         runs,
         |sim, i| {
-            let rec =
-                record(sim, m, places, (runs.seed, i), cancel)?.ok_or(ExplainError::Cancelled)?;
+            let rec = record(sim, m, target, window, (runs.seed, i), cancel)?
+                .ok_or(ExplainError::Cancelled)?;
             let wins = windows(target, window, &rec.record);
             Ok((0..places.len())
                 .map(|p| wins[p].ok().map(|w| totals(&rec, p, w)))
@@ -810,12 +865,27 @@ fn parallel<T: Send>(
         .num_threads(runs.threads.max(1))
         .build()
         .map_err(|e| ExplainError::Threads(e.to_string()))?;
-    pool.install(|| {
+    // Every run's result, then the first error in run order: which error is reported does not
+    // depend on the threads (a cancelled run is only reported when no earlier run failed).
+    let results: Vec<Result<T, ExplainError>> = pool.install(|| {
         (0..runs.count)
             .into_par_iter()
             .map_init(|| Sim::new(m), |sim, i| f(sim, i))
             .collect()
-    })
+    });
+    let mut out = Vec::with_capacity(results.len());
+    let mut cancelled = false;
+    for r in results {
+        match r {
+            Ok(x) => out.push(x),
+            Err(ExplainError::Cancelled) => cancelled = true,
+            Err(e) => return Err(e),
+        }
+    }
+    if cancelled {
+        return Err(ExplainError::Cancelled);
+    }
+    Ok(out)
 }
 
 /// A source's kind, names and label.
@@ -859,12 +929,12 @@ fn describe(m: &Model, key: Key) -> SourceRow {
                 Cause::Shock(i) => ("shock", m.shocks[i].name.clone()),
             };
             let action = action.map(|a| m.actions[a as usize].name.clone());
-            let mut label = match (&action, id(actor)) {
-                (Some(a), true) if id(target) => {
+            let mut label = match (cause, &action) {
+                (Cause::Shock(_), _) | (_, None) => format!("shock `{who}`"),
+                (_, Some(a)) if id(target) => {
                     format!("{} {a} → {} ({kind} {who})", name(actor), name(target))
                 }
-                (Some(a), true) => format!("{} {a} ({kind} {who})", name(actor)),
-                _ => format!("shock `{who}`"),
+                (_, Some(a)) => format!("{} {a} ({kind} {who})", name(actor)),
             };
             if let Some(k) = spilled_to {
                 label.push_str(&format!(", spilled to {}", name(k)));
@@ -984,48 +1054,48 @@ impl Removal {
         Ok(out)
     }
 
-    /// `resolved` with this switched off.
-    fn apply(&self, resolved: &Resolved) -> Resolved {
+    /// `resolved` with this switched off, or `None` if it names nothing enabled there.
+    fn apply(&self, resolved: &Resolved) -> Option<Resolved> {
         let mut r = resolved.clone();
         let spec = &mut r.spec;
-        let off = Some(false);
+        let mut found = false;
+        let mut off = |enabled: &mut Option<bool>| {
+            found |= *enabled != Some(false);
+            *enabled = Some(false);
+        };
         match self {
             Removal::Rule(n) => {
                 if let Some(x) = spec.rules.get_mut(n) {
-                    x.value.enabled = off;
+                    off(&mut x.value.enabled);
                 }
             }
             Removal::Event(n) => {
                 if let Some(x) = spec.events.get_mut(n) {
-                    x.value.enabled = off;
+                    off(&mut x.value.enabled);
                 }
             }
             Removal::Shock(n) => {
                 if let Some(x) = spec.shocks.get_mut(n) {
-                    x.value.enabled = off;
+                    off(&mut x.value.enabled);
                 }
             }
             Removal::Dynamics(n) => {
                 if let Some(x) = spec.dynamics.get_mut(n) {
-                    x.value.enabled = off;
+                    off(&mut x.value.enabled);
                 }
             }
             Removal::Action(n) => {
                 let takes =
                     |a: &Option<crate::spec::Name>| a.as_ref().is_some_and(|a| a.value == *n);
-                for x in spec.rules.values_mut() {
-                    if takes(&x.value.action) {
-                        x.value.enabled = off;
-                    }
+                for x in spec.rules.values_mut().filter(|x| takes(&x.value.action)) {
+                    off(&mut x.value.enabled);
                 }
-                for x in spec.events.values_mut() {
-                    if takes(&x.value.action) {
-                        x.value.enabled = off;
-                    }
+                for x in spec.events.values_mut().filter(|x| takes(&x.value.action)) {
+                    off(&mut x.value.enabled);
                 }
             }
         }
-        r
+        found.then_some(r)
     }
 }
 
@@ -1108,12 +1178,19 @@ pub fn counterfactual(
     let with = twins(m, places, to, runs, cancel)?;
     let mut rows = Vec::new();
     for (i, removal) in removals.iter().enumerate() {
-        let variant = crate::compile::compile(removal.apply(resolved), overrides).map_err(|d| {
-            ExplainError::Variant {
+        let changed = removal
+            .apply(resolved)
+            .ok_or_else(|| ExplainError::Variant {
+                removed: removal.label(),
+                message:
+                    "the scenario has no such item (or no enabled rule or event takes the action)"
+                        .into(),
+            })?;
+        let variant =
+            crate::compile::compile(changed, overrides).map_err(|d| ExplainError::Variant {
                 removed: removal.label(),
                 message: d.render(),
-            }
-        })?;
+            })?;
         let without = twins(&variant, places, to, runs, cancel)?;
         let (effect, ci95, p_value) = if place_value {
             let diffs: Vec<f64> = with

@@ -507,9 +507,10 @@ pub fn markdown(e: &Explanation) -> String {
     out
 }
 
-/// The explanation as CSV: one row per source of each place (`place,kind,name,action,actor,
-/// target,spilled_to,label,amount,ci_low,ci_high,share`), then, with a counterfactual, one row
-/// per removal and outcome after a blank line.
+/// The explanation as CSV: per place a `start` row, one row per source, an `end` row
+/// (`place,kind,name,action,actor,target,spilled_to,label,amount,ci_low,ci_high,share`; for
+/// `start` and `end` the amount is the value), then, with a counterfactual, one row per removal
+/// and outcome after a blank line.
 pub fn csv(e: &Explanation) -> String {
     use super::csv::field;
     let opt = |s: &Option<String>| s.as_deref().map(field).unwrap_or_default().into_owned();
@@ -517,6 +518,10 @@ pub fn csv(e: &Explanation) -> String {
         "place,kind,name,action,actor,target,spilled_to,label,amount,ci_low,ci_high,share\n",
     );
     for a in &e.accounts {
+        if a.sources.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "{},start,,,,,,start,{},,,", field(&a.place), a.start);
         for s in &a.sources {
             let (lo, hi) = s.ci95.map_or((String::new(), String::new()), |[l, h]| {
                 (l.to_string(), h.to_string())
@@ -536,6 +541,7 @@ pub fn csv(e: &Explanation) -> String {
                 s.share.map_or(String::new(), |x| x.to_string())
             );
         }
+        let _ = writeln!(out, "{},end,,,,,,end,{},,,", field(&a.place), a.end);
     }
     if let Some(cf) = &e.counterfactual {
         out.push_str("\nremoved,outcome,effect,ci_low,ci_high,with,without\n");

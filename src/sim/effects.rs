@@ -56,12 +56,12 @@ pub(super) fn taken<T: Trace>(
                     if !amount.is_finite() {
                         return Err(effect_error(m, clock.t, act, k, f, amount));
                     }
-                    let why = Why {
+                    let why = T::AMOUNTS.then(|| Why {
                         cause: Cause::of(f),
                         action: Some(f.action),
                         actor: f.actor,
                         target: f.target,
-                    };
+                    });
                     let mut to = To {
                         d: &mut deltas,
                         trace: &mut *trace,
@@ -91,7 +91,8 @@ struct Why {
 struct To<'a, 'w, T: Trace> {
     d: &'a mut Deltas<'w>,
     trace: &'a mut T,
-    why: Why,
+    /// Built only when the trace wants amounts, so an ordinary run never computes it.
+    why: Option<Why>,
     eff: &'a Effect,
     t: u32,
 }
@@ -102,7 +103,9 @@ impl<T: Trace> To<'_, '_, T> {
     fn add(&mut self, relation: bool, index: u32, x: f64, spilled_to: Option<u32>) {
         let landed = self.d.add(self.eff, self.t, relation, index, x);
         if T::AMOUNTS && landed {
-            let w = self.why;
+            let Some(w) = self.why else {
+                return;
+            };
             self.trace.landed(
                 self.t,
                 Landed {
@@ -292,12 +295,12 @@ pub(super) fn shocks<T: Trace>(
                     if !amount.is_finite() {
                         return Err(shock_error(m, clock.t, si, Some((k, i)), amount));
                     }
-                    let why = Why {
+                    let why = T::AMOUNTS.then(|| Why {
                         cause: Cause::Shock(si),
                         action: None,
                         actor: ActorId::NONE.0,
                         target: ActorId::NONE.0,
-                    };
+                    });
                     let mut to = To {
                         d: &mut deltas,
                         trace: &mut *trace,

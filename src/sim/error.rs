@@ -116,7 +116,7 @@ impl Place {
     }
 }
 
-/// What took an action: a rule or an event.
+/// What caused an amount: a rule or an event (which took an action), or a shock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Cause {
