@@ -295,7 +295,7 @@ pub(super) fn shocks<T: Trace>(
                     if !amount.is_finite() {
                         return Err(shock_error(m, clock.t, si, Some((k, i)), amount));
                     }
-                    let why = T::AMOUNTS.then(|| Why {
+                    let why = T::AMOUNTS.then_some(Why {
                         cause: Cause::Shock(si),
                         action: None,
                         actor: ActorId::NONE.0,
