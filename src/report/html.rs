@@ -417,7 +417,11 @@ pub fn explanation(e: &Explanation) -> String {
     let unit = &sc.time_unit;
     let mut page = Page::titled(
         "explanation",
-        &format!("Why {} moved", e.target),
+        &if e.target.starts_with("outcome.") {
+            format!("What led to {}", e.target)
+        } else {
+            format!("Why {} moved", e.target)
+        },
         &sc.description,
     );
     page.section("summary", "Summary", |out| {
@@ -451,12 +455,16 @@ pub fn explanation(e: &Explanation) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "<li><code>{}</code>: {} → {}, {}; largest: {}</li>",
+                "<li><code>{}</code>: {} → {}, {}; {}</li>",
                 esc(&a.place),
                 plain(a.start),
                 plain(a.end),
                 esc(&chart::account_window(a, unit)),
-                largest.join("; ")
+                if largest.is_empty() {
+                    "no source changed it".to_string()
+                } else {
+                    format!("largest: {}", largest.join("; "))
+                }
             );
         }
         let _ = write!(out, "</ul><p class=\"note\">Method: {}.</p>", esc(e.method));
@@ -614,18 +622,26 @@ fn label_html(label: &str) -> String {
 /// Each removal's total effect: the forests, the value's table, the outcomes' table.
 fn counterfactual(out: &mut String, e: &Explanation, cf: &Counterfactual, charts: &[Chart]) {
     let unit = &e.scenario.time_unit;
+    let valued = cf.rows.iter().any(|r| r.effect.is_some());
     let _ = write!(
         out,
-        "<p>Each source switched off in turn (<code>enabled = false</code>) and the scenario run again: {} paired runs per variant, the same seed and run indices (common random numbers). Effect = with − without; the value is compared after {} {}.</p>\
-         <p class=\"note\">Value: {}. Outcomes: {}. A filled dot: the interval excludes zero.</p>",
+        "<p>Each source switched off in turn (<code>enabled = false</code>) and the scenario run again: {} paired runs per variant, the same seed and run indices (common random numbers). Effect = with − without{}.</p>\
+         <p class=\"note\">{}Outcomes: {}. A filled dot: the interval excludes zero.</p>",
         cf.runs,
-        esc(unit),
-        cf.to,
-        esc(cf.value_method),
+        if valued {
+            format!("; the value is compared after {} {}", esc(unit), cf.to)
+        } else {
+            String::new()
+        },
+        if valued {
+            format!("Value: {}. ", esc(cf.value_method))
+        } else {
+            String::new()
+        },
         esc(cf.outcome_method)
     );
     figures(out, charts, &[ChartKind::Forest]);
-    if cf.rows.iter().any(|r| r.effect.is_some()) {
+    if valued {
         let _ = write!(
             out,
             "<h3>Effect on the value</h3><div class=\"table-wrap\"><table><thead><tr><th>without</th>\
@@ -643,7 +659,7 @@ fn counterfactual(out: &mut String, e: &Explanation, cf: &Counterfactual, charts
                 if sig { " sig" } else { "" },
                 r.effect.map_or("—".to_string(), signed),
                 interval(r.ci95),
-                r.p_value.map_or(String::new(), p_value)
+                r.p_value.map_or(String::new(), |p| esc(&p_value(p)))
             );
         }
         out.push_str("</tbody></table></div>");

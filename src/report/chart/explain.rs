@@ -74,10 +74,7 @@ fn label_lines(s: &SourceRow) -> (String, Option<String>) {
             (what, Some(by))
         }
         ("dynamics" | "shock", Some(name), _, _) => (name.clone(), Some(s.kind.to_string())),
-        ("clamp", _, _, _) => (
-            "range clamp".into(),
-            Some("what clamping to the range removed or added".into()),
-        ),
+        ("clamp", _, _, _) => ("range clamp".into(), Some("to the variable's range".into())),
         _ => (s.label.clone(), None),
     }
 }
@@ -98,7 +95,7 @@ struct Step {
 pub(crate) fn window(a: &Account, unit: &str) -> String {
     match (a.from, a.to) {
         (Some(f), Some(t)) => format!("{} {f}–{t}", super::plural(unit)),
-        _ => format!("from the start to the {unit} the outcome was first reached"),
+        _ => format!("from the start to the {unit} the outcome was reached"),
     }
 }
 
@@ -263,27 +260,27 @@ fn waterfall(e: &Explanation, a: &Account) -> Chart {
     let title = format!("Where the change in {} came from", a.place);
     let subtitle = match e.run {
         Some(r) => format!(
-            "run {r} of seed {}, {}: each source in the table's order, then the range clamp",
+            "run {r} of seed {}, {}; the sources in the table's order, the range clamp last",
             e.seed,
             window(a, unit)
         ),
         None => format!(
-            "mean of {} runs of seed {}, {}: each source with its 95% interval",
+            "mean of {} runs of seed {}, {}; 95% intervals",
             a.runs,
             e.seed,
             window(a, unit)
         ),
     };
-    let mut items = vec![
-        (Swatch::Band(LEVEL, 1.0), "start and end".to_string()),
-        (Swatch::Band(UP, 1.0), "raised it".to_string()),
-        (Swatch::Band(DOWN, 1.0), "lowered it".to_string()),
-    ];
-    if rows.iter().any(|r| r.fill == CLAMP) {
-        items.push((Swatch::Band(CLAMP, 1.0), "range clamp".to_string()));
-    }
-    if rows.iter().any(|r| r.fill == REST) {
-        items.push((Swatch::Band(REST, 1.0), "smaller sources".to_string()));
+    let mut items = vec![(Swatch::Band(LEVEL, 1.0), "start and end".to_string())];
+    for (fill, what) in [
+        (UP, "raised it"),
+        (DOWN, "lowered it"),
+        (CLAMP, "range clamp"),
+        (REST, "smaller sources"),
+    ] {
+        if rows.iter().any(|r| r.fill == fill) {
+            items.push((Swatch::Band(fill, 1.0), what.to_string()));
+        }
     }
     if rows.iter().any(|r| r.ci.is_some()) {
         items.push((
