@@ -1,10 +1,10 @@
-//! Charts of reports, as SVG: the trajectories of a run, the fan charts, outcome probabilities
-//! and cumulative outcome curves of an ensemble, the forest plots and overlaid fans of a
-//! comparison, the relation graph, the response curves, tornado, Morris and Sobol bars of a
-//! sweep (in `chart/sweep.rs`), and the waterfalls and effect forests of an explanation (in
-//! `chart/explain.rs`); one run's action markers are drawn by `chart/actions.rs`. Each chart has an id ([`ChartId`], e.g.
-//! `fan:tension_ltu_blr`) by which `--plot` picks it; the HTML exporter shows the same charts.
-//! Not the drawing primitives (`svg.rs`) and no I/O.
+//! Charts of reports, as SVG: the trajectories of a run (with its action markers, drawn by
+//! `chart/actions.rs`), the fan charts, outcome probabilities and cumulative outcome curves of
+//! an ensemble, the forest plots and overlaid fans of a comparison, the relation graph, the
+//! response curves, tornado, Morris and Sobol bars of a sweep (in `chart/sweep.rs`), and the
+//! waterfalls and effect forests of an explanation (in `chart/explain.rs`). Each chart has an
+//! id ([`ChartId`], e.g. `fan:tension_ltu_blr`) by which `--plot` picks it; the HTML exporter
+//! shows the same charts. Not the drawing primitives (`svg.rs`) and no I/O.
 //!
 //! A new page adds its chart kinds to [`ChartKind`] and a function that lists its charts beside
 //! [`run_charts`], [`ensemble_charts`], [`comparison_charts`], [`sweep_charts`] and
