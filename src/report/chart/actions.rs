@@ -127,6 +127,12 @@ impl<'a> Strip<'a> {
         let last = last.max(1);
         let per_step = f.width / f64::from(last);
         let bin = ((MIN_TICK_SPACING / per_step).ceil() as u32).max(1);
+        // The time axis' ticks carry on through the strip, down to their labels under it.
+        let bottom = f.bottom() + self.height();
+        for &v in &f.xt.values {
+            let x = f.x.map(v);
+            svg.line((x, f.bottom() + 4.0), (x, bottom), Stroke::solid(GRID, 1.0));
+        }
         for (i, row) in self.rows.iter().enumerate() {
             let y0 = f.bottom() + GAP + ROW_H * i as f64;
             let mid = y0 + ROW_H / 2.0;
