@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The HTML reports in a real browser: every shipped scenario's one-run and ensemble pages, the
-# Lithuania–Belarus comparison, three sweeps and a hostile scenario, rendered by headless
-# Chromium (Debian's `chromium`, installed if missing) to PNG. Fails on a script error or a blocked resource (the
+# The HTML reports in a real browser: every shipped scenario's one-run and ensemble pages (the
+# one-run pages mark the steps actions were taken in), the Lithuania–Belarus comparison, three
+# sweeps, four explanations and a hostile scenario, rendered by headless Chromium (Debian's
+# `chromium`, installed if missing) to PNG. Fails on a script error or a blocked resource (the
 # pages record them in `data-errors`), a chart that did not draw, a page whose script did not
 # finish, a blank screenshot, or script injected by the hostile scenario.
 #
@@ -102,6 +103,19 @@ pages+=("lb-compare")
   "$bin" sweep combined_sensitivity.toml --design oat --runs 20 -q -o "$out/lb-sweep-oat.html"
 )
 pages+=("ishigami-sweep" "lb-sweep-morris" "lb-sweep-oat")
+# Explanations: one run's waterfall (with its largest steps), an ensemble's with intervals and
+# the counterfactual's forests, an outcome's, and a clamped place. (Every one-run page above
+# marks the steps its actions were taken in.)
+(
+  cd scenarios/lithuania_belarus
+  "$bin" explain baseline.toml "tension(LTU, BLR)" -q -o "$out/lb-explain-run.html"
+  "$bin" explain combined.toml "tension(LTU, BLR)" --runs 200 \
+    --counterfactual ltu_unified_front ltu_backchannel -q -o "$out/lb-explain-ensemble.html"
+  "$bin" explain combined.toml outcome.border_reopened --runs 100 --counterfactual \
+    -q -o "$out/lb-explain-outcome.html"
+  "$bin" explain baseline.toml "trust(LTU, BLR)" -q -o "$out/lb-explain-clamp.html"
+)
+pages+=("lb-explain-run" "lb-explain-ensemble" "lb-explain-outcome" "lb-explain-clamp")
 
 # A scenario whose free texts are markup and script: escaped, and blocked if they were not.
 cat >"$work/hostile.toml" <<'EOF'
@@ -125,7 +139,8 @@ hot = { when = "tension(A, B) > 0.6", description = "</td><img src=x onerror=ale
 EOF
 "$bin" run "$work/hostile.toml" -q --runs 10 -o "$out/hostile-ensemble.html"
 "$bin" run "$work/hostile.toml" -q -o "$out/hostile-run.html"
-pages+=("hostile-ensemble" "hostile-run")
+"$bin" explain "$work/hostile.toml" "tension(A, B)" -q -o "$out/hostile-explain.html"
+pages+=("hostile-ensemble" "hostile-run" "hostile-explain")
 
 for page in "${pages[@]}"; do
   check "$page" "$out/$page.html" || failed=$((failed + 1))

@@ -358,7 +358,27 @@ fn hostile_names_and_descriptions_cannot_run_code_in_the_page() {
         "html",
     ]);
     assert!(sweep.contains("data-chart=\"tornado:outcome.hot\""));
-    for page in [&run, &ensemble, &compare, &sweep] {
+    let explain = stdout(&["explain", path, "tension(A, B)", "--format", "html"]);
+    let explain_runs = stdout(&[
+        "explain",
+        path,
+        "outcome.hot",
+        "--runs",
+        "20",
+        "--counterfactual",
+        "--format",
+        "html",
+    ]);
+    assert!(explain.contains("data-chart=\"waterfall:tension(A,B)\""));
+    // The run's action markers, with the hostile time unit in every hover text.
+    assert!(run.contains(
+        "<title>&lt;b onmouseover=alert(1)&gt;week&lt;/b&gt; 1: A provoke → B (rule provoke)</title>"
+    ));
+    assert!(explain.contains("after &lt;b onmouseover=alert(1)&gt;week&lt;/b&gt; 6"));
+    for page in [&run, &explain, &explain_runs] {
+        assert!(!page.contains("<b onmouseover"));
+    }
+    for page in [&run, &ensemble, &compare, &sweep, &explain, &explain_runs] {
         check_page(page);
         assert!(!page.contains("<svg onload"));
         assert!(!page.contains("<img"));
@@ -645,4 +665,345 @@ fn sweep_pages_are_well_formed_with_their_charts_and_byte_identical() {
         ],
     );
     check_page(&std::fs::read_to_string(&file).unwrap());
+}
+
+/// The charts of `page` whose id is `id`, as XML text (the `<svg>` element).
+fn chart_svg(page: &str, id: &str) -> String {
+    let start = page
+        .find(&format!("data-chart=\"{id}\""))
+        .unwrap_or_else(|| panic!("no chart {id}: {:?}", chart_ids(page)));
+    let svg = start + page[start..].find("<svg").unwrap();
+    let end = svg + page[svg..].find("</svg>").unwrap() + "</svg>".len();
+    page[svg..end].to_string()
+}
+
+/// The hover texts of the elements of `svg` named `element`.
+fn titles_of(svg: &str, element: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name(element))
+        .filter_map(|n| n.children().find(|c| c.has_tag_name("title")))
+        .map(|t| t.text().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The bars of a waterfall: its rectangles of a bar's height (legend swatches are lower).
+fn waterfall_bars(svg: &str) -> usize {
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    doc.descendants()
+        .filter(|n| n.has_tag_name("rect") && n.attribute("height") == Some("14.0"))
+        .count()
+}
+
+fn explain_json(dir: &str, args: &[&str]) -> serde_json::Value {
+    let text = stdout_in(dir, &[args, &["--format", "json"]].concat());
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn one_run_explanation_page_has_a_waterfall_bar_per_source_and_its_tables() {
+    let args = ["explain", "baseline.toml", "tension(LTU, BLR)"];
+    let page = stdout_in(LB, &[&args[..], &["--format", "html"]].concat());
+    assert_eq!(check_page(&page), 1);
+    assert_eq!(chart_ids(&page), ["waterfall:tension(LTU,BLR)"]);
+    let json = explain_json(LB, &args);
+    let sources = json["accounts"][0]["sources"].as_array().unwrap();
+    assert!(sources.len() > 10);
+    let svg = chart_svg(&page, "waterfall:tension(LTU,BLR)");
+    // Start, one bar per source, end; and as many hover rows.
+    assert_eq!(waterfall_bars(&svg), sources.len() + 2);
+    let rows = titles_of(&svg, "rect");
+    assert_eq!(rows.len(), sources.len() + 2);
+    assert!(rows[0].starts_with("start: the value after week 0\n0.7000"));
+    assert!(rows
+        .last()
+        .unwrap()
+        .starts_with("end: the value after week 104"));
+    // In the report's order, each with its label and the steps it was taken in.
+    for (row, s) in rows[1..].iter().zip(sources) {
+        assert!(row.starts_with(s["label"].as_str().unwrap()), "{row}");
+    }
+    assert!(rows.iter().any(
+        |r| r.contains("BLR push_migrants → LTU (rule blr_retaliates)")
+            && r.contains("taken in week 3, 29, 56, 83")
+    ));
+    // The sources table (with firing steps), the largest steps, the manifest.
+    assert!(page.contains("<th>taken in week</th>"));
+    assert!(page.contains("<h3>Largest changes</h3>"));
+    assert!(page.contains("<td>3, 29, 56, 83</td>"));
+    assert!(page.contains(
+        "<code>detente explain SCENARIO &quot;tension(LTU, BLR)&quot; --seed 42 --replay 0</code>"
+    ));
+    assert!(!page.contains("section id=\"counterfactual\""));
+}
+
+#[test]
+fn a_clamped_place_has_a_clamp_bar_and_a_golden_waterfall() {
+    let svg = plot(
+        LB,
+        &["explain", "baseline.toml", "trust(LTU, BLR)"],
+        "waterfall:trust(LTU,BLR)",
+    );
+    check_svg(&svg);
+    // Start, trust_drift, the clamp, end.
+    assert_eq!(waterfall_bars(&svg), 4);
+    assert!(svg.contains("fill=\"#CC79A7\""), "the clamp's colour");
+    assert!(svg.contains("range clamp"));
+    insta::assert_snapshot!("svg_waterfall_clamp", svg);
+    // The place by number, and with spaces, is the same chart.
+    for subject in ["0", "trust(LTU, BLR)"] {
+        let again = plot(
+            LB,
+            &["explain", "baseline.toml", "trust(LTU, BLR)"],
+            &format!("waterfall:{subject}"),
+        );
+        assert_eq!(again, svg, "{subject}");
+    }
+}
+
+#[test]
+fn ensemble_explanation_with_a_counterfactual_has_intervals_forests_and_tables() {
+    let args = [
+        "explain",
+        "combined.toml",
+        "tension(LTU, BLR)",
+        "--runs",
+        "40",
+        "--counterfactual",
+        "ltu_unified_front",
+        "ltu_backchannel",
+    ];
+    let page = stdout_in(LB, &[&args[..], &["--format", "html"]].concat());
+    assert_eq!(check_page(&page), 3);
+    assert_eq!(
+        chart_ids(&page),
+        [
+            "waterfall:tension(LTU,BLR)",
+            "forest:counterfactual",
+            "forest:outcomes"
+        ]
+    );
+    let json = explain_json(LB, &args);
+    let sources = json["accounts"][0]["sources"].as_array().unwrap();
+    let svg = chart_svg(&page, "waterfall:tension(LTU,BLR)");
+    assert_eq!(waterfall_bars(&svg), sources.len() + 2);
+    // Every source's hover text has its interval and share; its error bar is drawn.
+    let rows = titles_of(&svg, "rect");
+    for row in &rows[1..rows.len() - 1] {
+        assert!(
+            row.contains("\n95% interval [") && row.contains(" of the 40 runs"),
+            "{row}"
+        );
+    }
+    assert!(svg.contains("95% interval</text>"), "the legend");
+    // The forests: one row per removal on the value; the outcomes' rows under their headings.
+    let value = chart_svg(&page, "forest:counterfactual");
+    let rows = titles_of(&value, "rect");
+    assert_eq!(rows.len(), 2);
+    assert!(rows[0].starts_with("with − without rule ltu_unified_front\n"));
+    let outcomes = chart_svg(&page, "forest:outcomes");
+    assert!(outcomes.contains(">P(border_reopened)</text>"));
+    // The tables.
+    assert!(page.contains("<th class=\"n\">share of runs</th>"));
+    assert!(page.contains("<h3>Effect on the value</h3>"));
+    assert!(page.contains("<h3>Effect on the outcomes</h3>"));
+    assert!(page.contains("<td>rule ltu_backchannel</td><td>border_reopened</td>"));
+    assert!(page.contains(
+        "--runs 40 --counterfactual rule:ltu_unified_front rule:ltu_backchannel --counterfactual-runs 40"
+    ));
+    // The same bytes again, on any thread count.
+    let again = stdout_in(
+        LB,
+        &[&args[..], &["--format", "html", "--threads", "1"]].concat(),
+    );
+    assert_eq!(page, again);
+}
+
+#[test]
+fn an_outcome_is_explained_per_place_and_its_page_is_inferred_from_the_file_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.html");
+    stdout_in(
+        LB,
+        &[
+            "explain",
+            "combined.toml",
+            "outcome.border_reopened",
+            "--runs",
+            "20",
+            "--counterfactual",
+            "ltu_accepts_talks",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    check_page(&page);
+    assert!(page.contains("<h1>What led to outcome.border_reopened</h1>"));
+    assert_eq!(
+        chart_ids(&page),
+        ["waterfall:trade_strain(LTU,BLR)", "forest:outcomes"]
+    );
+    assert!(!page.contains("<h3>Effect on the value</h3>"));
+    // A run that never reached the outcome: its note, and no chart.
+    let page = stdout_in(
+        LB,
+        &[
+            "explain",
+            "baseline.toml",
+            "outcome.border_reopened",
+            "--format",
+            "html",
+        ],
+    );
+    assert_eq!(check_page(&page), 0);
+    assert!(page.contains("the outcome was not reached in this run"));
+}
+
+#[test]
+fn explanation_plots_are_checked_before_any_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.svg");
+    let at = |chart: &str| format!("{chart}={}", file.display());
+    for (args, says) in [
+        (
+            vec![
+                "explain",
+                "baseline.toml",
+                "tension(LTU, BLR)",
+                "--plot",
+                &at("waterfall:tension(BLR,LTU)"),
+            ],
+            "no place `tension(BLR,LTU)`; it has waterfall:tension(LTU,BLR) (or waterfall:0)",
+        ),
+        (
+            vec![
+                "explain",
+                "baseline.toml",
+                "tension(LTU, BLR)",
+                "--plot",
+                &at("forest:outcomes"),
+            ],
+            "needs --counterfactual",
+        ),
+        (
+            vec![
+                "explain",
+                "baseline.toml",
+                "tension(LTU, BLR)",
+                "--plot",
+                &at("fan:tension_ltu_blr"),
+            ],
+            "an explanation draws no `fan` chart",
+        ),
+    ] {
+        let err = fails(&args);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!file.exists(), "{args:?} wrote the plot");
+    }
+    // A forest with --counterfactual, written alone.
+    let svg = plot(
+        LB,
+        &[
+            "explain",
+            "combined.toml",
+            "tension(LTU, BLR)",
+            "--counterfactual",
+            "ltu_backchannel",
+            "--counterfactual-runs",
+            "10",
+        ],
+        "forest:counterfactual",
+    );
+    check_svg(&svg);
+    assert!(svg.contains("rule ltu_backchannel"));
+}
+
+#[test]
+fn many_sources_share_a_bar_and_many_actions_share_a_marker_row() {
+    // 36 rules, each with its own action, all on one relation.
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from(
+        "[scenario]\nname = \"many\"\nsteps = 40\n\
+         [variables]\ntension = { of = \"relation\", default = 0.5, range = [0, 1] }\n\
+         [actors.A]\n[actors.B]\n[[relations]]\nfrom = \"A\"\nto = \"B\"\n\
+         [dynamics.reversion]\nvar = \"tension\"\nadd = \"-0.05 * (tension - 0.5)\"\n\
+         [report.series]\ntension_ab = \"tension(A, B)\"\n",
+    );
+    for i in 0..36 {
+        let add = if i % 3 == 0 { -0.001 } else { 0.001 } * f64::from(i + 1);
+        toml.push_str(&format!(
+            "[actions.act_{i:02}]\neffects = [{{ var = \"tension\", on = \"relation\", add = {add} }}]\n\
+             [rules.rule_{i:02}]\nactor = \"A\"\ntarget = \"B\"\naction = \"act_{i:02}\"\nprobability = 0.3\n"
+        ));
+    }
+    std::fs::write(dir.path().join("many.toml"), toml).unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let page = stdout_in(
+        dir,
+        &[
+            "explain",
+            "many.toml",
+            "tension(A, B)",
+            "--runs",
+            "10",
+            "--format",
+            "html",
+        ],
+    );
+    check_page(&page);
+    let svg = chart_svg(&page, "waterfall:tension(A,B)");
+    // Start, 29 sources, the smaller rest together, the clamp, end.
+    assert_eq!(waterfall_bars(&svg), 33);
+    assert!(svg.contains("smaller sources</text>"));
+    let run = stdout_in(
+        dir,
+        &["run", "many.toml", "-q", "--format", "html", "-o", "-"],
+    );
+    check_page(&run);
+    let chart = chart_svg(&run, "trajectory:tension_ab");
+    // 20 rows: 19 actions and the others together.
+    assert!(chart.contains(">17 other actions</text>"), "{chart}");
+}
+
+#[test]
+fn one_run_charts_mark_every_action_taken() {
+    let args = ["run", "baseline.toml", "-q"];
+    let page = stdout_in(LB, &[&args[..], &["--format", "html", "-o", "-"]].concat());
+    check_page(&page);
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_in(LB, &[&args[..], &["-o", "-"]].concat())).unwrap();
+    let taken: u64 = json["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["count"].as_u64().unwrap())
+        .sum();
+    assert!(taken > 100);
+    for id in chart_ids(&page) {
+        if !id.starts_with("trajectory:") {
+            continue;
+        }
+        let svg = chart_svg(&page, &id);
+        let ticks = titles_of(&svg, "rect");
+        // One line per taking, `week N: actor action → target (rule or event name)`.
+        let lines: Vec<&str> = ticks
+            .iter()
+            .flat_map(|t| t.lines())
+            .filter(|l| l.contains(" (rule ") || l.contains(" (event "))
+            .collect();
+        assert_eq!(lines.len() as u64, taken, "{id}");
+        assert!(lines.contains(&"week 3: BLR push_migrants → LTU (rule blr_retaliates)"));
+    }
+    assert!(page.contains("<h3>Firing log</h3>"));
+    assert!(page.contains(
+        "<tr><td class=\"n\">3</td><td>BLR</td><td>push_migrants</td><td>LTU</td><td>rule <code>blr_retaliates</code></td></tr>"
+    ));
+    // The same bytes again; a plotted trajectory has its markers too.
+    assert_eq!(
+        page,
+        stdout_in(LB, &[&args[..], &["--format", "html", "-o", "-"]].concat())
+    );
+    let svg = plot(LB, &["run", "baseline.toml"], "trajectory:tension_ltu_blr");
+    assert!(svg.contains("week 3: BLR push_migrants → LTU (rule blr_retaliates)"));
 }

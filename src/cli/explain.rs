@@ -2,9 +2,13 @@
 //! and (with `--counterfactual`) what would have happened without each.
 
 use super::output::{self, Output};
-use super::{color, interrupted, parse_set, threads, warnings, CliResult, Failure, FileSystem};
+use super::{
+    color, interrupted, parse_plot, parse_set, plot_files, threads, warnings, write_plots,
+    CliResult, Failure, FileSystem,
+};
 use detente::explain::{self, ExplainError, Removal, Runs, Target, Window};
-use detente::report::{self, Format};
+use detente::report::chart::waterfall_subject;
+use detente::report::{self, ChartId, ChartKind, Format};
 use detente::Overrides;
 use std::process::ExitCode;
 
@@ -51,9 +55,14 @@ pub struct ExplainArgs {
     #[arg(long, short)]
     out: Option<String>,
     /// Format: text, json, md, csv or html (default: from the --out file's extension, else
-    /// text).
+    /// text). html is a self-contained page with a waterfall chart per place.
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write one chart alone as SVG: CHART=FILE (repeatable): waterfall:<place> (the place
+    /// without spaces, e.g. waterfall:tension(LTU,BLR), or its number from 0), and with
+    /// --counterfactual forest:counterfactual (the value) and forest:outcomes.
+    #[arg(long = "plot", value_name = "CHART=FILE", value_parser = parse_plot)]
+    plot: Vec<(ChartId, String)>,
     /// Print nothing but warnings and errors (with --out).
     #[arg(long, short)]
     quiet: bool,
@@ -61,7 +70,9 @@ pub struct ExplainArgs {
 
 pub fn explain(args: ExplainArgs) -> CliResult {
     let target_out = args.out.as_deref().unwrap_or("-");
-    let outputs = [("--out", target_out)];
+    let outputs: Vec<(&str, &str)> = std::iter::once(("--out", target_out))
+        .chain(args.plot.iter().map(|(_, path)| ("--plot", path.as_str())))
+        .collect();
     output::check_outputs(&outputs)?;
     let format = args
         .format
@@ -97,6 +108,7 @@ pub fn explain(args: ExplainArgs) -> CliResult {
         Some(names) => Some(Removal::list(&model, names).map_err(bad)?),
         None => None,
     };
+    let plots = plot_ids(&args.plot, &target, removals.is_some()).map_err(bad)?;
     if let Some(n) = args.runs {
         if n < 2 {
             return Err(bad(
@@ -129,6 +141,11 @@ pub fn explain(args: ExplainArgs) -> CliResult {
     };
     super::check_memory(&model, most, runs.threads)?;
     let out = Output::create(target_out)?;
+    let plot_outs = args
+        .plot
+        .iter()
+        .map(|(_, path)| Output::create(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let stop = &super::interrupts().stop;
     let fail = |e: ExplainError| match e {
         ExplainError::Cancelled => interrupted("interrupted".into()),
@@ -155,20 +172,82 @@ pub fn explain(args: ExplainArgs) -> CliResult {
         explanation.counterfactual = Some(cf);
     }
     super::check_interrupt()?;
+    let svgs = if plots.is_empty() {
+        Vec::new()
+    } else {
+        plot_files(&plots, &report::chart::explanation_charts(&explanation))?
+    };
     let text = match format {
         Format::Json => report::json::to_string(&explanation),
         Format::Markdown => report::explain::markdown(&explanation),
         Format::Csv => report::explain::csv(&explanation),
-        Format::Html => {
-            return Err(bad(
-                "an explanation is written as text, json, md or csv".into()
-            ));
-        }
+        Format::Html => report::html::explanation(&explanation),
         Format::Text => report::explain::text(&explanation),
     };
-    if out.is_stdout() && args.quiet {
-        return Ok(ExitCode::SUCCESS);
+    if !(out.is_stdout() && args.quiet) {
+        out.commit(text.as_bytes())?;
     }
-    out.commit(text.as_bytes())?;
+    write_plots(plot_outs, svgs)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--plot` charts as the explanation's chart ids, checked before any run: a waterfall of
+/// a place the target watches (by its name, spaces ignored, or its number from 0), and the
+/// counterfactual's forests only with `--counterfactual` (the value's only for a variable).
+fn plot_ids(
+    plots: &[(ChartId, String)],
+    target: &Target,
+    counterfactual: bool,
+) -> Result<Vec<(ChartId, String)>, String> {
+    let places: Vec<String> = target
+        .places()
+        .iter()
+        .map(|p| waterfall_subject(&p.label))
+        .collect();
+    let variable = matches!(target, Target::Place(_));
+    plots
+        .iter()
+        .map(|(id, path)| {
+            let subject = id.subject.as_deref().unwrap_or("");
+            match (id.kind, subject) {
+                (ChartKind::Waterfall, _) => {
+                    let wanted = waterfall_subject(subject);
+                    let place = match wanted.parse::<usize>() {
+                        Ok(i) => places.get(i),
+                        Err(_) => places.iter().find(|p| **p == wanted),
+                    };
+                    let Some(place) = place else {
+                        let known: Vec<String> = places
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| format!("waterfall:{p} (or waterfall:{i})"))
+                            .collect();
+                        return Err(format!(
+                            "--plot {id}: the explanation has no place `{subject}`; it has {}",
+                            known.join(", ")
+                        ));
+                    };
+                    let id = ChartId {
+                        kind: id.kind,
+                        subject: Some(place.clone()),
+                    };
+                    Ok((id, path.clone()))
+                }
+                (ChartKind::Forest, "counterfactual" | "outcomes") if !counterfactual => {
+                    Err(format!("--plot {id}: needs --counterfactual"))
+                }
+                (ChartKind::Forest, "counterfactual") if !variable => Err(format!(
+                    "--plot {id}: an outcome's counterfactual has no value to plot; use forest:outcomes"
+                )),
+                (ChartKind::Forest, "counterfactual" | "outcomes") => Ok((id.clone(), path.clone())),
+                (ChartKind::Forest, _) => Err(format!(
+                    "--plot {id}: an explanation's forests are forest:counterfactual and forest:outcomes"
+                )),
+                (kind, _) => Err(format!(
+                    "--plot {id}: an explanation draws no `{}` chart; it draws waterfall, forest",
+                    kind.name()
+                )),
+            }
+        })
+        .collect()
 }

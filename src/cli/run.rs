@@ -145,9 +145,20 @@ pub fn run(args: RunArgs) -> CliResult {
     if !ensemble {
         let run_index = args.replay.unwrap_or(0);
         let stop = &super::interrupts().stop;
-        let record = detente::Sim::new(&model)
-            .run_cancellable(seed, run_index, stop)
-            .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
+        // The charts mark the steps actions were taken in, from the run's firing log: the same
+        // run, bit for bit, that keeps its takings too.
+        let charted = (report_out.is_some() && format == Format::Html)
+            || args
+                .plot
+                .iter()
+                .any(|(id, _)| id.kind == ChartKind::Trajectory);
+        let mut sim = detente::Sim::new(&model);
+        let record = if charted {
+            sim.run_logged_cancellable(seed, run_index, stop)
+        } else {
+            sim.run_cancellable(seed, run_index, stop)
+        }
+        .map_err(|e| Failure::from(format!("error: the run stopped at {e}\n")))?;
         let Some(record) = record else {
             return Err(super::interrupted("interrupted".into()));
         };

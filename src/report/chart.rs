@@ -1,12 +1,14 @@
-//! Charts of reports, as SVG: the trajectories of a run, the fan charts, outcome probabilities
-//! and cumulative outcome curves of an ensemble, the forest plots and overlaid fans of a
-//! comparison, the relation graph, and the response curves, tornado, Morris and Sobol bars of a
-//! sweep (in `chart/sweep.rs`). Each chart has an id ([`ChartId`], e.g.
-//! `fan:tension_ltu_blr`) by which `--plot` picks it; the HTML exporter shows the same charts.
-//! Not the drawing primitives (`svg.rs`) and no I/O.
+//! Charts of reports, as SVG: the trajectories of a run (with its action markers, drawn by
+//! `chart/actions.rs`), the fan charts, outcome probabilities and cumulative outcome curves of
+//! an ensemble, the forest plots and overlaid fans of a comparison, the relation graph, the
+//! response curves, tornado, Morris and Sobol bars of a sweep (in `chart/sweep.rs`), and the
+//! waterfalls and effect forests of an explanation (in `chart/explain.rs`). Each chart has an
+//! id ([`ChartId`], e.g. `fan:tension_ltu_blr`) by which `--plot` picks it; the HTML exporter
+//! shows the same charts. Not the drawing primitives (`svg.rs`) and no I/O.
 //!
-//! A new page (an explanation, say) adds its chart kinds to [`ChartKind`] and a function
-//! that lists its charts beside [`run_charts`], [`ensemble_charts`] and [`comparison_charts`].
+//! A new page adds its chart kinds to [`ChartKind`] and a function that lists its charts beside
+//! [`run_charts`], [`ensemble_charts`], [`comparison_charts`], [`sweep_charts`] and
+//! [`explanation_charts`].
 
 use super::compare::{Comparison, Difference};
 use super::ensemble::{EnsembleReport, OutcomeStats, SeriesBands};
@@ -22,7 +24,11 @@ use super::svg::{
 use std::fmt;
 use std::str::FromStr;
 
+mod actions;
+mod explain;
 mod sweep;
+pub(crate) use explain::window as account_window;
+pub use explain::{explanation_charts, waterfall_subject};
 pub use sweep::sweep_charts;
 
 /// Width of every chart but the relation graph.
@@ -62,11 +68,15 @@ pub enum ChartKind {
     /// A Sobol sweep: each factor's first- and total-order indices on an output
     /// (`sobol:<output id>`).
     Sobol,
+    /// An explanation: a place's start value, each source's contribution as a floating bar,
+    /// the range clamp and the end value (`waterfall:<place>`, the place without spaces, e.g.
+    /// `waterfall:tension(LTU,BLR)`; see [`waterfall_subject`]).
+    Waterfall,
 }
 
 impl ChartKind {
     /// Every kind, in the order the help lists them.
-    pub const ALL: [ChartKind; 10] = [
+    pub const ALL: [ChartKind; 11] = [
         ChartKind::Trajectory,
         ChartKind::Fan,
         ChartKind::Outcomes,
@@ -77,6 +87,7 @@ impl ChartKind {
         ChartKind::Tornado,
         ChartKind::Morris,
         ChartKind::Sobol,
+        ChartKind::Waterfall,
     ];
 
     /// The kind's name in a chart id.
@@ -92,6 +103,7 @@ impl ChartKind {
             ChartKind::Tornado => "tornado",
             ChartKind::Morris => "morris",
             ChartKind::Sobol => "sobol",
+            ChartKind::Waterfall => "waterfall",
         }
     }
 
@@ -106,6 +118,7 @@ impl ChartKind {
                 | ChartKind::Tornado
                 | ChartKind::Morris
                 | ChartKind::Sobol
+                | ChartKind::Waterfall
         )
     }
 }
@@ -168,6 +181,7 @@ impl FromStr for ChartId {
                     ChartKind::Forest => "metric id, or outcomes",
                     ChartKind::Response => "output id>:<factor",
                     ChartKind::Tornado | ChartKind::Morris | ChartKind::Sobol => "output id",
+                    ChartKind::Waterfall => "place, e.g. tension(LTU,BLR)",
                     _ => "series",
                 }
             )),
@@ -235,6 +249,7 @@ pub fn run_charts(
     graph: Option<&RelationGraph>,
 ) -> Vec<Chart> {
     let unit = &report.scenario.time_unit;
+    let strip = actions::Strip::new(&trajectory.actions, unit);
     let mut charts: Vec<Chart> = trajectory
         .names
         .iter()
@@ -242,7 +257,7 @@ pub fn run_charts(
         .enumerate()
         .map(|(i, (name, values))| {
             let expression = report.series.get(i).map_or(*name, |s| &s.expression);
-            trajectory_chart(name, expression, values, unit)
+            trajectory_chart(name, expression, values, unit, &strip)
         })
         .collect();
     charts.extend(graph.and_then(graph_chart));
@@ -334,7 +349,7 @@ pub(crate) fn counted(n: usize, noun: &str) -> String {
 }
 
 /// A time unit in the plural, for an axis: `week` → `weeks`.
-fn plural(unit: &str) -> String {
+pub(crate) fn plural(unit: &str) -> String {
     if unit.ends_with('s') {
         unit.to_string()
     } else {
@@ -427,21 +442,46 @@ fn time_frame(top: f64, last: f64, (lo, hi): (f64, f64)) -> Frame {
     Frame::new(left, top, (width, PLOT_HEIGHT), time_ticks(last), yt)
 }
 
-fn trajectory_chart(name: &str, expression: &str, values: &[f64], unit: &str) -> Chart {
+/// One run's series over time, with the steps each action was taken in marked under the time
+/// axis (when the run kept its firing log).
+fn trajectory_chart(
+    name: &str,
+    expression: &str,
+    values: &[f64],
+    unit: &str,
+    strip: &actions::Strip,
+) -> Chart {
     let title = expression.to_string();
     let last = values.len().saturating_sub(1) as f64;
-    let probe = time_frame(0.0, last, extent([values]));
+    let frame = |top: f64| {
+        let mut f = time_frame(top, last, extent([values]));
+        if strip.left_margin() > f.left {
+            let (xt, yt) = (f.xt.clone(), f.yt.clone());
+            let left = strip.left_margin();
+            f = Frame::new(left, top, (WIDTH - left - 20.0, PLOT_HEIGHT), xt, yt);
+        }
+        f
+    };
+    let probe = frame(0.0);
     let mut svg = Svg::new(WIDTH, &format!("{title}: one run"));
     let legend = Legend::new(vec![], WIDTH);
-    let top = header(
+    let subtitle = if strip.is_empty() {
+        format!("series {name}, one run, by {unit}")
+    } else {
+        format!(
+            "series {name}, one run, by {unit}; under the axis, the {} each action was taken in",
+            plural(unit)
+        )
+    };
+    let top = header(&mut svg, &title, &subtitle, &legend, probe.left);
+    let f = frame(top);
+    f.axes_below(
         &mut svg,
-        &title,
-        &format!("series {name}, one run, by {unit}"),
-        &legend,
-        probe.left,
+        &plural(unit),
+        &clip(expression, 40),
+        strip.height(),
     );
-    let f = time_frame(top, last, extent([values]));
-    f.axes(&mut svg, &plural(unit), &clip(expression, 40));
+    strip.draw(&mut svg, &f, unit, last as u32);
     let points: Vec<(f64, f64)> = values
         .iter()
         .enumerate()
@@ -457,7 +497,7 @@ fn trajectory_chart(name: &str, expression: &str, values: &[f64], unit: &str) ->
     f.hover_columns(&mut svg, &xs, &titles);
     finish(
         svg,
-        f.bottom() + 46.0,
+        f.bottom() + strip.height() + 46.0,
         ChartKind::Trajectory,
         Some(name),
         title,

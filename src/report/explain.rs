@@ -182,7 +182,7 @@ pub struct OutcomeEffect {
 }
 
 /// A signed number for a waterfall: `+0.1234` or `−0.0021`.
-fn signed(x: f64) -> String {
+pub(crate) fn signed(x: f64) -> String {
     let s = num(x.abs());
     // `num` never gives a negative zero; a minus sign is the typographic one here.
     if s == "0.0000" {
@@ -195,7 +195,7 @@ fn signed(x: f64) -> String {
 }
 
 /// A difference of probabilities in percentage points, signed: `+12.5 pp`.
-fn signed_pct(x: f64) -> String {
+pub(crate) fn signed_pct(x: f64) -> String {
     let s = format!("{:.1}", 100.0 * x.abs());
     if s == "0.0" {
         "0.0 pp".into()
@@ -207,7 +207,7 @@ fn signed_pct(x: f64) -> String {
 }
 
 /// An interval of such a difference: `[10.1, 17.6] pp`.
-fn pct_interval([lo, hi]: [f64; 2]) -> String {
+pub(crate) fn pct_interval([lo, hi]: [f64; 2]) -> String {
     let p = |x: f64| {
         let s = format!("{:.1}", 100.0 * x);
         match s.strip_prefix('-') {
@@ -220,7 +220,7 @@ fn pct_interval([lo, hi]: [f64; 2]) -> String {
 }
 
 /// A number with the typographic minus the waterfall uses.
-fn plain(x: f64) -> String {
+pub(crate) fn plain(x: f64) -> String {
     let s = num(x);
     match s.strip_prefix('-') {
         Some(rest) => format!("−{rest}"),
@@ -228,7 +228,7 @@ fn plain(x: f64) -> String {
     }
 }
 
-fn interval(ci: Option<[f64; 2]>) -> String {
+pub(crate) fn interval(ci: Option<[f64; 2]>) -> String {
     ci.map_or(String::new(), |[lo, hi]| {
         format!("[{}, {}]", plain(lo), plain(hi))
     })

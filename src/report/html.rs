@@ -9,16 +9,19 @@
 //! (the script sits in a CDATA section behind `//` comments), and the same report gives the same
 //! bytes.
 //!
-//! A page is a `Page` of sections; a new page (an explanation, say) is one more function
-//! beside [`run`], [`ensemble`], [`comparison`] and [`sweep`] that fills one.
+//! A page is a `Page` of sections; a new page is one more function beside [`run`],
+//! [`ensemble`], [`comparison`], [`sweep`] and [`explanation`] that fills one.
 
 use super::chart::{self, Chart, ChartKind};
 use super::compare::{level_label, Comparison};
 use super::ensemble::EnsembleReport;
+use super::explain::{
+    interval, pct_interval, plain, signed, signed_pct, Account, Counterfactual, Explanation,
+};
 use super::metric::MetricKind;
 use super::number::{metric_cells, num, p_value, pct};
 use super::relation_graph::RelationGraph;
-use super::run::{RunReport, ScenarioInfo, Trajectory};
+use super::run::{RunReport, ScenarioInfo, TakenAction, Trajectory};
 use super::svg::{esc, value};
 use super::sweep::Head as SweepHead;
 use crate::sweep::{Noise, Point, Sensitivity};
@@ -31,7 +34,7 @@ const STYLE: &str = include_str!("html/page.css");
 const SCRIPT: &str = include_str!("html/page.js");
 /// `sha256-` and the base64 SHA-256 of [`STYLE`], for the Content-Security-Policy (a test
 /// checks it).
-const STYLE_HASH: &str = "sha256-7mXWYOd74zfAE3ULFbP0+zSxQAEJp1EMfjNdLRAo/Mk=";
+const STYLE_HASH: &str = "sha256-yMjZEZ7pdb5j6txsSdDkmr79V9hhQde79KX7AwK9k70=";
 /// The same of [`SCRIPT`].
 const SCRIPT_HASH: &str = "sha256-y8pQCwgx/9Pk8ptA5q7AXjXAymGDjm9rCZdGQLMuAhE=";
 
@@ -84,10 +87,18 @@ pub fn run(report: &RunReport, trajectory: &Trajectory, graph: Option<&RelationG
         });
     }
     page.section("series", "Series over time", |out| {
-        out.push_str(
-            "<p class=\"note\">Action markers are not drawn: a run record keeps how often each \
-             actor took each action, not the steps it took them at.</p>",
-        );
+        if !trajectory.actions.is_empty() {
+            let _ = write!(
+                out,
+                "<p class=\"note\">Under each chart's time axis, one row per action: a tick marks each {} it was taken in, by anyone (hover for who took it toward whom, through which rule or event).</p>",
+                esc(&sc.time_unit)
+            );
+        } else if !report.actions.is_empty() {
+            out.push_str(
+                "<p class=\"note\">Action markers are drawn from a run's firing log, which this \
+                 run did not keep.</p>",
+            );
+        }
         figures(out, &charts, &[ChartKind::Trajectory]);
         let _ = write!(
             out,
@@ -136,10 +147,44 @@ pub fn run(report: &RunReport, trajectory: &Trajectory, graph: Option<&RelationG
                     report.actions.len() - MAX_ACTION_ROWS
                 );
             }
+            firing_log(out, &trajectory.actions, &sc.time_unit);
         });
     }
     graph_section(&mut page, &charts, graph);
     page.finish()
+}
+
+/// The actions of a run in the order taken, one row each (at most [`MAX_ACTION_ROWS`]).
+fn firing_log(out: &mut String, actions: &[TakenAction], unit: &str) {
+    if actions.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h3>Firing log</h3><div class=\"table-wrap\"><table><thead><tr><th class=\"n\">{}</th>\
+         <th>actor</th><th>action</th><th>target</th><th>by</th></tr></thead><tbody>",
+        esc(unit)
+    );
+    for a in actions.iter().take(MAX_ACTION_ROWS) {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} <code>{}</code></td></tr>",
+            a.step,
+            esc(a.actor),
+            esc(a.action),
+            esc(a.target.unwrap_or("—")),
+            a.cause,
+            esc(a.by)
+        );
+    }
+    out.push_str("</tbody></table></div>");
+    if actions.len() > MAX_ACTION_ROWS {
+        let _ = write!(
+            out,
+            "<p class=\"note\">The first {MAX_ACTION_ROWS} of {} takings; the charts mark every one.</p>",
+            actions.len()
+        );
+    }
 }
 
 /// The page of an ensemble: outcome probabilities and when they were reached, each series' fan
@@ -361,6 +406,331 @@ pub fn comparison(
     });
     graph_section(&mut page, &charts, graph);
     page.finish()
+}
+
+/// The page of an explanation: a summary, then per place its waterfall, the table of its
+/// sources and (one run) the steps with the largest changes; with a counterfactual, each
+/// removal's total effect on the value and on the outcomes; and the reproduction manifest.
+pub fn explanation(e: &Explanation) -> String {
+    let charts = chart::explanation_charts(e);
+    let sc = &e.scenario;
+    let unit = &sc.time_unit;
+    let mut page = Page::titled(
+        "explanation",
+        &if e.target.starts_with("outcome.") {
+            format!("What led to {}", e.target)
+        } else {
+            format!("Why {} moved", e.target)
+        },
+        &sc.description,
+    );
+    page.section("summary", "Summary", |out| {
+        let what = match e.run {
+            Some(r) => format!("run {r} of seed {}", e.seed),
+            None => format!("the mean over {} runs of seed {}", e.runs, e.seed),
+        };
+        let _ = write!(
+            out,
+            "<p>Scenario <strong>{}</strong>, {}: where each change of <code>{}</code> came from.</p><ul class=\"headlines\">",
+            esc(&sc.name),
+            esc(&what),
+            esc(&e.target)
+        );
+        for a in &e.accounts {
+            if a.sources.is_empty() && a.note.is_some() {
+                let _ = writeln!(
+                    out,
+                    "<li><code>{}</code>: {}</li>",
+                    esc(&a.place),
+                    esc(a.note.as_deref().unwrap_or(""))
+                );
+                continue;
+            }
+            let largest: Vec<String> = a
+                .sources
+                .iter()
+                .filter(|s| s.kind != "clamp")
+                .take(3)
+                .map(|s| format!("{} {}", signed(s.amount), label_html(&s.label)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "<li><code>{}</code>: {} → {}, {}; {}</li>",
+                esc(&a.place),
+                plain(a.start),
+                plain(a.end),
+                esc(&chart::account_window(a, unit)),
+                if largest.is_empty() {
+                    "no source changed it".to_string()
+                } else {
+                    format!("largest: {}", largest.join("; "))
+                }
+            );
+        }
+        let _ = write!(out, "</ul><p class=\"note\">Method: {}.</p>", esc(e.method));
+    });
+    for (i, a) in e.accounts.iter().enumerate() {
+        page.section(&format!("place-{i}"), &a.place, |out| {
+            account(out, e, a, &charts);
+        });
+    }
+    if let Some(cf) = &e.counterfactual {
+        page.section("counterfactual", "Without each source", |out| {
+            counterfactual(out, e, cf, &charts);
+        });
+    }
+    page.section("manifest", "Reproduction", |out| {
+        let mut extra = vec![("target", e.target.clone()), ("seed", e.seed.to_string())];
+        match e.run {
+            Some(r) => extra.push(("run", r.to_string())),
+            None => extra.push(("runs", e.runs.to_string())),
+        }
+        if let Some(cf) = &e.counterfactual {
+            extra.push(("counterfactual runs", cf.runs.to_string()));
+        }
+        manifest(out, sc, e.detente_version, &extra, &explain_command(e));
+        parameters(out, "Parameters", &e.parameters);
+    });
+    page.finish()
+}
+
+/// One place's account: its waterfall, its sources, its largest steps.
+fn account(out: &mut String, e: &Explanation, a: &Account, charts: &[Chart]) {
+    let unit = &e.scenario.time_unit;
+    if let Some(n) = &a.note {
+        let _ = write!(out, "<p class=\"note\">{}</p>", esc(n));
+    }
+    if a.sources.is_empty() && a.note.is_some() {
+        return;
+    }
+    let ensemble = e.run.is_none();
+    let mean = if ensemble { "mean " } else { "" };
+    let _ = write!(
+        out,
+        "<p>From {mean}{} to {mean}{}, {}: every amount that landed on <code>{}</code>, by source, largest first, then what the range clamp removed or added.</p>",
+        plain(a.start),
+        plain(a.end),
+        esc(&chart::account_window(a, unit)),
+        esc(&a.place)
+    );
+    let id = chart::ChartId {
+        kind: ChartKind::Waterfall,
+        subject: Some(chart::waterfall_subject(&a.place)),
+    };
+    if let Some(c) = charts.iter().find(|c| c.id == id) {
+        out.push_str("<div class=\"charts\">");
+        figure(out, c);
+        out.push_str("</div>");
+    }
+    out.push_str("<h3>Sources</h3><div class=\"table-wrap\"><table><thead><tr><th>source</th>");
+    if ensemble {
+        out.push_str(
+            "<th class=\"n\">mean</th><th class=\"n\">95% interval</th><th class=\"n\">share of runs</th>",
+        );
+    } else {
+        let _ = write!(
+            out,
+            "<th class=\"n\">amount</th><th>taken in {}</th>",
+            esc(unit)
+        );
+    }
+    out.push_str("</tr></thead><tbody>");
+    let blank = if ensemble {
+        "<td></td><td></td>"
+    } else {
+        "<td></td>"
+    };
+    let _ = writeln!(
+        out,
+        "<tr><td><strong>start</strong></td><td class=\"n\">{}</td>{blank}</tr>",
+        plain(a.start)
+    );
+    for s in &a.sources {
+        let cells = if ensemble {
+            format!(
+                "<td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                interval(s.ci95),
+                s.share.map_or(String::new(), pct)
+            )
+        } else {
+            let steps: Vec<String> = s.fired.iter().map(u32::to_string).collect();
+            format!("<td>{}</td>", steps.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td>{cells}</tr>",
+            label_html(&s.label),
+            signed(s.amount)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<tr><td><strong>end</strong></td><td class=\"n\">{}</td>{blank}</tr>",
+        plain(a.end)
+    );
+    out.push_str("</tbody></table></div>");
+    if a.residual != 0.0 {
+        let _ = write!(
+            out,
+            "<p class=\"note\">start + Σ sources − end = {:.1e}: floating-point rounding.</p>",
+            -a.residual
+        );
+    }
+    if !a.timeline.is_empty() {
+        let _ = write!(
+            out,
+            "<h3>Largest changes</h3><div class=\"table-wrap\"><table><thead><tr><th class=\"n\">{}</th>\
+             <th class=\"n\">change</th><th>largest sources</th></tr></thead><tbody>",
+            esc(unit)
+        );
+        for st in &a.timeline {
+            let parts: Vec<String> = st
+                .sources
+                .iter()
+                .map(|s| {
+                    let when = s
+                        .fired
+                        .map_or(String::new(), |f| format!(", taken in {} {f}", esc(unit)));
+                    format!("{} {}{when}", signed(s.amount), label_html(&s.label))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                st.step,
+                signed(st.change),
+                parts.join("<br/>")
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    }
+}
+
+/// A source's label for a page: escaped, with its `name` spans as code.
+fn label_html(label: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in esc(label).split('`').enumerate() {
+        if i % 2 == 1 {
+            let _ = write!(out, "<code>{part}</code>");
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Each removal's total effect: the forests, the value's table, the outcomes' table.
+fn counterfactual(out: &mut String, e: &Explanation, cf: &Counterfactual, charts: &[Chart]) {
+    let unit = &e.scenario.time_unit;
+    let valued = cf.rows.iter().any(|r| r.effect.is_some());
+    let _ = write!(
+        out,
+        "<p>Each source switched off in turn (<code>enabled = false</code>) and the scenario run again: {} paired runs per variant, the same seed and run indices (common random numbers). Effect = with − without{}.</p>\
+         <p class=\"note\">{}Outcomes: {}. A filled dot: the interval excludes zero.</p>",
+        cf.runs,
+        if valued {
+            format!("; the value is compared after {} {}", esc(unit), cf.to)
+        } else {
+            String::new()
+        },
+        if valued {
+            format!("Value: {}. ", esc(cf.value_method))
+        } else {
+            String::new()
+        },
+        esc(cf.outcome_method)
+    );
+    figures(out, charts, &[ChartKind::Forest]);
+    if valued {
+        let _ = write!(
+            out,
+            "<h3>Effect on the value</h3><div class=\"table-wrap\"><table><thead><tr><th>without</th>\
+             <th class=\"n\">{} after {} {}</th><th class=\"n\">95% interval</th><th class=\"n\">p</th></tr></thead><tbody>",
+            esc(&e.target),
+            esc(unit),
+            cf.to
+        );
+        for r in &cf.rows {
+            let sig = r.ci95.is_some_and(|[lo, hi]| lo > 0.0 || hi < 0.0);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&r.removed),
+                if sig { " sig" } else { "" },
+                r.effect.map_or("—".to_string(), signed),
+                interval(r.ci95),
+                r.p_value.map_or(String::new(), |p| esc(&p_value(p)))
+            );
+        }
+        out.push_str("</tbody></table></div>");
+    }
+    let changed = cf
+        .rows
+        .iter()
+        .flat_map(|r| r.outcomes.iter().map(move |o| (r, o)))
+        .filter(|(_, o)| o.with != o.without);
+    let mut rows = String::new();
+    for (r, o) in changed {
+        let sig = o.ci95[0] > 0.0 || o.ci95[1] < 0.0;
+        let _ = writeln!(
+            rows,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+            esc(&r.removed),
+            esc(&o.outcome),
+            pct(o.with),
+            pct(o.without),
+            if sig { " sig" } else { "" },
+            signed_pct(o.effect),
+            pct_interval(o.ci95)
+        );
+    }
+    if rows.is_empty() {
+        out.push_str("<p class=\"note\">No removal changed any outcome's probability.</p>");
+    } else {
+        out.push_str(
+            "<h3>Effect on the outcomes</h3><div class=\"table-wrap\"><table><thead><tr><th>without</th>\
+             <th>outcome</th><th class=\"n\">with</th><th class=\"n\">without</th>\
+             <th class=\"n\">effect</th><th class=\"n\">95% interval</th></tr></thead><tbody>",
+        );
+        out.push_str(&rows);
+        out.push_str(
+            "</tbody></table></div><p class=\"note\">An outcome not listed for a removal has the same probability with and without it.</p>",
+        );
+    }
+}
+
+/// The command line that makes the explanation `e` again.
+fn explain_command(e: &Explanation) -> String {
+    let mut cmd = format!(
+        "detente explain SCENARIO \"{}\" --seed {}",
+        e.target, e.seed
+    );
+    match e.run {
+        Some(r) => {
+            let _ = write!(cmd, " --replay {r}");
+        }
+        None => {
+            let _ = write!(cmd, " --runs {}", e.runs);
+        }
+    }
+    if !e.target.starts_with("outcome.") {
+        if let Some(a) = e.accounts.first() {
+            if let Some(f) = a.from.filter(|&f| f != 0) {
+                let _ = write!(cmd, " --from {f}");
+            }
+            if let Some(t) = a.to.filter(|&t| t != e.scenario.steps) {
+                let _ = write!(cmd, " --to {t}");
+            }
+        }
+    }
+    if let Some(cf) = &e.counterfactual {
+        cmd.push_str(" --counterfactual");
+        for r in &cf.rows {
+            let _ = write!(cmd, " {}", r.removed.replacen(' ', ":", 1));
+        }
+        let _ = write!(cmd, " --counterfactual-runs {}", cf.runs);
+    }
+    cmd
 }
 
 /// Most rows the points table shows; the CSV and JSON exports have every point.
@@ -799,15 +1169,25 @@ fn figures(out: &mut String, charts: &[Chart], kinds: &[ChartKind]) {
     }
     out.push_str("<div class=\"charts\">");
     for c in shown {
-        let _ = writeln!(
-            out,
-            "<figure class=\"chart\" id=\"{}\" data-chart=\"{}\">\n{}</figure>",
-            chart::anchor(&c.id),
-            esc(&c.id.to_string()),
-            c.svg()
-        );
+        figure(out, c);
     }
     out.push_str("</div>");
+}
+
+/// One chart in a figure (a waterfall spans the whole row of charts).
+fn figure(out: &mut String, c: &Chart) {
+    let class = if c.id.kind == ChartKind::Waterfall {
+        "chart wide"
+    } else {
+        "chart"
+    };
+    let _ = writeln!(
+        out,
+        "<figure class=\"{class}\" id=\"{}\" data-chart=\"{}\">\n{}</figure>",
+        chart::anchor(&c.id),
+        esc(&c.id.to_string()),
+        c.svg()
+    );
 }
 
 /// A page being written: its head, then sections, each listed in the contents.

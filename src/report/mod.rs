@@ -45,5 +45,5 @@ pub use metric::{MetricId, MetricKind};
 pub use relation_graph::{relation_graph, RelationGraph};
 pub use run::{
     run_report, scenario_info, trajectory, ActionCount, OutcomeReport, RunReport, ScenarioInfo,
-    SeriesReport, ShockCount, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
+    SeriesReport, ShockCount, TakenAction, Trajectory, RUN_FORMAT, RUN_FORMAT_VERSION,
 };

@@ -219,8 +219,8 @@ fn series_report(name: &str, text: &str, v: &[f64]) -> SeriesReport {
     }
 }
 
-/// The series of one run, step by step: what the trajectory CSV holds. Borrows from the model
-/// and the run record.
+/// The series of one run, step by step (what the trajectory CSV holds), and the actions taken
+/// at each step (what the trajectory charts mark). Borrows from the model and the run record.
 #[derive(Clone, Debug)]
 pub struct Trajectory<'a> {
     /// Series names, in report order.
@@ -229,13 +229,70 @@ pub struct Trajectory<'a> {
     pub values: &'a [Vec<f64>],
     /// The run's last step.
     pub steps: u32,
+    /// Every action taken, by step, when the run kept its firing log ([`crate::Sim::run_logged`]);
+    /// empty otherwise, and then the charts mark no actions.
+    pub actions: Vec<TakenAction<'a>>,
+}
+
+/// One action taken in a run, by name: when, by whom, toward whom, through which rule or event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TakenAction<'a> {
+    /// The step it was taken in.
+    pub step: u32,
+    /// The action.
+    pub action: &'a str,
+    /// The actor's id.
+    pub actor: &'a str,
+    /// The target's id, if it has one.
+    pub target: Option<&'a str>,
+    /// `rule` or `event`.
+    pub cause: &'static str,
+    /// The rule's or event's name.
+    pub by: &'a str,
+}
+
+impl TakenAction<'_> {
+    /// The taking in words, without its step: `BLR push_migrants → LTU (rule blr_retaliates)`.
+    pub fn describe(&self) -> String {
+        match self.target {
+            Some(t) => format!(
+                "{} {} → {t} ({} {})",
+                self.actor, self.action, self.cause, self.by
+            ),
+            None => format!(
+                "{} {} ({} {})",
+                self.actor, self.action, self.cause, self.by
+            ),
+        }
+    }
 }
 
 /// The trajectory of one run: `record` must be a run of `model`.
 pub fn trajectory<'a>(model: &'a Model, record: &'a RunRecord) -> Trajectory<'a> {
+    let actor = |a: crate::ids::ActorId| model.graph[a.0].id.as_str();
+    let actions = record
+        .takings
+        .iter()
+        .map(|t| {
+            let (cause, by) = match t.cause {
+                crate::sim::Cause::Rule(i) => ("rule", model.rules[i].name.as_str()),
+                crate::sim::Cause::Event(i) => ("event", model.events[i].name.as_str()),
+                crate::sim::Cause::Shock(i) => ("shock", model.shocks[i].name.as_str()),
+            };
+            TakenAction {
+                step: t.step,
+                action: model.actions[t.action.index()].name.as_str(),
+                actor: actor(t.actor),
+                target: t.target.map(actor),
+                cause,
+                by,
+            }
+        })
+        .collect();
     Trajectory {
         names: model.series.iter().map(|s| s.name.as_str()).collect(),
         values: &record.series,
         steps: record.steps,
+        actions,
     }
 }

@@ -355,13 +355,24 @@ impl Svg {
         self.close("circle", title);
     }
 
-    /// A filled rectangle with an optional hover text.
+    /// A filled rectangle.
     pub(crate) fn rect(
         &mut self,
         (x, y): (f64, f64),
         (w, h): (f64, f64),
         fill: &str,
         opacity: f64,
+    ) {
+        self.rect_titled((x, y), (w, h), (fill, opacity), None);
+    }
+
+    /// A filled rectangle (`fill` at an opacity) with an optional hover text.
+    pub(crate) fn rect_titled(
+        &mut self,
+        (x, y): (f64, f64),
+        (w, h): (f64, f64),
+        (fill, opacity): (&str, f64),
+        title: Option<&str>,
     ) {
         let _ = write!(
             self.out,
@@ -375,7 +386,7 @@ impl Svg {
         if opacity < 1.0 {
             let _ = write!(self.out, r#" fill-opacity="{}""#, fixed(opacity, 2));
         }
-        self.out.push_str("/>\n");
+        self.close("rect", title);
     }
 
     /// An invisible rectangle that shows `title` on hover (`class="hit"`: the page's style
@@ -557,6 +568,12 @@ impl Frame {
 
     /// Grid lines, both axes with their tick labels, and the axes' labels.
     pub(crate) fn axes(&self, svg: &mut Svg, x_label: &str, y_label: &str) {
+        self.axes_below(svg, x_label, y_label, 0.0);
+    }
+
+    /// [`Frame::axes`] with the horizontal axis's tick labels and label `gap` lower, leaving
+    /// room under the plotting area for a strip drawn to the same horizontal scale.
+    pub(crate) fn axes_below(&self, svg: &mut Svg, x_label: &str, y_label: &str, gap: f64) {
         let small = Font::plain(11.0).fill(MUTED);
         for &v in &self.yt.values {
             let y = self.y.map(v);
@@ -572,7 +589,7 @@ impl Frame {
             );
             svg.text(
                 x,
-                self.bottom() + 16.0,
+                self.bottom() + gap + 16.0,
                 &self.xt.label(v),
                 small.at("middle"),
             );
@@ -586,7 +603,7 @@ impl Frame {
         );
         svg.text(
             self.left + self.width / 2.0,
-            self.bottom() + 34.0,
+            self.bottom() + gap + 34.0,
             x_label,
             Font::plain(12.0).at("middle"),
         );

@@ -286,12 +286,29 @@ impl<'m> Sim<'m> {
     /// As [`Sim::run`].
     pub fn run_logged(&mut self, seed: u64, run: u64) -> Result<RunRecord, RuntimeError> {
         let never = std::sync::atomic::AtomicBool::new(false);
+        Ok(self
+            .run_logged_cancellable(seed, run, &never)?
+            .expect("a run nobody cancels completes"))
+    }
+
+    /// [`Sim::run_logged`] that gives up between steps once `cancel` is raised, as
+    /// [`Sim::run_cancellable`] does: `Ok(None)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sim::run`].
+    pub fn run_logged_cancellable(
+        &mut self,
+        seed: u64,
+        run: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<RunRecord>, RuntimeError> {
         let mut log = Log(Vec::new());
-        let mut record = self
-            .run_traced(seed, run, &never, &mut log)?
-            .expect("a run nobody cancels completes");
-        record.takings = log.0;
-        Ok(record)
+        let record = self.run_traced(seed, run, cancel, &mut log)?;
+        Ok(record.map(|mut record| {
+            record.takings = log.0;
+            record
+        }))
     }
 
     /// Like [`Sim::run`], but gives up between steps once `cancel` is raised (checked every
