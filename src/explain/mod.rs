@@ -1,9 +1,9 @@
 //! Explanations: which rule, event, shock and dynamics line moved a variable, by how much, and
 //! what would have happened without each.
 //!
-//! - **Accounting** ([`account_run`], [`account_ensemble`]): every step's change of a variable is
+//! - **Accounting** ([`explain`], one run or an ensemble): every step's change of a variable is
 //!   a sum of amounts from known sources, applied at once and then clamped to the variable's
-//!   range. A run is made again with a [`Trace`] that records, for the watched places only, each
+//!   range. A run is made again with a trace (the stepper's hook for watching a run) that records, for the watched places only, each
 //!   amount as it lands — an effect of an action (direct, delayed, lasting or spilled, credited to
 //!   the taking that caused it), a shock's, a dynamics line's change — and, after each step, what
 //!   the range clamp removed. The run is the same run, bit for bit (the trace only watches), and
