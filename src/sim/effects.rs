@@ -141,17 +141,7 @@ fn land<T: Trace>(
     if let On::Places(p) = eff.on {
         let places = &m.places[p as usize];
         for &i in &places.items {
-            to.add(places.relation, i, amount, None);
-            if let Some(spill) = eff.spill {
-                let (on, subject, other) = place_side(m, places.relation, i);
-                let spot = Spot {
-                    on,
-                    subject,
-                    other,
-                    exclude: [subject, other],
-                };
-                spill_over(m, world, spill, spot, amount, to, reach);
-            }
+            land_place(m, world, places.relation, i, amount, to, reach);
         }
         return;
     }
@@ -169,6 +159,29 @@ fn land<T: Trace>(
             subject,
             other: f.target,
             exclude: [f.actor, f.target],
+        };
+        spill_over(m, world, spill, spot, amount, to, reach);
+    }
+}
+
+/// Lands `amount` on named place `i` (a relation, or an actor), then its spill-over.
+fn land_place<T: Trace>(
+    m: &Model,
+    world: &World,
+    relation: bool,
+    i: u32,
+    amount: f64,
+    to: &mut To<T>,
+    reach: &mut Reach,
+) {
+    to.add(relation, i, amount, None);
+    if let Some(spill) = to.eff.spill {
+        let (on, subject, other) = place_side(m, relation, i);
+        let spot = Spot {
+            on,
+            subject,
+            other,
+            exclude: [subject, other],
         };
         spill_over(m, world, spill, spot, amount, to, reach);
     }
@@ -308,17 +321,7 @@ pub(super) fn shocks<T: Trace>(
                         eff,
                         t: clock.t,
                     };
-                    to.add(places.relation, i, amount, None);
-                    if let Some(spill) = eff.spill {
-                        let (on, subject, other) = place_side(m, places.relation, i);
-                        let spot = Spot {
-                            on,
-                            subject,
-                            other,
-                            exclude: [subject, other],
-                        };
-                        spill_over(m, &world, spill, spot, amount, &mut to, &mut w.reach);
-                    }
+                    land_place(m, &world, places.relation, i, amount, &mut to, &mut w.reach);
                 }
             }
         }
