@@ -489,3 +489,65 @@ fn the_library_refuses_what_does_not_fit_instead_of_panicking() {
         );
     }
 }
+
+#[test]
+fn holm_adjusts_the_counterfactual_table_as_one_family() {
+    let text = std::fs::read_to_string("scenarios/lithuania_belarus/combined.toml").unwrap();
+    let base = std::fs::read_to_string("scenarios/lithuania_belarus/baseline.toml").unwrap();
+    let multi = std::fs::read_to_string("scenarios/lithuania_belarus/multilateral.toml").unwrap();
+    let sources = MemorySources::new([
+        ("combined.toml", text.as_str()),
+        ("baseline.toml", base.as_str()),
+        ("multilateral.toml", multi.as_str()),
+    ]);
+    let resolved = detente::load::load("combined.toml", &sources).unwrap();
+    let none = Overrides::default();
+    let m = detente::compile::compile(resolved.clone(), &none).unwrap();
+    let target = Target::parse(&m, "tension(LTU, BLR)").unwrap();
+    let runs = Runs {
+        seed: 1,
+        replay: None,
+        count: 40,
+        threads: 2,
+    };
+    let removals =
+        Removal::list(&m, &["ltu_multilateral".into(), "ltu_unified_front".into()]).unwrap();
+    let plain = explain::counterfactual(
+        &resolved,
+        &none,
+        &m,
+        &target,
+        m.steps(),
+        &removals,
+        runs,
+        &NEVER,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut adjusted = plain.clone();
+    adjusted.adjust_holm();
+    assert_eq!(adjusted.adjustment, "holm");
+    // The same p-values Holm's procedure gives for the unadjusted ones, in table order.
+    let mut p = Vec::new();
+    for r in &plain.rows {
+        p.push(r.p_value.unwrap());
+        p.extend(r.outcomes.iter().map(|o| o.p_value));
+    }
+    let holm = detente::stats::holm(&p, 0.05);
+    let mut got = Vec::new();
+    for (r, a) in plain.rows.iter().zip(&adjusted.rows) {
+        got.push((a.p_value.unwrap(), a.level));
+        let [lo, hi] = r.ci95.unwrap();
+        let [alo, ahi] = a.ci95.unwrap();
+        assert!(
+            alo <= lo && ahi >= hi,
+            "{}: adjusted intervals are no narrower",
+            r.removed
+        );
+        for (o, ao) in r.outcomes.iter().zip(&a.outcomes) {
+            got.push((ao.p_value, ao.level));
+            assert!(ao.ci95[0] <= o.ci95[0] + 1e-12 && ao.ci95[1] >= o.ci95[1] - 1e-12);
+        }
+    }
+    assert_eq!(got, holm);
+}

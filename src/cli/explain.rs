@@ -42,6 +42,11 @@ pub struct ExplainArgs {
     /// names that follow it: put it after SCENARIO and TARGET.
     #[arg(long, value_name = "NAME", num_args = 0..)]
     counterfactual: Option<Vec<String>>,
+    /// Adjust the counterfactual's intervals and p-values for making many at once: none (each
+    /// at 95%) or holm (Holm–Bonferroni over every row's effect on the value and on each
+    /// outcome).
+    #[arg(long, value_enum, default_value_t = Adjust::None)]
+    adjust: Adjust,
     /// Runs per variant for --counterfactual (default: --runs, else 200).
     #[arg(long, value_name = "N")]
     counterfactual_runs: Option<u64>,
@@ -66,6 +71,13 @@ pub struct ExplainArgs {
     /// Print nothing but warnings and errors (with --out).
     #[arg(long, short)]
     quiet: bool,
+}
+
+/// `--adjust`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Adjust {
+    None,
+    Holm,
 }
 
 pub fn explain(args: ExplainArgs) -> CliResult {
@@ -169,6 +181,10 @@ pub fn explain(args: ExplainArgs) -> CliResult {
             &mut |_| {},
         )
         .map_err(fail)?;
+        let mut cf = cf;
+        if args.adjust == Adjust::Holm {
+            cf.adjust_holm();
+        }
         explanation.counterfactual = Some(cf);
     }
     super::check_interrupt()?;

@@ -1192,21 +1192,24 @@ pub fn counterfactual(
                 message: d.render(),
             })?;
         let without = twins(&variant, places, to, runs, cancel)?;
-        let (effect, ci95, p_value) = if place_value {
+        let value_test = place_value.then(|| {
             let diffs: Vec<f64> = with
                 .iter()
                 .zip(&without)
                 .map(|(a, b)| a.0[0] - b.0[0])
                 .collect();
-            let test = DiffTest::PairedT(stats::summarize(&diffs));
-            let ci = test.interval(0.95);
-            (
-                Some(test.estimate()),
-                Some([ci.lo, ci.hi]),
-                Some(test.p_value()),
-            )
-        } else {
-            (None, None, None)
+            DiffTest::PairedT(stats::summarize(&diffs))
+        });
+        let (effect, ci95, p_value) = match &value_test {
+            Some(test) => {
+                let ci = test.interval(0.95);
+                (
+                    Some(test.estimate()),
+                    Some([ci.lo, ci.hi]),
+                    Some(test.p_value()),
+                )
+            }
+            None => (None, None, None),
         };
         let outcomes = m
             .outcomes
@@ -1231,6 +1234,9 @@ pub fn counterfactual(
                     without: (t.both + t.second_only) as f64 / n,
                     effect: test.estimate(),
                     ci95: [ci.lo, ci.hi],
+                    level: 0.95,
+                    p_value: test.p_value(),
+                    test,
                 }
             })
             .collect();
@@ -1238,8 +1244,10 @@ pub fn counterfactual(
             removed: removal.label(),
             effect,
             ci95,
+            level: 0.95,
             p_value,
             outcomes,
+            value_test,
         });
         progress(i + 1);
     }
@@ -1248,6 +1256,7 @@ pub fn counterfactual(
         to,
         value_method: "paired t interval on the per-run differences, with − without (Student 1908)",
         outcome_method: "Newcombe's paired score interval, with − without (Newcombe 1998, Stat Med 17:2635, method 10)",
+        adjustment: "none",
         rows,
     })
 }

@@ -147,8 +147,44 @@ pub struct Counterfactual {
     pub value_method: &'static str,
     /// The interval of the effect on an outcome's probability.
     pub outcome_method: &'static str,
+    /// `none`, or `holm`: every p-value and interval of the table adjusted as one family
+    /// (Holm 1979), so that an interval excludes zero exactly when Holm's procedure rejects.
+    pub adjustment: &'static str,
     /// One row per removal.
     pub rows: Vec<CounterfactualRow>,
+}
+
+impl Counterfactual {
+    /// Adjusts every p-value and interval of the table (the effects on the value and on each
+    /// outcome, one family) by Holm's step-down procedure at α = 0.05 ([`crate::stats::holm`]).
+    pub fn adjust_holm(&mut self) {
+        let mut p = Vec::new();
+        for r in &self.rows {
+            if let Some(t) = &r.value_test {
+                p.push(t.p_value());
+            }
+            p.extend(r.outcomes.iter().map(|o| o.test.p_value()));
+        }
+        let adjusted = crate::stats::holm(&p, 0.05);
+        let mut next = adjusted.into_iter();
+        for r in &mut self.rows {
+            if let Some(t) = r.value_test {
+                let (p, level) = next.next().expect("one per test");
+                let ci = t.interval(level);
+                r.p_value = Some(p);
+                r.ci95 = Some([ci.lo, ci.hi]);
+                r.level = level;
+            }
+            for o in &mut r.outcomes {
+                let (p, level) = next.next().expect("one per test");
+                let ci = o.test.interval(level);
+                o.p_value = p;
+                o.ci95 = [ci.lo, ci.hi];
+                o.level = level;
+            }
+        }
+        self.adjustment = "holm";
+    }
 }
 
 /// What one removal changes.
@@ -158,12 +194,17 @@ pub struct CounterfactualRow {
     pub removed: String,
     /// The mean per-run value with it minus without it (a variable's target only).
     pub effect: Option<f64>,
-    /// Its 95% interval.
+    /// Its interval (95%, or Holm's level: see `level`).
     pub ci95: Option<[f64; 2]>,
+    /// The interval's confidence level.
+    pub level: f64,
     /// The p-value of "no effect".
     pub p_value: Option<f64>,
     /// Its effect on each outcome's probability.
     pub outcomes: Vec<OutcomeEffect>,
+    /// What the interval and p-value come from, to adjust them.
+    #[serde(skip)]
+    pub(crate) value_test: Option<crate::stats::DiffTest>,
 }
 
 /// One outcome's probability with and without a source.
@@ -177,8 +218,15 @@ pub struct OutcomeEffect {
     pub without: f64,
     /// With − without.
     pub effect: f64,
-    /// Its 95% interval.
+    /// Its interval (95%, or Holm's level: see `level`).
     pub ci95: [f64; 2],
+    /// The interval's confidence level.
+    pub level: f64,
+    /// The p-value of "no effect".
+    pub p_value: f64,
+    /// What the interval and p-value come from, to adjust them.
+    #[serde(skip)]
+    pub(crate) test: crate::stats::DiffTest,
 }
 
 /// A signed number for a waterfall: `+0.1234` or `−0.0021`.
@@ -366,9 +414,14 @@ pub fn text(e: &Explanation) -> String {
                 );
             }
         }
+        let adjusted = if cf.adjustment == "holm" {
+            "; intervals and p-values adjusted by Holm's procedure over the whole table (Holm 1979)"
+        } else {
+            "; each interval 95%, unadjusted"
+        };
         let _ = writeln!(
             out,
-            "  (values: {}; outcomes: {}; an outcome not listed has the same probability with and without)",
+            "  (values: {}; outcomes: {}{adjusted}; an outcome not listed has the same probability with and without)",
             cf.value_method, cf.outcome_method
         );
     }
