@@ -832,3 +832,33 @@ fn the_classics_pass_their_known_results() {
     );
     assert!(out.contains(" 0 failed, 0 inconclusive"), "{out}");
 }
+
+#[test]
+fn a_misspelt_outcome_and_a_time_outside_p_are_named() {
+    let text = r#"
+[scenario]
+steps = 5
+[variables]
+t = { of = "actor" }
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+[outcomes]
+unrest_high = "t(A) > 1"
+[expect]
+a = "P(unrest_hgh) >= 0.5"
+b = "P(unrest_high) > 0.5 by step 3"
+"#;
+    let e = common::errors(text);
+    assert!(
+        e.contains("s.toml:14:8: error: expectation `a`: unknown name `unrest_hgh`")
+            && e.contains("did you mean the outcome `unrest_high`?"),
+        "{e}"
+    );
+    assert!(
+        e.contains("s.toml:15:27: error: expectation `b`: a probability's bound is a number: when the event happens goes inside `P(…)`"),
+        "{e}"
+    );
+}

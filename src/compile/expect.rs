@@ -189,7 +189,19 @@ impl Builder<'_, '_, '_, '_> {
         }
         match expr::compile(ast, want, self.ctx, self.names) {
             Ok(code) => Some(code),
-            Err(errs) => {
+            Err(mut errs) => {
+                // A misspelt outcome is a misspelt name: say which outcome it likely was.
+                for err in &mut errs {
+                    let unknown = err
+                        .message
+                        .strip_prefix("unknown name `")
+                        .and_then(|rest| rest.split_once('`'))
+                        .map(|(n, _)| n.to_string());
+                    let names = self.outcomes.iter().map(|o| o.name.as_str());
+                    if let Some(best) = unknown.and_then(|n| crate::diag::did_you_mean(&n, names)) {
+                        err.hint = Some(format!("did you mean the outcome `{best}`?"));
+                    }
+                }
                 self.c.compile_errors(self.e, errs, self.what);
                 None
             }

@@ -583,11 +583,24 @@ impl Parser<'_> {
                 format!("`{op}` cannot be decided from a sample"),
                 Some("bound it from one side (`>= x`, `< x`), or write `within T of V`"),
             )),
-            Kind::Cmp(op) => Ok(Bound::Cmp {
-                op,
-                value: self.expr(self.span_of(&rest[1..], first.span.end), "a number")?,
-                op_span: first.span.clone(),
-            }),
+            Kind::Cmp(op) => {
+                // `P(x) > 0.5 by step 9`: the time belongs to the event, inside the parentheses.
+                if let Some(t) = rest[1..]
+                    .iter()
+                    .find(|t| t.is("by") || t.is("for") || t.is("at"))
+                {
+                    return Err(error(
+                        t.span.clone(),
+                        "a probability's bound is a number: when the event happens goes inside `P(…)`",
+                        Some("e.g. `P(crisis by step 20) >= 0.8` or `P(tension(A, B) < 0.5 for 8 steps) > 0.5`"),
+                    ));
+                }
+                Ok(Bound::Cmp {
+                    op,
+                    value: self.expr(self.span_of(&rest[1..], first.span.end), "a number")?,
+                    op_span: first.span.clone(),
+                })
+            }
             _ => Err(error(
                 first.span.clone(),
                 "expected a comparison: >, >=, < or <=, or `within T of V`",
@@ -850,6 +863,10 @@ mod tests {
             ("tension(A, B) < 0.5", "error at 0..19: a condition needs a time: when must it hold?"),
             ("P(crisis) == 0", "error at 10..12: `==` cannot be decided from a sample"),
             ("P(crisis)", "error at 0..9: a probability needs a bound: `P(…) >= x`"),
+            (
+                "P(crisis) > 0.5 by step 9",
+                "error at 16..18: a probability's bound is a number: when the event happens goes inside `P(…)`",
+            ),
             ("x < 1 by step", "error at 13..13: expected a step number after `step`"),
             ("x < 1 by step -3", "error at 14..15: expected a step number after `step`"),
             ("x < 1 for 0 steps", "error at 10..11: expected a whole number of steps (1 or more), found `0`"),

@@ -214,9 +214,11 @@ impl Reader<'_, '_> {
         };
         for (k, v) in in_file_order(table) {
             let name = k.get_ref().as_ref();
-            if matches!(name, "scenario" | "relation_files" | "add") {
+            if matches!(name, "scenario" | "relation_files" | "add" | "sweep") {
                 let what = if name == "scenario" {
                     "[scenario] settings are changed, not added: write them under [scenario]"
+                } else if name == "sweep" {
+                    "a variant's [sweep] replaces the extended file's whole: write it as [sweep]"
                 } else if name == "relation_files" {
                     "a relation file only adds: write it as [[relation_files]]"
                 } else {
