@@ -47,6 +47,8 @@ pub struct RunSummary {
     pub reached: Vec<Option<u32>>,
     /// Per action: how often it was taken (all actors).
     pub actions: Vec<u64>,
+    /// Per shock (in the order of [`Model::shock_names`]): how many steps it happened in.
+    pub shocks: Vec<u32>,
 }
 
 impl RunSummary {
@@ -76,6 +78,7 @@ impl RunSummary {
                 .collect(),
             reached: r.reached.clone(),
             actions,
+            shocks: r.shock_counts.clone(),
         }
     }
 }

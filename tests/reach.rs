@@ -465,3 +465,44 @@ from = 1
         "{e}"
     );
 }
+
+#[test]
+fn an_ensemble_report_says_how_often_each_shock_happened() {
+    let text = with(
+        r#"
+[shocks.once]
+description = "a scheduled shock"
+at = [2, 4]
+effects = [{ var = "pressure", on = { actor = "POL" }, add = 0.01 }]
+[shocks.sometimes]
+rate = 0.3
+effects = [{ var = "pressure", on = { actor = "LTU" }, add = 0.01 }]
+[shocks.never]
+rate = 0
+effects = [{ var = "pressure", on = { actor = "LTU" }, add = 1 }]
+"#,
+    );
+    let m = common::model(&text);
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let options = detente::ensemble::Options {
+        runs: 200,
+        seed: 3,
+        threads: 2,
+    };
+    let e = detente::ensemble::run(&m, options, &mut |_| {}, &never).unwrap();
+    let report = detente::report::ensemble::build(&m, &e);
+    let by = |n: &str| report.shocks.iter().find(|s| s.name == n).unwrap();
+    assert_eq!((by("once").happened, by("once").mean_count), (200, 2.0));
+    assert_eq!(by("never").happened, 0);
+    // 6 steps at 0.3: 1 − 0.7^6 ≈ 0.88 of runs see it; 1.8 times on average.
+    let s = by("sometimes");
+    assert!(
+        s.ci95[0] < 1.0 - 0.7f64.powi(6) && 1.0 - 0.7f64.powi(6) < s.ci95[1],
+        "{s:?}"
+    );
+    assert!((s.mean_count - 1.8).abs() < 0.25, "{s:?}");
+    let json = detente::report::json::to_string(&report);
+    let back = detente::report::ensemble::parse(&json).unwrap();
+    // Bit for bit: numbers are written in their shortest round-trip form and read back exactly.
+    assert_eq!(back.shocks, report.shocks);
+}

@@ -41,6 +41,28 @@ pub struct EnsembleReport {
     pub metrics: Vec<MetricStats>,
     /// Per-step distribution of each series across runs.
     pub bands: BandsReport,
+    /// One entry per shock, in name order (absent when the scenario has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shocks: Vec<ShockStats>,
+}
+
+/// How often a shock happened across runs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ShockStats {
+    /// The shock's name.
+    pub name: String,
+    /// Its description.
+    pub description: String,
+    /// Runs in which it happened at least once.
+    pub happened: u64,
+    /// Runs.
+    pub runs: u64,
+    /// `happened / runs`.
+    pub probability: f64,
+    /// Its 95% Wilson interval.
+    pub ci95: [f64; 2],
+    /// The mean number of steps it happened in, over all runs.
+    pub mean_count: f64,
 }
 
 /// How often an outcome was reached across runs.
@@ -296,7 +318,26 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
             }
         })
         .collect();
+    let shocks = model
+        .shocks
+        .iter()
+        .enumerate()
+        .map(|(i, sh)| {
+            let happened = e.summaries.iter().filter(|r| r.shocks[i] > 0).count() as u64;
+            let total: u64 = e.summaries.iter().map(|r| u64::from(r.shocks[i])).sum();
+            ShockStats {
+                name: sh.name.clone(),
+                description: sh.description.clone(),
+                happened,
+                runs,
+                probability: happened as f64 / runs.max(1) as f64,
+                ci95: pair(stats::wilson(happened, runs)),
+                mean_count: total as f64 / runs.max(1) as f64,
+            }
+        })
+        .collect();
     EnsembleReport {
+        shocks,
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
         detente_version: env!("CARGO_PKG_VERSION").into(),

@@ -37,6 +37,30 @@ pub fn ensemble(report: &EnsembleReport) -> String {
     if !report.outcomes.is_empty() {
         outcomes_table(&mut out, report);
     }
+    if !report.shocks.is_empty() {
+        let _ = writeln!(out, "## Shocks\n");
+        let _ = writeln!(
+            out,
+            "| shock | happened in | 95% CI (Wilson) | mean {}s it happened in | description |",
+            report.scenario.time_unit
+        );
+        let _ = writeln!(out, "|---|---:|---|---:|---|");
+        for s in &report.shocks {
+            let _ = writeln!(
+                out,
+                "| {} | {} ({}/{}) | {} – {} | {:.2} | {} |",
+                cell(&s.name),
+                pct(s.probability),
+                s.happened,
+                s.runs,
+                pct(s.ci95[0]),
+                pct(s.ci95[1]),
+                s.mean_count,
+                cell(&s.description)
+            );
+        }
+        out.push('\n');
+    }
     metrics_table(&mut out, report);
     if !report.bands.series.is_empty() {
         over_time_table(&mut out, &report.bands, report.runs, &sc.time_unit);

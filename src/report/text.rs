@@ -157,6 +157,30 @@ pub fn ensemble(report: &EnsembleReport) -> String {
             );
         }
     }
+    if !report.shocks.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nshocks (share of runs it happened in, 95% Wilson interval; mean {}s it happened in)",
+            sc.time_unit
+        );
+        let w = report
+            .shocks
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        for s in &report.shocks {
+            let _ = writeln!(
+                out,
+                "  {:<w$}  {:>6}  [{}, {}]  {:.2}",
+                s.name,
+                pct(s.probability),
+                pct(s.ci95[0]),
+                pct(s.ci95[1]),
+                s.mean_count
+            );
+        }
+    }
     let finals: Vec<&MetricStats> = report
         .metrics
         .iter()
