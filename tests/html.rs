@@ -1007,3 +1007,26 @@ fn one_run_charts_mark_every_action_taken() {
     let svg = plot(LB, &["run", "baseline.toml"], "trajectory:tension_ltu_blr");
     assert!(svg.contains("week 3: BLR push_migrants → LTU (rule blr_retaliates)"));
 }
+
+#[test]
+fn an_ensemble_page_lists_its_shocks() {
+    let page = stdout(&[
+        "run",
+        "scenarios/belarus_poland/border_crisis.toml",
+        "--runs",
+        "20",
+        "-q",
+        "--format",
+        "html",
+        "-o",
+        "-",
+    ]);
+    check_page(&page);
+    assert!(
+        page.contains("<h2") && page.contains(">Shocks<"),
+        "a Shocks section"
+    );
+    assert!(page.contains(
+        "<td>wagner_relocation</td><td class=\"n\">100.0%</td><td class=\"n\">20 of 20</td>"
+    ));
+}

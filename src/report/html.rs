@@ -246,6 +246,33 @@ pub fn ensemble(report: &EnsembleReport, graph: Option<&RelationGraph>) -> Strin
             out.push_str("</tbody></table></div>");
         });
     }
+    if !report.shocks.is_empty() {
+        page.section("shocks", "Shocks", |out| {
+            let _ = write!(
+                out,
+                "<div class=\"table-wrap\"><table><thead><tr><th>shock</th>\
+                 <th class=\"n\">happened in</th><th class=\"n\">runs</th>\
+                 <th class=\"n\">95% Wilson interval</th><th class=\"n\">mean {}s it happened in</th>\
+                 <th>description</th></tr></thead><tbody>",
+                esc(&sc.time_unit)
+            );
+            for s in &report.shocks {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} of {}</td><td class=\"n\">{} – {}</td><td class=\"n\">{:.2}</td><td>{}</td></tr>",
+                    esc(&s.name),
+                    pct(s.probability),
+                    s.happened,
+                    s.runs,
+                    pct(s.ci95[0]),
+                    pct(s.ci95[1]),
+                    s.mean_count,
+                    esc(&s.description)
+                );
+            }
+            out.push_str("</tbody></table></div>");
+        });
+    }
     if !report.bands.series.is_empty() {
         page.section("series", "Series over time", |out| {
             figures(out, &charts, &[ChartKind::Fan]);
