@@ -280,33 +280,52 @@ fn an_outcome_is_explained_by_the_variables_its_condition_reads_up_to_when_it_is
     exact(&e);
 }
 
-#[test]
-fn a_counterfactual_is_the_comparison_with_an_enabled_false_variant() {
-    let text = std::fs::read_to_string("scenarios/lithuania_belarus/baseline.toml").unwrap();
-    let sources = MemorySources::new([("b.toml", text.as_str())]);
-    let resolved = detente::load::load("b.toml", &sources).unwrap();
+/// The counterfactual of `target` in `files[0]` (the other files are what it extends) over
+/// `count` runs of `seed`, without what `removals` picks: the baseline model and the result.
+fn counterfactual_of(
+    files: &[(&str, &str)],
+    target: &str,
+    removals: impl Fn(&Model) -> Vec<Removal>,
+    (seed, count, threads): (u64, u64, usize),
+) -> (
+    Model,
+    Result<detente::report::explain::Counterfactual, explain::ExplainError>,
+) {
+    let sources = MemorySources::new(files.iter().copied());
+    let resolved = detente::load::load(files[0].0, &sources).unwrap();
     let none = Overrides::default();
     let m = detente::compile::compile(resolved.clone(), &none).unwrap();
-    let target = Target::parse(&m, "tension(LTU, BLR)").unwrap();
+    let target = Target::parse(&m, target).unwrap();
     let runs = Runs {
-        seed: 5,
+        seed,
         replay: None,
-        count: 60,
-        threads: 2,
+        count,
+        threads,
     };
-    let removals = Removal::list(&m, &["ltu_rejects_talks".to_string()]).unwrap();
     let cf = explain::counterfactual(
         &resolved,
         &none,
         &m,
         &target,
         m.steps(),
-        &removals,
+        &removals(&m),
         runs,
         &NEVER,
         &mut |_| {},
-    )
-    .unwrap();
+    );
+    (m, cf)
+}
+
+#[test]
+fn a_counterfactual_is_the_comparison_with_an_enabled_false_variant() {
+    let text = std::fs::read_to_string("scenarios/lithuania_belarus/baseline.toml").unwrap();
+    let (m, cf) = counterfactual_of(
+        &[("b.toml", text.as_str())],
+        "tension(LTU, BLR)",
+        |m| Removal::list(m, &["ltu_rejects_talks".to_string()]).unwrap(),
+        (5, 60, 2),
+    );
+    let cf = cf.unwrap();
     let row = &cf.rows[0];
     assert_eq!(row.removed, "rule ltu_rejects_talks");
     // The same comparison by hand: the variant file, and `compare`'s paired differences.
@@ -456,29 +475,13 @@ fn the_library_refuses_what_does_not_fit_instead_of_panicking() {
     assert!(explain::explain(&m, &t, (0, 4), none, &NEVER).is_err());
     // A removal of something already off (or absent) is an error, not an effect of zero.
     let text = HAND.replace("[events.push]", "[events.push]\nenabled = false");
-    let sources = MemorySources::new([("h.toml", text.as_str())]);
-    let resolved = detente::load::load("h.toml", &sources).unwrap();
-    let none = Overrides::default();
-    let m = detente::compile::compile(resolved.clone(), &none).unwrap();
-    let t = Target::parse(&m, "t(A, B)").unwrap();
-    let runs = Runs {
-        seed: 0,
-        replay: None,
-        count: 4,
-        threads: 1,
-    };
-    let e = explain::counterfactual(
-        &resolved,
-        &none,
-        &m,
-        &t,
-        4,
-        &[Removal::Event("push".into())],
-        runs,
-        &NEVER,
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let (m, e) = counterfactual_of(
+        &[("h.toml", text.as_str())],
+        "t(A, B)",
+        |_| vec![Removal::Event("push".into())],
+        (0, 4, 1),
+    );
+    let e = e.unwrap_err();
     assert!(e.to_string().contains("no such item"), "{e}");
     for odd in ["t(A,)", "t((A, B)", "t(A, B))"] {
         assert!(
@@ -495,35 +498,18 @@ fn holm_adjusts_the_counterfactual_table_as_one_family() {
     let text = std::fs::read_to_string("scenarios/lithuania_belarus/combined.toml").unwrap();
     let base = std::fs::read_to_string("scenarios/lithuania_belarus/baseline.toml").unwrap();
     let multi = std::fs::read_to_string("scenarios/lithuania_belarus/multilateral.toml").unwrap();
-    let sources = MemorySources::new([
+    let files = [
         ("combined.toml", text.as_str()),
         ("baseline.toml", base.as_str()),
         ("multilateral.toml", multi.as_str()),
-    ]);
-    let resolved = detente::load::load("combined.toml", &sources).unwrap();
-    let none = Overrides::default();
-    let m = detente::compile::compile(resolved.clone(), &none).unwrap();
-    let target = Target::parse(&m, "tension(LTU, BLR)").unwrap();
-    let runs = Runs {
-        seed: 1,
-        replay: None,
-        count: 40,
-        threads: 2,
-    };
-    let removals =
-        Removal::list(&m, &["ltu_multilateral".into(), "ltu_unified_front".into()]).unwrap();
-    let plain = explain::counterfactual(
-        &resolved,
-        &none,
-        &m,
-        &target,
-        m.steps(),
-        &removals,
-        runs,
-        &NEVER,
-        &mut |_| {},
-    )
-    .unwrap();
+    ];
+    let (_, plain) = counterfactual_of(
+        &files,
+        "tension(LTU, BLR)",
+        |m| Removal::list(m, &["ltu_multilateral".into(), "ltu_unified_front".into()]).unwrap(),
+        (1, 40, 2),
+    );
+    let plain = plain.unwrap();
     let mut adjusted = plain.clone();
     adjusted.adjust_holm();
     assert_eq!(adjusted.adjustment, "holm");

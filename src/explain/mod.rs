@@ -293,7 +293,6 @@ struct Recorder<'m> {
     m: &'m Model,
     places: &'m [Place],
     ranges: Vec<Option<(f64, f64)>>,
-    steps: u32,
     /// Per place, its value after each step 0..=steps.
     values: Vec<Vec<f64>>,
     /// Per place and step, the sum of what landed (to tell what the clamp removed).
@@ -311,7 +310,6 @@ impl<'m> Recorder<'m> {
             m,
             places,
             ranges: places.iter().map(|p| p.range(m)).collect(),
-            steps: m.steps,
             values: vec![vec![0.0; n]; places.len()],
             sums: vec![vec![0.0; n]; places.len()],
             entries: Vec::new(),
@@ -357,7 +355,7 @@ impl Trace for Recorder<'_> {
             // It lands in steps t + delay .. t + delay + duration - 1 (those in the run).
             let first = t + l.delay;
             for step in first..first + l.duration.max(1) {
-                if step > self.steps {
+                if step > self.m.steps {
                     break;
                 }
                 self.push(p, step, t, key, l.amount);

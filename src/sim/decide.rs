@@ -34,22 +34,10 @@ pub(super) fn actions(
 /// The events due at this step: scheduled ones, and rated ones whose draw falls below the rate.
 fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), RuntimeError> {
     for (i, ev) in m.events.iter().enumerate() {
-        let happens = match &ev.when {
-            When::At(steps) => steps.binary_search(&clock.t).is_ok(),
-            When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
-                eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
-                if !w.a[0].is_finite() {
-                    return Err(event_rate_error(m, clock.t, i, w.a[0]));
-                }
-                let target_key = m.actor_keys.get(ev.target as usize).copied().unwrap_or(0);
-                rng::uniform(rng::place(
-                    rng::mix(clock.step_key ^ ev.key),
-                    m.actor_keys[ev.actor as usize],
-                    target_key,
-                )) < w.a[0]
-            }
-            When::Rate { .. } => false,
-        };
+        let target_key = m.actor_keys.get(ev.target as usize).copied().unwrap_or(0);
+        let draw = (ev.key, m.actor_keys[ev.actor as usize], target_key);
+        let happens = due(&ev.when, world, w, clock, draw)
+            .map_err(|rate| event_rate_error(m, clock.t, i, rate))?;
         let taking = (ev.action, ev.actor, ev.target);
         if happens && first_this_step(m, &mut w.once, &w.firings, taking, clock.t) {
             w.firings.push(Firing {
@@ -63,22 +51,36 @@ fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), Ru
     }
     w.shocks_now.clear();
     for (i, sh) in m.shocks.iter().enumerate() {
-        let happens = match &sh.when {
-            When::At(steps) => steps.binary_search(&clock.t).is_ok(),
-            When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
-                eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
-                if !w.a[0].is_finite() {
-                    return Err(shock_error(m, clock.t, i, None, w.a[0]));
-                }
-                rng::uniform(rng::place(rng::mix(clock.step_key ^ sh.key), 0, 0)) < w.a[0]
-            }
-            When::Rate { .. } => false,
-        };
-        if happens {
+        if due(&sh.when, world, w, clock, (sh.key, 0, 0))
+            .map_err(|rate| shock_error(m, clock.t, i, None, rate))?
+        {
             w.shocks_now.push(i as u32);
         }
     }
     Ok(())
+}
+
+/// Whether what `when` schedules happens at `clock.t`: a step it lists, or a draw keyed by
+/// `(key, a, b)` below its rate in its window; `Err(rate)` for a rate that is not a finite
+/// number.
+fn due(
+    when: &When,
+    world: &World,
+    w: &mut Work,
+    clock: Clock,
+    (key, a, b): (u64, u64, u64),
+) -> Result<bool, f64> {
+    match when {
+        When::At(steps) => Ok(steps.binary_search(&clock.t).is_ok()),
+        When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
+            eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
+            if !w.a[0].is_finite() {
+                return Err(w.a[0]);
+            }
+            Ok(rng::uniform(rng::place(rng::mix(clock.step_key ^ key), a, b)) < w.a[0])
+        }
+        When::Rate { .. } => Ok(false),
+    }
 }
 
 /// Whether this taking of `action` by `actor` toward `target` (or no one) is its first this
