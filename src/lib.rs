@@ -80,6 +80,7 @@ pub mod ids;
 pub mod load;
 pub(crate) mod lookalike;
 pub mod model;
+pub mod part;
 pub mod report;
 pub(crate) mod rng;
 pub mod sim;

@@ -395,10 +395,19 @@ fn compare_scenarios_and_reports() {
 
 #[test]
 fn work_that_cannot_fit_is_refused_up_front() {
+    // A paired comparison keeps every run's values (an ensemble alone keeps what its report
+    // needs, whatever the runs): 10^11 runs of two variants cannot fit.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r.json");
     detente()
-        .args(["run", BASELINE, "--runs", "100000000000", "--out"])
+        .args([
+            "compare",
+            BASELINE,
+            MONITORING,
+            "--runs",
+            "100000000000",
+            "--out",
+        ])
         .arg(&out)
         .assert()
         .code(2)
@@ -526,7 +535,14 @@ fn hostile_saved_reports_are_refused_not_compared() {
 fn an_absurd_number_of_runs_is_refused_with_its_estimate_not_wrapped() {
     // 2^61 runs: the estimate saturates instead of wrapping to something small.
     detente()
-        .args(["run", BASELINE, "--runs", "2305843009213693952", "-q"])
+        .args([
+            "compare",
+            BASELINE,
+            MONITORING,
+            "--runs",
+            "2305843009213693952",
+            "-q",
+        ])
         .timeout(std::time::Duration::from_secs(60))
         .assert()
         .code(2)
@@ -963,6 +979,7 @@ fn man_prints_roff_and_writes_one_page_per_command() {
             "detente-explain.1",
             "detente-graph.1",
             "detente-man.1",
+            "detente-merge.1",
             "detente-run.1",
             "detente-schema.1",
             "detente-sweep.1",

@@ -228,7 +228,7 @@ fn paired(
         threads: threads(args.threads)?,
     };
     for model in models {
-        super::check_memory(model, options.runs, options.threads)?;
+        super::check_memory(model, options.runs, options.threads, true)?;
     }
     let mut ensembles = Vec::new();
     for (path, model) in args.inputs.iter().zip(models) {

@@ -151,7 +151,7 @@ pub fn explain(args: ExplainArgs) -> CliResult {
     } else {
         runs.count
     };
-    super::check_memory(&model, most, runs.threads)?;
+    super::check_memory(&model, most, runs.threads, true)?;
     let out = Output::create(target_out)?;
     let plot_outs = args
         .plot

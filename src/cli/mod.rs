@@ -7,6 +7,7 @@ mod docs;
 mod explain;
 mod output;
 mod run;
+mod scale;
 mod schema;
 mod sweep;
 mod test;
@@ -61,6 +62,9 @@ enum Command {
     /// one ensemble per point with common random numbers, rows written as points finish, then
     /// the sensitivity analysis.
     Sweep(sweep::SweepArgs),
+    /// Put together the parts that shards of an ensemble or a sweep wrote (`--shard K/N`), given
+    /// in any order: the report is the unsharded command's, byte for byte.
+    Merge(scale::MergeArgs),
     /// Explain which rules, events, shocks and dynamics moved a variable (or an outcome's
     /// variables), by how much; with --counterfactual, what would have happened without each.
     Explain(explain::ExplainArgs),
@@ -268,6 +272,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Compare(args)) => compare::compare(args),
         Some(Command::Sweep(args)) => sweep::sweep(args),
+        Some(Command::Merge(args)) => scale::merge(args),
         Some(Command::Explain(args)) => explain::explain(args),
         Some(Command::Test(args)) => test::test(args),
         Some(Command::Check { scenarios }) => check(&scenarios),
@@ -323,8 +328,8 @@ fn warnings(model: &Model) -> Result<(), String> {
 }
 
 /// Refuses work the machine cannot hold, before starting it (Linux: MemAvailable).
-fn check_memory(model: &Model, runs: u64, threads: usize) -> Result<(), String> {
-    let needed = detente::ensemble::memory_estimate(model, runs, threads);
+fn check_memory(model: &Model, runs: u64, threads: usize, keep: bool) -> Result<(), String> {
+    let needed = detente::ensemble::memory_estimate(model, runs, threads, keep);
     let Some(available) = available_memory() else {
         return Ok(());
     };
@@ -395,8 +400,19 @@ fn interrupts() -> &'static Interrupts {
 
 /// The failure for a run stopped by a signal: nothing was written, the status says which.
 fn interrupted(what: String) -> Failure {
+    interrupted_keeping(what, "")
+}
+
+/// [`interrupted`], saying what a checkpoint kept (`kept`, from "; " on, or empty).
+fn interrupted_keeping(what: String, kept: &str) -> Failure {
+    if kept.is_empty() {
+        return Failure {
+            message: format!("{what}; nothing was written\n"),
+            code: signal_code(),
+        };
+    }
     Failure {
-        message: format!("{what}; nothing was written\n"),
+        message: format!("{what}; no output was written{kept}\n"),
         code: signal_code(),
     }
 }

@@ -2,7 +2,7 @@
 //! finish, then the sensitivity analysis.
 
 use super::output::{self, Output};
-use super::{interrupted, load, parse_set, threads, CliResult, Failure, FileSystem};
+use super::{load, parse_set, threads, CliResult, Failure, FileSystem};
 use detente::ensemble::Options;
 use detente::report::sweep as export;
 use detente::report::{Format, MetricId};
@@ -10,7 +10,7 @@ use detente::sweep::{Design, Factor, FactorRange, Plan, SweepError};
 use detente::Overrides;
 use std::process::ExitCode;
 
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone)]
 pub struct SweepArgs {
     /// The scenario file.
     scenario: String,
@@ -63,6 +63,15 @@ pub struct SweepArgs {
     /// Format: md, json, csv or html (default: from the --out file's extension, else md).
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Run only shard K of N of the sweep's points (K from 1 to N) and write a part to --out,
+    /// for `detente merge` to put together: the merged sweep is the unsharded one, byte for
+    /// byte.
+    #[arg(long, value_name = "K/N", value_parser = detente::part::Shard::parse)]
+    shard: Option<detente::part::Shard>,
+    /// Keep finished points in FILE as the sweep goes; after an interruption (Ctrl-C, SIGTERM,
+    /// a kill) the same command continues from there, with the same result.
+    #[arg(long, value_name = "FILE")]
+    checkpoint: Option<String>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -160,10 +169,18 @@ impl SweepArgs {
     }
 }
 
-pub fn sweep(mut args: SweepArgs) -> CliResult {
-    let outputs = [("--out", args.out.as_deref().unwrap_or("-"))];
-    output::check_outputs(&outputs)?;
-    let format = args.format()?;
+/// A sweep ready to run: its model, plan, ensemble options, and the manifest its parts and
+/// checkpoints record.
+struct Prepared {
+    model: detente::Model,
+    plan: Plan,
+    options: Options,
+    base: Overrides,
+    manifest: detente::part::Manifest,
+}
+
+/// Everything before the first point: the scenario, the [sweep] table's defaults, the plan.
+fn prepare(args: &mut SweepArgs, threads_asked: Option<usize>) -> Result<Prepared, Failure> {
     let base = Overrides {
         parameters: args.set.clone(),
         steps: None,
@@ -200,7 +217,6 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
             }
         }
     }
-    output::refuse_inputs(&outputs, model.source_files())?;
     let seed = args
         .seed
         .or(config.as_ref().and_then(|c| c.seed))
@@ -225,31 +241,222 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
         .design_seed
         .or(config.as_ref().and_then(|c| c.design_seed))
         .unwrap_or(seed);
-    let plan = Plan::new(
-        &model,
-        std::mem::take(&mut args.vary),
-        args.design(config.as_ref().map(|c| c.design)),
-        design_seed,
-        &metrics,
-    )
-    .map_err(|e| Failure::from(format!("error: {e}\n")))?;
+    let design = args.design(config.as_ref().map(|c| c.design));
+    let factors = args.vary.clone();
+    let plan = Plan::new(&model, factors.clone(), design, design_seed, &metrics)
+        .map_err(|e| Failure::from(format!("error: {e}\n")))?;
     let options = Options {
         runs,
         seed,
-        threads: threads(args.threads)?,
+        threads: threads(threads_asked)?,
     };
-    super::check_memory(&model, options.runs, options.threads)?;
-    let mut out = Output::create(outputs[0].1)?;
-    let head = export::head(&model, &plan, runs, seed);
-    out.write(
-        match format {
-            Format::Json => export::json_head(&head),
-            Format::Csv => export::csv_head(&head),
-            Format::Html => String::new(),
-            _ => export::markdown_head(&head),
+    // The arguments that define the result, resolved, in a canonical order.
+    let mut canonical = vec![args.scenario.clone()];
+    for f in &factors {
+        let range = match &f.range {
+            FactorRange::Interval(lo, hi) => format!("{lo:?}..{hi:?}"),
+            FactorRange::Values(v) => v
+                .iter()
+                .map(|x| format!("{x:?}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        };
+        canonical.extend(["--vary".into(), format!("{}={range}", f.name)]);
+        if f.whole {
+            canonical.extend(["--whole".into(), f.name.clone()]);
         }
-        .as_bytes(),
-    )?;
+    }
+    let sized = |flag: &str, n: u32| [flag.to_string(), n.to_string()];
+    canonical.push("--design".into());
+    match design {
+        Design::Grid { levels } => {
+            canonical.push("grid".into());
+            canonical.extend(sized("--levels", levels));
+        }
+        Design::Oat => canonical.push("oat".into()),
+        Design::Lhs { points } => {
+            canonical.push("lhs".into());
+            canonical.extend(sized("--points", points));
+        }
+        Design::Sobol { base } => {
+            canonical.push("sobol".into());
+            canonical.extend(sized("--points", base));
+        }
+        Design::Morris {
+            trajectories,
+            levels,
+        } => {
+            canonical.push("morris".into());
+            canonical.extend(sized("--trajectories", trajectories));
+            canonical.extend(sized("--levels", levels));
+        }
+    }
+    canonical.extend(["--runs".into(), runs.to_string()]);
+    canonical.extend(["--seed".into(), seed.to_string()]);
+    canonical.extend(["--design-seed".into(), design_seed.to_string()]);
+    for m in &metrics {
+        canonical.extend(["--metric".into(), m.to_string()]);
+    }
+    for (name, value) in &args.set {
+        canonical.extend(["--set".into(), format!("{name}={value:?}")]);
+    }
+    let manifest = detente::part::Manifest::new(
+        "sweep",
+        canonical,
+        &format!("{:016x}", model.content_hash()),
+    );
+    Ok(Prepared {
+        model,
+        plan,
+        options,
+        base,
+        manifest,
+    })
+}
+
+/// The sweep's rows and its analysis, written to one output as points come.
+struct Writer {
+    out: Output,
+    format: Format,
+    head: export::Head,
+    /// An HTML page is not streamed: it is written once at the end, so its rows are kept, one
+    /// small `Point` (the factor values and each output's estimate) per point. The other formats
+    /// write each row as it comes and keep nothing.
+    kept: Vec<detente::sweep::Point>,
+}
+
+impl Writer {
+    fn new(mut out: Output, format: Format, head: export::Head) -> Result<Writer, Failure> {
+        out.write(
+            match format {
+                Format::Json => export::json_head(&head),
+                Format::Csv => export::csv_head(&head),
+                Format::Html => String::new(),
+                _ => export::markdown_head(&head),
+            }
+            .as_bytes(),
+        )?;
+        Ok(Writer {
+            out,
+            format,
+            head,
+            kept: Vec::new(),
+        })
+    }
+
+    fn row(&mut self, p: &detente::sweep::Point) -> Result<(), String> {
+        let text = match self.format {
+            Format::Json => export::json_row(p, p.index == 0),
+            Format::Csv => export::csv_row(p),
+            Format::Html => {
+                self.kept.push(p.clone());
+                return Ok(());
+            }
+            _ => export::markdown_row(&self.head, p),
+        };
+        self.out.write(text.as_bytes())
+    }
+
+    fn finish(self, plan: &Plan, summary: &detente::sweep::Summary) -> CliResult {
+        let (sensitivity, noise) = plan.analyse(summary);
+        let tail = match self.format {
+            Format::Json => export::json_tail(&sensitivity, &noise),
+            Format::Csv => String::new(),
+            Format::Html => {
+                detente::report::html::sweep(&self.head, &self.kept, &sensitivity, &noise)
+            }
+            _ => export::markdown_tail(&self.head, &sensitivity, &noise),
+        };
+        super::check_interrupt()?;
+        self.out.commit(tail.as_bytes())?;
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+pub fn sweep(mut args: SweepArgs) -> CliResult {
+    let out_path = args.out.clone().unwrap_or_else(|| "-".into());
+    if args.shard.is_some() && args.out.is_none() {
+        return Err(Failure::from(
+            "error: --shard writes a part for `detente merge`: give it a file with --out\n"
+                .to_string(),
+        ));
+    }
+    if args.shard.is_some() && args.format.is_some() {
+        return Err(Failure::from(
+            "error: --format is for the merged sweep: a shard writes a part (--out)\n      = hint: give --format to `detente merge`\n"
+                .to_string(),
+        ));
+    }
+    let checkpoint = args.checkpoint.clone();
+    let mut outputs = vec![("--out", out_path.as_str())];
+    if let Some(c) = &checkpoint {
+        outputs.push(("--checkpoint", c.as_str()));
+    }
+    output::check_outputs(&outputs)?;
+    let format = args.format()?;
+    let threads_asked = args.threads;
+    let prepared = prepare(&mut args, threads_asked)?;
+    let Prepared {
+        model,
+        plan,
+        options,
+        base,
+        manifest,
+    } = prepared;
+    output::refuse_inputs(&outputs, model.source_files())?;
+    super::check_memory(&model, options.runs, options.threads, true)?;
+    let out = Output::create(&out_path)?;
+    let (mut writer, part_out) = match args.shard {
+        Some(_) => (None, Some(out)),
+        None => {
+            let head = export::head(&model, &plan, options.runs, options.seed);
+            (Some(Writer::new(out, format, head)?), None)
+        }
+    };
+    let units = plan.units();
+    let range = args
+        .shard
+        .map_or(0..units.len() as u64, |s| s.range(units.len() as u64));
+    let range = range.start as usize..range.end as usize;
+    // What a checkpoint holds: its points' rows written again, and the units after them run.
+    let mut points: Vec<detente::sweep::Point> = Vec::new();
+    let mut oat = Vec::new();
+    let mut journal = None;
+    if let Some(path) = &args.checkpoint {
+        let (j, records) = super::scale::Journal::open(path, &manifest, args.shard)?;
+        for record in records {
+            let detente::part::Work::Sweep(part) = record.work else {
+                return Err(Failure::from(format!(
+                    "error: --checkpoint `{path}` holds an ensemble's runs, not a sweep's points\n"
+                )));
+            };
+            points.extend(part.points);
+            oat.extend(part.oat);
+        }
+        journal = Some(j);
+    }
+    let first = range.start
+        + units[range.clone()]
+            .iter()
+            .take_while(|u| points.iter().any(|p| p.index == u.start))
+            .count();
+    let held: usize = units[range.start..first].iter().map(|u| u.len()).sum();
+    if points.len() != held
+        || points
+            .iter()
+            .zip(units[range.start..first].iter().flat_map(|u| u.clone()))
+            .any(|(p, i)| p.index != i)
+    {
+        return Err(Failure::from(format!(
+            "error: --checkpoint `{}` holds points that are not the first of this sweep's\n",
+            args.checkpoint.as_deref().unwrap_or_default()
+        )));
+    }
+    if let Some(w) = &mut writer {
+        for p in &points {
+            w.row(p).map_err(Failure::from)?;
+        }
+    }
     let sources = FileSystem::for_scenario(&args.scenario);
     let mut model_of = |point: &[(String, f64)]| {
         let mut parameters = base.parameters.clone();
@@ -260,31 +467,38 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
         };
         detente::load_model(&args.scenario, &sources, &overrides)
     };
-    let bar = progress_bar(plan.points.len(), args.quiet);
-    // An HTML page is not streamed: it is written once at the end, so its rows are kept, one
-    // small `Point` (the factor values and each output's estimate) per point. The other formats
-    // write each row as it comes and keep nothing.
-    let mut kept: Vec<detente::sweep::Point> = Vec::new();
-    let mut row = |p: &detente::sweep::Point| {
-        let text = match format {
-            Format::Json => export::json_row(p, p.index == 0),
-            Format::Csv => export::csv_row(p),
-            Format::Html => {
-                kept.push(p.clone());
-                return Ok(());
+    let bar = progress_bar(range.end - range.start, args.quiet);
+    if let Some(b) = &bar {
+        b.set_position((first - range.start) as u64);
+    }
+    let mut done = |finished: &[detente::sweep::Point], effects: &[detente::sweep::OatEffect]| {
+        if let Some(w) = &mut writer {
+            for p in finished {
+                w.row(p)?;
             }
-            _ => export::markdown_row(&head, p),
-        };
-        out.write(text.as_bytes())
+        }
+        if let Some(j) = &mut journal {
+            j.append(&detente::part::Record {
+                work: detente::part::Work::Sweep(detente::part::SweepPart {
+                    points: finished.to_vec(),
+                    oat: effects.to_vec(),
+                }),
+                rows: String::new(),
+            })?;
+        }
+        points.extend_from_slice(finished);
+        oat.extend_from_slice(effects);
+        Ok(())
     };
-    let result = detente::sweep::run(
+    let result = detente::sweep::run_units(
         &plan,
         &mut model_of,
         options,
-        &mut row,
-        &mut |done| {
+        first..range.end,
+        &mut done,
+        &mut |u| {
             if let Some(b) = &bar {
-                b.set_position(done as u64);
+                b.set_position((u - range.start) as u64);
             }
         },
         &super::interrupts().stop,
@@ -292,11 +506,19 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let summary = result.map_err(|e| match e {
-        SweepError::Cancelled { completed } => interrupted(format!(
-            "interrupted after {completed} of {} points",
-            plan.points.len()
-        )),
+    let total: usize = units[range.clone()].iter().map(|u| u.len()).sum();
+    let kept = match &args.checkpoint {
+        Some(path) => format!(
+            "; the checkpoint `{path}` keeps the {} finished: run the same command again to continue",
+            points.len()
+        ),
+        None => String::new(),
+    };
+    result.map_err(|e| match e {
+        SweepError::Cancelled { .. } => {
+            let what = format!("interrupted after {} of {total} points", points.len());
+            super::interrupted_keeping(what, &kept)
+        }
         SweepError::Model {
             point,
             values,
@@ -308,16 +530,21 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
         SweepError::Output(message) => Failure::from(message),
         other => Failure::from(format!("error: {other}\n")),
     })?;
-    let (sensitivity, noise) = plan.analyse(&summary);
-    let tail = match format {
-        Format::Json => export::json_tail(&sensitivity, &noise),
-        Format::Csv => String::new(),
-        Format::Html => detente::report::html::sweep(&head, &kept, &sensitivity, &noise),
-        _ => export::markdown_tail(&head, &sensitivity, &noise),
-    };
-    super::check_interrupt()?;
-    out.commit(tail.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    if let (Some(shard), Some(out)) = (args.shard, part_out) {
+        let part = detente::part::Part::new(
+            manifest,
+            shard,
+            detente::part::Work::Sweep(detente::part::SweepPart { points, oat }),
+        );
+        super::check_interrupt()?;
+        out.commit(part.to_json().as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let summary = plan.summary(&points, oat);
+    match writer {
+        Some(w) => w.finish(&plan, &summary),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// A bar over the points on a terminal, unless quiet.
@@ -332,4 +559,74 @@ fn progress_bar(points: usize, quiet: bool) -> Option<indicatif::ProgressBar> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
+}
+
+/// `detente merge` of a sweep's parts: the sweep the manifest's arguments describe, its points
+/// from the parts.
+pub(super) fn merge(
+    manifest: &detente::part::Manifest,
+    part: detente::part::SweepPart,
+    scenario: Option<&str>,
+    out: Option<&str>,
+    format: Option<Format>,
+    quiet: bool,
+) -> CliResult {
+    #[derive(clap::Parser)]
+    struct Wrap {
+        #[command(flatten)]
+        sweep: SweepArgs,
+    }
+    use clap::Parser;
+    let mut args = Wrap::try_parse_from(
+        std::iter::once("detente-sweep".to_string()).chain(manifest.args.iter().cloned()),
+    )
+    .map_err(|e| {
+        Failure::from(format!(
+            "error: the parts record arguments this detente cannot read: {e}\n"
+        ))
+    })?
+    .sweep;
+    if let Some(path) = scenario {
+        args.scenario = path.to_string();
+    }
+    args.out = out.map(str::to_string);
+    args.format = format;
+    args.quiet = quiet;
+    let out_path = args.out.clone().unwrap_or_else(|| "-".into());
+    let outputs = [("--out", out_path.as_str())];
+    output::check_outputs(&outputs)?;
+    let format = args.format()?;
+    let threads_asked = Some(1);
+    let prepared = prepare(&mut args, threads_asked)?;
+    // The same arguments on another scenario path give the same manifest but the path: the
+    // contents are what must match.
+    let hash = format!("{:016x}", prepared.model.content_hash());
+    if hash != manifest.content_hash {
+        return Err(Failure::from(format!(
+            "error: `{}` is not the scenario the parts were made from: its contents changed (hash {hash}, the parts' {})\n      = hint: merge with the scenario files as they were when the shards ran, or run the shards again\n",
+            args.scenario, manifest.content_hash
+        )));
+    }
+    let indices: Vec<usize> = part.points.iter().map(|p| p.index).collect();
+    if indices != (0..prepared.plan.points.len()).collect::<Vec<_>>() {
+        return Err(Failure::from(format!(
+            "error: the parts hold {} points of the sweep's {}\n",
+            indices.len(),
+            prepared.plan.points.len()
+        )));
+    }
+    output::refuse_inputs(&outputs, prepared.model.source_files())?;
+    let out = Output::create(&out_path)?;
+    let head = export::head(
+        &prepared.model,
+        &prepared.plan,
+        prepared.options.runs,
+        prepared.options.seed,
+    );
+    let mut writer = Writer::new(out, format, head)?;
+    for p in &part.points {
+        writer.row(p).map_err(Failure::from)?;
+    }
+    let summary = prepared.plan.summary(&part.points, part.oat);
+    writer.finish(&prepared.plan, &summary)
 }

@@ -36,8 +36,15 @@ pub fn trajectory(t: &Trajectory) -> String {
 }
 
 /// One row per run: the run index, every metric, and the first step each outcome was reached
-/// (empty when it was not).
+/// (empty when it was not). [`runs_head`] then [`runs_rows`].
 pub fn runs(table: &RunsTable) -> String {
+    let mut out = runs_head(table);
+    out.push_str(&runs_rows(table));
+    out
+}
+
+/// The header line of the per-run table: `run`, every metric id, every `first_step.<outcome>`.
+pub fn runs_head(table: &RunsTable) -> String {
     let mut out = String::from("run");
     for c in &table.metrics {
         let _ = write!(out, ",{}", field(&c.id.to_string()));
@@ -46,6 +53,13 @@ pub fn runs(table: &RunsTable) -> String {
         let _ = write!(out, ",{}", field(&id.to_string()));
     }
     out.push('\n');
+    out
+}
+
+/// The rows of the per-run table, without its header: what a streamed table appends for a
+/// block of runs.
+pub fn runs_rows(table: &RunsTable) -> String {
+    let mut out = String::new();
     for (i, run) in table.runs.iter().enumerate() {
         let _ = write!(out, "{run}");
         for c in &table.metrics {

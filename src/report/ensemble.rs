@@ -165,32 +165,42 @@ impl MetricColumn {
     }
 }
 
-/// Every metric of an ensemble, per run: final, peak and mean of each series, then each
-/// action's count. `runs` must be summaries of runs of `model`.
-pub(crate) fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+/// Every metric's id and label, in the report's order: final, peak and mean of each series,
+/// then each action's count.
+pub(crate) fn metric_names(model: &Model) -> Vec<(MetricId, String)> {
     let mut out = Vec::new();
-    type Pick = fn(&RunSummary, usize) -> f64;
-    let of_series: [(MetricKind, Pick); 3] = [
-        (MetricKind::Final, |r, s| r.last[s]),
-        (MetricKind::Peak, |r, s| r.peak[s]),
-        (MetricKind::Mean, |r, s| r.mean[s]),
-    ];
-    for (kind, pick) in of_series {
-        for (s, series) in model.series.iter().enumerate() {
-            let values = runs.iter().map(|r| pick(r, s)).collect();
-            out.push(MetricColumn::new(kind, &series.name, &series.text, values));
+    for kind in [MetricKind::Final, MetricKind::Peak, MetricKind::Mean] {
+        for series in &model.series {
+            out.push((MetricId::new(kind, &series.name), kind.label(&series.text)));
         }
     }
-    for (k, action) in model.actions.iter().enumerate() {
-        let values = runs.iter().map(|r| r.actions[k] as f64).collect();
-        out.push(MetricColumn::new(
-            MetricKind::Actions,
-            &action.name,
-            &action.name,
-            values,
-        ));
+    for action in &model.actions {
+        let kind = MetricKind::Actions;
+        out.push((MetricId::new(kind, &action.name), kind.label(&action.name)));
     }
     out
+}
+
+/// Every metric of an ensemble, per run, in the order of [`metric_names`]. `runs` must be
+/// summaries of runs of `model`.
+pub(crate) fn metric_columns(model: &Model, runs: &[RunSummary]) -> Vec<MetricColumn> {
+    let n_series = model.series.len();
+    metric_names(model)
+        .into_iter()
+        .enumerate()
+        .map(|(k, (id, label))| {
+            let values = runs
+                .iter()
+                .map(|r| match k / n_series.max(1) {
+                    0 if k < n_series => r.last[k],
+                    1 if k < 2 * n_series => r.peak[k - n_series],
+                    2 if k < 3 * n_series => r.mean[k - 2 * n_series],
+                    _ => r.actions[k - 3 * n_series] as f64,
+                })
+                .collect();
+            MetricColumn { id, label, values }
+        })
+        .collect()
 }
 
 /// Per outcome, whether each run reached it (1) or not (0), in run order.
@@ -221,8 +231,14 @@ pub struct RunsTable {
     pub first_steps: Vec<(MetricId, Vec<Option<u32>>)>,
 }
 
-/// The per-run table of an ensemble.
+/// The per-run table of an ensemble (empty unless its summaries were kept).
 pub fn runs_table(model: &Model, e: &Ensemble) -> RunsTable {
+    runs_table_of(model, &e.summaries)
+}
+
+/// The per-run table of some runs of `model`, from their summaries (in run order): what a
+/// block of runs adds to a streamed table. With none, the table's columns alone.
+pub fn runs_table_of(model: &Model, summaries: &[RunSummary]) -> RunsTable {
     let first_steps = model
         .outcomes
         .iter()
@@ -230,23 +246,34 @@ pub fn runs_table(model: &Model, e: &Ensemble) -> RunsTable {
         .map(|(o, outcome)| {
             (
                 MetricId::new(MetricKind::FirstStep, &outcome.name),
-                e.summaries.iter().map(|r| r.reached[o]).collect(),
+                summaries.iter().map(|r| r.reached[o]).collect(),
             )
         })
         .collect();
     RunsTable {
-        runs: e.summaries.iter().map(|r| r.run).collect(),
-        metrics: metric_columns(model, &e.summaries),
+        runs: summaries.iter().map(|r| r.run).collect(),
+        metrics: metric_columns(model, summaries),
         first_steps,
     }
 }
 
-/// The share of `runs` whose first step (`firsts`, sorted) is at or before each of `steps`.
-fn reached_by(firsts: &[f64], steps: &[u32], runs: u64) -> Vec<f64> {
-    steps
-        .iter()
-        .map(|&t| firsts.partition_point(|&f| f <= f64::from(t)) as f64 / runs.max(1) as f64)
-        .collect()
+/// The q-quantile ([`quantile`]'s definition) of `n` whole numbers given as a histogram
+/// (value → how many), read from the two order statistics it interpolates between.
+fn histogram_quantile(hist: &BTreeMap<u32, u64>, n: u64, q: f64) -> f64 {
+    let h = q * (n - 1) as f64;
+    let lo = h.floor() as u64;
+    let at = |rank: u64| {
+        let mut seen = 0;
+        for (&value, &count) in hist {
+            seen += count;
+            if rank < seen {
+                return f64::from(value);
+            }
+        }
+        0.0
+    };
+    let (a, b) = (at(lo), at((lo + 1).min(n - 1)));
+    a + (h - lo as f64) * (b - a)
 }
 
 fn pair(i: Interval) -> [f64; 2] {
@@ -256,19 +283,16 @@ fn pair(i: Interval) -> [f64; 2] {
 /// Builds the report of an ensemble `e` of `model`: outcome probabilities with Wilson
 /// intervals, each metric's mean with its Student t interval and quantiles, and the bands.
 pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
-    let runs = e.summaries.len() as u64;
+    let t = &e.tally;
+    let runs = t.runs();
     let outcomes = model
         .outcomes
         .iter()
-        .enumerate()
-        .map(|(o, outcome)| {
-            let mut firsts: Vec<f64> = e
-                .summaries
-                .iter()
-                .filter_map(|r| r.reached[o].map(f64::from))
-                .collect();
-            firsts.sort_by(f64::total_cmp);
-            let reached = firsts.len() as u64;
+        .zip(&t.first_steps)
+        .map(|(outcome, firsts)| {
+            let reached: u64 = firsts.values().sum();
+            let total: u64 = firsts.iter().map(|(&s, &n)| u64::from(s) * n).sum();
+            let by = |at: u32| firsts.range(..=at).map(|(_, &n)| n).sum::<u64>();
             OutcomeStats {
                 name: outcome.name.clone(),
                 condition: outcome.text.clone(),
@@ -276,21 +300,27 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
                 runs,
                 probability: reached as f64 / runs.max(1) as f64,
                 ci95: pair(stats::wilson(reached, runs)),
-                first_step_mean: (reached > 0).then(|| firsts.iter().sum::<f64>() / reached as f64),
-                first_step_median: (reached > 0).then(|| quantile(&firsts, 0.5)),
-                reached_by: reached_by(&firsts, &e.bands.steps, runs),
+                first_step_mean: (reached > 0).then(|| total as f64 / reached as f64),
+                first_step_median: (reached > 0).then(|| histogram_quantile(firsts, reached, 0.5)),
+                reached_by: e
+                    .bands
+                    .steps
+                    .iter()
+                    .map(|&at| by(at) as f64 / runs.max(1) as f64)
+                    .collect(),
             }
         })
         .collect();
-    let metrics = metric_columns(model, &e.summaries)
+    let metrics = metric_names(model)
         .into_iter()
-        .map(|col| {
-            let s = stats::summarize(&col.values);
-            let mut sorted = col.values;
+        .enumerate()
+        .map(|(k, (id, label))| {
+            let s = t.metrics[k].summary();
+            let mut sorted: Vec<f64> = t.samples.iter().map(|r| r.metrics[k]).collect();
             sorted.sort_by(f64::total_cmp);
             MetricStats {
-                id: col.id,
-                label: col.label,
+                id,
+                label,
                 n: s.n,
                 mean: s.mean,
                 sd: s.sd,
@@ -321,19 +351,15 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
     let shocks = model
         .shocks
         .iter()
-        .enumerate()
-        .map(|(i, sh)| {
-            let happened = e.summaries.iter().filter(|r| r.shocks[i] > 0).count() as u64;
-            let total: u64 = e.summaries.iter().map(|r| u64::from(r.shocks[i])).sum();
-            ShockStats {
-                name: sh.name.clone(),
-                description: sh.description.clone(),
-                happened,
-                runs,
-                probability: happened as f64 / runs.max(1) as f64,
-                ci95: pair(stats::wilson(happened, runs)),
-                mean_count: total as f64 / runs.max(1) as f64,
-            }
+        .zip(&t.shocks)
+        .map(|(sh, &(happened, total))| ShockStats {
+            name: sh.name.clone(),
+            description: sh.description.clone(),
+            happened,
+            runs,
+            probability: happened as f64 / runs.max(1) as f64,
+            ci95: pair(stats::wilson(happened, runs)),
+            mean_count: total as f64 / runs.max(1) as f64,
         })
         .collect();
     EnsembleReport {

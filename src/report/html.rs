@@ -872,7 +872,7 @@ pub fn sweep(
                     num(e.effect),
                     num(e.ci[0]),
                     num(e.ci[1]),
-                    esc(e.method)
+                    esc(&e.method)
                 );
             }
             out.push_str("</tbody></table></div>");

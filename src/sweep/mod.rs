@@ -17,6 +17,7 @@ use crate::model::Model;
 use crate::report::ensemble::{metric_columns, outcome_columns};
 use crate::report::metric::{MetricId, MetricKind};
 use crate::stats::{self, DiffTest};
+use std::ops::Range;
 use std::sync::atomic::AtomicBool;
 
 pub use design::{MAX_SOBOL_BASE, MAX_SOBOL_FACTORS};
@@ -149,7 +150,7 @@ pub struct Output {
 
 /// One output at one point: the estimate over the point's runs with its 95 % interval (Wilson
 /// for a probability, Student t for a mean), and the variance of the estimate from run noise.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Estimate {
     /// The probability or the mean.
     pub value: f64,
@@ -160,7 +161,7 @@ pub struct Estimate {
 }
 
 /// One finished point.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     /// Its index in the design.
     pub index: usize,
@@ -296,7 +297,7 @@ fn available_outputs(model: &Model) -> Vec<Output> {
 /// A one-at-a-time effect: one factor from its lowest to its highest value, on one output, with
 /// the paired interval of the same method `compare` uses (paired t for values, Newcombe's paired
 /// score interval for outcomes).
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OatEffect {
     /// Output index in [`Plan::outputs`].
     pub output: usize,
@@ -307,7 +308,7 @@ pub struct OatEffect {
     /// Its paired 95 % interval.
     pub ci: [f64; 2],
     /// The method.
-    pub method: &'static str,
+    pub method: String,
 }
 
 /// What a finished sweep knows besides its rows.
@@ -340,57 +341,143 @@ pub fn run(
     progress: &mut dyn FnMut(usize),
     stop: &AtomicBool,
 ) -> Result<Summary, SweepError> {
-    let mut summary = Summary {
-        values: vec![Vec::with_capacity(plan.points.len()); plan.outputs.len()],
-        noise: vec![0.0; plan.outputs.len()],
-        oat: Vec::new(),
-    };
-    let mut low_columns: Option<Vec<Vec<f64>>> = None;
-    for i in 0..plan.points.len() {
-        if stop.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(SweepError::Cancelled { completed: i });
-        }
-        let model = model_of(&plan.overrides(i)).map_err(|diagnostics| SweepError::Model {
-            point: i,
-            values: plan.describe(i),
-            diagnostics,
-        })?;
-        let e = ensemble::run(&model, options, &mut |_| {}, stop).map_err(|error| match error {
-            EnsembleError::Cancelled { .. } => SweepError::Cancelled { completed: i },
-            error => SweepError::Ensemble {
+    let mut points = Vec::with_capacity(plan.points.len());
+    let mut oat = Vec::new();
+    let units = plan.units().len();
+    run_units(
+        plan,
+        model_of,
+        options,
+        0..units,
+        &mut |done, effects| {
+            for p in done {
+                row(p)?;
+            }
+            points.extend_from_slice(done);
+            oat.extend_from_slice(effects);
+            Ok(())
+        },
+        progress,
+        stop,
+    )?;
+    Ok(plan.summary(&points, oat))
+}
+
+/// What [`run_units`] hands each finished unit to: its points and the one-at-a-time effects
+/// they complete.
+pub type UnitDone<'a> = dyn FnMut(&[Point], &[OatEffect]) -> Result<(), String> + 'a;
+
+/// Runs the units `units` of `plan` (see [`Plan::units`]; a shard's share, or what a
+/// checkpoint lacks) as [`run`] does, handing each finished unit's points and the one-at-a-time
+/// effects they complete to `done`, in point order. `progress` gets the number of units of
+/// `units` finished.
+///
+/// # Errors
+///
+/// As [`run`]; a cancellation's `completed` counts the points finished.
+pub fn run_units(
+    plan: &Plan,
+    model_of: &mut ModelOf,
+    options: Options,
+    units: Range<usize>,
+    done: &mut UnitDone,
+    progress: &mut dyn FnMut(usize),
+    stop: &AtomicBool,
+) -> Result<(), SweepError> {
+    let all = plan.units();
+    let mut finished = 0;
+    for (u, unit) in all[units.start.min(all.len())..units.end.min(all.len())]
+        .iter()
+        .enumerate()
+    {
+        let mut points = Vec::with_capacity(unit.len());
+        let mut columns = Vec::with_capacity(unit.len());
+        for i in unit.clone() {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(SweepError::Cancelled {
+                    completed: finished,
+                });
+            }
+            let model = model_of(&plan.overrides(i)).map_err(|diagnostics| SweepError::Model {
                 point: i,
                 values: plan.describe(i),
-                error,
-            },
-        })?;
-        let columns = output_columns(&model, &e, &plan.outputs);
-        let estimates: Vec<Estimate> = plan
-            .outputs
-            .iter()
-            .zip(&columns)
-            .map(|(o, c)| estimate(o.id.kind == MetricKind::Outcome, c))
-            .collect();
-        for (k, est) in estimates.iter().enumerate() {
-            summary.values[k].push(est.value);
-            summary.noise[k] += est.noise / plan.points.len() as f64;
+                diagnostics,
+            })?;
+            let e =
+                ensemble::run(&model, options, &mut |_| {}, stop).map_err(|error| match error {
+                    EnsembleError::Cancelled { .. } => SweepError::Cancelled {
+                        completed: finished,
+                    },
+                    error => SweepError::Ensemble {
+                        point: i,
+                        values: plan.describe(i),
+                        error,
+                    },
+                })?;
+            let c = output_columns(&model, &e, &plan.outputs);
+            let estimates: Vec<Estimate> = plan
+                .outputs
+                .iter()
+                .zip(&c)
+                .map(|(o, c)| estimate(o.id.kind == MetricKind::Outcome, c))
+                .collect();
+            points.push(Point {
+                index: i,
+                values: plan.points[i].clone(),
+                estimates,
+            });
+            columns.push(c);
         }
-        if plan.design == Design::Oat && i > 0 {
+        let mut effects = Vec::new();
+        if plan.design == Design::Oat && unit.len() == 2 {
             // Points 2f + 1 and 2f + 2 are factor f at its lowest and highest.
-            if i % 2 == 1 {
-                low_columns = Some(columns);
-            } else if let Some(low) = low_columns.take() {
-                oat_effects(plan, (i - 1) / 2, &low, &columns, &mut summary.oat);
+            oat_effects(
+                plan,
+                (unit.start - 1) / 2,
+                &columns[0],
+                &columns[1],
+                &mut effects,
+            );
+        }
+        done(&points, &effects).map_err(SweepError::Output)?;
+        finished += points.len();
+        progress(units.start + u + 1);
+    }
+    Ok(())
+}
+
+impl Plan {
+    /// The units of work a sweep is split into, in point order: each point alone, but for a
+    /// one-at-a-time design, whose effects pair a factor's lowest and highest points: the base
+    /// point, then points 2f + 1 and 2f + 2 together for each factor f. Shards and checkpoints
+    /// never split a unit.
+    pub fn units(&self) -> Vec<Range<usize>> {
+        let n = self.points.len();
+        if self.design == Design::Oat && n > 0 {
+            std::iter::once(0..1)
+                .chain((1..n).step_by(2).map(|i| i..(i + 2).min(n)))
+                .collect()
+        } else {
+            (0..n).map(|i| i..i + 1).collect()
+        }
+    }
+
+    /// What a sweep knows besides its rows, from all of its points (in point order) and its
+    /// one-at-a-time effects (in factor order).
+    pub fn summary(&self, points: &[Point], oat: Vec<OatEffect>) -> Summary {
+        let mut summary = Summary {
+            values: vec![Vec::with_capacity(points.len()); self.outputs.len()],
+            noise: vec![0.0; self.outputs.len()],
+            oat,
+        };
+        for p in points {
+            for (k, est) in p.estimates.iter().enumerate() {
+                summary.values[k].push(est.value);
+                summary.noise[k] += est.noise / self.points.len() as f64;
             }
         }
-        row(&Point {
-            index: i,
-            values: plan.points[i].clone(),
-            estimates,
-        })
-        .map_err(SweepError::Output)?;
-        progress(i + 1);
+        summary
     }
-    Ok(summary)
 }
 
 /// Per output, its value in each run of the ensemble (outcomes as 0/1).
@@ -421,7 +508,11 @@ fn estimate(probability: bool, values: &[f64]) -> Estimate {
             noise: p * (1.0 - p) / n.max(1) as f64,
         }
     } else {
-        let s = stats::summarize(values);
+        // The exact mean and spread, as the ensemble report gives them: a point at the
+        // defaults reproduces the plain ensemble's numbers.
+        let mut m = stats::Moments::new();
+        values.iter().for_each(|&x| m.add(x));
+        let s = m.summary();
         let ci = stats::mean_ci(s);
         Estimate {
             value: s.mean,
@@ -461,7 +552,7 @@ fn oat_effects(
             factor: f,
             effect: test.estimate(),
             ci: [ci.lo, ci.hi],
-            method: test.method(),
+            method: test.method().to_string(),
         });
     }
 }

@@ -29,6 +29,9 @@
 //! - Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
 //!   *Journal of the American Statistical Association* 22(158).
 
+pub(crate) mod exact;
+pub(crate) use exact::{ExactSum, Moments};
+
 /// Mean, sample standard deviation and count.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Summary {

@@ -1,0 +1,392 @@
+//! Ensembles: many independent runs of one model, in parallel, reduced to per-run summaries and
+//! a [`Tally`], the statistics the report needs.
+//!
+//! Run `i` draws only from keys derived from (seed, i), so any run can be replayed alone, and
+//! runs are handed on in run order. The tally's sums are exact and its quantile samples a fixed
+//! subset of runs ([`tally`]), so an ensemble's result is the same on any number of threads,
+//! and the same when its runs are split into shards ([`run_blocks`] over part of the runs) or
+//! resumed, whatever the split: the tallies merge exactly. Memory does not grow with the runs
+//! (unless the summaries are kept, as [`run`] does): a run is reduced as soon as it finishes.
+
+mod tally;
+
+use crate::model::Model;
+use crate::sim::{RunRecord, RuntimeError, Sim};
+use crate::stats::quantile;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+pub use tally::{MergeError, Tally};
+
+/// Runs whose trajectories feed the quantile bands, at most: beyond it, every k-th run is
+/// sampled (k = runs / `BAND_SAMPLE`, rounded up).
+pub(crate) const BAND_SAMPLE: u64 = 10_000;
+/// Intervals between the bands' time points, at most: the bands hold at most `BAND_POINTS + 1`
+/// evenly spaced steps, from step 0 to the last step.
+pub(crate) const BAND_POINTS: usize = 200;
+/// Runs handed to the thread pool at a time, per thread; progress and cancellation are checked
+/// in between.
+const BLOCK: u64 = 256;
+
+/// How to run an ensemble.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// How many runs, numbered 0 to `runs - 1`.
+    pub runs: u64,
+    /// The seed every run's random numbers derive from, with the run's index.
+    pub seed: u64,
+    /// Worker threads in the pool the runs are spread over (0 counts as 1). The result does not
+    /// depend on it.
+    pub threads: usize,
+}
+
+/// What one run of an ensemble reduces to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSummary {
+    /// The run's index in its ensemble.
+    pub run: u64,
+    /// Per series: its value at the last step.
+    pub last: Vec<f64>,
+    /// Per series: its maximum over steps 0..=steps.
+    pub peak: Vec<f64>,
+    /// Per series: its mean over steps 0..=steps.
+    pub mean: Vec<f64>,
+    /// Per outcome: the step it was first reached, or `None` if it never was.
+    pub reached: Vec<Option<u32>>,
+    /// Per action: how often it was taken (all actors).
+    pub actions: Vec<u64>,
+    /// Per shock (in the order of [`Model::shock_names`]): how many steps it happened in.
+    pub shocks: Vec<u32>,
+}
+
+impl RunSummary {
+    /// The summary of the run `r` of `model`.
+    pub fn of(model: &Model, r: &RunRecord) -> RunSummary {
+        let n_actions = model.actions.len();
+        let mut actions = vec![0u64; n_actions];
+        for (i, c) in r.action_counts.iter().enumerate() {
+            actions[i % n_actions.max(1)] += c;
+        }
+        RunSummary {
+            run: r.run,
+            last: r
+                .series
+                .iter()
+                .map(|v| v.last().copied().unwrap_or(0.0))
+                .collect(),
+            peak: r
+                .series
+                .iter()
+                .map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+                .collect(),
+            mean: r
+                .series
+                .iter()
+                .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
+                .collect(),
+            reached: r.reached.clone(),
+            actions,
+            shocks: r.shock_counts.clone(),
+        }
+    }
+}
+
+/// Per-step distribution of each series across runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bands {
+    /// The steps the bands are given at.
+    pub steps: Vec<u32>,
+    /// Per series, per time point: mean over all runs.
+    pub mean: Vec<Vec<f64>>,
+    /// Per series, per time point: the 5, 25, 50, 75 and 95 % quantiles.
+    pub quantiles: Vec<Vec<[f64; 5]>>,
+    /// How many runs the quantiles are computed from: all of them up to 10,000, else
+    /// runs 0, k, 2k, … with k = ⌈runs / 10,000⌉ (the mean always uses every run).
+    pub sampled_runs: u64,
+}
+
+/// The quantile levels of [`Bands::quantiles`].
+pub const LEVELS: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// A finished ensemble.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ensemble {
+    /// The seed the runs were made with.
+    pub seed: u64,
+    /// How many runs were made.
+    pub runs: u64,
+    /// One summary per run, in run order, when they were kept ([`run`] keeps them;
+    /// [`Ensemble::from_tally`] has none).
+    pub summaries: Vec<RunSummary>,
+    /// Per-step distribution of each series across runs.
+    pub bands: Bands,
+    /// The statistics of every run.
+    pub tally: Tally,
+}
+
+/// Why an ensemble stopped.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EnsembleError {
+    /// A run's values stopped being finite.
+    #[error("run {run} stopped at {error}")]
+    Runtime {
+        /// The index of the run (the earliest in run order among those that failed in its
+        /// block).
+        run: u64,
+        /// At which step, in which variable and why.
+        error: RuntimeError,
+    },
+    /// The cancel flag was raised.
+    #[error("cancelled after {completed} runs")]
+    Cancelled {
+        /// Runs that had finished, counting whole blocks only.
+        completed: u64,
+    },
+    /// The thread pool could not be started; the message is the pool builder's.
+    #[error("cannot start worker threads: {0}")]
+    Threads(String),
+    /// The caller's block handler failed (say, writing rows); its message.
+    #[error("{0}")]
+    Handler(String),
+}
+
+/// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
+/// stepper per thread ([`Sim::memory_estimate`]), a block of run summaries, the tally (its exact
+/// sums twice, for a checkpoint's pending part, and the quantile samples of at most
+/// [`BAND_SAMPLE`] runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
+/// Lets a caller refuse work that cannot fit before starting it; for one run, just the stepper.
+pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries: bool) -> u64 {
+    let per_run = Sim::memory_estimate(model);
+    if runs <= 1 {
+        return per_run;
+    }
+    let (series, steps) = (model.series.len() as u64, u64::from(model.steps) + 1);
+    let metrics = 3 * series + model.actions.len() as u64;
+    let summary = 8 * (metrics + 2 * model.outcomes.len() as u64 + model.shocks.len() as u64) + 160;
+    let points = steps.min(BAND_POINTS as u64 + 1);
+    let threads = threads.max(1) as u64;
+    let block = BLOCK * threads * (summary + 8 * series * points + 64);
+    // An exact sum is 68 digits of 8 bytes; a metric has two.
+    let sums = 2 * 560 * (series * points + 2 * metrics);
+    let first_steps = 48 * model.outcomes.len() as u64 * steps.min(runs);
+    let samples = (8 * (series * points + metrics) + 80) * runs.min(BAND_SAMPLE);
+    let kept = if keep_summaries {
+        summary.saturating_mul(runs)
+    } else {
+        0
+    };
+    // Saturating: an absurd number of runs must give an absurd estimate, not a wrapped one.
+    per_run
+        .saturating_mul(threads)
+        .saturating_add(block + sums + first_steps + samples)
+        .saturating_add(kept)
+}
+
+/// The band time points of `model`: at most [`BAND_POINTS`] + 1 evenly spaced steps, from 0 to
+/// the last step.
+pub(crate) fn band_points(model: &Model) -> Vec<u32> {
+    let steps = model.steps as usize;
+    let stride = steps.div_ceil(BAND_POINTS).max(1);
+    let mut points: Vec<u32> = (0..=steps).step_by(stride).map(|t| t as u32).collect();
+    if points.last() != Some(&(steps as u32)) {
+        points.push(steps as u32);
+    }
+    points
+}
+
+/// An empty tally of the ensemble `options` describes, for runs of `model`.
+pub fn empty_tally(model: &Model, options: Options) -> Tally {
+    Tally::new(model, options.runs, band_points(model))
+}
+
+/// One finished block of runs, handed to the caller of [`run_blocks`].
+pub struct Block<'a> {
+    /// The runs of the block, `start..end`.
+    pub runs: Range<u64>,
+    /// Their summaries, in run order.
+    pub summaries: &'a [RunSummary],
+    /// Their tally, to [`Tally::merge`] into the caller's.
+    pub tally: Tally,
+}
+
+/// Runs the runs `range` of the ensemble `options` describes (`options.runs` in all; `range`
+/// within it) and hands each finished block to `block`, in run order. The blocks' tallies merge
+/// into the same tally whichever range was run, and however the runs of an ensemble are split
+/// into ranges.
+///
+/// # Errors
+///
+/// [`EnsembleError::Runtime`] when a run's values stop being finite (the earliest such run of
+/// its block; the runs before the block were handed on), [`EnsembleError::Cancelled`] when
+/// `cancel` is raised (`completed` counts the runs of `range` handed on),
+/// [`EnsembleError::Threads`] when the thread pool cannot be built, and
+/// [`EnsembleError::Handler`] when `block` fails.
+pub fn run_blocks(
+    model: &Model,
+    options: Options,
+    range: Range<u64>,
+    block: &mut dyn FnMut(Block<'_>) -> Result<(), String>,
+    cancel: &AtomicBool,
+) -> Result<(), EnsembleError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.max(1))
+        .build()
+        .map_err(|e| EnsembleError::Threads(e.to_string()))?;
+    let points = band_points(model);
+    let range = range.start.min(options.runs)..range.end.min(options.runs);
+    let threads = options.threads.max(1);
+    let mut start = range.start;
+    while start < range.end {
+        let completed = start - range.start;
+        if cancel.load(Ordering::Relaxed) {
+            return Err(EnsembleError::Cancelled { completed });
+        }
+        let end = (start + BLOCK * threads as u64).min(range.end);
+        let reduced: Vec<Result<Reduced, EnsembleError>> = pool.install(|| {
+            (0..(end - start) as usize)
+                .into_par_iter()
+                // Chunks of runs, so that a stepper is built (and its state allocated) a few
+                // times per thread and block, not once per stolen run; sixteen or so per thread,
+                // so that the threads still finish together when one of them runs slower.
+                .with_min_len(((end - start) as usize / (16 * threads)).max(1))
+                .map_init(
+                    || Sim::new(model),
+                    |sim, offset| {
+                        let i = start + offset as u64;
+                        // Checked per run too, so that a cancel does not wait for a whole block.
+                        if cancel.load(Ordering::Relaxed) {
+                            return Err(EnsembleError::Cancelled { completed });
+                        }
+                        let r = sim
+                            .run(options.seed, i)
+                            .map_err(|error| EnsembleError::Runtime { run: i, error })?;
+                        let at_points = r
+                            .series
+                            .iter()
+                            .map(|v| points.iter().map(|&t| v[t as usize]).collect())
+                            .collect();
+                        Ok((RunSummary::of(model, &r), at_points))
+                    },
+                )
+                .collect()
+        });
+        let mut tally = Tally::new(model, options.runs, points.clone());
+        let mut summaries = Vec::with_capacity(reduced.len());
+        for item in reduced {
+            let (summary, at_points) = item?;
+            tally.add(&summary, &at_points);
+            summaries.push(summary);
+        }
+        block(Block {
+            runs: start..end,
+            summaries: &summaries,
+            tally,
+        })
+        .map_err(EnsembleError::Handler)?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// A run's summary and its series at the band time points.
+type Reduced = (RunSummary, Vec<Vec<f64>>);
+
+/// Runs `options.runs` runs of `model` and reduces them to an [`Ensemble`], keeping every run's
+/// summary. `progress` is told how many runs are done after each block; raising `cancel` stops
+/// at the next block boundary (runs of the current block not yet started are skipped).
+///
+/// # Errors
+///
+/// [`EnsembleError::Runtime`] when a run's values stop being finite,
+/// [`EnsembleError::Cancelled`] when `cancel` is raised, and [`EnsembleError::Threads`] when the
+/// thread pool cannot be built.
+pub fn run(
+    model: &Model,
+    options: Options,
+    progress: &mut dyn FnMut(u64),
+    cancel: &AtomicBool,
+) -> Result<Ensemble, EnsembleError> {
+    let mut tally = empty_tally(model, options);
+    let mut summaries = Vec::with_capacity(options.runs.min(1 << 24) as usize);
+    run_blocks(
+        model,
+        options,
+        0..options.runs,
+        &mut |b| {
+            summaries.extend_from_slice(b.summaries);
+            tally.merge(b.tally).map_err(|e| e.to_string())?;
+            progress(b.runs.end);
+            Ok(())
+        },
+        cancel,
+    )?;
+    // Every run was tallied, so the tally is complete.
+    let mut e = Ensemble::from_tally(options.seed, tally)
+        .map_err(|_| EnsembleError::Cancelled { completed: 0 })?;
+    e.summaries = summaries;
+    Ok(e)
+}
+
+impl Ensemble {
+    /// The finished ensemble of a tally of all its runs (no summaries kept): the bands' means
+    /// and quantiles.
+    ///
+    /// # Errors
+    ///
+    /// The runs missing, when the tally is not of every run.
+    pub fn from_tally(seed: u64, tally: Tally) -> Result<Ensemble, Vec<(u64, u64)>> {
+        if !tally.is_complete() {
+            let mut missing = Vec::new();
+            let mut at = 0;
+            for &(a, b) in tally.covers() {
+                if a > at {
+                    missing.push((at, a));
+                }
+                at = b;
+            }
+            if at < tally.runs {
+                missing.push((at, tally.runs));
+            }
+            return Err(missing);
+        }
+        let points = tally.steps.len();
+        let n_series = tally.bands.len() / points.max(1);
+        let runs = tally.runs.max(1) as f64;
+        let mean = (0..n_series)
+            .map(|s| {
+                tally.bands[s * points..(s + 1) * points]
+                    .iter()
+                    .map(|sum| sum.value() / runs)
+                    .collect()
+            })
+            .collect();
+        let quantiles = (0..n_series)
+            .map(|s| {
+                (0..points)
+                    .map(|p| {
+                        let mut xs: Vec<f64> = tally
+                            .samples
+                            .iter()
+                            .map(|r| r.bands[s * points + p])
+                            .collect();
+                        xs.sort_by(f64::total_cmp);
+                        LEVELS.map(|q| quantile(&xs, q))
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Ensemble {
+            seed,
+            runs: tally.runs,
+            summaries: Vec::new(),
+            bands: Bands {
+                steps: tally.steps.clone(),
+                mean,
+                quantiles,
+                sampled_runs: tally.sampled_runs(),
+            },
+            tally,
+        })
+    }
+}

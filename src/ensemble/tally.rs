@@ -1,0 +1,276 @@
+//! What an ensemble report needs from a set of runs, kept so that tallies of any split of the
+//! runs merge into exactly the tally of all of them.
+//!
+//! - Means (the bands' per-step means, each metric's mean and standard deviation) come from exact
+//!   sums ([`ExactSum`], [`Moments`]): no rounding before the end, so no dependence on order or
+//!   grouping.
+//! - Outcomes keep a histogram of the step each run first reached them (the first-step mean,
+//!   median and cumulative shares are read from it exactly), shocks two counts.
+//! - Quantiles (the bands' and the metrics') need the values themselves: they are kept for a
+//!   fixed, bounded subset of runs, the runs whose index is a multiple of
+//!   k = ⌈runs / [`BAND_SAMPLE`]⌉ — every run up to 10,000 runs, and at most 10,000 runs beyond.
+//!   Whichever shard made a sampled run, its values are the same, and the merged samples are
+//!   kept in run order.
+
+use super::{RunSummary, BAND_SAMPLE};
+use crate::model::Model;
+use crate::stats::{ExactSum, Moments};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The values a sampled run contributes to the quantiles.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Sampled {
+    /// The run's index.
+    pub run: u64,
+    /// Per series, per band time point (series-major).
+    pub bands: Vec<f64>,
+    /// Per metric, in the order of the report's metrics.
+    pub metrics: Vec<f64>,
+}
+
+/// The mergeable statistics of some of an ensemble's runs: see the module's documentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// How many runs the whole ensemble has (which runs are sampled depends on it).
+    pub(crate) runs: u64,
+    /// The runs tallied: sorted, disjoint and non-touching half-open ranges `[start, end)`.
+    pub(crate) covers: Vec<(u64, u64)>,
+    /// The band time points.
+    pub(crate) steps: Vec<u32>,
+    /// Per series, per time point (series-major): the sum over runs.
+    pub(crate) bands: Vec<ExactSum>,
+    /// Per metric (final, peak and mean of each series, then each action's count).
+    pub(crate) metrics: Vec<Moments>,
+    /// Per outcome: how many runs first reached it at each step.
+    pub(crate) first_steps: Vec<BTreeMap<u32, u64>>,
+    /// Per shock: the runs it happened in, and the steps it happened in over all runs.
+    pub(crate) shocks: Vec<(u64, u64)>,
+    /// The sampled runs among those tallied, in run order.
+    pub(crate) samples: Vec<Sampled>,
+}
+
+/// Why two tallies cannot be merged.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// They are of ensembles of different shapes (runs, steps, series, metrics, outcomes).
+    #[error("they are tallies of different ensembles ({0})")]
+    Shape(&'static str),
+    /// Some run is in both.
+    #[error("run {0} is in both")]
+    Overlap(u64),
+}
+
+impl Tally {
+    /// An empty tally of an ensemble of `runs` runs of `model`, with bands at `steps`.
+    pub(crate) fn new(model: &Model, runs: u64, steps: Vec<u32>) -> Tally {
+        let n_metrics = 3 * model.series.len() + model.actions.len();
+        Tally {
+            runs,
+            covers: Vec::new(),
+            bands: vec![ExactSum::new(); model.series.len() * steps.len()],
+            steps,
+            metrics: vec![Moments::new(); n_metrics],
+            first_steps: vec![BTreeMap::new(); model.outcomes.len()],
+            shocks: vec![(0, 0); model.shocks.len()],
+            samples: Vec::new(),
+        }
+    }
+
+    /// Every k-th run is sampled for the quantiles: k.
+    pub(crate) fn sample_every(&self) -> u64 {
+        self.runs.div_ceil(BAND_SAMPLE).max(1)
+    }
+
+    /// How many runs are sampled for the quantiles when every run is tallied.
+    pub(crate) fn sampled_runs(&self) -> u64 {
+        self.runs.div_ceil(self.sample_every())
+    }
+
+    /// The runs tallied, as sorted half-open ranges `[start, end)`.
+    pub fn covers(&self) -> &[(u64, u64)] {
+        &self.covers
+    }
+
+    /// How many runs are tallied.
+    pub fn count(&self) -> u64 {
+        self.covers.iter().map(|(a, b)| b - a).sum()
+    }
+
+    /// How many runs the whole ensemble has.
+    pub fn runs(&self) -> u64 {
+        self.runs
+    }
+
+    /// Whether every run of the ensemble is tallied.
+    pub fn is_complete(&self) -> bool {
+        self.covers == [(0, self.runs)] || (self.runs == 0 && self.covers.is_empty())
+    }
+
+    /// Adds run `s.run`, with its series' values at the band time points (`at_points`, per
+    /// series). Runs must be added in increasing order.
+    pub(crate) fn add(&mut self, s: &RunSummary, at_points: &[Vec<f64>]) {
+        match self.covers.last_mut() {
+            Some((_, end)) if *end == s.run => *end += 1,
+            _ => self.covers.push((s.run, s.run + 1)),
+        }
+        let points = self.steps.len();
+        for (k, values) in at_points.iter().enumerate() {
+            for (sum, &x) in self.bands[k * points..(k + 1) * points]
+                .iter_mut()
+                .zip(values)
+            {
+                sum.add(x);
+            }
+        }
+        let mut metric = 0;
+        for_each_metric(s, |x| {
+            self.metrics[metric].add(x);
+            metric += 1;
+        });
+        for (o, reached) in s.reached.iter().enumerate() {
+            if let Some(t) = reached {
+                *self.first_steps[o].entry(*t).or_insert(0) += 1;
+            }
+        }
+        for (i, &c) in s.shocks.iter().enumerate() {
+            self.shocks[i].0 += u64::from(c > 0);
+            self.shocks[i].1 += u64::from(c);
+        }
+        if s.run.is_multiple_of(self.sample_every()) {
+            let mut metrics = Vec::with_capacity(self.metrics.len());
+            for_each_metric(s, |x| metrics.push(x));
+            self.samples.push(Sampled {
+                run: s.run,
+                bands: at_points.iter().flatten().copied().collect(),
+                metrics,
+            });
+        }
+    }
+
+    /// Adds every run of `other`, a tally of other runs of the same ensemble. The result does
+    /// not depend on the order tallies are merged in.
+    ///
+    /// # Errors
+    ///
+    /// When `other` is of an ensemble of another shape, or shares a run with this one.
+    pub fn merge(&mut self, other: Tally) -> Result<(), MergeError> {
+        let shape = |a: &Tally, b: &Tally| {
+            if a.runs != b.runs {
+                Some("runs")
+            } else if a.steps != b.steps {
+                Some("steps")
+            } else if a.bands.len() != b.bands.len() {
+                Some("series")
+            } else if a.metrics.len() != b.metrics.len() {
+                Some("metrics")
+            } else if a.first_steps.len() != b.first_steps.len() {
+                Some("outcomes")
+            } else if a.shocks.len() != b.shocks.len() {
+                Some("shocks")
+            } else {
+                None
+            }
+        };
+        if let Some(what) = shape(self, &other) {
+            return Err(MergeError::Shape(what));
+        }
+        let mut covers: Vec<(u64, u64)> =
+            self.covers.iter().chain(&other.covers).copied().collect();
+        covers.sort_unstable();
+        let mut joined: Vec<(u64, u64)> = Vec::with_capacity(covers.len());
+        for (a, b) in covers {
+            match joined.last_mut() {
+                Some((_, end)) if a < *end => return Err(MergeError::Overlap(a)),
+                Some((_, end)) if a == *end => *end = b,
+                _ => joined.push((a, b)),
+            }
+        }
+        self.covers = joined;
+        for (a, b) in self.bands.iter_mut().zip(&other.bands) {
+            a.merge(b);
+        }
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            a.merge(b);
+        }
+        for (a, b) in self.first_steps.iter_mut().zip(other.first_steps) {
+            for (t, n) in b {
+                *a.entry(t).or_insert(0) += n;
+            }
+        }
+        for (a, b) in self.shocks.iter_mut().zip(&other.shocks) {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+        let mut samples = std::mem::take(&mut self.samples);
+        samples.extend(other.samples);
+        samples.sort_by_key(|s| s.run);
+        self.samples = samples;
+        Ok(())
+    }
+
+    /// Checks what a tally read from a file must satisfy to be one this code made: shapes that
+    /// agree, ranges in order, samples of sampled runs inside them. A message saying what is
+    /// wrong otherwise.
+    ///
+    /// # Errors
+    ///
+    /// What is wrong, for a message.
+    pub fn validate(&self, model: &Model) -> Result<(), String> {
+        let expected = Tally::new(model, self.runs, self.steps.clone());
+        let same_shape = self.bands.len() == expected.bands.len()
+            && self.metrics.len() == expected.metrics.len()
+            && self.first_steps.len() == expected.first_steps.len()
+            && self.shocks.len() == expected.shocks.len();
+        if !same_shape {
+            return Err(
+                "its statistics do not have the scenario's series, actions, outcomes and shocks"
+                    .into(),
+            );
+        }
+        let in_order = self.covers.windows(2).all(|w| w[0].1 < w[1].0)
+            && self.covers.iter().all(|&(a, b)| a < b && b <= self.runs);
+        if !in_order {
+            return Err("its runs are not ranges in order within the ensemble".into());
+        }
+        let every = self.sample_every();
+        let covered = |r: u64| self.covers.iter().any(|&(a, b)| a <= r && r < b);
+        let expected_samples: u64 = self
+            .covers
+            .iter()
+            .map(|&(a, b)| b.div_ceil(every) - a.div_ceil(every))
+            .sum();
+        let samples_ok = self.samples.windows(2).all(|w| w[0].run < w[1].run)
+            && self.samples.iter().all(|s| {
+                s.run % every == 0
+                    && covered(s.run)
+                    && s.bands.len() == self.bands.len()
+                    && s.metrics.len() == self.metrics.len()
+            })
+            && self.samples.len() as u64 == expected_samples;
+        if !samples_ok {
+            return Err("its sampled runs are not those of its ranges".into());
+        }
+        let tallied = self.count();
+        let counts_ok = self.metrics.iter().all(|m| m.n == tallied)
+            && self
+                .first_steps
+                .iter()
+                .all(|h| h.values().sum::<u64>() <= tallied && h.keys().all(|&t| t <= model.steps))
+            && self.shocks.iter().all(|&(happened, _)| happened <= tallied);
+        if !counts_ok {
+            return Err("its counts do not match its runs".into());
+        }
+        Ok(())
+    }
+}
+
+/// Calls `f` with each metric of run `s`, in the report's order: every series' final value,
+/// then every peak, every mean, then each action's count.
+fn for_each_metric(s: &RunSummary, mut f: impl FnMut(f64)) {
+    s.last.iter().for_each(|&x| f(x));
+    s.peak.iter().for_each(|&x| f(x));
+    s.mean.iter().for_each(|&x| f(x));
+    s.actions.iter().for_each(|&c| f(c as f64));
+}

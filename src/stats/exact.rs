@@ -1,0 +1,563 @@
+//! Exact summation of `f64` values: a fixed-point accumulator wide enough for every finite
+//! double (a "long accumulator", Kulisch & Miranker 1981, *Computer Arithmetic in Theory and
+//! Practice*), rounded once, to nearest with ties to even, when read.
+//!
+//! Because nothing is rounded before the end, a sum does not depend on the order of its terms
+//! or on how they were grouped: a sum of partial sums ([`ExactSum::merge`]) is the sum of all
+//! the terms, bit for bit. That is what lets an ensemble split into shards, or resumed from a
+//! checkpoint, report the same means as one made in a single pass.
+//!
+//! The accumulator holds 68 signed 64-bit digits of 32 bits each; digit 0 weighs 2⁻¹⁰⁷⁴, the
+//! smallest subnormal, so every double is an integer number of units and adding one touches at
+//! most three digits. Carries are propagated every 2³⁰ additions, before any digit could
+//! overflow. Infinities and NaN are kept aside and give IEEE's answer: NaN if any term was NaN
+//! or both infinities occurred, else the infinity that occurred.
+
+use serde::{Deserialize, Serialize};
+
+/// Digits of the accumulator: 2⁻¹⁰⁷⁴ · 2^(32 · 68) = 2¹¹⁰² bounds any sum of up to 2⁷⁸ finite
+/// doubles.
+const DIGITS: usize = 68;
+/// Additions between carry propagations: each adds less than 2³² to a digit, so a digit stays
+/// below 2⁶² + 2³² in magnitude.
+const CARRY_EVERY: u32 = 1 << 30;
+
+/// The exact sum of the `f64` values added to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExactSum {
+    digits: Box<[i64; DIGITS]>,
+    pending: u32,
+    nan: bool,
+    pos_inf: bool,
+    neg_inf: bool,
+}
+
+impl Default for ExactSum {
+    fn default() -> ExactSum {
+        ExactSum::new()
+    }
+}
+
+/// A double as an integer number of units of 2⁻¹⁰⁷⁴ (`m · 2^shift` units, `m < 2⁵³`) and its
+/// sign; `None` for a zero.
+fn decompose(x: f64) -> Option<(bool, u64, u32)> {
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as u32;
+    let frac = bits & ((1 << 52) - 1);
+    let (m, shift) = if exp == 0 {
+        (frac, 0)
+    } else {
+        (frac | (1 << 52), exp - 1)
+    };
+    (m != 0).then_some((bits >> 63 == 1, m, shift))
+}
+
+impl ExactSum {
+    /// An empty sum (zero).
+    pub fn new() -> ExactSum {
+        ExactSum {
+            digits: Box::new([0; DIGITS]),
+            pending: 0,
+            nan: false,
+            pos_inf: false,
+            neg_inf: false,
+        }
+    }
+
+    /// Adds `x`, exactly.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        if !x.is_finite() {
+            if x.is_nan() {
+                self.nan = true;
+            } else if x > 0.0 {
+                self.pos_inf = true;
+            } else {
+                self.neg_inf = true;
+            }
+            return;
+        }
+        let Some((negative, m, shift)) = decompose(x) else {
+            return;
+        };
+        let (i, off) = ((shift / 32) as usize, shift % 32);
+        let v = u128::from(m) << off;
+        let parts = [
+            (v & 0xffff_ffff) as i64,
+            ((v >> 32) & 0xffff_ffff) as i64,
+            (v >> 64) as i64,
+        ];
+        let d = &mut self.digits[i..i + 3];
+        if negative {
+            d[0] -= parts[0];
+            d[1] -= parts[1];
+            d[2] -= parts[2];
+        } else {
+            d[0] += parts[0];
+            d[1] += parts[1];
+            d[2] += parts[2];
+        }
+        self.pending += 1;
+        if self.pending == CARRY_EVERY {
+            self.carry();
+        }
+    }
+
+    /// Adds the exact product `a · b` (as the product and its rounding error, which are exact
+    /// unless the product overflows or its error falls below the subnormals).
+    pub fn add_product(&mut self, a: f64, b: f64) {
+        let p = a * b;
+        self.add(p);
+        if p.is_finite() {
+            self.add(a.mul_add(b, -p));
+        }
+    }
+
+    /// Adds every term of `other`: the result is the exact sum of both sets of terms.
+    pub fn merge(&mut self, other: &ExactSum) {
+        self.carry();
+        let mut o = other.clone();
+        o.carry();
+        for (a, b) in self.digits.iter_mut().zip(o.digits.iter()) {
+            *a += b;
+        }
+        self.carry();
+        self.nan |= other.nan;
+        self.pos_inf |= other.pos_inf;
+        self.neg_inf |= other.neg_inf;
+    }
+
+    /// Propagates carries: every digit but the top one into [0, 2³²), the top one signed.
+    fn carry(&mut self) {
+        let d = &mut self.digits;
+        for i in 0..DIGITS - 1 {
+            let c = d[i] >> 32;
+            d[i] -= c << 32;
+            d[i + 1] += c;
+        }
+        self.pending = 0;
+    }
+
+    /// The sum, rounded to the nearest double (ties to even), ±∞ past the largest.
+    pub fn value(&self) -> f64 {
+        if self.nan || (self.pos_inf && self.neg_inf) {
+            return f64::NAN;
+        }
+        if self.pos_inf {
+            return f64::INFINITY;
+        }
+        if self.neg_inf {
+            return f64::NEG_INFINITY;
+        }
+        let mut n = self.clone();
+        n.carry();
+        let negative = n.digits[DIGITS - 1] < 0;
+        if negative {
+            for d in n.digits.iter_mut() {
+                *d = -*d;
+            }
+            n.carry();
+        }
+        let d = &n.digits;
+        let Some(h) = d.iter().rposition(|&x| x != 0) else {
+            return 0.0;
+        };
+        // The top three digits as one window, and whether anything below it is set.
+        let lo = h.saturating_sub(2);
+        let mut window: u128 = 0;
+        for &x in d[lo..=h].iter().rev() {
+            window = (window << 32) | x as u128;
+        }
+        let sticky = d[..lo].iter().any(|&x| x != 0);
+        let base = 32 * lo as u32;
+        let total = base + (128 - window.leading_zeros());
+        let (mut m, mut shift) = if total <= 53 {
+            (window as u64, 0)
+        } else {
+            let shift = total - 53;
+            let s = shift - base;
+            let kept = window >> s;
+            let rest = window & ((1u128 << s) - 1);
+            let half = 1u128 << (s - 1);
+            let up = rest > half || (rest == half && (sticky || kept & 1 == 1));
+            (kept as u64 + u64::from(up), shift)
+        };
+        if m == 1 << 53 {
+            m >>= 1;
+            shift += 1;
+        }
+        // value = m · 2^(shift − 1074); biased exponent shift + 1 for a normal number.
+        let magnitude = if shift + 1 >= 2047 {
+            f64::INFINITY
+        } else if m < 1 << 52 {
+            f64::from_bits(m)
+        } else {
+            f64::from_bits((u64::from(shift + 1) << 52) | (m - (1 << 52)))
+        };
+        if negative {
+            -magnitude
+        } else {
+            magnitude
+        }
+    }
+
+    /// The sum as a few doubles whose exact sum it is (the digits, each exactly representable
+    /// unless the sum is beyond the doubles' range), lowest first.
+    fn pieces(&self) -> Vec<f64> {
+        let mut n = self.clone();
+        n.carry();
+        n.digits
+            .iter()
+            .enumerate()
+            .filter(|(_, &d)| d != 0)
+            .map(|(i, &d)| d as f64 * pow2(32 * i as i32 - 1074))
+            .collect()
+    }
+}
+
+/// 2^e as a double, for e from −1074 to 1023 exactly (0 below, ∞ above).
+fn pow2(e: i32) -> f64 {
+    if e < -1074 {
+        0.0
+    } else if e < -1022 {
+        f64::from_bits(1 << (e + 1074))
+    } else if e > 1023 {
+        f64::INFINITY
+    } else {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    }
+}
+
+/// Count, exact sum and exact sum of squares of a set of values: their mean and standard
+/// deviation, the same whatever the order the values came in or how they were grouped.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Moments {
+    /// How many values.
+    pub n: u64,
+    sum: ExactSum,
+    squares: ExactSum,
+}
+
+impl Moments {
+    /// No values yet.
+    pub fn new() -> Moments {
+        Moments::default()
+    }
+
+    /// Adds one value.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        self.sum.add(x);
+        self.squares.add_product(x, x);
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &Moments) {
+        self.n += other.n;
+        self.sum.merge(&other.sum);
+        self.squares.merge(&other.squares);
+    }
+
+    /// Count, mean (the exact sum rounded, divided by n) and sample standard deviation: the
+    /// square root of Σ(x − m)² / (n − 1), where Σ(x − m)² = Σx² − 2m·Σx + n·m² is accumulated
+    /// exactly for the mean m and rounded once, so it does not cancel catastrophically (and is 0
+    /// when every value is m). All zeros for no values; sd 0 for one.
+    pub fn summary(&self) -> super::Summary {
+        if self.n == 0 {
+            return super::Summary {
+                n: 0,
+                mean: 0.0,
+                sd: 0.0,
+            };
+        }
+        let n = self.n as f64;
+        let mean = self.sum.value() / n;
+        let sd = if self.n > 1 && mean.is_finite() {
+            let mut q = self.squares.clone();
+            for piece in self.sum.pieces() {
+                q.add_product(-2.0 * mean, piece);
+            }
+            let mm = mean * mean;
+            q.add_product(n, mm);
+            q.add_product(n, mean.mul_add(mean, -mm));
+            (q.value().max(0.0) / (n - 1.0)).sqrt()
+        } else if self.n > 1 {
+            f64::NAN
+        } else {
+            0.0
+        };
+        super::Summary {
+            n: self.n,
+            mean,
+            sd,
+        }
+    }
+}
+
+/// The saved form of an [`ExactSum`]: its non-zero digits as `[index, digit]` pairs after carries
+/// (so the same sum always saves the same way), and which non-finite terms it met.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    digits: Vec<(u8, i64)>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    nan: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pos_inf: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    neg_inf: bool,
+}
+
+impl Serialize for ExactSum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut n = self.clone();
+        n.carry();
+        Saved {
+            digits: n
+                .digits
+                .iter()
+                .enumerate()
+                .filter(|(_, &d)| d != 0)
+                .map(|(i, &d)| (i as u8, d))
+                .collect(),
+            nan: n.nan,
+            pos_inf: n.pos_inf,
+            neg_inf: n.neg_inf,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExactSum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ExactSum, D::Error> {
+        use serde::de::Error;
+        let saved = Saved::deserialize(d)?;
+        let mut sum = ExactSum::new();
+        for (i, digit) in saved.digits {
+            let i = usize::from(i);
+            // Carried digits lie in [0, 2³²) but the top one, which a sum of doubles keeps small.
+            if i >= DIGITS || !(i == DIGITS - 1 || (0..1 << 32).contains(&digit)) {
+                return Err(D::Error::custom(format!(
+                    "digit {i} = {digit} is not a carried digit of an exact sum"
+                )));
+            }
+            if i == DIGITS - 1 && digit.unsigned_abs() >= 1 << 40 {
+                return Err(D::Error::custom(
+                    "the top digit of an exact sum is out of range",
+                ));
+            }
+            sum.digits[i] = digit;
+        }
+        sum.nan = saved.nan;
+        sum.pos_inf = saved.pos_inf;
+        sum.neg_inf = saved.neg_inf;
+        Ok(sum)
+    }
+}
+
+impl Serialize for Moments {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.n, &self.sum, &self.squares).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Moments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Moments, D::Error> {
+        let (n, sum, squares) = <(u64, ExactSum, ExactSum)>::deserialize(d)?;
+        Ok(Moments { n, sum, squares })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum(xs: &[f64]) -> f64 {
+        let mut s = ExactSum::new();
+        xs.iter().for_each(|&x| s.add(x));
+        s.value()
+    }
+
+    /// Shewchuk (1997) "Adaptive precision floating-point arithmetic and fast robust geometric
+    /// predicates", with the correctly rounded last step of Python's `math.fsum`: an independent
+    /// exact summation to check against.
+    fn fsum(xs: &[f64]) -> f64 {
+        let mut partials: Vec<f64> = Vec::new();
+        for &x in xs {
+            let mut x = x;
+            let mut i = 0;
+            for j in 0..partials.len() {
+                let mut y = partials[j];
+                if x.abs() < y.abs() {
+                    std::mem::swap(&mut x, &mut y);
+                }
+                let hi = x + y;
+                let lo = y - (hi - x);
+                if lo != 0.0 {
+                    partials[i] = lo;
+                    i += 1;
+                }
+                x = hi;
+            }
+            partials.truncate(i);
+            partials.push(x);
+        }
+        let Some(mut hi) = partials.pop() else {
+            return 0.0;
+        };
+        let mut lo = 0.0;
+        while let Some(y) = partials.pop() {
+            let x = hi;
+            hi = x + y;
+            let yr = hi - x;
+            lo = y - yr;
+            if lo != 0.0 {
+                break;
+            }
+        }
+        if let Some(&next) = partials.last() {
+            if (lo < 0.0 && next < 0.0) || (lo > 0.0 && next > 0.0) {
+                let y = lo * 2.0;
+                let x = hi + y;
+                if y == x - hi {
+                    hi = x;
+                }
+            }
+        }
+        hi
+    }
+
+    /// A small deterministic generator (SplitMix64).
+    fn next(state: &mut u64) -> u64 {
+        *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    #[test]
+    fn sums_that_rounding_would_lose() {
+        assert_eq!(sum(&[1.0, 1e100, 1.0, -1e100]), 2.0);
+        assert_eq!(sum(&[0.1, 0.2, 0.3]), 0.6); // sequential addition gives 0.6000000000000001
+        assert_eq!(sum(&[f64::MAX, f64::MAX, -f64::MAX]), f64::MAX);
+        assert_eq!(sum(&[f64::MAX, f64::MAX]), f64::INFINITY);
+        assert_eq!(sum(&[-f64::MAX, -f64::MAX]), f64::NEG_INFINITY);
+        let tiny = f64::from_bits(1);
+        assert_eq!(sum(&[tiny, tiny, tiny]).to_bits(), 3);
+        assert_eq!(sum(&[1.0, tiny, -1.0]).to_bits(), 1);
+        assert_eq!(sum(&[]), 0.0);
+        assert_eq!(sum(&[-2.5]), -2.5);
+        assert_eq!(sum(&[1.0, f64::EPSILON / 2.0]), 1.0); // a tie, to even
+        assert_eq!(sum(&[1.0, f64::EPSILON / 2.0, tiny]), 1.0 + f64::EPSILON); // just above
+        assert!(sum(&[1.0, f64::NAN]).is_nan());
+        assert!(sum(&[f64::INFINITY, f64::NEG_INFINITY]).is_nan());
+        assert_eq!(sum(&[f64::INFINITY, 1.0]), f64::INFINITY);
+    }
+
+    #[test]
+    fn agrees_with_an_independent_exact_sum() {
+        let mut state = 7;
+        for case in 0..400 {
+            let len = (next(&mut state) % 60) as usize;
+            let xs: Vec<f64> = (0..len)
+                .map(|_| {
+                    let r = next(&mut state);
+                    match case % 4 {
+                        // any finite double
+                        0 => loop {
+                            let x = f64::from_bits(next(&mut state));
+                            if x.is_finite() {
+                                break x;
+                            }
+                        },
+                        // values of one scale with cancellation
+                        1 => (r as i64 as f64) * 1e-3,
+                        // mixed magnitudes
+                        2 => {
+                            (r >> 11) as f64 * pow2((r % 200) as i32 - 100) * (-1f64).powi(r as i32)
+                        }
+                        // subnormals and small numbers
+                        _ => f64::from_bits(r % (1 << 54)) * if r & 1 == 0 { 1.0 } else { -1.0 },
+                    }
+                })
+                .collect();
+            let expected = fsum(&xs);
+            let got = sum(&xs);
+            assert!(
+                got.to_bits() == expected.to_bits() || (got.is_infinite() && expected.is_nan()),
+                "case {case}: {xs:?}: {got} vs fsum {expected}"
+            );
+        }
+    }
+
+    #[test]
+    fn order_and_grouping_do_not_matter() {
+        let mut state = 11;
+        let xs: Vec<f64> = (0..1000)
+            .map(|_| (next(&mut state) as i64 as f64) * pow2((next(&mut state) % 80) as i32 - 40))
+            .collect();
+        let whole = sum(&xs);
+        let mut reversed = xs.clone();
+        reversed.reverse();
+        assert_eq!(sum(&reversed).to_bits(), whole.to_bits());
+        for parts in [2, 3, 7, 64] {
+            let mut total = ExactSum::new();
+            for chunk in xs.chunks(xs.len().div_ceil(parts)) {
+                let mut s = ExactSum::new();
+                chunk.iter().for_each(|&x| s.add(x));
+                total.merge(&s);
+            }
+            assert_eq!(total.value().to_bits(), whole.to_bits(), "{parts} parts");
+        }
+    }
+
+    #[test]
+    fn carries_keep_long_sums_exact() {
+        let mut s = ExactSum::new();
+        s.pending = CARRY_EVERY - 5; // as after 2³⁰ − 5 additions
+        for _ in 0..10 {
+            s.add(f64::MAX);
+            s.add(-f64::MAX);
+            s.add(0.5);
+        }
+        assert_eq!(s.value(), 5.0);
+    }
+
+    #[test]
+    fn saved_and_read_back_exactly() {
+        let mut s = ExactSum::new();
+        for x in [1e300, -3.25, 1e-310, 7.0, -1e300] {
+            s.add(x);
+        }
+        let text = serde_json::to_string(&s).unwrap();
+        let back: ExactSum = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.value().to_bits(), s.value().to_bits());
+        assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        assert!(serde_json::from_str::<ExactSum>(r#"{"digits":[[70,1]]}"#).is_err());
+        assert!(serde_json::from_str::<ExactSum>(r#"{"digits":[[3,-1]]}"#).is_err());
+    }
+
+    #[test]
+    fn moments_match_two_pass_and_do_not_cancel() {
+        let xs = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let mut m = Moments::new();
+        xs.iter().for_each(|&x| m.add(x));
+        let s = m.summary();
+        assert_eq!((s.n, s.mean), (8, 5.0));
+        assert_eq!(s.sd, (32.0f64 / 7.0).sqrt());
+        // A large offset with a small spread: Σx² − (Σx)²/n in doubles would lose it all.
+        let mut m = Moments::new();
+        for x in [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0] {
+            m.add(x);
+        }
+        assert_eq!(m.summary().sd, 1.0);
+        let mut m = Moments::new();
+        (0..10).for_each(|_| m.add(0.25));
+        assert_eq!((m.summary().mean, m.summary().sd), (0.25, 0.0));
+        let mut one = Moments::new();
+        one.add(3.0);
+        assert_eq!((one.summary().mean, one.summary().sd), (3.0, 0.0));
+        assert_eq!(Moments::new().summary().n, 0);
+    }
+}
