@@ -224,7 +224,7 @@ pub enum CombineError {
     #[error("`{0}` and `{1}` are both shard {2}")]
     Duplicate(String, String, String),
     /// Shards missing.
-    #[error("shard{} {} of {} missing", if .0.len() == 1 { " is" } else { "s are" }, list(.0), .1)]
+    #[error("{} of {} {} missing", list(.0), .1, if .0.len() == 1 { "is" } else { "are" })]
     Missing(Vec<u64>, u64),
     /// A part's result does not fit the others (its tally does not merge); which and why.
     #[error("`{0}`: {1}")]
@@ -238,7 +238,8 @@ fn list(xs: &[u64]) -> String {
     } else {
         String::new()
     };
-    format!("{}{more}", shown.join(", "))
+    let word = if xs.len() == 1 { "shard" } else { "shards" };
+    format!("{word} {}{more}", shown.join(", "))
 }
 
 /// Combines parts (each with a name for messages, such as its file name), given in any order:

@@ -281,3 +281,58 @@ fn reached_by_is_the_cumulative_share_of_runs_at_the_band_time_points() {
     let e = ensemble_report::parse(&value.to_string()).unwrap_err();
     assert!(e.to_string().contains("reached_by"), "{e}");
 }
+
+#[test]
+fn tallies_of_any_split_merge_into_the_whole_ensemble() {
+    // 25,000 runs: the quantiles sample every third run, so shards must agree on which.
+    let m = model(NOISY);
+    let options = Options {
+        runs: 25_000,
+        seed: 9,
+        threads: 2,
+    };
+    let never = AtomicBool::new(false);
+    let whole = ensemble::run(&m, options, &mut |_| {}, &never).unwrap();
+    let expected = json::to_string(&ensemble_report::build(&m, &whole));
+    let tally_of = |range: std::ops::Range<u64>| {
+        let mut t = ensemble::empty_tally(&m, options);
+        ensemble::run_blocks(
+            &m,
+            options,
+            range,
+            &mut |b| t.merge(b.tally).map_err(|e| e.to_string()),
+            &never,
+        )
+        .unwrap();
+        t
+    };
+    let splits: [&[u64]; 3] = [
+        &[0, 25_000],
+        &[0, 1, 12_345, 25_000],
+        &[0, 3_571, 7_142, 10_713, 14_284, 17_855, 21_426, 25_000],
+    ];
+    for cuts in splits {
+        let mut parts: Vec<ensemble::Tally> =
+            cuts.windows(2).map(|w| tally_of(w[0]..w[1])).collect();
+        // Merged in another order than run order, and read back from JSON as parts are.
+        parts.reverse();
+        let mut total = ensemble::empty_tally(&m, options);
+        for p in parts {
+            let text = serde_json::to_string(&p).unwrap();
+            total.merge(serde_json::from_str(&text).unwrap()).unwrap();
+        }
+        let e = ensemble::Ensemble::from_tally(9, total).unwrap();
+        assert_eq!(
+            json::to_string(&ensemble_report::build(&m, &e)),
+            expected,
+            "split at {cuts:?}"
+        );
+    }
+    // Overlapping tallies do not merge, and an incomplete one is not an ensemble.
+    let mut a = tally_of(0..100);
+    assert!(a.merge(tally_of(50..150)).is_err());
+    assert_eq!(
+        ensemble::Ensemble::from_tally(9, tally_of(0..100)).unwrap_err(),
+        vec![(100, 25_000)]
+    );
+}

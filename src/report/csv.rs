@@ -1,8 +1,12 @@
 //! The CSV exporter: tables for spreadsheets and scripts — a run's trajectory, an ensemble's
-//! per-run rows, and its bands. Numbers are written in full (Rust's shortest round-trip form),
-//! one header row, `\n` line ends.
+//! per-run rows, and its bands. Numbers are written in full (Rust's shortest round-trip form);
+//! a real number always with a decimal point or an exponent (`0.0`, `6.5e-5`), so that a reader
+//! that guesses column types from the first rows (polars, DuckDB) never takes a column of reals
+//! that starts with whole values for integers; counts and steps as integers. One header row,
+//! `\n` line ends.
 
 use super::ensemble::{BandsReport, RunsTable};
+use super::metric::MetricKind;
 use super::run::Trajectory;
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -18,6 +22,12 @@ pub(crate) fn field(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A real number as CSV writes it: shortest round-trip digits, always with a decimal point or
+/// an exponent.
+pub(crate) fn real(x: f64) -> String {
+    format!("{x:?}")
+}
+
 /// A run's series over time: `step` then one column per series, one row per step.
 pub fn trajectory(t: &Trajectory) -> String {
     let mut out = String::from("step");
@@ -28,7 +38,7 @@ pub fn trajectory(t: &Trajectory) -> String {
     for step in 0..=t.steps as usize {
         let _ = write!(out, "{step}");
         for v in t.values {
-            let _ = write!(out, ",{}", v[step]);
+            let _ = write!(out, ",{}", real(v[step]));
         }
         out.push('\n');
     }
@@ -63,7 +73,11 @@ pub fn runs_rows(table: &RunsTable) -> String {
     for (i, run) in table.runs.iter().enumerate() {
         let _ = write!(out, "{run}");
         for c in &table.metrics {
-            let _ = write!(out, ",{}", c.values[i]);
+            if c.id.kind == MetricKind::Actions {
+                let _ = write!(out, ",{}", c.values[i]);
+            } else {
+                let _ = write!(out, ",{}", real(c.values[i]));
+            }
         }
         for (_, first) in &table.first_steps {
             match first[i] {
@@ -87,7 +101,12 @@ pub fn bands(b: &BandsReport) -> String {
             let _ = writeln!(
                 out,
                 "{step},{name},{},{},{},{},{},{}",
-                s.mean[p], s.q05[p], s.q25[p], s.q50[p], s.q75[p], s.q95[p]
+                real(s.mean[p]),
+                real(s.q05[p]),
+                real(s.q25[p]),
+                real(s.q50[p]),
+                real(s.q75[p]),
+                real(s.q95[p])
             );
         }
     }

@@ -142,9 +142,9 @@ pub fn csv_head(h: &Head) -> String {
 /// CSV: one point's line (every digit).
 pub fn csv_row(p: &Point) -> String {
     let mut cells = vec![p.index.to_string()];
-    cells.extend(p.values.iter().map(|v| v.to_string()));
+    cells.extend(p.values.iter().map(|&v| super::csv::real(v)));
     for e in &p.estimates {
-        cells.extend([e.value, e.ci[0], e.ci[1]].iter().map(|v| v.to_string()));
+        cells.extend([e.value, e.ci[0], e.ci[1]].map(super::csv::real));
     }
     format!("{}\n", cells.join(","))
 }
