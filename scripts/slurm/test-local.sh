@@ -4,8 +4,8 @@
 # whose files all live in a temporary folder (nothing under /etc is read or written), submits
 # SHARDS shards of SCENARIO with submit.sh, waits for the array and the merge job, and compares
 # the merged report byte for byte with the unsharded `detente run`. Prints PASS or FAIL; exits
-# non-zero on failure. The daemons are stopped on exit, and the folder removed unless the test
-# failed or KEEP=1.
+# non-zero on failure. The daemons are stopped on exit (jobs still queued are cancelled first),
+# and the folder removed unless the test failed (it is kept for its logs) or KEEP=1.
 #
 # Usage: scripts/slurm/test-local.sh
 # Environment: DETENTE (default: `cargo build --release`, then its detente), SCENARIO (default:
@@ -42,9 +42,11 @@ SCENARIO=$(realpath "$SCENARIO")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/detente-slurm.XXXXXX")
 chmod 755 "$tmp"
 mkdir -p "$tmp/munge" "$tmp/state" "$tmp/spool" "$tmp/log" "$tmp/work"
-pids=() jobs=() ok=0
+pids=() jobs=() why=
+fail() { why=$1; exit 1; }
 cleanup() {
-  if [ ${#jobs[@]} -gt 0 ] && [ "$ok" -eq 0 ]; then
+  local rc=$?
+  if [ ${#jobs[@]} -gt 0 ]; then
     scancel "${jobs[@]}" 2>/dev/null || true
     for _ in $(seq 20); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.5; done
   fi
@@ -55,7 +57,13 @@ cleanup() {
     kill -9 "${pids[i]}" 2>/dev/null || true
     wait "${pids[i]}" 2>/dev/null || true
   done
-  if [ "$ok" -eq 1 ] && [ "${KEEP:-0}" != 1 ]; then rm -rf "$tmp"; else say "files kept in $tmp"; fi
+  if [ "${KEEP:-0}" != 1 ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 130 ]; }; then
+    rm -rf "$tmp"
+  else
+    say "files kept in $tmp"
+  fi
+  [ "$rc" -ne 130 ] || why=interrupted
+  [ "$rc" -eq 0 ] || echo "FAIL: ${why:-exit status $rc}"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -67,7 +75,7 @@ munged -F --key-file="$tmp/munge/munge.key" --socket="$tmp/munge/munge.socket" \
 pids+=($!)
 for _ in $(seq 40); do [ -S "$tmp/munge/munge.socket" ] && break; sleep 0.25; done
 munge -S "$tmp/munge/munge.socket" -n | unmunge -S "$tmp/munge/munge.socket" >/dev/null ||
-  { say "munged did not start:"; cat "$tmp/log/munged.out" >&2; exit 1; }
+  { cat "$tmp/log/munged.out" >&2; fail "munged did not start"; }
 
 # One node, named localhost whatever the host is called (slurmd -N), with the machine's CPUs.
 # No cgroups (proctrack/linuxproc, task/none), no accounting, no mail.
@@ -114,10 +122,8 @@ for _ in $(seq 60); do
   sleep 1
 done
 if [ "$state" != idle ]; then
-  say "the node is not idle after 60 s (state: ${state:-none}); the daemons said:"
   tail -n 20 "$tmp/log/slurmctld.out" "$tmp/log/slurmd.out" >&2
-  echo FAIL
-  exit 1
+  fail "the node is not idle after 60 s (state: ${state:-none})"
 fi
 say "cluster up: $(sinfo -h -o '%P %a %D %t %N %c')"
 
@@ -130,12 +136,7 @@ jobs=("$array" "$merge")
 say "submitted array job $array ($SHARDS tasks) and merge job $merge"
 deadline=$((SECONDS + TIMEOUT))
 while [ -n "$(squeue -h -j "$array,$merge" -o %i 2>/dev/null)" ]; do
-  if [ $SECONDS -ge $deadline ]; then
-    say "jobs not done after $TIMEOUT s:"
-    squeue >&2
-    echo FAIL
-    exit 1
-  fi
+  [ $SECONDS -lt $deadline ] || { squeue >&2; fail "jobs not done after $TIMEOUT s"; }
   sleep 2
 done
 
@@ -144,7 +145,7 @@ done
 fail=0
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 tasks=$(scontrol -o show job "$array")
-[ "$(grep -c . <<<"$tasks")" -eq "$SHARDS" ] || { say "expected $SHARDS array tasks:"; echo "$tasks" >&2; fail=1; }
+[ "$(grep -c . <<<"$tasks")" -eq "$SHARDS" ] || { echo "$tasks" >&2; fail "expected $SHARDS array tasks"; }
 last_end=
 while read -r line; do
   id=$(field ArrayTaskId <<<"$line") st=$(field JobState <<<"$line") ec=$(field ExitCode <<<"$line")
@@ -157,19 +158,13 @@ m=$(scontrol -o show job "$merge")
 st=$(field JobState <<<"$m") ec=$(field ExitCode <<<"$m") start=$(field StartTime <<<"$m")
 say "merge: $st exit $ec, $start .. $(field EndTime <<<"$m")"
 [ "$st" = COMPLETED ] && [ "$ec" = 0:0 ] || fail=1
-[[ $start < $last_end ]] && { say "the merge started before the last shard ended"; fail=1; }
+[[ $start < $last_end ]] && fail "the merge started before the last shard ended"
 if [ "$fail" -ne 0 ]; then
   for f in parts/*.out; do say "$f:"; cat "$f" >&2; done
-  echo FAIL
-  exit 1
+  fail "a job did not complete"
 fi
 
 # The same ensemble in one piece.
 "$DETENTE" run "$SCENARIO" --runs "$RUNS" ${SEED:+--seed "$SEED"} -q -o "$tmp/work/unsharded.json"
-if cmp "$tmp/work/report.json" "$tmp/work/unsharded.json"; then
-  ok=1
-  echo "PASS: $SHARDS shards of $RUNS runs of $(basename "$SCENARIO") merged under Slurm ($(wc -c <report.json) bytes) = the unsharded report"
-else
-  echo "FAIL: the merged report differs from the unsharded one"
-  exit 1
-fi
+cmp "$tmp/work/report.json" "$tmp/work/unsharded.json" || fail "the merged report differs from the unsharded one"
+echo "PASS: $SHARDS shards of $RUNS runs of $(basename "$SCENARIO") merged under Slurm = the unsharded report ($(wc -c <report.json) bytes)"
