@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Slurm recipe end to end on this one machine (not run in CI; needs root): installs Debian's
 # slurm-wlm and munge if missing, starts munged, slurmctld and slurmd for a one-node cluster
-# whose files all live in a temporary folder (nothing under /etc is read or written), submits
+# whose key, config, state, spool and logs all live in a temporary folder (not /etc), submits
 # SHARDS shards of SCENARIO with submit.sh, waits for the array and the merge job, and compares
 # the merged report byte for byte with the unsharded `detente run`. Prints PASS or FAIL; exits
 # non-zero on failure. The daemons are stopped on exit (jobs still queued are cancelled first),
