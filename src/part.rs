@@ -24,37 +24,54 @@ pub const CHECKPOINT_FORMAT: &str = "detente-checkpoint";
 /// Version of both formats; bumped on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Bumped whenever a change alters the results of existing scenarios or the meaning of what a
+/// part or checkpoint holds (golden snapshots changed): parts and checkpoints of builds with
+/// different results versions never mix, even at the same detente version.
+pub const RESULTS_VERSION: u32 = 2;
+
 /// What a part is a part of.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// `run` or `sweep`.
     pub command: String,
-    /// The arguments that define the result, in a canonical order (the scenario first).
+    /// The scenario file as given (none: the bundled scenario). Not part of the work's
+    /// identity, which is the content hash: the same files under another path are the same work.
+    pub scenario: Option<String>,
+    /// The other arguments that define the result, resolved, in a canonical order.
     pub args: Vec<String>,
     /// The content hash of every file the scenario was read from (hex).
     pub content_hash: String,
     /// The version of detente that made it.
     pub detente_version: String,
+    /// [`RESULTS_VERSION`] of the build that made it.
+    pub results_version: u32,
 }
 
 impl Manifest {
-    /// The manifest of `command` with `args` on a scenario whose content hash is `hash`, made
-    /// by this version of detente.
-    pub fn new(command: &str, args: Vec<String>, hash: &str) -> Manifest {
+    /// The manifest of `command` on `scenario` with `args`, the scenario's content hash being
+    /// `hash`, made by this build of detente.
+    pub fn new(command: &str, scenario: Option<&str>, args: Vec<String>, hash: &str) -> Manifest {
         Manifest {
             command: command.into(),
+            scenario: scenario.map(str::to_string),
             args,
             content_hash: hash.into(),
             detente_version: env!("CARGO_PKG_VERSION").into(),
+            results_version: RESULTS_VERSION,
         }
     }
 
     /// What differs between this manifest and `other`, for a message (`None` if nothing).
     pub fn difference(&self, other: &Manifest) -> Option<String> {
-        if self.detente_version != other.detente_version {
+        if self.detente_version != other.detente_version
+            || self.results_version != other.results_version
+        {
             return Some(format!(
-                "made by detente {} and {}",
-                self.detente_version, other.detente_version
+                "made by different builds of detente ({} with results version {}, and {} with {})",
+                self.detente_version,
+                self.results_version,
+                other.detente_version,
+                other.results_version
             ));
         }
         if self.command != other.command {
@@ -154,6 +171,9 @@ pub struct Part {
     pub manifest: Manifest,
     /// Which share it did.
     pub shard: Shard,
+    /// The FNV-1a checksum (hex) of `work` as written: a part changed after it was written,
+    /// even into other valid JSON, is refused.
+    pub check: String,
     /// Its result.
     pub work: Work,
 }
@@ -166,6 +186,7 @@ impl Part {
             format_version: FORMAT_VERSION,
             manifest,
             shard,
+            check: work_check(&work),
             work,
         }
     }
@@ -187,8 +208,23 @@ impl Part {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("it is not JSON ({e})"))?;
         check_format(&value, FORMAT)?;
-        serde_json::from_value(value).map_err(|e| format!("it is not a well-formed part ({e})"))
+        let part: Part = serde_json::from_value(value)
+            .map_err(|e| format!("it is not a well-formed part ({e})"))?;
+        // Numbers are read back exactly, so the work serializes to the same text it was
+        // written from.
+        if work_check(&part.work) != part.check {
+            return Err("it is damaged: its results do not match their checksum".into());
+        }
+        Ok(part)
     }
+}
+
+/// The checksum of a part's result.
+fn work_check(work: &Work) -> String {
+    format!(
+        "{:016x}",
+        fnv(serde_json::to_string(work).unwrap_or_default().as_bytes())
+    )
 }
 
 fn check_format(value: &serde_json::Value, expected: &str) -> Result<(), String> {
@@ -336,6 +372,8 @@ struct Header {
     format_version: u32,
     manifest: Manifest,
     shard: Option<Shard>,
+    /// Whether its records hold the rows of a streamed per-run table.
+    rows: bool,
 }
 
 /// One batch of finished work in a checkpoint: a result to merge, and the rows of it already
@@ -354,13 +392,15 @@ fn line(json: &str) -> String {
     format!("{:016x} {json}\n", fnv(json.as_bytes()))
 }
 
-/// The first line of a checkpoint for the work `manifest` names (of shard `shard`, if any).
-pub fn checkpoint_header(manifest: &Manifest, shard: Option<Shard>) -> String {
+/// The first line of a checkpoint for the work `manifest` names (of shard `shard`, if any),
+/// whose records hold streamed rows if `rows`.
+pub fn checkpoint_header(manifest: &Manifest, shard: Option<Shard>, rows: bool) -> String {
     let header = Header {
         format: CHECKPOINT_FORMAT.into(),
         format_version: FORMAT_VERSION,
         manifest: manifest.clone(),
         shard,
+        rows,
     };
     line(&serde_json::to_string(&header).unwrap_or_default())
 }
@@ -370,41 +410,43 @@ pub fn checkpoint_line(record: &Record) -> String {
     line(&serde_json::to_string(record).unwrap_or_default())
 }
 
-/// A checkpoint read back: its records, and how many bytes of the file they and the header
-/// take (a torn last line after them is to be cut off before appending).
+/// Reads a checkpoint journal line by line (so that a large one is never held whole), checking
+/// each line as it comes.
 #[derive(Debug)]
-pub struct Checkpoint {
-    /// The records, in the order they were written.
-    pub records: Vec<Record>,
-    /// Bytes of the file that are whole lines.
-    pub valid_len: usize,
-    /// Whether a torn last line (no line end: the process was killed while writing it) was
-    /// found after them.
-    pub torn: bool,
+pub struct CheckpointReader {
+    manifest: Manifest,
+    shard: Option<Shard>,
+    rows: bool,
+    lines: usize,
 }
 
-/// Reads a checkpoint written for `manifest` and `shard`.
-///
-/// # Errors
-///
-/// A message saying why it is refused: not a checkpoint, one of other work (or another shard of
-/// it), or a damaged line.
-pub fn read_checkpoint(
-    text: &[u8],
-    manifest: &Manifest,
-    shard: Option<Shard>,
-) -> Result<Checkpoint, String> {
-    let mut records = Vec::new();
-    let mut at = 0;
-    let mut number = 0;
-    let mut torn = false;
-    while at < text.len() {
-        let Some(end) = text[at..].iter().position(|&b| b == b'\n') else {
-            torn = true;
-            break;
-        };
-        number += 1;
-        let raw = &text[at..at + end];
+impl CheckpointReader {
+    /// A reader of a checkpoint of the work `manifest` names (of shard `shard`, if any), whose
+    /// records must hold streamed rows if and only if `rows`.
+    pub fn new(manifest: &Manifest, shard: Option<Shard>, rows: bool) -> CheckpointReader {
+        CheckpointReader {
+            manifest: manifest.clone(),
+            shard,
+            rows,
+            lines: 0,
+        }
+    }
+
+    /// Lines read so far.
+    pub fn lines(&self) -> usize {
+        self.lines
+    }
+
+    /// Reads the next whole line (its line end removed): `None` for the header, else its record.
+    ///
+    /// # Errors
+    ///
+    /// A message saying why the checkpoint is refused: not a checkpoint, one of other work (or
+    /// another shard of it, or with rows streamed when these are not, or the other way round),
+    /// or a damaged line.
+    pub fn line(&mut self, raw: &[u8]) -> Result<Option<Record>, String> {
+        self.lines += 1;
+        let number = self.lines;
         let damaged = || format!("line {number} is damaged (its checksum does not match)");
         let (sum, json) = match (raw.get(..16), raw.get(16), raw.get(17..)) {
             (Some(sum), Some(b' '), Some(json)) => (sum, json),
@@ -420,35 +462,79 @@ pub fn read_checkpoint(
             }
             return Err(damaged());
         }
-        if number == 1 {
-            let value: serde_json::Value = serde_json::from_slice(json)
-                .map_err(|_| "it is not a detente checkpoint".to_string())?;
-            check_format(&value, CHECKPOINT_FORMAT)?;
-            let header: Header = serde_json::from_value(value)
-                .map_err(|e| format!("its header is malformed ({e})"))?;
-            if let Some(why) = header.manifest.difference(manifest) {
-                return Err(format!("it is a checkpoint {why}"));
-            }
-            if header.shard != shard {
-                let show = |s: Option<Shard>| {
-                    s.map_or("the whole work".to_string(), |s| {
-                        format!("shard {}/{}", s.index, s.count)
-                    })
-                };
-                return Err(format!(
-                    "it is a checkpoint of {}, not of {}",
-                    show(header.shard),
-                    show(shard)
-                ));
-            }
-        } else {
+        if number > 1 {
             let record: Record = serde_json::from_slice(json)
                 .map_err(|e| format!("line {number} is malformed ({e})"))?;
-            records.push(record);
+            return Ok(Some(record));
         }
+        let value: serde_json::Value = serde_json::from_slice(json)
+            .map_err(|_| "it is not a detente checkpoint".to_string())?;
+        check_format(&value, CHECKPOINT_FORMAT)?;
+        let header: Header =
+            serde_json::from_value(value).map_err(|e| format!("its header is malformed ({e})"))?;
+        if let Some(why) = header.manifest.difference(&self.manifest) {
+            return Err(format!("it is a checkpoint {why}"));
+        }
+        if header.shard != self.shard {
+            let show = |s: Option<Shard>| {
+                s.map_or("the whole work".to_string(), |s| {
+                    format!("shard {}/{}", s.index, s.count)
+                })
+            };
+            return Err(format!(
+                "it is a checkpoint of {}, not of {}",
+                show(header.shard),
+                show(self.shard)
+            ));
+        }
+        if header.rows != self.rows {
+            return Err(if header.rows {
+                "it keeps the per-run rows, and this command streams none: give the same --rows or --format csv as the command that made it".into()
+            } else {
+                "it does not keep the per-run rows this command streams (--rows or --format csv): the command that made it had none".into()
+            });
+        }
+        Ok(None)
+    }
+}
+
+/// A checkpoint read back whole: its records, how many bytes of it are whole lines, and whether
+/// a torn last line (no line end: the process was killed while writing it) followed them.
+#[derive(Debug)]
+pub struct Checkpoint {
+    /// The records, in the order they were written.
+    pub records: Vec<Record>,
+    /// Bytes of the text that are whole lines.
+    pub valid_len: usize,
+    /// Whether a torn last line followed.
+    pub torn: bool,
+}
+
+/// Reads a whole checkpoint text with a [`CheckpointReader`] (for tests and small journals; the
+/// CLI reads line by line).
+///
+/// # Errors
+///
+/// As [`CheckpointReader::line`], and an empty text.
+pub fn read_checkpoint(
+    text: &[u8],
+    manifest: &Manifest,
+    shard: Option<Shard>,
+    rows: bool,
+) -> Result<Checkpoint, String> {
+    let mut reader = CheckpointReader::new(manifest, shard, rows);
+    let mut records = Vec::new();
+    let mut at = 0;
+    let mut torn = false;
+    while at < text.len() {
+        let Some(end) = text[at..].iter().position(|&b| b == b'\n') else {
+            torn = true;
+            break;
+        };
+        records.extend(reader.line(&text[at..at + end])?);
         at += end + 1;
     }
-    if number == 0 {
+    if reader.lines() == 0 {
         return Err("it is empty, not a detente checkpoint".into());
     }
     Ok(Checkpoint {
@@ -485,29 +571,67 @@ mod tests {
 
     #[test]
     fn checkpoints_drop_a_torn_end_and_refuse_damage() {
-        let m = Manifest::new("run", vec!["s.toml".into()], "00ff");
+        let m = Manifest::new(
+            "run",
+            Some("s.toml"),
+            vec!["--seed".into(), "1".into()],
+            "00ff",
+        );
         let record = Record {
             work: Work::Sweep(SweepPart::default()),
             rows: "1,2\n".into(),
         };
-        let mut text = checkpoint_header(&m, None);
+        let mut text = checkpoint_header(&m, None, true);
         text.push_str(&checkpoint_line(&record));
         let whole = text.len();
         text.push_str(&checkpoint_line(&record)[..10]);
-        let c = read_checkpoint(text.as_bytes(), &m, None).unwrap();
+        let c = read_checkpoint(text.as_bytes(), &m, None, true).unwrap();
         assert_eq!((c.records.len(), c.valid_len, c.torn), (1, whole, true));
         let damaged = text[..whole].replace("1,2", "1,3");
-        assert!(read_checkpoint(damaged.as_bytes(), &m, None)
+        assert!(read_checkpoint(damaged.as_bytes(), &m, None, true)
             .unwrap_err()
             .contains("line 2 is damaged"));
-        let other = Manifest::new("run", vec!["t.toml".into()], "00ff");
-        assert!(read_checkpoint(text.as_bytes(), &other, None)
+        let other = Manifest::new(
+            "run",
+            Some("s.toml"),
+            vec!["--seed".into(), "2".into()],
+            "00ff",
+        );
+        assert!(read_checkpoint(text.as_bytes(), &other, None, true)
             .unwrap_err()
             .contains("different work"));
+        // The same work under another path is the same work.
+        let moved = Manifest::new(
+            "run",
+            Some("./s.toml"),
+            vec!["--seed".into(), "1".into()],
+            "00ff",
+        );
+        assert!(read_checkpoint(text.as_bytes(), &moved, None, true).is_ok());
         let shard = Some(Shard { index: 1, count: 2 });
-        assert!(read_checkpoint(text.as_bytes(), &m, shard)
+        assert!(read_checkpoint(text.as_bytes(), &m, shard, true)
             .unwrap_err()
             .contains("not of shard 1/2"));
-        assert!(read_checkpoint(b"{}\n", &m, None).is_err());
+        assert!(read_checkpoint(text.as_bytes(), &m, None, false)
+            .unwrap_err()
+            .contains("keeps the per-run rows"));
+        assert!(read_checkpoint(b"{}\n", &m, None, true).is_err());
+    }
+
+    #[test]
+    fn a_changed_part_is_refused() {
+        let m = Manifest::new("sweep", None, vec![], "00ff");
+        let part = Part::new(
+            m,
+            Shard { index: 1, count: 1 },
+            Work::Sweep(SweepPart::default()),
+        );
+        let text = part.to_json();
+        assert_eq!(Part::parse(&text).unwrap(), part);
+        let changed = text.replace("\"oat\":[]", "\"oat\":[ ]").replace(
+            "\"points\":[]",
+            "\"points\":[{\"index\":0,\"values\":[],\"estimates\":[]}]",
+        );
+        assert!(Part::parse(&changed).unwrap_err().contains("checksum"));
     }
 }

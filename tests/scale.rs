@@ -153,6 +153,16 @@ fn sweep_shards_merge_to_the_unsharded_sweep_byte_for_byte() {
                 })
                 .rev()
                 .collect();
+            if n == 2 {
+                detente()
+                    .arg("merge")
+                    .args(&parts)
+                    .arg("-o")
+                    .arg(&parts[0])
+                    .assert()
+                    .code(2)
+                    .stderr(predicate::str::contains("which this command reads"));
+            }
             for (out, expected) in [("merged.json", &whole), ("merged.md", &whole_md)] {
                 let merged = d.join(format!("{design}-{n}-{out}"));
                 detente()
@@ -216,11 +226,30 @@ fn merge_refuses_foreign_missing_and_duplicate_parts() {
     merge(&[&report]).stderr(predicate::str::contains("is not a part").and(
         predicate::str::contains("`detente-ensemble` file, not a `detente-part`"),
     ));
-    // A damaged part.
+    // A damaged part: cut short, or changed into other valid JSON.
     let text = fs::read_to_string(&parts[1]).unwrap();
     let damaged = d.join("damaged.json");
     fs::write(&damaged, &text[..text.len() / 2]).unwrap();
     merge(&[&parts[0], &damaged, &parts[2]]).stderr(predicate::str::contains("is not a part"));
+    let at = text.find("\"runs\":600").unwrap();
+    let digit = text[at..]
+        .find(|c: char| c.is_ascii_digit() && c != '6' && c != '0')
+        .unwrap()
+        + at;
+    let mut changed = text.clone().into_bytes();
+    changed[digit] = if changed[digit] == b'1' { b'2' } else { b'1' };
+    fs::write(&damaged, changed).unwrap();
+    merge(&[&parts[0], &damaged, &parts[2]])
+        .stderr(predicate::str::contains("do not match their checksum"));
+    // The merged report may not overwrite a part.
+    detente()
+        .arg("merge")
+        .args(&parts)
+        .arg("-o")
+        .arg(&parts[0])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("which this command reads"));
     assert!(!d.join("m.json").exists());
 }
 
@@ -417,6 +446,35 @@ fn a_foreign_or_damaged_checkpoint_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("not a detente checkpoint"));
     assert!(read(&scenario) == read(Path::new(BASELINE)));
+    // Rows streamed now, but not by the command that made the checkpoint: refused, not a
+    // table missing the runs already done.
+    run("1", &ck)
+        .arg("--rows")
+        .arg(d.join("rows.csv"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("does not keep the per-run rows"));
+    assert!(!d.join("rows.csv").exists());
+    // A checkpoint is a file, never standard output.
+    run("1", Path::new("-"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a stream"));
+    assert!(!Path::new("-").exists());
+    detente()
+        .args([
+            "run",
+            BASELINE,
+            "--runs",
+            "30",
+            "--checkpoint-every",
+            "nan",
+            "--checkpoint",
+        ])
+        .arg(d.join("x"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a number of seconds"));
     // A sweep's checkpoint is not an ensemble's.
     detente()
         .args([

@@ -117,7 +117,7 @@ fn same_file(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
 }
 
 /// Whether `path` names one of the process's own file descriptors.
-fn is_descriptor_path(path: &str) -> bool {
+pub fn is_descriptor_path(path: &str) -> bool {
     path.starts_with("/dev/fd/")
         || matches!(path, "/dev/stdout" | "/dev/stderr" | "/dev/stdin")
         || (path.starts_with("/proc/") && path.contains("/fd/"))

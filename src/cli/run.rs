@@ -62,7 +62,7 @@ pub struct RunArgs {
     pub(super) checkpoint: Option<String>,
     /// Seconds between the checkpoint's records (default 2; 0: after every block of runs). A
     /// kill loses at most this much work.
-    #[arg(long, value_name = "SECONDS", requires = "checkpoint")]
+    #[arg(long, value_name = "SECONDS", requires = "checkpoint", value_parser = parse_every)]
     pub(super) checkpoint_every: Option<f64>,
     /// Write one chart alone as SVG: CHART=FILE (repeatable), e.g. fan:tension_ltu_blr=f.svg.
     /// One run: trajectory:<series>, graph; an ensemble: fan:<series>, outcomes, reached, graph.
@@ -71,6 +71,14 @@ pub struct RunArgs {
     /// Print no summary, no notice and no progress bar (warnings and errors still print).
     #[arg(long, short)]
     pub(super) quiet: bool,
+}
+
+/// `--checkpoint-every SECONDS`: a number of seconds from 0 to a day.
+fn parse_every(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=86_400.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
 }
 
 /// The format of --out: as given, else from the file's extension, else JSON.
@@ -260,8 +268,7 @@ pub(super) struct Outs {
 /// The arguments that define an ensemble's result, in a canonical order: what a part's or
 /// checkpoint's manifest records and `detente merge` reads back.
 fn canonical(args: &RunArgs, seed: u64, runs: u64) -> Vec<String> {
-    let mut out: Vec<String> = args.scenario.iter().cloned().collect();
-    out.extend(["--seed".into(), seed.to_string()]);
+    let mut out: Vec<String> = vec!["--seed".into(), seed.to_string()];
     out.extend(["--runs".into(), runs.to_string()]);
     if let Some(steps) = args.steps {
         out.extend(["--steps".into(), steps.to_string()]);
@@ -273,7 +280,13 @@ fn canonical(args: &RunArgs, seed: u64, runs: u64) -> Vec<String> {
 }
 
 /// The arguments a part's manifest records, read back (outputs not set).
-pub(super) fn from_canonical(args: &[String]) -> Result<RunArgs, String> {
+pub(super) fn from_canonical(manifest: &detente::part::Manifest) -> Result<RunArgs, String> {
+    let args: Vec<String> = manifest
+        .scenario
+        .iter()
+        .chain(&manifest.args)
+        .cloned()
+        .collect();
     #[derive(clap::Parser)]
     struct Wrap {
         #[command(flatten)]
@@ -301,6 +314,7 @@ fn run_ensemble(
     } = outs;
     let manifest = detente::part::Manifest::new(
         "run",
+        args.scenario.as_deref(),
         canonical(args, options.seed, options.runs),
         &format!("{:016x}", model.content_hash()),
     );
@@ -331,7 +345,7 @@ fn run_ensemble(
         &manifest,
         args.shard,
         args.checkpoint.as_deref(),
-        std::time::Duration::from_secs_f64(args.checkpoint_every.unwrap_or(2.0).clamp(0.0, 1e6)),
+        std::time::Duration::from_secs_f64(args.checkpoint_every.unwrap_or(2.0)),
         &mut rows_outs,
         &label,
         !args.quiet,

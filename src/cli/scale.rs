@@ -20,58 +20,96 @@ pub(super) struct Journal {
 }
 
 impl Journal {
-    /// Opens the checkpoint at `path` for `manifest` and `shard`: its records, if it exists
-    /// (a torn last line cut off), and the journal to append to (a new one with its header, if
-    /// it did not).
+    /// Opens the checkpoint at `path` for `manifest` and `shard` (whose records hold streamed
+    /// rows if `rows`): each record it holds, if it exists, is handed to `record` as it is read
+    /// (a torn last line is cut off), and the journal is returned to append to (a new one with
+    /// its header, if it did not exist).
     pub(super) fn open(
         path: &str,
         manifest: &Manifest,
         shard: Option<Shard>,
-    ) -> Result<(Journal, Vec<Record>), Failure> {
-        let fail = |why: String| {
+        rows: bool,
+        record: &mut dyn FnMut(Record) -> Result<(), Failure>,
+    ) -> Result<Journal, Failure> {
+        let fail = |why: String, hint: &str| {
             Failure::from(format!(
-                "error: --checkpoint `{path}`: {why}\n      = hint: give another file, or delete this one to start over\n"
+                "error: --checkpoint `{path}`: {why}\n      = hint: {hint}\n"
             ))
         };
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let c = part::read_checkpoint(&bytes, manifest, shard).map_err(fail)?;
-                let file = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(path)
-                    .map_err(|e| fail(e.to_string()))?;
-                if c.torn {
-                    // A line cut short by a kill: dropped, and its work done again.
-                    file.set_len(c.valid_len as u64)
-                        .map_err(|e| fail(e.to_string()))?;
-                }
-                let mut file = file;
-                use std::io::Seek;
-                file.seek(std::io::SeekFrom::End(0))
-                    .map_err(|e| fail(e.to_string()))?;
-                let journal = Journal {
-                    file,
-                    shown: path.to_string(),
-                };
-                Ok((journal, c.records))
+        let refused =
+            |why: String| fail(why, "give another file, or delete this one to start over");
+        if path == "-" || super::output::is_descriptor_path(path) {
+            return Err(fail(
+                "a checkpoint is a file read back and appended to, not a stream".into(),
+                "name a file",
+            ));
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(fail(
+                    "it is not a regular file".into(),
+                    "name a regular file (it is created if missing)",
+                ))
             }
+            Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut file = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .open(path)
-                    .map_err(|e| fail(e.to_string()))?;
-                file.write_all(part::checkpoint_header(manifest, shard).as_bytes())
+                    .map_err(|e| {
+                        fail(
+                            e.to_string(),
+                            "the checkpoint's folder must exist and be writable",
+                        )
+                    })?;
+                file.write_all(part::checkpoint_header(manifest, shard, rows).as_bytes())
                     .and_then(|()| file.sync_data())
-                    .map_err(|e| fail(e.to_string()))?;
-                let journal = Journal {
+                    .map_err(|e| fail(e.to_string(), "check the disk"))?;
+                return Ok(Journal {
                     file,
                     shown: path.to_string(),
-                };
-                Ok((journal, Vec::new()))
+                });
             }
-            Err(e) => Err(fail(e.to_string())),
+            Err(e) => return Err(fail(e.to_string(), "check the path")),
         }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| fail(e.to_string(), "check the file's permissions"))?;
+        let mut reader = part::CheckpointReader::new(manifest, shard, rows);
+        let mut input = std::io::BufReader::new(&file);
+        let mut line = Vec::new();
+        let mut valid = 0u64;
+        loop {
+            line.clear();
+            let n = std::io::BufRead::read_until(&mut input, b'\n', &mut line)
+                .map_err(|e| fail(e.to_string(), "check the file"))?;
+            if n == 0 || line.last() != Some(&b'\n') {
+                // The end, or a line cut short by a kill: dropped, and its work done again.
+                break;
+            }
+            line.pop();
+            if let Some(r) = reader.line(&line).map_err(refused)? {
+                record(r)?;
+            }
+            valid += n as u64;
+        }
+        if reader.lines() == 0 {
+            return Err(refused("it is empty, not a detente checkpoint".into()));
+        }
+        drop(input);
+        file.set_len(valid)
+            .map_err(|e| fail(e.to_string(), "check the file's permissions"))?;
+        let mut file = file;
+        use std::io::Seek;
+        file.seek(std::io::SeekFrom::End(0))
+            .map_err(|e| fail(e.to_string(), "check the file"))?;
+        Ok(Journal {
+            file,
+            shown: path.to_string(),
+        })
     }
 
     /// Appends a record, on disk before it returns.
@@ -102,9 +140,9 @@ pub(super) fn run_ensemble(
 ) -> Result<Tally, Failure> {
     let mut total = ensemble::empty_tally(model, options);
     let mut journal = None;
+    let streamed = !rows.is_empty();
     if let Some(path) = checkpoint {
-        let (j, records) = Journal::open(path, manifest, shard)?;
-        for record in records {
+        let j = Journal::open(path, manifest, shard, streamed, &mut |record| {
             let Work::Ensemble(t) = record.work else {
                 return Err(Failure::from(format!(
                     "error: --checkpoint `{path}` holds a sweep's points, not an ensemble's runs\n"
@@ -118,7 +156,8 @@ pub(super) fn run_ensemble(
             for out in rows.iter_mut() {
                 out.write(record.rows.as_bytes())?;
             }
-        }
+            Ok(())
+        })?;
         journal = Some(j);
     }
     // What the checkpoint holds must be the start of the range: the runs from there on remain.
@@ -134,7 +173,6 @@ pub(super) fn run_ensemble(
             )))
         }
     };
-    let streamed = !rows.is_empty();
     let bar = progress_bar(model, options, &range, label, progress);
     if let Some(b) = &bar {
         b.set_position(from - range.start);
@@ -204,17 +242,25 @@ pub(super) fn run_ensemble(
         None => String::new(),
     }
     };
+    // Rows already sent to standard output cannot be taken back.
+    let sent = if rows.iter().any(Output::is_stdout) {
+        " (the rows sent to standard output so far are incomplete; a resumed run sends them all again)"
+    } else {
+        ""
+    };
     match result {
         Ok(()) => Ok(total),
         Err(EnsembleError::Cancelled { .. }) => {
             let done = total.count();
-            let what = format!(
-                "interrupted after {done} of {} runs",
-                range.end - range.start
-            );
-            Err(super::interrupted_keeping(what, &kept(done)))
+            let what = format!("interrupted after {done} of {} runs", range.end - range.start);
+            let mut f = super::interrupted_keeping(what, &kept(done));
+            f.message = f.message.replace('\n', &format!("{sent}\n"));
+            Err(f)
         }
         Err(EnsembleError::Handler(message)) => Err(Failure::from(message)),
+        Err(other @ EnsembleError::Runtime { .. }) => Err(Failure::from(format!(
+            "error: {label}: {other}\n      = hint: `--replay RUN` shows that run's full report; a checkpoint cannot get past it\n"
+        ))),
         Err(other) => Err(Failure::from(format!(
             "error: {label}: {other}{}\n",
             kept(total.count())
@@ -292,14 +338,23 @@ pub fn merge(args: MergeArgs) -> CliResult {
         part::combine(parts).map_err(|e| Failure::from(format!("error: {e}\n")))?;
     match work {
         Work::Ensemble(tally) => merge_ensemble(&args, &manifest, tally),
-        Work::Sweep(points) => super::sweep::merge(
-            &manifest,
-            points,
-            args.scenario.as_deref(),
-            args.out.as_deref(),
-            args.format,
-            args.quiet,
-        ),
+        Work::Sweep(points) => {
+            if args.bands.is_some() || !args.plot.is_empty() {
+                return Err(Failure::from(
+                    "error: --bands and --plot are an ensemble's: these parts are of a sweep\n      = hint: a sweep's charts are in its HTML page (-o sweep.html)\n"
+                        .to_string(),
+                ));
+            }
+            super::sweep::merge(
+                &manifest,
+                points,
+                &args.parts,
+                args.scenario.as_deref(),
+                args.out.as_deref(),
+                args.format,
+                args.quiet,
+            )
+        }
     }
 }
 
@@ -335,7 +390,7 @@ fn merge_ensemble(args: &MergeArgs, manifest: &Manifest, tally: Tally) -> CliRes
                 .to_string(),
         ));
     }
-    let mut run = super::run::from_canonical(&manifest.args).map_err(|e| {
+    let mut run = super::run::from_canonical(manifest).map_err(|e| {
         Failure::from(format!(
             "error: the parts record arguments this detente cannot read: {e}\n"
         ))

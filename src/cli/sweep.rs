@@ -251,7 +251,7 @@ fn prepare(args: &mut SweepArgs, threads_asked: Option<usize>) -> Result<Prepare
         threads: threads(threads_asked)?,
     };
     // The arguments that define the result, resolved, in a canonical order.
-    let mut canonical = vec![args.scenario.clone()];
+    let mut canonical = Vec::new();
     for f in &factors {
         let range = match &f.range {
             FactorRange::Interval(lo, hi) => format!("{lo:?}..{hi:?}"),
@@ -302,6 +302,7 @@ fn prepare(args: &mut SweepArgs, threads_asked: Option<usize>) -> Result<Prepare
     }
     let manifest = detente::part::Manifest::new(
         "sweep",
+        Some(&args.scenario),
         canonical,
         &format!("{:016x}", model.content_hash()),
     );
@@ -423,8 +424,7 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
     let mut oat = Vec::new();
     let mut journal = None;
     if let Some(path) = &args.checkpoint {
-        let (j, records) = super::scale::Journal::open(path, &manifest, args.shard)?;
-        for record in records {
+        let j = super::scale::Journal::open(path, &manifest, args.shard, false, &mut |record| {
             let detente::part::Work::Sweep(part) = record.work else {
                 return Err(Failure::from(format!(
                     "error: --checkpoint `{path}` holds an ensemble's runs, not a sweep's points\n"
@@ -432,7 +432,8 @@ pub fn sweep(mut args: SweepArgs) -> CliResult {
             };
             points.extend(part.points);
             oat.extend(part.oat);
-        }
+            Ok(())
+        })?;
         journal = Some(j);
     }
     let first = range.start
@@ -566,6 +567,7 @@ fn progress_bar(points: usize, quiet: bool) -> Option<indicatif::ProgressBar> {
 pub(super) fn merge(
     manifest: &detente::part::Manifest,
     part: detente::part::SweepPart,
+    parts: &[String],
     scenario: Option<&str>,
     out: Option<&str>,
     format: Option<Format>,
@@ -578,7 +580,9 @@ pub(super) fn merge(
     }
     use clap::Parser;
     let mut args = Wrap::try_parse_from(
-        std::iter::once("detente-sweep".to_string()).chain(manifest.args.iter().cloned()),
+        std::iter::once("detente-sweep".to_string())
+            .chain(manifest.scenario.iter().cloned())
+            .chain(manifest.args.iter().cloned()),
     )
     .map_err(|e| {
         Failure::from(format!(
@@ -615,7 +619,9 @@ pub(super) fn merge(
             prepared.plan.points.len()
         )));
     }
-    output::refuse_inputs(&outputs, prepared.model.source_files())?;
+    let mut inputs: Vec<String> = prepared.model.source_files().to_vec();
+    inputs.extend(parts.iter().cloned());
+    output::refuse_inputs(&outputs, &inputs)?;
     let out = Output::create(&out_path)?;
     let head = export::head(
         &prepared.model,

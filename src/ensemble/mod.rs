@@ -3,7 +3,7 @@
 //!
 //! Run `i` draws only from keys derived from (seed, i), so any run can be replayed alone, and
 //! runs are handed on in run order. The tally's sums are exact and its quantile samples a fixed
-//! subset of runs ([`tally`]), so an ensemble's result is the same on any number of threads,
+//! subset of runs ([`Tally`]), so an ensemble's result is the same on any number of threads,
 //! and the same when its runs are split into shards ([`run_blocks`] over part of the runs) or
 //! resumed, whatever the split: the tallies merge exactly. Memory does not grow with the runs
 //! (unless the summaries are kept, as [`run`] does): a run is reduced as soon as it finishes.
@@ -154,7 +154,7 @@ pub enum EnsembleError {
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
 /// stepper per thread ([`Sim::memory_estimate`]), a block of run summaries, the tally (its exact
 /// sums twice, for a checkpoint's pending part, and the quantile samples of at most
-/// [`BAND_SAMPLE`] runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
+/// 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
 /// Lets a caller refuse work that cannot fit before starting it; for one run, just the stepper.
 pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries: bool) -> u64 {
     let per_run = Sim::memory_estimate(model);

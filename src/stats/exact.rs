@@ -206,11 +206,21 @@ impl ExactSum {
     fn pieces(&self) -> Vec<f64> {
         let mut n = self.clone();
         n.carry();
+        // A negative sum's carried digits are its complement (every digit above it set): the
+        // pieces of its magnitude, negated.
+        let negative = n.digits[DIGITS - 1] < 0;
+        if negative {
+            for d in n.digits.iter_mut() {
+                *d = -*d;
+            }
+            n.carry();
+        }
+        let sign = if negative { -1.0 } else { 1.0 };
         n.digits
             .iter()
             .enumerate()
             .filter(|(_, &d)| d != 0)
-            .map(|(i, &d)| d as f64 * pow2(32 * i as i32 - 1074))
+            .map(|(i, &d)| sign * d as f64 * pow2(32 * i as i32 - 1074))
             .collect()
     }
 }
@@ -259,7 +269,8 @@ impl Moments {
         self.squares.merge(&other.squares);
     }
 
-    /// Count, mean (the exact sum rounded, divided by n) and sample standard deviation: the
+    /// Count, mean (the exact sum divided by n, corrected once by the exact remainder) and
+    /// sample standard deviation: the
     /// square root of Σ(x − m)² / (n − 1), where Σ(x − m)² = Σx² − 2m·Σx + n·m² is accumulated
     /// exactly for the mean m and rounded once, so it does not cancel catastrophically (and is 0
     /// when every value is m). All zeros for no values; sd 0 for one.
@@ -272,7 +283,17 @@ impl Moments {
             };
         }
         let n = self.n as f64;
-        let mean = self.sum.value() / n;
+        // The exact sum rounded and divided by n is within an ulp or so of the mean; one
+        // correction with the exact remainder Σx − n·m brings it to the mean rounded (a value
+        // that is the same in every run comes back as itself).
+        let first = self.sum.value() / n;
+        let mean = if first.is_finite() {
+            let mut rest = self.sum.clone();
+            rest.add_product(-n, first);
+            first + rest.value() / n
+        } else {
+            first
+        };
         let sd = if self.n > 1 && mean.is_finite() {
             let mut q = self.squares.clone();
             for piece in self.sum.pieces() {
@@ -546,15 +567,46 @@ mod tests {
         let s = m.summary();
         assert_eq!((s.n, s.mean), (8, 5.0));
         assert_eq!(s.sd, (32.0f64 / 7.0).sqrt());
+        // Negative values (a negative sum's digits are its complement).
+        let mut m = Moments::new();
+        xs.iter().for_each(|&x| m.add(-x));
+        assert_eq!(
+            (m.summary().mean, m.summary().sd),
+            (-5.0, (32.0f64 / 7.0).sqrt())
+        );
+        let mut m = Moments::new();
+        [1.5, -4.0, 0.25].iter().for_each(|&x| m.add(x));
+        let two_pass = {
+            let mean = (1.5 - 4.0 + 0.25) / 3.0;
+            let ss: f64 = [1.5f64, -4.0, 0.25]
+                .iter()
+                .map(|x| (x - mean) * (x - mean))
+                .sum();
+            (ss / 2.0).sqrt()
+        };
+        assert!(
+            (m.summary().sd - two_pass).abs() < 1e-15,
+            "{}",
+            m.summary().sd
+        );
         // A large offset with a small spread: Σx² − (Σx)²/n in doubles would lose it all.
         let mut m = Moments::new();
         for x in [1e9 + 1.0, 1e9 + 2.0, 1e9 + 3.0] {
             m.add(x);
         }
         assert_eq!(m.summary().sd, 1.0);
-        let mut m = Moments::new();
-        (0..10).for_each(|_| m.add(0.25));
-        assert_eq!((m.summary().mean, m.summary().sd), (0.25, 0.0));
+        // A value the same in every run: its mean is itself and its spread 0, also when n times
+        // it is not a double (the rounded sum divided by n is an ulp off).
+        for (x, n) in [
+            (0.25, 10),
+            (0.1, 3),
+            (0.43424905893280646, 300),
+            (1e-300, 7),
+        ] {
+            let mut m = Moments::new();
+            (0..n).for_each(|_| m.add(x));
+            assert_eq!((m.summary().mean, m.summary().sd), (x, 0.0), "{x} × {n}");
+        }
         let mut one = Moments::new();
         one.add(3.0);
         assert_eq!((one.summary().mean, one.summary().sd), (3.0, 0.0));

@@ -44,27 +44,13 @@ pub struct Summary {
 }
 
 /// The [`Summary`] of `xs`: count, mean and sample standard deviation (n - 1 in the
-/// denominator; 0 when n < 2). An empty slice gives all zeros.
+/// denominator; 0 when n < 2). An empty slice gives all zeros. Computed from exact sums
+/// ([`Moments`]), as every mean and spread detente reports: the same whatever the order of `xs`,
+/// and the mean of values all equal to x is x with sd 0.
 pub fn summarize(xs: &[f64]) -> Summary {
-    let n = xs.len();
-    if n == 0 {
-        return Summary {
-            n: 0,
-            mean: 0.0,
-            sd: 0.0,
-        };
-    }
-    let mean = xs.iter().sum::<f64>() / n as f64;
-    let var = if n > 1 {
-        xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
-    } else {
-        0.0
-    };
-    Summary {
-        n: n as u64,
-        mean,
-        sd: var.sqrt(),
-    }
+    let mut m = Moments::new();
+    xs.iter().for_each(|&x| m.add(x));
+    m.summary()
 }
 
 /// A two-sided interval, both ends included.

@@ -508,11 +508,7 @@ fn estimate(probability: bool, values: &[f64]) -> Estimate {
             noise: p * (1.0 - p) / n.max(1) as f64,
         }
     } else {
-        // The exact mean and spread, as the ensemble report gives them: a point at the
-        // defaults reproduces the plain ensemble's numbers.
-        let mut m = stats::Moments::new();
-        values.iter().for_each(|&x| m.add(x));
-        let s = m.summary();
+        let s = stats::summarize(values);
         let ci = stats::mean_ci(s);
         Estimate {
             value: s.mean,
