@@ -45,7 +45,7 @@ pub struct Summary {
 
 /// The [`Summary`] of `xs`: count, mean and sample standard deviation (n - 1 in the
 /// denominator; 0 when n < 2). An empty slice gives all zeros. Computed from exact sums
-/// ([`Moments`]), as every mean and spread detente reports: the same whatever the order of `xs`,
+/// (a long accumulator, rounded once), as every mean and spread detente reports: the same whatever the order of `xs`,
 /// and the mean of values all equal to x is x with sd 0.
 pub fn summarize(xs: &[f64]) -> Summary {
     let mut m = Moments::new();
