@@ -60,7 +60,7 @@ pub struct RunArgs {
     /// a kill) the same command continues from there, with the same result.
     #[arg(long, value_name = "FILE")]
     pub(super) checkpoint: Option<String>,
-    /// Seconds between the checkpoint's records (default 2; 0: after every block of runs). A
+    /// Seconds between the checkpoint's records (default 10; 0: after every block of runs). A
     /// kill loses at most this much work.
     #[arg(long, value_name = "SECONDS", requires = "checkpoint", value_parser = parse_every)]
     pub(super) checkpoint_every: Option<f64>,
@@ -345,7 +345,7 @@ fn run_ensemble(
         &manifest,
         args.shard,
         args.checkpoint.as_deref(),
-        std::time::Duration::from_secs_f64(args.checkpoint_every.unwrap_or(2.0)),
+        std::time::Duration::from_secs_f64(args.checkpoint_every.unwrap_or(10.0)),
         &mut rows_outs,
         &label,
         !args.quiet,

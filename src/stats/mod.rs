@@ -44,9 +44,9 @@ pub struct Summary {
 }
 
 /// The [`Summary`] of `xs`: count, mean and sample standard deviation (n - 1 in the
-/// denominator; 0 when n < 2). An empty slice gives all zeros. Computed from exact sums
-/// (a long accumulator, rounded once), as every mean and spread detente reports: the same whatever the order of `xs`,
-/// and the mean of values all equal to x is x with sd 0.
+/// denominator; 0 when n < 2). An empty slice gives all zeros. Computed from exact sums (a
+/// long accumulator, rounded once), as every mean and spread detente reports: the same whatever
+/// the order of `xs`, and the mean of values all equal to x is x with sd 0.
 pub fn summarize(xs: &[f64]) -> Summary {
     let mut m = Moments::new();
     xs.iter().for_each(|&x| m.add(x));
