@@ -31,9 +31,13 @@ if command -v taskset >/dev/null; then PIN="${PIN-taskset -c 1}"; else PIN="${PI
 work="$(mktemp -d /tmp/detente-peers.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 SMALL_STEPS=1000 SMALL_RUNS=200 LARGE_STEPS=200
+# The tiny case: the mission's own size (4 actors, 8 relations) in a big ensemble, where per-run
+# and per-op overheads dominate (issue "run-batched speed").
+TINY_STEPS=1000 TINY_RUNS="${TINY_RUNS:-20000}"
 echo "generating networks in $work ..." >&2
 python3 "$PEERS/gen_network.py" 100 4 1 > "$work/small.csv"
 python3 "$PEERS/gen_network.py" 10000 8 2 > "$work/large.csv"
+python3 "$PEERS/gen_network.py" 4 2 1 > "$work/tiny.csv"
 
 echo "building detente and the Rust peers ..." >&2
 (cd "$repo" && cargo build --release --quiet)
@@ -59,6 +63,7 @@ scenario() { # case -> path of a scenario reading $work/$case.csv
 }
 S_TOML="$(scenario small)"
 L_TOML="$(scenario large)"
+T_TOML="$(scenario tiny)"
 
 results="$work/results.tsv"
 # record NAME CASE SCALE OUTPUT: pulls the final mean tension and the wall time out of OUTPUT.
@@ -78,10 +83,13 @@ for ((i = 1; i <= REPS; i++)); do
   record "detente --threads 2" small 1 "$("$DETENTE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 2 --repeat 1)"
   record "rust limit" large 1 "$(pinned "$LIMIT" "$work/large.csv" $LARGE_STEPS 1)"
   record "detente" large 1 "$(pinned "$DETENTE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --threads 1 --repeat 1)"
-  if [ -n "$BASE" ]; then # the same three cases, interleaved with detente's in each repetition
+  record "rust limit" tiny 1 "$(pinned "$LIMIT" "$work/tiny.csv" $TINY_STEPS "$TINY_RUNS")"
+  record "detente" tiny 1 "$(pinned "$DETENTE" bench "$T_TOML" --steps $TINY_STEPS --runs "$TINY_RUNS" --threads 1 --repeat 1)"
+  if [ -n "$BASE" ]; then # the same cases, interleaved with detente's in each repetition
     record "baseline" small 1 "$(pinned "$BASE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 1 --repeat 1)"
     record "baseline --threads 2" small 1 "$("$BASE" bench "$S_TOML" --steps $SMALL_STEPS --runs $SMALL_RUNS --threads 2 --repeat 1)"
     record "baseline" large 1 "$(pinned "$BASE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --threads 1 --repeat 1)"
+    record "baseline" tiny 1 "$(pinned "$BASE" bench "$T_TOML" --steps $TINY_STEPS --runs "$TINY_RUNS" --threads 1 --repeat 1)"
   fi
   if [ -n "$KRAB" ]; then
     record "krabmaga" small 1 "$(pinned "$KRAB" "$work/small.csv" $SMALL_STEPS $SMALL_RUNS)"
@@ -106,20 +114,23 @@ done
 # detente's load time for the large network, as a share of its large run.
 load_out="$(pinned "$DETENTE" bench "$L_TOML" --steps $LARGE_STEPS --runs 1 --repeat "$REPS")"
 
-python3 - "$results" "$work/small.csv" "$work/large.csv" "$SMALL_STEPS" "$SMALL_RUNS" "$LARGE_STEPS" "$load_out" <<'PY'
+python3 - "$results" "$work/small.csv" "$work/large.csv" "$SMALL_STEPS" "$SMALL_RUNS" "$LARGE_STEPS" "$load_out" "$work/tiny.csv" "$TINY_STEPS" "$TINY_RUNS" <<'PY'
 import statistics, sys
 path, small, large = sys.argv[1:4]
 small_steps, small_runs, large_steps = map(int, sys.argv[4:7])
 load_out = dict(l.split("=", 1) for l in sys.argv[7].splitlines() if "=" in l and " " not in l)
-edges = {c: sum(1 for _ in open(p)) - 1 for c, p in (("small", small), ("large", large))}
-work = {"small": edges["small"] * small_steps * small_runs, "large": edges["large"] * large_steps}
+tiny, tiny_steps, tiny_runs = sys.argv[8], int(sys.argv[9]), int(sys.argv[10])
+edges = {c: sum(1 for _ in open(p)) - 1 for c, p in (("small", small), ("large", large), ("tiny", tiny))}
+work = {"small": edges["small"] * small_steps * small_runs, "large": edges["large"] * large_steps,
+        "tiny": edges["tiny"] * tiny_steps * tiny_runs}
 rows = {}
 for line in open(path):
     name, case, scale, final, wall = line.rstrip("\n").split("\t")
     rows.setdefault((name, case), []).append((float(scale), float(final), float(wall)))
 speed = {k: work[k[1]] / (statistics.median(r[2] for r in v) * v[0][0]) for k, v in rows.items()}
 print(f"\n{'implementation':28s} {'case':6s} {'final mean t':>12s} {'wall s':>9s} {'edge-steps/s':>13s} {'vs limit':>9s}  reps")
-for (name, case), v in sorted(rows.items(), key=lambda kv: (kv[0][1] != "small", -speed[kv[0]])):
+order = {"small": 0, "large": 1, "tiny": 2}
+for (name, case), v in sorted(rows.items(), key=lambda kv: (order[kv[0][1]], -speed[kv[0]])):
     wall = statistics.median(r[2] for r in v) * v[0][0]
     final = statistics.median(r[1] for r in v)
     ratio = speed[(name, case)] / speed[("rust limit", case)]
@@ -134,10 +145,10 @@ print(f"detente load of the {edges['large']:,}-relation scenario: {float(load_ou
       f"{100 * float(load_out['load_s']) / large_run:.1f}% of its large run ({large_run:.4f} s)")
 if ("baseline", "small") in rows:
     print("A/B, this detente against BASELINE (medians; > 1 means this one is faster):")
-    for name, case in (("detente", "small"), ("detente --threads 2", "small"), ("detente", "large")):
+    for name, case in (("detente", "small"), ("detente --threads 2", "small"), ("detente", "large"), ("detente", "tiny")):
         base = name.replace("detente", "baseline")
         print(f"  {name:22s} {case:6s} {speed[(name, case)] / speed[(base, case)]:.3f}x")
-for case in ("small", "large"):
+for case in ("small", "large", "tiny"):
     fs = [statistics.median(r[1] for r in v) for (n, c), v in rows.items() if c == case]
     print(f"agreement {case}: final mean tension spread {max(fs) - min(fs):.4f}")
 PY
