@@ -318,9 +318,23 @@ fn two_outputs_on_standard_output_or_one_file_are_refused() {
     assert!(!same.exists());
 }
 
+/// Whether process `pid` has a file open in `dir`: its output's temporary file, which on Linux
+/// has no name (only the process's descriptor shows it), elsewhere a hidden one.
+fn output_open(pid: u32, dir: &Path) -> bool {
+    if entries(dir) >= 2 {
+        return true;
+    }
+    let dir = dir.canonicalize().unwrap();
+    fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+        fds.filter_map(Result::ok)
+            .filter_map(|fd| fs::read_link(fd.path()).ok())
+            .any(|to| to.starts_with(&dir))
+    })
+}
+
 /// Starts detente with `args` and `--out out`, and returns once the run is under way: the
-/// handlers are installed before any output is opened, so the temporary file appearing beside
-/// `out` means signals are handled from then on.
+/// handlers are installed before any output is opened, so the output's temporary file being
+/// open means signals are handled from then on.
 fn start_writing(args: &[&str], out: &Path) -> std::process::Child {
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("detente"))
         .args(args)
@@ -332,7 +346,7 @@ fn start_writing(args: &[&str], out: &Path) -> std::process::Child {
         .unwrap();
     let dir = out.parent().unwrap();
     let started = std::time::Instant::now();
-    while entries(dir) < 2 {
+    while !output_open(child.id(), dir) {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(60),
             "the run never opened its output"
@@ -377,9 +391,12 @@ fn a_signal_leaves_the_previous_report_intact() {
         assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
         assert_eq!(entries(dir.path()), 1, "no temporary file after {signal}");
     }
-    // Killed outright: the report is still the previous one.
+    // Killed outright: the report is still the previous one, and (on Linux, where the
+    // temporary file has no name until it is complete) nothing else is left behind.
     interrupt_midway(&out, "-KILL");
     assert_eq!(fs::read_to_string(&out).unwrap(), "previous report");
+    #[cfg(target_os = "linux")]
+    assert_eq!(entries(dir.path()), 1, "no temporary file after -KILL");
 }
 
 #[test]

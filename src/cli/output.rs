@@ -1,7 +1,10 @@
 //! Output files, written so that nothing but the named output is ever touched:
 //!
 //! - a regular file (new or existing) is written to a temporary file beside it and renamed over
-//!   it once complete, so an interrupted or failed run never leaves it half-written;
+//!   it once complete, so an interrupted or failed run never leaves it half-written. On Linux the
+//!   temporary file has no name until then (`O_TMPFILE`, given one with `linkat` just before the
+//!   rename), so even a process killed outright (SIGKILL) leaves nothing behind; where the file
+//!   system cannot do that, it is a hidden `.NAME.PID.….tmp` file, removed on any exit but a kill;
 //! - a symbolic link is followed: the file it points to is written (as above) and the link kept;
 //! - a FIFO, a character device or a socket (`/dev/null`, a pipe a reader waits on) is written
 //!   directly, when the output is complete, and never replaced;
@@ -23,6 +26,9 @@ enum Target {
     Stdout,
     /// A regular file: (temporary file, its path, the final path).
     File(File, PathBuf, PathBuf),
+    /// A regular file, written to an unnamed temporary file in its folder: (that file, the
+    /// folder, the final path).
+    Unnamed(File, PathBuf, PathBuf),
     /// A FIFO, device or socket, opened for writing when the output is complete.
     Special(PathBuf),
 }
@@ -144,6 +150,67 @@ fn temporary(dir: &Path, name: &str) -> std::io::Result<(File, PathBuf)> {
         }
     }
     Err(last.unwrap_or_else(|| std::io::Error::other("no temporary name was free")))
+}
+
+/// An unnamed temporary file in `dir` (Linux `O_TMPFILE`): it vanishes with the process unless
+/// [`link_unnamed`] gives it a name. An error where the system or file system cannot make one.
+#[cfg(target_os = "linux")]
+fn unnamed(dir: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .mode(0o666)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unnamed(_: &Path) -> std::io::Result<File> {
+    Err(std::io::Error::other("no unnamed temporary files here"))
+}
+
+/// Gives an unnamed temporary file a hidden name beside its target (`.NAME.PID.….tmp`, one that
+/// does not exist yet), for the rename that follows at once; the name.
+#[cfg(target_os = "linux")]
+fn link_unnamed(file: &File, dir: &Path, name: &str) -> std::io::Result<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::io::AsRawFd;
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(std::io::Error::other)?;
+    let pid = std::process::id();
+    let mut last = None;
+    for attempt in 0..16u32 {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = dir.join(format!(".{name}.{pid}.{nanos:x}{attempt}.tmp"));
+        let to =
+            std::ffi::CString::new(tmp.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
+        // SAFETY: both paths are NUL-terminated C strings that outlive the call.
+        let r = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from.as_ptr(),
+                libc::AT_FDCWD,
+                to.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        if r == 0 {
+            return Ok(tmp);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::AlreadyExists {
+            return Err(e);
+        }
+        last = Some(e);
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary name was free")))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn link_unnamed(_: &File, _: &Path, _: &str) -> std::io::Result<PathBuf> {
+    Err(std::io::Error::other("no unnamed temporary files here"))
 }
 
 /// Writes to a FIFO, device or descriptor. A FIFO nobody reads yet is waited for without
@@ -288,17 +355,28 @@ impl Output {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let (file, tmp) = temporary(dir, &name).map_err(|e| fail(e.to_string()))?;
-        // The file replaced keeps its permissions (a private report stays private).
-        if let Ok(meta) = std::fs::metadata(&target) {
-            if meta.permissions().readonly() {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(fail("it is read-only".into()));
+        let existing = std::fs::metadata(&target).ok();
+        if existing
+            .as_ref()
+            .is_some_and(|m| m.permissions().readonly())
+        {
+            return Err(fail("it is read-only".into()));
+        }
+        let target = match unnamed(dir) {
+            Ok(file) => Target::Unnamed(file, dir.to_path_buf(), target),
+            Err(_) => {
+                let (file, tmp) = temporary(dir, &name).map_err(|e| fail(e.to_string()))?;
+                Target::File(file, tmp, target)
             }
+        };
+        // The file replaced keeps its permissions (a private report stays private).
+        if let (Some(meta), Target::File(file, ..) | Target::Unnamed(file, ..)) =
+            (&existing, &target)
+        {
             let _ = file.set_permissions(meta.permissions());
         }
         Ok(Output {
-            target: Some(Target::File(file, tmp, target)),
+            target: Some(target),
             shown,
             pending: Vec::new(),
         })
@@ -319,7 +397,7 @@ impl Output {
                 self.pending.extend_from_slice(bytes);
                 Ok(())
             }
-            Some(Target::File(file, _, _)) => file.write_all(bytes),
+            Some(Target::File(file, _, _) | Target::Unnamed(file, _, _)) => file.write_all(bytes),
         };
         result.map_err(|e| format!("error: cannot write `{}`: {e}\n", self.shown))
     }
@@ -354,6 +432,24 @@ impl Output {
                 let mut all = std::mem::take(&mut self.pending);
                 all.extend_from_slice(bytes);
                 write_special(&path, &all).map_err(fail)
+            }
+            Some(Target::Unnamed(mut file, dir, target)) => {
+                let name = target
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let written = file.write_all(bytes).and_then(|()| file.sync_all());
+                // Named only now, and renamed into place at once.
+                match written.and_then(|()| link_unnamed(&file, &dir, &name)) {
+                    Ok(tmp) => match std::fs::rename(&tmp, &target) {
+                        Ok(()) => Ok(()),
+                        Err(e) => {
+                            let _ = std::fs::remove_file(&tmp);
+                            Err(fail(e))
+                        }
+                    },
+                    Err(e) => Err(fail(e)),
+                }
             }
             Some(Target::File(mut file, tmp, target)) => {
                 let written = file.write_all(bytes).and_then(|()| file.sync_all());
