@@ -1,5 +1,6 @@
 //! Criterion benchmarks: loading, single runs and ensembles of the seed scenario, and the
-//! border-net reference model (small ensemble, large single run). Throughput is in
+//! border-net reference model (small ensemble, large single run, and the tiny case: the seed
+//! scenario's size in a big ensemble, where per-run and per-op overheads dominate). Throughput is in
 //! relation-steps (edge-steps) per second, so figures compare with the peers in benches/peers.sh.
 //!
 //! Run with `cargo bench`; a subset with e.g. `cargo bench -- border_net`.
@@ -112,12 +113,17 @@ fn seed_runs(c: &mut Criterion) {
     g.bench_function("1,000-run ensemble, 2 threads", |b| {
         b.iter(|| ensemble(&m, 1000, 2))
     });
+    g.throughput(Throughput::Elements(edge_steps(&m, 10_000)));
+    g.bench_function("10,000-run ensemble, 1 thread", |b| {
+        b.iter(|| ensemble(&m, 10_000, 1))
+    });
     g.finish();
 }
 
 fn border_net_runs(c: &mut Criterion) {
     let small = border_net(100, 4, 1000);
     let large = border_net(10_000, 8, 200);
+    let tiny = border_net(4, 2, 1000);
     let mut g = c.benchmark_group("border_net");
     g.sample_size(10);
     g.throughput(Throughput::Elements(edge_steps(&small, 200)));
@@ -133,6 +139,11 @@ fn border_net_runs(c: &mut Criterion) {
     g.bench_function("large run (N 10,000, D 8, 200 steps)", |b| {
         b.iter(|| detente::run_once(black_box(&large), 0).expect("runs"))
     });
+    g.throughput(Throughput::Elements(edge_steps(&tiny, 2000)));
+    g.bench_function(
+        "tiny ensemble (N 4, D 2, 1000 steps, 2,000 runs), 1 thread",
+        |b| b.iter(|| ensemble(&tiny, 2000, 1)),
+    );
     g.finish();
 }
 
