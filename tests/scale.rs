@@ -50,6 +50,20 @@ fn shard_parts(dir: &Path, n: u64, extra: &[&str]) -> (Vec<PathBuf>, Vec<PathBuf
     (parts, rows)
 }
 
+/// `detente merge` refuses to write the merged result over one of the parts it reads.
+fn refuses_to_overwrite_a_part(parts: &[PathBuf]) {
+    let before = read(&parts[0]);
+    detente()
+        .arg("merge")
+        .args(parts)
+        .arg("-o")
+        .arg(&parts[0])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("which this command reads"));
+    assert!(read(&parts[0]) == before, "the part is untouched");
+}
+
 #[test]
 fn ensemble_shards_merge_to_the_unsharded_report_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
@@ -154,14 +168,7 @@ fn sweep_shards_merge_to_the_unsharded_sweep_byte_for_byte() {
                 .rev()
                 .collect();
             if n == 2 {
-                detente()
-                    .arg("merge")
-                    .args(&parts)
-                    .arg("-o")
-                    .arg(&parts[0])
-                    .assert()
-                    .code(2)
-                    .stderr(predicate::str::contains("which this command reads"));
+                refuses_to_overwrite_a_part(&parts);
             }
             for (out, expected) in [("merged.json", &whole), ("merged.md", &whole_md)] {
                 let merged = d.join(format!("{design}-{n}-{out}"));
@@ -241,15 +248,7 @@ fn merge_refuses_foreign_missing_and_duplicate_parts() {
     fs::write(&damaged, changed).unwrap();
     merge(&[&parts[0], &damaged, &parts[2]])
         .stderr(predicate::str::contains("do not match their checksum"));
-    // The merged report may not overwrite a part.
-    detente()
-        .arg("merge")
-        .args(&parts)
-        .arg("-o")
-        .arg(&parts[0])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("which this command reads"));
+    refuses_to_overwrite_a_part(&parts);
     assert!(!d.join("m.json").exists());
 }
 

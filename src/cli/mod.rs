@@ -439,6 +439,29 @@ fn check_interrupt() -> Result<(), Failure> {
     Ok(())
 }
 
+/// A bar over `runs` runs of `model`, labelled `label`, when `progress` (no `-q`), standard
+/// error is a terminal and the work is long enough to want one.
+fn runs_bar(
+    model: &Model,
+    runs: u64,
+    label: &str,
+    progress: bool,
+) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    let work =
+        runs as f64 * f64::from(model.steps()) * (model.n_relations() + model.n_actors()) as f64;
+    if !(progress && std::io::stderr().is_terminal() && work > 2e7) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(runs);
+    let style =
+        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(label.to_string());
+    Some(bar)
+}
+
 /// Runs an ensemble with Ctrl-C handling and, when `progress` (no `-q`) and standard error is a
 /// terminal, a progress bar for long work.
 fn run_ensemble(
@@ -447,21 +470,7 @@ fn run_ensemble(
     label: &str,
     progress: bool,
 ) -> Result<detente::ensemble::Ensemble, Failure> {
-    use std::io::IsTerminal;
-    let work = options.runs as f64
-        * f64::from(model.steps())
-        * (model.n_relations() + model.n_actors()) as f64;
-    let bar = if progress && std::io::stderr().is_terminal() && work > 2e7 {
-        let bar = indicatif::ProgressBar::new(options.runs);
-        let style =
-            indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_message(label.to_string());
-        Some(bar)
-    } else {
-        None
-    };
+    let bar = runs_bar(model, options.runs, label, progress);
     let flag = interrupts().stop.clone();
     let result = detente::ensemble::run(
         model,

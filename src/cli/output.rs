@@ -129,16 +129,24 @@ pub fn is_descriptor_path(path: &str) -> bool {
         || (path.starts_with("/proc/") && path.contains("/fd/"))
 }
 
+/// A hidden temporary name beside the target `name` in `dir`, not guessable:
+/// `.NAME.PID.<nanoseconds><attempt>.tmp`.
+fn hidden_name(dir: &Path, name: &str, attempt: u32) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    dir.join(format!(
+        ".{name}.{}.{nanos:x}{attempt}.tmp",
+        std::process::id()
+    ))
+}
+
 /// A new temporary file beside the target, created only if no file of its name exists (so a
 /// name planted in advance, say as a link, is never opened), under a name not guessable.
 fn temporary(dir: &Path, name: &str) -> std::io::Result<(File, PathBuf)> {
-    let pid = std::process::id();
     let mut last = None;
     for attempt in 0..16u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let tmp = dir.join(format!(".{name}.{pid}.{nanos:x}{attempt}.tmp"));
+        let tmp = hidden_name(dir, name, attempt);
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -177,13 +185,9 @@ fn link_unnamed(file: &File, dir: &Path, name: &str) -> std::io::Result<PathBuf>
     use std::os::unix::io::AsRawFd;
     let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
         .map_err(std::io::Error::other)?;
-    let pid = std::process::id();
     let mut last = None;
     for attempt in 0..16u32 {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let tmp = dir.join(format!(".{name}.{pid}.{nanos:x}{attempt}.tmp"));
+        let tmp = hidden_name(dir, name, attempt);
         let to =
             std::ffi::CString::new(tmp.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
         // SAFETY: both paths are NUL-terminated C strings that outlive the call.

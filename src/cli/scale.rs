@@ -173,7 +173,7 @@ pub(super) fn run_ensemble(
             )))
         }
     };
-    let bar = progress_bar(model, options, &range, label, progress);
+    let bar = super::runs_bar(model, range.end - range.start, label, progress);
     if let Some(b) = &bar {
         b.set_position(from - range.start);
     }
@@ -244,7 +244,7 @@ pub(super) fn run_ensemble(
     };
     // Rows already sent to standard output cannot be taken back.
     let sent = if rows.iter().any(Output::is_stdout) {
-        " (the rows sent to standard output so far are incomplete; a resumed run sends them all again)"
+        " to a file; the rows already sent to standard output are incomplete, and a resumed run sends them all again"
     } else {
         ""
     };
@@ -253,9 +253,7 @@ pub(super) fn run_ensemble(
         Err(EnsembleError::Cancelled { .. }) => {
             let done = total.count();
             let what = format!("interrupted after {done} of {} runs", range.end - range.start);
-            let mut f = super::interrupted_keeping(what, &kept(done));
-            f.message = f.message.replace('\n', &format!("{sent}\n"));
-            Err(f)
+            Err(super::interrupted_keeping(what, &format!("{sent}{}", kept(done))))
         }
         Err(EnsembleError::Handler(message)) => Err(Failure::from(message)),
         Err(other @ EnsembleError::Runtime { .. }) => Err(Failure::from(format!(
@@ -266,31 +264,6 @@ pub(super) fn run_ensemble(
             kept(total.count())
         ))),
     }
-}
-
-/// A bar over the runs on a terminal, for long work, unless quiet.
-fn progress_bar(
-    model: &Model,
-    options: Options,
-    range: &Range<u64>,
-    label: &str,
-    progress: bool,
-) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    let runs = range.end - range.start;
-    let work =
-        runs as f64 * f64::from(model.steps()) * (model.n_relations() + model.n_actors()) as f64;
-    let _ = options;
-    if !(progress && std::io::stderr().is_terminal() && work > 2e7) {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(runs);
-    let style =
-        indicatif::ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} runs, {eta} left")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(label.to_string());
-    Some(bar)
 }
 
 /// `detente merge`: the parts of a sharded ensemble or sweep, put together.
@@ -368,15 +341,25 @@ pub(super) fn load_for(
 ) -> Result<Model, Failure> {
     let path = scenario.or(recorded);
     let model = super::load(path, overrides)?;
+    same_contents(manifest, &model, path.unwrap_or(detente::bundled::DEFAULT))?;
+    Ok(model)
+}
+
+/// Refuses `model` (read from `shown`) when its contents are not those the parts of `manifest`
+/// were made from.
+pub(super) fn same_contents(
+    manifest: &Manifest,
+    model: &Model,
+    shown: &str,
+) -> Result<(), Failure> {
     let hash = format!("{:016x}", model.content_hash());
     if hash != manifest.content_hash {
         return Err(Failure::from(format!(
-            "error: `{}` is not the scenario the parts were made from: its contents changed (hash {hash}, the parts' {})\n      = hint: merge with the scenario files as they were when the shards ran, or run the shards again\n",
-            path.unwrap_or(detente::bundled::DEFAULT),
+            "error: `{shown}` is not the scenario the parts were made from: its contents changed (hash {hash}, the parts' {})\n      = hint: merge with the scenario files as they were when the shards ran, or run the shards again\n",
             manifest.content_hash
         )));
     }
-    Ok(model)
+    Ok(())
 }
 
 fn merge_ensemble(args: &MergeArgs, manifest: &Manifest, tally: Tally) -> CliResult {

@@ -138,6 +138,21 @@ impl ExactSum {
         self.pending = 0;
     }
 
+    /// Whether the sum is negative, and its magnitude with carries propagated (every digit in
+    /// [0, 2³²)).
+    fn magnitude(&self) -> (bool, ExactSum) {
+        let mut n = self.clone();
+        n.carry();
+        let negative = n.digits[DIGITS - 1] < 0;
+        if negative {
+            for d in n.digits.iter_mut() {
+                *d = -*d;
+            }
+            n.carry();
+        }
+        (negative, n)
+    }
+
     /// The sum, rounded to the nearest double (ties to even), ±∞ past the largest.
     pub fn value(&self) -> f64 {
         if self.nan || (self.pos_inf && self.neg_inf) {
@@ -149,15 +164,7 @@ impl ExactSum {
         if self.neg_inf {
             return f64::NEG_INFINITY;
         }
-        let mut n = self.clone();
-        n.carry();
-        let negative = n.digits[DIGITS - 1] < 0;
-        if negative {
-            for d in n.digits.iter_mut() {
-                *d = -*d;
-            }
-            n.carry();
-        }
+        let (negative, n) = self.magnitude();
         let d = &n.digits;
         let Some(h) = d.iter().rposition(|&x| x != 0) else {
             return 0.0;
@@ -204,17 +211,9 @@ impl ExactSum {
     /// The sum as a few doubles whose exact sum it is (the digits, each exactly representable
     /// unless the sum is beyond the doubles' range), lowest first.
     fn pieces(&self) -> Vec<f64> {
-        let mut n = self.clone();
-        n.carry();
         // A negative sum's carried digits are its complement (every digit above it set): the
         // pieces of its magnitude, negated.
-        let negative = n.digits[DIGITS - 1] < 0;
-        if negative {
-            for d in n.digits.iter_mut() {
-                *d = -*d;
-            }
-            n.carry();
-        }
+        let (negative, n) = self.magnitude();
         let sign = if negative { -1.0 } else { 1.0 };
         n.digits
             .iter()
