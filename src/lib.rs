@@ -174,6 +174,29 @@ pub mod test_support {
         crate::simd::set_wide(on);
     }
 
+    /// How many runs of `model` the ensembles run side by side (1: one at a time).
+    pub fn lockstep_copies(model: &crate::Model) -> u32 {
+        crate::sim::lockstep::copies_for(model)
+    }
+
+    /// Runs `first..first + copies` of the ensemble seeded `seed` in lockstep, `copies` side
+    /// by side (whatever the model's size).
+    ///
+    /// # Errors
+    ///
+    /// When any of them stops with a runtime error (its places are the block's).
+    pub fn run_lockstep(
+        model: &crate::Model,
+        copies: u32,
+        seed: u64,
+        first: u64,
+    ) -> Result<Vec<crate::RunRecord>, crate::RuntimeError> {
+        let wide = crate::sim::lockstep::replicate(model, copies);
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let records = crate::Sim::new(&wide).run_block(seed, first, &never)?;
+        Ok(records.expect("a block nobody cancels completes"))
+    }
+
     /// Whether the AVX2 copies are in use.
     pub fn wide() -> bool {
         crate::simd::wide()

@@ -37,6 +37,7 @@ pub(super) fn model(
     items: Items,
 ) -> Model {
     let n_actors = net.actor_ids.len();
+    let n_relations = net.adj.len();
     // Relations into each actor, only for a model that reads them: `in(...)` aggregates and
     // effects with on = "in".
     let aggregates = &items.aggregates;
@@ -136,6 +137,7 @@ pub(super) fn model(
         max_depth,
         warnings: Default::default(),
         sweep: None,
+        block: crate::model::Block::single(n_actors, n_relations),
     }
 }
 

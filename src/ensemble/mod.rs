@@ -236,6 +236,7 @@ pub fn run_blocks(
     let points = band_points(model);
     let range = range.start.min(options.runs)..range.end.min(options.runs);
     let threads = options.threads.max(1);
+    let wide = crate::sim::lockstep::model(model);
     let mut start = range.start;
     while start < range.end {
         let completed = start - range.start;
@@ -243,33 +244,24 @@ pub fn run_blocks(
             return Err(EnsembleError::Cancelled { completed });
         }
         let end = (start + BLOCK * threads as u64).min(range.end);
-        let reduced: Vec<Result<Reduced, EnsembleError>> = pool.install(|| {
-            (0..(end - start) as usize)
-                .into_par_iter()
-                // Chunks of runs, so that a stepper is built (and its state allocated) a few
-                // times per thread and block, not once per stolen run; sixteen or so per thread,
-                // so that the threads still finish together when one of them runs slower.
-                .with_min_len(((end - start) as usize / (16 * threads)).max(1))
-                .map_init(
-                    || Sim::new(model),
-                    |sim, offset| {
-                        let i = start + offset as u64;
-                        // Checked per run too, so that a cancel does not wait for a whole block.
-                        if cancel.load(Ordering::Relaxed) {
-                            return Err(EnsembleError::Cancelled { completed });
-                        }
-                        let r = sim
-                            .run(options.seed, i)
-                            .map_err(|error| EnsembleError::Runtime { run: i, error })?;
-                        let at_points = r
-                            .series
-                            .iter()
-                            .map(|v| points.iter().map(|&t| v[t as usize]).collect())
-                            .collect();
-                        Ok((RunSummary::of(model, &r), at_points))
-                    },
-                )
-                .collect()
+        let reduce = |r: &RunRecord| -> Reduced {
+            let at_points = r
+                .series
+                .iter()
+                .map(|v| points.iter().map(|&t| v[t as usize]).collect())
+                .collect();
+            (RunSummary::of(model, r), at_points)
+        };
+        let reduced = pool.install(|| {
+            let runs = Runs {
+                model,
+                wide: wide.as_ref(),
+                seed: options.seed,
+                threads,
+                cancel,
+                completed,
+            };
+            runs.map(start..end, &reduce)
         });
         let mut tally = Tally::new(model, options.runs, points.clone());
         let mut summaries = Vec::with_capacity(reduced.len());
@@ -291,6 +283,76 @@ pub fn run_blocks(
 
 /// A run's summary and its series at the band time points.
 type Reduced = (RunSummary, Vec<Vec<f64>>);
+
+/// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
+pub(crate) struct Runs<'a> {
+    pub model: &'a Model,
+    /// `model` made for runs in lockstep ([`crate::sim::lockstep::model`]), if it is small.
+    pub wide: Option<&'a Model>,
+    pub seed: u64,
+    pub threads: usize,
+    pub cancel: &'a AtomicBool,
+    /// Runs already handed on, for the cancel error.
+    pub completed: u64,
+}
+
+impl Runs<'_> {
+    /// Runs `runs` and reduces each record with `f`: in run order, each the run's value, or the
+    /// error that stopped it ([`EnsembleError::Runtime`] with its run, or
+    /// [`EnsembleError::Cancelled`]). A small model's runs go in lockstep blocks; when one run of
+    /// a block fails, the block is run again one run at a time, so that the error is the one
+    /// that run gives alone (the others' records are the same either way).
+    pub fn map<T: Send>(
+        &self,
+        runs: Range<u64>,
+        f: &(dyn Fn(&RunRecord) -> T + Sync),
+    ) -> Vec<Result<T, EnsembleError>> {
+        let copies = self.wide.map_or(1, |w| u64::from(w.block.copies));
+        let groups = (runs.end - runs.start).div_ceil(copies) as usize;
+        let cancelled = || EnsembleError::Cancelled {
+            completed: self.completed,
+        };
+        let per_group: Vec<Vec<Result<T, EnsembleError>>> = (0..groups)
+            .into_par_iter()
+            // Chunks of groups, so that a stepper is built (and its state allocated) a few
+            // times per thread and block, not once per stolen group; sixteen or so per thread,
+            // so that the threads still finish together when one of them runs slower.
+            .with_min_len((groups / (16 * self.threads)).max(1))
+            .map_init(
+                || (Sim::new(self.model), self.wide.map(Sim::new)),
+                |(one, block), g| {
+                    let first = runs.start + g as u64 * copies;
+                    let last = (first + copies).min(runs.end);
+                    // Checked per group too, so that a cancel does not wait for a whole block.
+                    if self.cancel.load(Ordering::Relaxed) {
+                        return vec![Err(cancelled())];
+                    }
+                    // A block of runs in lockstep, when the group is a whole one (the last
+                    // group of a range may be short: its runs go one at a time).
+                    if let Some(block) = block.as_mut().filter(|_| last - first == copies) {
+                        match block.run_block(self.seed, first, self.cancel) {
+                            Ok(Some(records)) => return records.iter().map(|r| Ok(f(r))).collect(),
+                            Ok(None) => return vec![Err(cancelled())],
+                            Err(_) => {}
+                        }
+                    }
+                    (first..last)
+                        .map(|i| {
+                            if self.cancel.load(Ordering::Relaxed) {
+                                return Err(cancelled());
+                            }
+                            let r = one
+                                .run(self.seed, i)
+                                .map_err(|error| EnsembleError::Runtime { run: i, error })?;
+                            Ok(f(&r))
+                        })
+                        .collect()
+                },
+            )
+            .collect();
+        per_group.into_iter().flatten().collect()
+    }
+}
 
 /// Runs `options.runs` runs of `model` and reduces them to an [`Ensemble`], keeping every run's
 /// summary. `progress` is told how many runs are done after each block; raising `cancel` stops

@@ -6,9 +6,8 @@ use super::{
     Miss, Report, Statistic, Suite, Verdict,
 };
 use crate::ensemble::EnsembleError;
-use crate::sim::{RunRecord, RuntimeError, RuntimeErrorKind, Sim};
+use crate::sim::{RunRecord, RuntimeError, RuntimeErrorKind};
 use crate::stats::{self, Interval};
-use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Runs handed to the pool at a time, per thread; progress and cancellation are checked in
@@ -88,34 +87,33 @@ impl Suite {
                 },
             })
             .collect();
+        let wide = crate::sim::lockstep::model(&self.model);
         let mut start = 0;
         while start < runs {
             if cancel.load(Ordering::Relaxed) {
                 return Err(EnsembleError::Cancelled { completed: start });
             }
             let end = (start + BLOCK * threads as u64).min(runs);
-            let block: Vec<Result<Vec<Observation>, EnsembleError>> = pool.install(|| {
-                (0..(end - start) as usize)
-                    .into_par_iter()
-                    .with_min_len(((end - start) as usize / (16 * threads)).max(1))
-                    .map_init(
-                        || Sim::new(&self.model),
-                        |sim, offset| {
-                            let i = start + offset as u64;
-                            if cancel.load(Ordering::Relaxed) {
-                                return Err(EnsembleError::Cancelled { completed: start });
-                            }
-                            let r = sim.run(seed, i).map_err(|error| EnsembleError::Runtime {
-                                run: i,
-                                error: self.named(error),
-                            })?;
-                            Ok(self.observe(&r))
-                        },
-                    )
-                    .collect()
+            let block = pool.install(|| {
+                let runs = crate::ensemble::Runs {
+                    model: &self.model,
+                    wide: wide.as_ref(),
+                    seed,
+                    threads,
+                    cancel,
+                    completed: start,
+                };
+                runs.map(start..end, &|r| self.observe(r))
             });
             for (offset, item) in block.into_iter().enumerate() {
                 let run = start + offset as u64;
+                let item = item.map_err(|e| match e {
+                    EnsembleError::Runtime { run, error } => EnsembleError::Runtime {
+                        run,
+                        error: self.named(error),
+                    },
+                    other => other,
+                });
                 for (tally, obs) in tallies.iter_mut().zip(item?) {
                     tally.add(run, obs);
                 }

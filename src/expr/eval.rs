@@ -31,8 +31,9 @@ pub enum Lanes<'a> {
         target: &'a [u32],
         edge: &'a [u32],
     },
-    /// One lane with no actor.
-    Global,
+    /// One lane per run of a block, with no actor: lane `i` is run `i` (see
+    /// [`crate::model::Block`]); one lane for a model of one run.
+    Copies { len: usize },
 }
 
 impl Lanes<'_> {
@@ -40,7 +41,7 @@ impl Lanes<'_> {
         match self {
             Lanes::Edges { len, .. } | Lanes::Actors { len, .. } => *len,
             Lanes::List { me, .. } => me.len(),
-            Lanes::Global => 1,
+            Lanes::Copies { len } => *len,
         }
     }
 
@@ -97,11 +98,28 @@ pub struct World<'a> {
     pub agg_scalar: &'a [f64],
     pub actions: ActionView<'a>,
     pub step: u32,
-    pub step_key: u64,
+    /// Per run of the block, the key of this step's random draws.
+    pub step_keys: &'a [u64],
     pub actor_keys: &'a [u64],
+    /// The runs side by side in the state (one, but for runs in lockstep).
+    pub block: crate::model::Block,
 }
 
 impl World<'_> {
+    /// The run of the block lane `i` belongs to (always 0 for a model of one run).
+    #[inline(always)]
+    pub fn copy_of(&self, lanes: &Lanes, i: usize) -> u32 {
+        if self.block.copies == 1 {
+            return 0;
+        }
+        match lanes {
+            Lanes::Edges { start, .. } => (start + i as u32) / self.block.relations,
+            Lanes::Actors { start, .. } => (start + i as u32) / self.block.actors,
+            Lanes::List { me, .. } => self.block.copy_of_actor(me[i]),
+            Lanes::Copies { .. } => i as u32,
+        }
+    }
+
     /// The "no relation" sentinel (one past the last relation).
     #[inline]
     pub fn no_edge(&self) -> u32 {
@@ -151,12 +169,13 @@ impl Stack {
 #[inline]
 fn who_at(lanes: &Lanes, who: Who, i: usize, world: &World) -> u32 {
     match who {
-        Who::Fixed(a) => a,
+        Who::Fixed(a) if world.block.copies == 1 => a,
+        Who::Fixed(a) => world.block.actor(a, world.copy_of(lanes, i)),
         Who::Me => match lanes {
             Lanes::Edges { start, .. } => world.adj.src[*start as usize + i],
             Lanes::Actors { start, .. } => start + i as u32,
             Lanes::List { me, .. } => me[i],
-            Lanes::Global => ActorId::NONE.0,
+            Lanes::Copies { .. } => ActorId::NONE.0,
         },
         Who::Target => match lanes {
             Lanes::Edges { start, .. } => world.adj.dst[*start as usize + i],
@@ -277,7 +296,14 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::RelEdge(v, e) => {
-                    regs[sp][..n].fill(world.rel[v as usize][e as usize]);
+                    let vals = &world.rel[v as usize];
+                    if world.block.copies == 1 {
+                        regs[sp][..n].fill(vals[e as usize]);
+                    } else {
+                        for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                            *x = vals[world.block.relation(e, world.copy_of(lanes, i)) as usize];
+                        }
+                    }
                     sp += 1;
                 }
                 Op::RelPair(v, a, b) => {
@@ -299,7 +325,7 @@ crate::simd::multiversion! {
                     let vals = &world.actor[v as usize];
                     let r = &mut regs[sp][..n];
                     match (who, lanes) {
-                        (Who::Fixed(a), _) => r.fill(vals[a as usize]),
+                        (Who::Fixed(a), _) if world.block.copies == 1 => r.fill(vals[a as usize]),
                         (Who::Me, Lanes::Actors { start, .. }) => {
                             r.copy_from_slice(&vals[*start as usize..*start as usize + n])
                         }
@@ -332,7 +358,16 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::AggScalar(slot) => {
-                    regs[sp][..n].fill(world.agg_scalar[slot as usize]);
+                    // One value per run of the block, side by side.
+                    let copies = world.block.copies as usize;
+                    let vals = &world.agg_scalar[slot as usize * copies..][..copies];
+                    if copies == 1 {
+                        regs[sp][..n].fill(vals[0]);
+                    } else {
+                        for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                            *x = vals[world.copy_of(lanes, i) as usize];
+                        }
+                    }
                     sp += 1;
                 }
                 Op::DidPair(a, b, act, now) => {
@@ -414,8 +449,11 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::Random(site) => {
-                    let base = rng::mix(world.step_key ^ site);
+                    let mut base = rng::mix(world.step_keys[0] ^ site);
                     for (i, x) in regs[sp][..n].iter_mut().enumerate() {
+                        if world.block.copies > 1 {
+                            base = rng::mix(world.step_keys[world.copy_of(lanes, i) as usize] ^ site);
+                        }
                         let key_of = |w| {
                             world
                                 .actor_keys

@@ -27,6 +27,16 @@ pub(crate) struct Places {
     pub(crate) items: Vec<u32>,
 }
 
+impl Places {
+    /// The places of run `copy` of a block (its share of `items`, which list each run's in
+    /// turn; all of them for a model of one run).
+    #[inline]
+    pub(crate) fn of(&self, block: super::Block, copy: u32) -> &[u32] {
+        let per_run = self.items.len() / block.copies as usize;
+        &self.items[copy as usize * per_run..][..per_run]
+    }
+}
+
 /// Spill-over: an effect also lands on the actors linked to its side by relations of a kind.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Spill {

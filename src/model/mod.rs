@@ -120,4 +120,74 @@ pub struct Model {
     pub(crate) warnings: crate::diag::Diagnostics,
     /// The scenario's `[sweep]` table, checked.
     pub(crate) sweep: Option<crate::sweep::Config>,
+    /// How many runs the model's state holds side by side ([`Block`]): one, unless the stepper
+    /// built it to run a block of runs in lockstep.
+    pub(crate) block: Block,
+}
+
+/// The runs a model's state holds side by side, and the size of one run's graph.
+///
+/// A model made for runs in lockstep (`sim::lockstep`) is the scenario's graph copied
+/// `copies` times: copy `c` holds actors `c × actors ..` and relations `c × relations ..`, each a
+/// run of its own. A scenario's own model has one copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// Runs side by side (at least 1).
+    pub(crate) copies: u32,
+    /// Actors of one run.
+    pub(crate) actors: u32,
+    /// Relations of one run.
+    pub(crate) relations: u32,
+    /// ⌈2⁶⁴ / actors⌉, so that [`Block::copy_of_actor`] divides by multiplying.
+    pub(crate) inv_actors: u64,
+}
+
+impl Block {
+    /// One run of `actors` actors and `relations` relations.
+    pub(crate) fn single(actors: usize, relations: usize) -> Block {
+        Block::new(1, actors as u32, relations as u32)
+    }
+
+    /// `copies` runs of `actors` actors and `relations` relations.
+    pub(crate) fn new(copies: u32, actors: u32, relations: u32) -> Block {
+        Block {
+            copies,
+            actors,
+            relations,
+            inv_actors: (u64::MAX / u64::from(actors.max(1))).wrapping_add(1),
+        }
+    }
+
+    /// Actor `a` of one run (or [`crate::ids::ActorId::NONE`]) in copy `copy`.
+    #[inline]
+    pub(crate) fn actor(self, a: u32, copy: u32) -> u32 {
+        if a < self.actors {
+            a + copy * self.actors
+        } else {
+            a
+        }
+    }
+
+    /// Relation `e` of one run in copy `copy`; "no relation" (any index past one run's
+    /// relations) stays "no relation", the sentinel past every copy's.
+    #[inline]
+    pub(crate) fn relation(self, e: u32, copy: u32) -> u32 {
+        if e < self.relations {
+            e + copy * self.relations
+        } else {
+            self.copies * self.relations
+        }
+    }
+
+    /// The copy actor `a` (of the whole block) belongs to.
+    #[inline]
+    pub(crate) fn copy_of_actor(self, a: u32) -> u32 {
+        if self.copies == 1 {
+            return 0;
+        }
+        // ⌊a / actors⌋ as the high half of a × ⌈2⁶⁴ / actors⌉, exact for every 32-bit a
+        // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
+        let q = ((u128::from(a) * u128::from(self.inv_actors)) >> 64) as u32;
+        q.min(self.copies - 1)
+    }
 }

@@ -31,53 +31,78 @@ pub(super) fn actions(
     Ok(())
 }
 
-/// The events due at this step: scheduled ones, and rated ones whose draw falls below the rate.
+/// The events due at this step: scheduled ones, and rated ones whose draw falls below the rate;
+/// for each run of the block in turn.
 fn events(m: &Model, world: &World, w: &mut Work, clock: Clock) -> Result<(), RuntimeError> {
+    let block = m.block;
     for (i, ev) in m.events.iter().enumerate() {
         let target_key = m.actor_keys.get(ev.target as usize).copied().unwrap_or(0);
         let draw = (ev.key, m.actor_keys[ev.actor as usize], target_key);
-        let happens = due(&ev.when, world, w, clock, draw)
-            .map_err(|rate| event_rate_error(m, clock.t, i, rate))?;
-        let taking = (ev.action, ev.actor, ev.target);
-        if happens && first_this_step(m, &mut w.once, &w.firings, taking, clock.t) {
-            w.firings.push(Firing {
-                action: ev.action,
-                actor: ev.actor,
-                target: ev.target,
-                edge: ev.edge,
-                source: Source::event(i),
-            });
+        let rated = rate(&ev.when, world, w, clock.t);
+        for copy in 0..block.copies {
+            let happens = due(&ev.when, rated, w, clock, copy, draw)
+                .map_err(|rate| event_rate_error(m, clock.t, i, rate))?;
+            let (actor, target) = (block.actor(ev.actor, copy), block.actor(ev.target, copy));
+            let taking = (ev.action, actor, target);
+            if happens && first_this_step(m, &mut w.once, &w.firings, taking, clock.t) {
+                w.firings.push(Firing {
+                    action: ev.action,
+                    actor,
+                    target,
+                    edge: block.relation(ev.edge, copy),
+                    source: Source::event(i),
+                });
+            }
         }
     }
     w.shocks_now.clear();
     for (i, sh) in m.shocks.iter().enumerate() {
-        if due(&sh.when, world, w, clock, (sh.key, 0, 0))
-            .map_err(|rate| shock_error(m, clock.t, i, None, rate))?
-        {
-            w.shocks_now.push(i as u32);
+        let rated = rate(&sh.when, world, w, clock.t);
+        for copy in 0..block.copies {
+            if due(&sh.when, rated, w, clock, copy, (sh.key, 0, 0))
+                .map_err(|rate| shock_error(m, clock.t, i, None, rate))?
+            {
+                w.shocks_now.push((copy, i as u32));
+            }
         }
     }
     Ok(())
 }
 
-/// Whether what `when` schedules happens at `clock.t`: a step it lists, or a draw keyed by
-/// `(key, a, b)` below its rate in its window; `Err(rate)` for a rate that is not a finite
-/// number.
+/// Whether `when` has a rate at step `t`: if so, evaluated (one value per run of the block) into
+/// `w.a`.
+fn rate(when: &When, world: &World, w: &mut Work, t: u32) -> bool {
+    match when {
+        When::Rate { rate, from, until } if (*from..=*until).contains(&t) => {
+            let lanes = Lanes::Copies {
+                len: world.block.copies as usize,
+            };
+            eval(rate, world, &lanes, &mut w.a, &mut w.stack);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether what `when` schedules happens at `clock.t` in run `copy` of the block: a step it
+/// lists, or (`rated`: its rate is in `w.a`) a draw keyed by `(key, a, b)` below its rate;
+/// `Err(rate)` for a rate that is not a finite number.
 fn due(
     when: &When,
-    world: &World,
-    w: &mut Work,
+    rated: bool,
+    w: &Work,
     clock: Clock,
+    copy: u32,
     (key, a, b): (u64, u64, u64),
 ) -> Result<bool, f64> {
     match when {
         When::At(steps) => Ok(steps.binary_search(&clock.t).is_ok()),
-        When::Rate { rate, from, until } if (*from..=*until).contains(&clock.t) => {
-            eval(rate, world, &Lanes::Global, &mut w.a, &mut w.stack);
-            if !w.a[0].is_finite() {
-                return Err(w.a[0]);
+        When::Rate { .. } if rated => {
+            let rate = w.a[copy as usize];
+            if !rate.is_finite() {
+                return Err(rate);
             }
-            Ok(rng::uniform(rng::place(rng::mix(clock.step_key ^ key), a, b)) < w.a[0])
+            Ok(rng::uniform(rng::place(rng::mix(clock.key(copy) ^ key), a, b)) < rate)
         }
         When::Rate { .. } => Ok(false),
     }
@@ -161,7 +186,13 @@ fn decide_rule(
         } => {
             for (chunk, edge_chunk) in actors.chunks(LANES).zip(edges.chunks(LANES)) {
                 lb.target.clear();
-                lb.target.resize(chunk.len(), *target);
+                // The target of the lane's own run.
+                let block = m.block;
+                lb.target.extend(
+                    chunk
+                        .iter()
+                        .map(|&a| block.actor(*target, block.copy_of_actor(a))),
+                );
                 let lanes = Lanes::List {
                     me: chunk,
                     target: &lb.target,
@@ -188,6 +219,7 @@ fn decide_rule(
                         }
                         // One reaction per actor, however many acted toward it.
                         Some(aim) if lb.me.last() != Some(&to) => {
+                            let aim = m.block.actor(aim, m.block.copy_of_actor(to));
                             lb.me.push(to);
                             lb.target.push(aim);
                             lb.edge.push(world.edge(to, aim));
@@ -213,7 +245,6 @@ pub(super) fn batches(n: usize) -> impl Iterator<Item = (usize, usize)> {
 }
 
 /// Decides one batch of one rule's lanes: condition, cooldown, probability, cap.
-#[allow(clippy::neg_cmp_op_on_partial_ord)]
 fn decide_batch(
     m: &Model,
     ri: usize,
@@ -240,12 +271,76 @@ fn decide_batch(
     if p_const.is_none() {
         eval(&rule.probability, world, lanes, &mut w.b, &mut w.stack);
     }
-    let base = rng::mix(clock.step_key ^ rule.key);
+    // The draws first, for every lane whose condition holds, in a loop without branches on
+    // their outcomes (each lane's draw is a chain of multiplications; lanes side by side
+    // overlap): `drawn` marks the lanes whose draw falls below their probability, `bad` those
+    // whose probability is not a finite number. A draw depends only on its place, so drawing
+    // for lanes the cooldown or the cap then skips changes nothing.
+    let drawn = if p_const.is_some_and(|p| p >= 1.0) {
+        masks
+    } else {
+        let block = m.block;
+        let bases = &mut w.bases;
+        bases.clear();
+        bases.extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
+        let mut drawn: Masks = [0; LANES / 64];
+        let mut bad: Masks = [0; LANES / 64];
+        for (word_idx, &word) in masks.iter().enumerate() {
+            // Kept in registers: an `|=` into the arrays would make each lane wait on the last.
+            let (mut hit, mut nan) = (0u64, 0u64);
+            let mut bits = word;
+            while bits != 0 {
+                let bit = bits.trailing_zeros();
+                bits &= bits - 1;
+                let i = word_idx * 64 + bit as usize;
+                let me = lanes.me(i, world);
+                let target = lanes.target(i, world);
+                let p = p_const.unwrap_or(w.b[i]);
+                let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
+                let base = bases[block.copy_of_actor(me) as usize];
+                let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
+                hit |= u64::from(p >= 1.0 || u < p) << bit;
+                nan |= u64::from(!p.is_finite()) << bit;
+            }
+            drawn[word_idx] = hit;
+            bad[word_idx] = nan;
+        }
+        if bad.iter().any(|&b| b != 0) {
+            // In lane order, the first lane past its cooldown whose probability is not a
+            // number is an error (before it, firings are decided as usual: they are dropped
+            // with the step).
+            for (word_idx, &word) in bad.iter().enumerate() {
+                drawn[word_idx] |= word;
+            }
+            return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, Some(&bad));
+        }
+        drawn
+    };
+    decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, None)
+}
+
+/// The rest of [`decide_batch`], for the lanes `drawn` marks: cooldown, once per step, cap; an
+/// error for a lane `bad` marks that is past its cooldown.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn decide_drawn(
+    m: &Model,
+    ri: usize,
+    world: &World,
+    lanes: &Lanes,
+    per_edge: bool,
+    w: &mut Work,
+    t: u32,
+    drawn: &Masks,
+    bad: Option<&Masks>,
+) -> Result<(), RuntimeError> {
+    let rule = &m.rules[ri];
     let last_fired = &mut w.rule_last[ri];
-    for (word_idx, &word) in masks.iter().enumerate() {
+    for (word_idx, &word) in drawn.iter().enumerate() {
         let mut bits = word;
         while bits != 0 {
-            let i = word_idx * 64 + bits.trailing_zeros() as usize;
+            let bit = bits.trailing_zeros();
+            let i = word_idx * 64 + bit as usize;
             bits &= bits - 1;
             let me = lanes.me(i, world);
             let edge = lanes.edge(i, world);
@@ -253,18 +348,10 @@ fn decide_batch(
             if rule.cooldown > 0 && (t as i32 - last_fired[slot]) <= rule.cooldown as i32 {
                 continue;
             }
-            let target = lanes.target(i, world);
-            let p = p_const.unwrap_or(w.b[i]);
-            if !p.is_finite() {
+            if bad.is_some_and(|b| b[word_idx] >> bit & 1 == 1) {
                 return Err(rule_error(m, t, ri, false, world, lanes, i));
             }
-            if !(p >= 1.0) {
-                let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
-                let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
-                if !(u < p) {
-                    continue;
-                }
-            }
+            let target = lanes.target(i, world);
             if !first_this_step(m, &mut w.once, &w.firings, (rule.action, me, target), t) {
                 continue;
             }
@@ -293,8 +380,9 @@ fn decide_batch(
     Ok(())
 }
 
-/// Phase 2: records this step's actions: counts, last-taken steps and the who-did-what log.
-pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, record: &mut RunRecord) {
+/// Phase 2: records this step's actions: counts, last-taken steps and the who-did-what log
+/// (`records`: one per run of the block).
+pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, records: &mut [RunRecord]) {
     let n_actions = m.actions.len();
     for f in &w.firings {
         let i = f.actor as usize * n_actions + f.action as usize;
@@ -303,6 +391,7 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, record: &mut RunR
             s.last[i] = t as i32;
         }
         s.counts[i] += 1;
+        let record = &mut records[m.block.copy_of_actor(f.actor) as usize];
         record.first_taken[f.action as usize].get_or_insert(t);
     }
     if !s.memory.is_empty() {

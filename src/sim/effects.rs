@@ -28,8 +28,10 @@ pub(super) fn taken<T: Trace>(
         return Ok(());
     }
     let world = s.world(m, clock);
-    // Group by action so each effect's amount is evaluated in batches.
-    w.firings.sort_by_key(|f| f.action);
+    let block = m.block;
+    // Group by action so each effect's amount is evaluated in batches (the sort is stable:
+    // each run's firings keep their order).
+    by_action(&mut w.firings, &mut w.sorted, &mut w.per_action);
     let mut group_start = 0;
     while group_start < w.firings.len() {
         let action = w.firings[group_start].action;
@@ -39,8 +41,15 @@ pub(super) fn taken<T: Trace>(
                 .take_while(|f| f.action == action)
                 .count();
         let act = &m.actions[action as usize];
-        for chunk_start in (group_start..group_end).step_by(LANES) {
-            let chunk = chunk_start..(chunk_start + LANES).min(group_end);
+        if block.copies > 1 && group_end - group_start > LANES {
+            // More than a batch: by run of the block too, so that `chunk_end` can cut between
+            // runs.
+            w.firings[group_start..group_end].sort_by_key(|f| block.copy_of_actor(f.actor));
+        }
+        let mut chunk_start = group_start;
+        while chunk_start < group_end {
+            let chunk = chunk_start..chunk_end(block, &w.firings, chunk_start, group_end);
+            chunk_start = chunk.end;
             lb.fill_firings(&w.firings[chunk.clone()]);
             let lanes = lb.lanes(0..chunk.len());
             for (k, eff) in act.effects.iter().enumerate() {
@@ -76,6 +85,52 @@ pub(super) fn taken<T: Trace>(
         group_start = group_end;
     }
     Ok(())
+}
+
+/// Sorts `firings` by action, keeping the order of each action's firings (a counting sort,
+/// through `scratch`, with `counts` one longer than the actions).
+fn by_action(firings: &mut Vec<Firing>, scratch: &mut Vec<Firing>, counts: &mut [u32]) {
+    if firings.windows(2).all(|p| p[0].action <= p[1].action) {
+        return;
+    }
+    counts.fill(0);
+    for f in firings.iter() {
+        counts[f.action as usize + 1] += 1;
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    scratch.clear();
+    scratch.resize(firings.len(), firings[0]);
+    for f in firings.iter() {
+        let at = &mut counts[f.action as usize];
+        scratch[*at as usize] = *f;
+        *at += 1;
+    }
+    std::mem::swap(firings, scratch);
+}
+
+/// Where the batch of firings from `start` ends (at most `end`): after [`LANES`] of them, or,
+/// in a block of runs, after the last run whose firings all fit. Each run's amounts are then
+/// evaluated and landed in the batches they would be in if it ran alone (the effects of one
+/// batch land one effect after another), so every place sums the same amounts in the same
+/// order.
+fn chunk_end(block: crate::model::Block, firings: &[Firing], start: usize, end: usize) -> usize {
+    let full = (start + LANES).min(end);
+    if block.copies == 1 || full == end {
+        return full;
+    }
+    let copy = |i: usize| block.copy_of_actor(firings[i].actor);
+    // The run that does not fit: end before it, unless it is the batch's first.
+    let cut = copy(full);
+    if copy(start) == cut {
+        return full;
+    }
+    let mut i = full;
+    while copy(i - 1) == cut {
+        i -= 1;
+    }
+    i
 }
 
 /// Why an amount lands: the rule, event or shock, the action and effect, who toward whom.
@@ -140,7 +195,7 @@ fn land<T: Trace>(
     let eff = to.eff;
     if let On::Places(p) = eff.on {
         let places = &m.places[p as usize];
-        for &i in &places.items {
+        for &i in places.of(m.block, m.block.copy_of_actor(f.actor)) {
             land_place(m, world, places.relation, i, amount, to, reach);
         }
         return;
@@ -270,7 +325,7 @@ pub(super) fn shocks<T: Trace>(
     w: &mut Work,
     lb: &mut LaneBuf,
     clock: Clock,
-    record: &mut RunRecord,
+    records: &mut [RunRecord],
     trace: &mut T,
 ) -> Result<(), RuntimeError> {
     if w.shocks_now.is_empty() {
@@ -278,7 +333,9 @@ pub(super) fn shocks<T: Trace>(
     }
     let world = s.world(m, clock);
     for n in 0..w.shocks_now.len() {
-        let si = w.shocks_now[n] as usize;
+        let (copy, si) = w.shocks_now[n];
+        let si = si as usize;
+        let record = &mut records[copy as usize];
         record.shock_counts[si] += 1;
         record.first_shock[si].get_or_insert(clock.t);
         let sh = &m.shocks[si];
@@ -287,7 +344,7 @@ pub(super) fn shocks<T: Trace>(
                 unreachable!("the compiler gives shocks named places only")
             };
             let places = &m.places[p as usize];
-            for chunk in places.items.chunks(LANES) {
+            for chunk in places.of(m.block, copy).chunks(LANES) {
                 if places.relation {
                     lb.fill_edges(m, chunk);
                 } else {

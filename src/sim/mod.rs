@@ -30,6 +30,7 @@ mod dynamics;
 mod effects;
 mod error;
 mod kernels;
+pub(crate) mod lockstep;
 mod observe;
 mod state;
 pub(crate) mod trace;
@@ -144,7 +145,7 @@ impl RunRecord {
                 .collect(),
             reached: vec![None; m.outcomes.len()],
             holds_at_end: vec![false; m.outcomes.len()],
-            action_counts: vec![0; m.n_actors() * n_actions],
+            action_counts: vec![0; m.block.actors as usize * n_actions],
             first_taken: vec![None; n_actions],
             shock_counts: vec![0; m.shocks.len()],
             first_shock: vec![None; m.shocks.len()],
@@ -159,6 +160,9 @@ pub struct Sim<'m> {
     state: State,
     lanes: LaneBuf,
     work: Work,
+    /// Per run of the block: its key, and the key of the current step.
+    run_keys: Vec<u64>,
+    step_keys: Vec<u64>,
 }
 
 impl<'m> Sim<'m> {
@@ -169,6 +173,8 @@ impl<'m> Sim<'m> {
             state: State::new(model),
             lanes: LaneBuf::default(),
             work: Work::new(model),
+            run_keys: vec![0; model.block.copies as usize],
+            step_keys: vec![0; model.block.copies as usize],
         }
     }
 
@@ -335,19 +341,69 @@ impl<'m> Sim<'m> {
         cancel: &std::sync::atomic::AtomicBool,
         trace: &mut T,
     ) -> Result<Option<RunRecord>, RuntimeError> {
+        debug_assert_eq!(self.model.block.copies, 1, "one run at a time");
+        let mut records = [RunRecord::new(self.model, seed, run)];
+        let done = self.steps(cancel, trace, &mut records)?;
+        let [record] = records;
+        Ok(done.then_some(record))
+    }
+
+    /// Runs `first..first + copies` of the ensemble seeded `seed` side by side, on a model made
+    /// for runs in lockstep (`lockstep::model`): the records, the same bit for bit as one run
+    /// at a time would give. `Ok(None)` once `cancel` is raised (checked every 64 steps).
+    ///
+    /// # Errors
+    ///
+    /// When one run's values stop being finite: an error whose places are the block's, not the
+    /// run's (run the block one run at a time for the error a user should see).
+    pub(crate) fn run_block(
+        &mut self,
+        seed: u64,
+        first: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<Vec<RunRecord>>, RuntimeError> {
+        let copies = u64::from(self.model.block.copies);
+        let mut records: Vec<RunRecord> = (first..first + copies)
+            .map(|run| RunRecord::new(self.model, seed, run))
+            .collect();
+        let done = self.steps(cancel, &mut trace::Quiet, &mut records)?;
+        Ok(done.then_some(records))
+    }
+
+    /// Steps the block's runs (one record each, `records`, with their seed and run index) from
+    /// the initial state to the end; false when cancelled.
+    fn steps<T: trace::Trace>(
+        &mut self,
+        cancel: &std::sync::atomic::AtomicBool,
+        trace: &mut T,
+        records: &mut [RunRecord],
+    ) -> Result<bool, RuntimeError> {
         self.reset();
         let m = self.model;
         let (s, w, lb) = (&mut self.state, &mut self.work, &mut self.lanes);
-        let mut record = RunRecord::new(m, seed, run);
-        let run_key = rng::run_key(seed, run);
+        for (key, r) in self.run_keys.iter_mut().zip(records.iter()) {
+            *key = rng::run_key(r.seed, r.run);
+        }
+        let step_keys = &mut self.step_keys;
+        state::step_keys(&self.run_keys, 0, step_keys);
         observe::aggregates(m, s);
-        observe::step(m, s, w, Clock::new(run_key, 0), &mut record)?;
+        observe::step(
+            m,
+            s,
+            w,
+            Clock {
+                t: 0,
+                keys: step_keys,
+            },
+            records,
+        )?;
         trace.step_end(0, s.values());
         for t in 1..=m.steps {
             if t % 64 == 0 && cancel.load(std::sync::atomic::Ordering::Relaxed) {
-                return Ok(None);
+                return Ok(false);
             }
-            let clock = Clock::new(run_key, t);
+            state::step_keys(&self.run_keys, t, step_keys);
+            let clock = Clock { t, keys: step_keys };
             decide::actions(m, s, w, lb, clock)?;
             if T::TAKINGS {
                 for f in &w.firings {
@@ -360,20 +416,23 @@ impl<'m> Sim<'m> {
                     trace.taken(t, taken);
                 }
             }
-            decide::book(m, s, w, t, &mut record);
+            decide::book(m, s, w, t, records);
             effects::taken(m, s, w, lb, clock, trace)?;
-            effects::shocks(m, s, w, lb, clock, &mut record, trace)?;
+            effects::shocks(m, s, w, lb, clock, records, trace)?;
             effects::scheduled(m, w, t);
             dynamics::add(m, s, w, lb, clock, trace)?;
             apply::deltas(m, s, w, t)?;
             observe::aggregates(m, s);
             // Outcomes and series still see this step's actions as `does` and the previous
             // step's as `did`; only then does this step become the previous one.
-            observe::step(m, s, w, clock, &mut record)?;
+            observe::step(m, s, w, clock, records)?;
             trace.step_end(t, s.values());
             s.end_step();
         }
-        record.action_counts.copy_from_slice(&s.counts);
-        Ok(Some(record))
+        let per_run = m.block.actors as usize * m.actions.len();
+        for (record, counts) in records.iter_mut().zip(s.counts.chunks(per_run.max(1))) {
+            record.action_counts.copy_from_slice(counts);
+        }
+        Ok(true)
     }
 }

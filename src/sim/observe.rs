@@ -11,39 +11,40 @@ use crate::expr::{eval, AggFn, AggKey, AggSet, Lanes};
 use crate::model::Model;
 
 /// Phase 7: series values and outcome conditions on the state after step `clock.t` (whose
-/// aggregates are fresh).
+/// aggregates are fresh), one lane per run of the block, into its record of `records`.
 pub(super) fn step(
     m: &Model,
     s: &State,
     w: &mut Work,
     clock: Clock,
-    record: &mut RunRecord,
+    records: &mut [RunRecord],
 ) -> Result<(), RuntimeError> {
     let world = s.world(m, clock);
+    let copies = records.len();
+    let lanes = Lanes::Copies { len: copies };
     for (i, series) in m.series.iter().enumerate() {
-        eval(&series.code, &world, &Lanes::Global, &mut w.a, &mut w.stack);
-        if !w.a[0].is_finite() {
-            return Err(series_error(m, clock.t, i, w.a[0]));
+        eval(&series.code, &world, &lanes, &mut w.a, &mut w.stack);
+        for (record, &x) in records.iter_mut().zip(&w.a[..copies]) {
+            if !x.is_finite() {
+                return Err(series_error(m, clock.t, i, x));
+            }
+            record.series[i].push(x);
         }
-        record.series[i].push(w.a[0]);
     }
     for (o, outcome) in m.outcomes.iter().enumerate() {
-        eval(
-            &outcome.cond,
-            &world,
-            &Lanes::Global,
-            &mut w.a,
-            &mut w.stack,
-        );
-        if w.a[0].is_nan() {
-            return Err(outcome_error(m, clock.t, o));
+        eval(&outcome.cond, &world, &lanes, &mut w.a, &mut w.stack);
+        let hold = &mut w.hold[o * copies..][..copies];
+        for ((record, &x), hold) in records.iter_mut().zip(&w.a[..copies]).zip(hold) {
+            if x.is_nan() {
+                return Err(outcome_error(m, clock.t, o));
+            }
+            let holds = x != 0.0;
+            *hold = if holds { *hold + 1 } else { 0 };
+            if *hold >= outcome.hold && record.reached[o].is_none() {
+                record.reached[o] = Some(clock.t);
+            }
+            record.holds_at_end[o] = holds;
         }
-        let holds = w.a[0] != 0.0;
-        w.hold[o] = if holds { w.hold[o] + 1 } else { 0 };
-        if w.hold[o] >= outcome.hold && record.reached[o].is_none() {
-            record.reached[o] = Some(clock.t);
-        }
-        record.holds_at_end[o] = holds;
     }
     Ok(())
 }
@@ -87,27 +88,37 @@ crate::simd::multiversion! {
                 }
             }
         }
+        // Scalar aggregates: one per run of the block, each over its own actors and relations.
+        let block = m.block;
+        let (n_rel, n_act) = (block.relations as usize, block.actors as usize);
         for (slot, key) in m.agg_scalar.iter().enumerate() {
-            s.agg_scalar[slot] = match (key.set, key.actor) {
-                (AggSet::Out(_) | AggSet::In(_), Some(a)) => aggregate_actor(m, &s.rel, key, a),
-                (AggSet::All(None), _) if key.var.is_some() => fold_slice(
-                    key.func,
-                    &s.rel[key.var.unwrap_or(0) as usize][..m.n_relations()],
-                ),
-                (AggSet::All(kind), _) => fold(
-                    key.func,
-                    (0..m.n_relations())
-                        .filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
-                        .map(|e| value(&s.rel, key.var, e)),
-                ),
-                (AggSet::Actors(kind), _) => fold(
-                    key.func,
-                    (0..m.n_actors())
-                        .filter(|&a| kind.is_none_or(|k| m.graph[a as u32].kind == k))
-                        .map(|a| key.var.map_or(1.0, |v| s.actor[v as usize][a])),
-                ),
-                _ => 0.0,
-            };
+            for copy in 0..block.copies {
+                let (rels, actors) = {
+                    let c = copy as usize;
+                    (c * n_rel..(c + 1) * n_rel, c * n_act..(c + 1) * n_act)
+                };
+                s.agg_scalar[slot * block.copies as usize + copy as usize] = match (key.set, key.actor) {
+                    (AggSet::Out(_) | AggSet::In(_), Some(a)) => {
+                        aggregate_actor(m, &s.rel, key, block.actor(a, copy))
+                    }
+                    (AggSet::All(None), _) if key.var.is_some() => fold_slice(
+                        key.func,
+                        &s.rel[key.var.unwrap_or(0) as usize][rels],
+                    ),
+                    (AggSet::All(kind), _) => fold(
+                        key.func,
+                        rels.filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
+                            .map(|e| value(&s.rel, key.var, e)),
+                    ),
+                    (AggSet::Actors(kind), _) => fold(
+                        key.func,
+                        actors
+                            .filter(|&a| kind.is_none_or(|k| m.graph[a as u32].kind == k))
+                            .map(|a| key.var.map_or(1.0, |v| s.actor[v as usize][a])),
+                    ),
+                    _ => 0.0,
+                };
+            }
         }
     }
 }

@@ -10,24 +10,26 @@ use crate::expr::{ActionView, Lanes, Stack, World, LANES, NEVER};
 use crate::model::{Lanes as RuleLanes, Model};
 use crate::rng;
 
-/// Where in a run a phase is: the step and the key its random draws derive from.
-///
-/// Phases take the step as one value so that a driver advancing several runs in lockstep could
-/// hand each phase a key per run (see the module note in [`super`]).
+/// Where the runs of a block are: the step, and per run the key its random draws derive from.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Clock {
+pub(super) struct Clock<'k> {
     pub t: u32,
-    pub step_key: u64,
+    /// Per run of the block (see [`crate::model::Block`]).
+    pub keys: &'k [u64],
 }
 
-impl Clock {
-    /// Step `t` of the run whose key is `run_key`.
+impl Clock<'_> {
+    /// The key of this step's draws for run `copy` of the block.
     #[inline]
-    pub fn new(run_key: u64, t: u32) -> Clock {
-        Clock {
-            t,
-            step_key: rng::step_key(run_key, t),
-        }
+    pub fn key(&self, copy: u32) -> u64 {
+        self.keys[copy as usize]
+    }
+}
+
+/// Fills `step_keys` with the keys of step `t` of the runs whose keys are `run_keys`.
+pub(super) fn step_keys(run_keys: &[u64], t: u32, step_keys: &mut [u64]) {
+    for (s, &r) in step_keys.iter_mut().zip(run_keys) {
+        *s = rng::step_key(r, t);
     }
 }
 
@@ -101,7 +103,8 @@ impl State {
             rel: m.init_relation.clone(),
             actor: m.init_actor.clone(),
             agg_actor: vec![vec![0.0; n_actors]; m.agg_actor.len()],
-            agg_scalar: vec![0.0; m.agg_scalar.len()],
+            // Per aggregate, one value per run of the block.
+            agg_scalar: vec![0.0; m.agg_scalar.len() * m.block.copies as usize],
             last: vec![NEVER; n_actors * n_actions],
             before: vec![NEVER; n_actors * n_actions],
             counts: vec![0; n_actors * n_actions],
@@ -141,7 +144,7 @@ impl State {
         self.cur_log.clear();
     }
 
-    pub fn world<'a>(&'a self, m: &'a Model, clock: Clock) -> World<'a> {
+    pub fn world<'a>(&'a self, m: &'a Model, clock: Clock<'a>) -> World<'a> {
         World {
             rel: &self.rel,
             actor: &self.actor,
@@ -158,8 +161,9 @@ impl State {
                 memory: &self.memory,
             },
             step: clock.t,
-            step_key: clock.step_key,
+            step_keys: clock.keys,
             actor_keys: &m.actor_keys,
+            block: m.block,
         }
     }
 }
@@ -228,13 +232,18 @@ pub(super) struct Work {
     pub stack: Stack,
     pub a: Vec<f64>,
     pub b: Vec<f64>,
-    /// The shocks happening this step.
-    pub shocks_now: Vec<u32>,
+    /// The shocks happening this step: (run of the block, shock).
+    pub shocks_now: Vec<(u32, u32)>,
     /// Per action taken at most once per step (empty for the others): the step it was last
     /// taken per pair slot (`2 × relations`), then per actor toward no target.
     pub once: Vec<Vec<i32>>,
     /// Scratch for spill-over that follows more than one hop.
     pub reach: Reach,
+    /// Per run of the block: the base key of one rule's draws this step.
+    pub bases: Vec<u64>,
+    /// Scratch for sorting the firings by action, and the count per action.
+    pub sorted: Vec<Firing>,
+    pub per_action: Vec<u32>,
 }
 
 /// Scratch for a breadth-first walk over kin: a mark per actor (the walk's stamp when
@@ -293,7 +302,8 @@ impl Work {
             fired: vec![0; n_actors],
             touched: Vec::new(),
             firings: Vec::new(),
-            hold: vec![0; model.outcomes.len()],
+            // Per outcome, one counter per run of the block.
+            hold: vec![0; model.outcomes.len() * model.block.copies as usize],
             fused,
             fused_var,
             overflow: vec![None; model.relation_vars.len()],
@@ -320,6 +330,9 @@ impl Work {
                 },
                 ..Reach::default()
             },
+            bases: Vec::with_capacity(model.block.copies as usize),
+            sorted: Vec::new(),
+            per_action: vec![0; model.actions.len() + 1],
         }
     }
 
