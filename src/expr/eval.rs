@@ -113,8 +113,8 @@ impl World<'_> {
             return 0;
         }
         match lanes {
-            Lanes::Edges { start, .. } => (start + i as u32) / self.block.relations,
-            Lanes::Actors { start, .. } => (start + i as u32) / self.block.actors,
+            Lanes::Edges { start, .. } => self.block.copy_of_relation(start + i as u32),
+            Lanes::Actors { start, .. } => self.block.copy_of_actor(start + i as u32),
             Lanes::List { me, .. } => self.block.copy_of_actor(me[i]),
             Lanes::Copies { .. } => i as u32,
         }

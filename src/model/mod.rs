@@ -138,8 +138,10 @@ pub(crate) struct Block {
     pub(crate) actors: u32,
     /// Relations of one run.
     pub(crate) relations: u32,
-    /// ⌈2⁶⁴ / actors⌉, so that [`Block::copy_of_actor`] divides by multiplying.
+    /// ⌈2⁶⁴ / actors⌉ and ⌈2⁶⁴ / relations⌉, so that [`Block::copy_of_actor`] and
+    /// [`Block::copy_of_relation`] divide by multiplying.
     pub(crate) inv_actors: u64,
+    pub(crate) inv_relations: u64,
 }
 
 impl Block {
@@ -155,6 +157,7 @@ impl Block {
             actors,
             relations,
             inv_actors: (u64::MAX / u64::from(actors.max(1))).wrapping_add(1),
+            inv_relations: (u64::MAX / u64::from(relations.max(1))).wrapping_add(1),
         }
     }
 
@@ -188,6 +191,16 @@ impl Block {
         // ⌊a / actors⌋ as the high half of a × ⌈2⁶⁴ / actors⌉, exact for every 32-bit a
         // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
         let q = ((u128::from(a) * u128::from(self.inv_actors)) >> 64) as u32;
+        q.min(self.copies - 1)
+    }
+
+    /// The copy relation `e` (of the whole block) belongs to.
+    #[inline]
+    pub(crate) fn copy_of_relation(self, e: u32) -> u32 {
+        if self.copies == 1 {
+            return 0;
+        }
+        let q = ((u128::from(e) * u128::from(self.inv_relations)) >> 64) as u32;
         q.min(self.copies - 1)
     }
 }
