@@ -152,7 +152,8 @@ pub enum EnsembleError {
 }
 
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
-/// stepper per thread ([`Sim::memory_estimate`]), a block of run summaries, the tally (its exact
+/// stepper per thread ([`Sim::memory_estimate`], times the runs of a lockstep block for a small
+/// model), a block of run summaries, the tally (its exact
 /// sums twice, for a checkpoint's pending part, and the quantile samples of at most
 /// 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
 /// Lets a caller refuse work that cannot fit before starting it; for one run, just the stepper.
@@ -176,8 +177,16 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     } else {
         0
     };
+    // A thread steps a small model's runs in lockstep blocks (their state and series side by
+    // side) and keeps a one-run stepper besides, for the runs outside a whole block.
+    let copies = u64::from(crate::sim::lockstep::copies_for(model));
+    let per_thread = if copies > 1 {
+        per_run.saturating_mul(copies + 1)
+    } else {
+        per_run
+    };
     // Saturating: an absurd number of runs must give an absurd estimate, not a wrapped one.
-    per_run
+    per_thread
         .saturating_mul(threads)
         .saturating_add(block + sums + first_steps + samples)
         .saturating_add(kept)

@@ -13,16 +13,11 @@
 //! The hot loop works on flat arrays indexed by the graph's dense ids: no strings, no hash maps, no
 //! allocation once the buffers have grown.
 //!
-//! # Towards runs in lockstep
+//! # Runs in lockstep
 //!
 //! The phases are functions of (model, `State`, `Work`, `Clock`), not of a `Sim`, and keep no
-//! per-run value of their own, so that a later change can advance a block of runs together with
-//! the same code, one lane per run, instead of writing a second stepper. That change would need:
-//! state and delta columns laid out per variable as `index × runs + run` (or one `State` per run
-//! behind a lane → run map) and expressions that load through it; a `Clock` holding one step key
-//! per run, and the random draws of `decide` and the expressions keyed per lane; firings, the
-//! pending-effect ring, cooldowns, caps and the action bookkeeping carrying a run index; and
-//! errors and records per run, a run that stops dropping out of the block while the others go on.
+//! per-run value of their own: a model made by `lockstep` holds a block of runs side by side,
+//! and `Sim::run_block` advances them together with the same code, one record per run.
 
 mod apply;
 mod decide;
