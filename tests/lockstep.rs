@@ -335,6 +335,42 @@ fn ensembles_of_a_small_model_do_not_depend_on_the_thread_count_or_the_run_count
     assert_eq!(one, format!("{alone:?}"));
 }
 
+/// One relation per run (and one actor with none): the smallest blocks.
+#[test]
+fn a_model_of_one_relation_runs_the_same_in_lockstep() {
+    let m = common::model(
+        r#"
+[scenario]
+name = "one relation"
+steps = 40
+[variables]
+t = { of = "relation", default = 0.1 }
+[actors.A]
+[actors.B]
+[[relations]]
+from = "A"
+to = "B"
+[actions.push]
+effects = [{ var = "t", on = "relation", add = "0.1 * random()" }]
+[rules.push]
+actor = "A"
+action = "push"
+target = "B"
+probability = 0.5
+[dynamics.decay]
+var = "t"
+add = "-0.1 * t + 0.01 * random()"
+[outcomes]
+high = "t(A, B) > 0.3 for 2 steps"
+[report]
+series = { ab = "t(A, B)", m = "mean(t, all)" }
+"#,
+    );
+    for copies in [2, 7, lockstep_copies(&m)] {
+        same_either_way(&m, copies, 4, 9).unwrap();
+    }
+}
+
 /// A stochastic family with random numbers in its amounts, rates and initial values.
 fn family(init: [f64; 3], amounts: [f64; 2], p: [f64; 3]) -> String {
     format!(

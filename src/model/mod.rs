@@ -190,7 +190,12 @@ impl Block {
         }
         // ⌊a / actors⌋ as the high half of a × ⌈2⁶⁴ / actors⌉, exact for every 32-bit a
         // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
-        let q = ((u128::from(a) * u128::from(self.inv_actors)) >> 64) as u32;
+        // One actor per run: ⌈2⁶⁴ / 1⌉ does not fit, and the quotient is `a` itself.
+        let q = if self.actors == 1 {
+            a
+        } else {
+            ((u128::from(a) * u128::from(self.inv_actors)) >> 64) as u32
+        };
         q.min(self.copies - 1)
     }
 
@@ -200,7 +205,11 @@ impl Block {
         if self.copies == 1 {
             return 0;
         }
-        let q = ((u128::from(e) * u128::from(self.inv_relations)) >> 64) as u32;
+        let q = if self.relations == 1 {
+            e
+        } else {
+            ((u128::from(e) * u128::from(self.inv_relations)) >> 64) as u32
+        };
         q.min(self.copies - 1)
     }
 }
