@@ -35,6 +35,21 @@ fn same_either_way(m: &Model, copies: u32, seed: u64, first: u64) -> Result<(), 
     }
 }
 
+/// An ensemble of `runs` runs of `m`, nothing watching.
+fn ensemble_of(
+    m: &Model,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+) -> Result<ensemble::Ensemble, EnsembleError> {
+    let options = Options {
+        runs,
+        seed,
+        threads,
+    };
+    ensemble::run(m, options, &mut |_| {}, &AtomicBool::new(false))
+}
+
 /// Every `.toml` under `dir`, recursively, sorted.
 fn scenario_files(dir: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -281,17 +296,7 @@ fn a_failing_run_gives_its_own_error_and_spares_its_block() {
         "a block of good runs first: {first_bad}"
     );
     let runs = first_bad + 3 * u64::from(copies);
-    let got = ensemble::run(
-        &m,
-        Options {
-            runs,
-            seed: 0,
-            threads: 2,
-        },
-        &mut |_| {},
-        &AtomicBool::new(false),
-    );
-    match got {
+    match ensemble_of(&m, runs, 0, 2) {
         Err(EnsembleError::Runtime { run, error: e }) => {
             assert_eq!(run, first_bad);
             assert_eq!(e.to_string(), error.to_string());
@@ -310,21 +315,8 @@ fn a_failing_run_gives_its_own_error_and_spares_its_block() {
 fn ensembles_of_a_small_model_do_not_depend_on_the_thread_count_or_the_run_count() {
     let m = common::model(EVERYTHING);
     // 150 runs: two whole blocks of 64 in lockstep and 22 alone, on one and on two threads.
-    let summaries = |runs, threads| {
-        let e = ensemble::run(
-            &m,
-            Options {
-                runs,
-                seed: 3,
-                threads,
-            },
-            &mut |_| {},
-            &AtomicBool::new(false),
-        )
-        .unwrap();
-        format!("{:?}", e.summaries)
-    };
-    let (one, two) = (summaries(150, 1), summaries(150, 2));
+    let summaries = |threads| format!("{:?}", ensemble_of(&m, 150, 3, threads).unwrap().summaries);
+    let (one, two) = (summaries(1), summaries(2));
     assert_eq!(one, two);
     let alone: Vec<_> = (0..150)
         .map(|i| {

@@ -276,6 +276,7 @@ fn decide_batch(
     // overlap): `drawn` marks the lanes whose draw falls below their probability, `bad` those
     // whose probability is not a finite number. A draw depends only on its place, so drawing
     // for lanes the cooldown or the cap then skips changes nothing.
+    let mut bad: Masks = [0; LANES / 64];
     let drawn = if p_const.is_some_and(|p| p >= 1.0) {
         masks
     } else {
@@ -284,7 +285,6 @@ fn decide_batch(
         bases.clear();
         bases.extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
         let mut drawn: Masks = [0; LANES / 64];
-        let mut bad: Masks = [0; LANES / 64];
         for (word_idx, &word) in masks.iter().enumerate() {
             // Kept in registers: an `|=` into the arrays would make each lane wait on the last.
             let (mut hit, mut nan) = (0u64, 0u64);
@@ -299,28 +299,23 @@ fn decide_batch(
                 let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
                 let base = bases[block.copy_of_actor(me) as usize];
                 let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
-                hit |= u64::from(p >= 1.0 || u < p) << bit;
-                nan |= u64::from(!p.is_finite()) << bit;
+                // A lane whose probability is not a number goes on too: past its cooldown,
+                // it is an error.
+                let not_a_number = u64::from(!p.is_finite()) << bit;
+                hit |= u64::from(p >= 1.0 || u < p) << bit | not_a_number;
+                nan |= not_a_number;
             }
             drawn[word_idx] = hit;
             bad[word_idx] = nan;
         }
-        if bad.iter().any(|&b| b != 0) {
-            // In lane order, the first lane past its cooldown whose probability is not a
-            // number is an error (before it, firings are decided as usual: they are dropped
-            // with the step).
-            for (word_idx, &word) in bad.iter().enumerate() {
-                drawn[word_idx] |= word;
-            }
-            return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, Some(&bad));
-        }
         drawn
     };
-    decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, None)
+    decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad)
 }
 
-/// The rest of [`decide_batch`], for the lanes `drawn` marks: cooldown, once per step, cap; an
-/// error for a lane `bad` marks that is past its cooldown.
+/// The rest of [`decide_batch`], for the lanes `drawn` marks, in lane order: cooldown, once per
+/// step, cap; an error for the first lane `bad` marks that is past its cooldown (the firings
+/// decided before it are dropped with the step).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 fn decide_drawn(
@@ -332,7 +327,7 @@ fn decide_drawn(
     w: &mut Work,
     t: u32,
     drawn: &Masks,
-    bad: Option<&Masks>,
+    bad: &Masks,
 ) -> Result<(), RuntimeError> {
     let rule = &m.rules[ri];
     let last_fired = &mut w.rule_last[ri];
@@ -348,7 +343,7 @@ fn decide_drawn(
             if rule.cooldown > 0 && (t as i32 - last_fired[slot]) <= rule.cooldown as i32 {
                 continue;
             }
-            if bad.is_some_and(|b| b[word_idx] >> bit & 1 == 1) {
+            if bad[word_idx] >> bit & 1 == 1 {
                 return Err(rule_error(m, t, ri, false, world, lanes, i));
             }
             let target = lanes.target(i, world);

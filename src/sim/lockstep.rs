@@ -75,13 +75,12 @@ pub(crate) fn replicate(m: &Model, copies: u32) -> Model {
         .collect();
     out_start.push(copies * e);
     let adj = Adjacency::new(actors_of(&m.adj.src), actors_of(&m.adj.dst), out_start);
-    let repeat =
-        |xs: &[f64]| -> Vec<f64> { all.clone().flat_map(|_| xs.iter().copied()).collect() };
+    let copies_n = copies as usize;
     let init_relation = m
         .init_relation
         .iter()
         .map(|col| {
-            let mut out = repeat(&col[..e as usize]);
+            let mut out = col[..e as usize].repeat(copies_n);
             out.push(col[e as usize]);
             out
         })
@@ -107,7 +106,7 @@ pub(crate) fn replicate(m: &Model, copies: u32) -> Model {
                 action,
                 aim,
             } => Lanes::Reactions {
-                actors: all.clone().flat_map(|_| actors.iter().copied()).collect(),
+                actors: actors.repeat(copies_n),
                 action: *action,
                 aim: *aim,
             },
@@ -154,16 +153,14 @@ pub(crate) fn replicate(m: &Model, copies: u32) -> Model {
     Model {
         graph,
         adj,
-        edge_kind: all
-            .clone()
-            .flat_map(|_| m.edge_kind.iter().copied())
-            .collect(),
-        actor_keys: all
-            .clone()
-            .flat_map(|_| m.actor_keys.iter().copied())
-            .collect(),
+        edge_kind: m.edge_kind.repeat(copies_n),
+        actor_keys: m.actor_keys.repeat(copies_n),
         init_relation,
-        init_actor: m.init_actor.iter().map(|col| repeat(col)).collect(),
+        init_actor: m
+            .init_actor
+            .iter()
+            .map(|col| col.repeat(copies_n))
+            .collect(),
         rules,
         dynamics,
         places,
