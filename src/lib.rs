@@ -193,8 +193,9 @@ pub mod test_support {
     ) -> Result<Vec<crate::RunRecord>, crate::RuntimeError> {
         let wide = crate::sim::lockstep::replicate(model, copies);
         let never = std::sync::atomic::AtomicBool::new(false);
-        let records = crate::Sim::new(&wide).run_block(seed, first, &never)?;
-        Ok(records.expect("a block nobody cancels completes"))
+        let mut sim = crate::Sim::new(&wide);
+        let records = sim.run_block(seed, first, &never)?;
+        Ok(records.expect("a block nobody cancels completes").to_vec())
     }
 
     /// Whether the AVX2 copies are in use.

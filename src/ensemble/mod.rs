@@ -12,7 +12,7 @@ mod tally;
 
 use crate::model::Model;
 use crate::sim::{RunRecord, RuntimeError, Sim};
-use crate::stats::quantile;
+use crate::stats::quantiles_of;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -432,19 +432,18 @@ impl Ensemble {
                     .collect()
             })
             .collect();
+        // One series at a time, its points' values gathered from each sampled run in turn (each
+        // run's slice read once, in order).
+        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(tally.samples.len()); points];
         let quantiles = (0..n_series)
             .map(|s| {
-                (0..points)
-                    .map(|p| {
-                        let mut xs: Vec<f64> = tally
-                            .samples
-                            .iter()
-                            .map(|r| r.bands[s * points + p])
-                            .collect();
-                        xs.sort_by(f64::total_cmp);
-                        LEVELS.map(|q| quantile(&xs, q))
-                    })
-                    .collect()
+                columns.iter_mut().for_each(Vec::clear);
+                for r in &tally.samples {
+                    for (column, &x) in columns.iter_mut().zip(&r.bands[s * points..][..points]) {
+                        column.push(x);
+                    }
+                }
+                columns.iter().map(|xs| quantiles_of(xs, LEVELS)).collect()
             })
             .collect();
         Ok(Ensemble {

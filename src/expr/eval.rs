@@ -82,6 +82,10 @@ pub struct ActionView<'a> {
     pub prev: &'a [(u32, u32, u32)],
     /// (target, action, actor) taken in this step, sorted (empty until decided).
     pub cur: &'a [(u32, u32, u32)],
+    /// For a block of runs, where each run's entries start in `prev` and `cur` (see
+    /// `sim::state::log_starts`); unused for one run.
+    pub prev_starts: &'a [u32],
+    pub cur_starts: &'a [u32],
     /// Per counterpart and per window, for the actions expressions read that way.
     pub memory: &'a Memory,
 }
@@ -133,10 +137,21 @@ impl World<'_> {
     }
 
     fn did_pair(&self, actor: u32, target: u32, action: u16, now: bool) -> bool {
-        let log = if now {
-            self.actions.cur
+        let (log, starts) = if now {
+            (self.actions.cur, self.actions.cur_starts)
         } else {
-            self.actions.prev
+            (self.actions.prev, self.actions.prev_starts)
+        };
+        // In a block of runs, only the target's run's entries (or those toward no one).
+        let log = if self.block.copies == 1 {
+            log
+        } else {
+            let c = if target < self.block.copies * self.block.actors {
+                self.block.copy_of_actor(target) as usize
+            } else {
+                self.block.copies as usize
+            };
+            &log[starts[c] as usize..starts[c + 1] as usize]
         };
         log.binary_search(&(target, action as u32, actor)).is_ok()
     }
@@ -166,7 +181,7 @@ impl Stack {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn who_at(lanes: &Lanes, who: Who, i: usize, world: &World) -> u32 {
     match who {
         Who::Fixed(a) if world.block.copies == 1 => a,

@@ -302,7 +302,7 @@ fn decide_batch(
                 // A lane whose probability is not a number goes on too: past its cooldown,
                 // it is an error.
                 let not_a_number = u64::from(!p.is_finite()) << bit;
-                hit |= u64::from(p >= 1.0 || u < p) << bit | not_a_number;
+                hit |= (u64::from(p >= 1.0) | u64::from(u < p)) << bit | not_a_number;
                 nan |= not_a_number;
             }
             drawn[word_idx] = hit;
@@ -402,5 +402,8 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, records: &mut [Ru
         );
         s.cur_log.sort_unstable();
         s.cur_log.dedup();
+        if m.block.copies > 1 {
+            super::state::log_starts(m.block, &s.cur_log, &mut s.cur_starts);
+        }
     }
 }

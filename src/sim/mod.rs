@@ -126,6 +126,20 @@ impl RunRecord {
         Some(self.action_counts[a.index() * model.action_names().len() + k.index()])
     }
 
+    /// Empties the record for run `run` with `seed`, keeping its buffers.
+    fn reset(&mut self, seed: u64, run: u64) {
+        self.seed = seed;
+        self.run = run;
+        self.series.iter_mut().for_each(Vec::clear);
+        self.reached.fill(None);
+        self.holds_at_end.fill(false);
+        self.action_counts.fill(0);
+        self.first_taken.fill(None);
+        self.shock_counts.fill(0);
+        self.first_shock.fill(None);
+        self.takings.clear();
+    }
+
     /// An empty record for run `run` of `m` with `seed`, its series sized for every step.
     fn new(m: &Model, seed: u64, run: u64) -> RunRecord {
         let n_actions = m.actions.len();
@@ -158,6 +172,8 @@ pub struct Sim<'m> {
     /// Per run of the block: its key, and the key of the current step.
     run_keys: Vec<u64>,
     step_keys: Vec<u64>,
+    /// The records of the last block ([`Sim::run_block`]), reused by the next.
+    records: Vec<RunRecord>,
 }
 
 impl<'m> Sim<'m> {
@@ -170,6 +186,7 @@ impl<'m> Sim<'m> {
             work: Work::new(model),
             run_keys: vec![0; model.block.copies as usize],
             step_keys: vec![0; model.block.copies as usize],
+            records: Vec::new(),
         }
     }
 
@@ -356,13 +373,21 @@ impl<'m> Sim<'m> {
         seed: u64,
         first: u64,
         cancel: &std::sync::atomic::AtomicBool,
-    ) -> Result<Option<Vec<RunRecord>>, RuntimeError> {
+    ) -> Result<Option<&[RunRecord]>, RuntimeError> {
         let copies = u64::from(self.model.block.copies);
-        let mut records: Vec<RunRecord> = (first..first + copies)
-            .map(|run| RunRecord::new(self.model, seed, run))
-            .collect();
-        let done = self.steps(cancel, &mut trace::Quiet, &mut records)?;
-        Ok(done.then_some(records))
+        let mut records = std::mem::take(&mut self.records);
+        if records.is_empty() {
+            records = (first..first + copies)
+                .map(|run| RunRecord::new(self.model, seed, run))
+                .collect();
+        } else {
+            for (r, run) in records.iter_mut().zip(first..) {
+                r.reset(seed, run);
+            }
+        }
+        let done = self.steps(cancel, &mut trace::Quiet, &mut records);
+        self.records = records;
+        Ok(done?.then_some(&self.records[..]))
     }
 
     /// Steps the block's runs (one record each, `records`, with their seed and run index) from

@@ -92,6 +92,11 @@ pub(super) struct State {
     pub counts: Vec<u64>,
     pub prev_log: Vec<(u32, u32, u32)>,
     pub cur_log: Vec<(u32, u32, u32)>,
+    /// For a block of runs: where each run's entries start in the logs (their targets are
+    /// its actors), then where the entries toward no one start, then the end
+    /// ([`log_starts`]).
+    pub prev_starts: Vec<u32>,
+    pub cur_starts: Vec<u32>,
     /// Per counterpart and per window; empty unless an expression reads it.
     pub memory: Memory,
 }
@@ -110,6 +115,8 @@ impl State {
             counts: vec![0; n_actors * n_actions],
             prev_log: Vec::new(),
             cur_log: Vec::new(),
+            prev_starts: vec![0; m.block.copies as usize + 2],
+            cur_starts: vec![0; m.block.copies as usize + 2],
             memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
     }
@@ -127,6 +134,8 @@ impl State {
         self.counts.fill(0);
         self.prev_log.clear();
         self.cur_log.clear();
+        self.prev_starts.fill(0);
+        self.cur_starts.fill(0);
         self.memory.reset();
     }
 
@@ -141,7 +150,9 @@ impl State {
     /// This step's who-did-what log becomes the previous step's.
     pub fn end_step(&mut self) {
         std::mem::swap(&mut self.prev_log, &mut self.cur_log);
+        std::mem::swap(&mut self.prev_starts, &mut self.cur_starts);
         self.cur_log.clear();
+        self.cur_starts.fill(0);
     }
 
     pub fn world<'a>(&'a self, m: &'a Model, clock: Clock<'a>) -> World<'a> {
@@ -158,6 +169,8 @@ impl State {
                 counts: &self.counts,
                 prev: &self.prev_log,
                 cur: &self.cur_log,
+                prev_starts: &self.prev_starts,
+                cur_starts: &self.cur_starts,
                 memory: &self.memory,
             },
             step: clock.t,
@@ -166,6 +179,21 @@ impl State {
             block: m.block,
         }
     }
+}
+
+/// Where each run's entries start in a who-did-what log sorted by target (`log`), for a block of
+/// runs: `starts[c]` for run `c`, `starts[copies]` for the entries toward no one,
+/// `starts[copies + 1]` the end.
+pub(super) fn log_starts(block: crate::model::Block, log: &[(u32, u32, u32)], starts: &mut [u32]) {
+    for (c, start) in starts
+        .iter_mut()
+        .enumerate()
+        .take(block.copies as usize + 1)
+    {
+        let first = c as u32 * block.actors;
+        *start = log.partition_point(|&(target, ..)| target < first) as u32;
+    }
+    starts[block.copies as usize + 1] = log.len() as u32;
 }
 
 /// Explicit lane lists built per batch.

@@ -291,6 +291,54 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
 }
 
+/// [`quantile`] at each of `levels` of `xs` as sorted by `total_cmp`, without sorting all of
+/// it: the order statistics the levels read are found by selection (each one is the same value
+/// a full sort puts at its rank), so the results are [`quantile`]'s, bit for bit.
+pub fn quantiles_of<const N: usize>(xs: &[f64], levels: [f64; N]) -> [f64; N] {
+    let n = xs.len();
+    if n <= 1 {
+        return levels.map(|q| quantile(xs, q));
+    }
+    let ranks_of = |q: f64| {
+        let lo = (q * (n - 1) as f64).floor() as usize;
+        (lo, (lo + 1).min(n - 1))
+    };
+    let mut ranks: Vec<usize> = levels
+        .iter()
+        .flat_map(|&q| {
+            let (lo, hi) = ranks_of(q);
+            [lo, hi]
+        })
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    // Selected as integers that order as `total_cmp` orders the values (its own bit trick:
+    // negative values have their other bits flipped), which compare faster.
+    let mut keys: Vec<i64> = xs.iter().map(|&x| ordered(x)).collect();
+    // Everything before `from` is at its sorted rank or below every key from `from` on.
+    let mut from = 0;
+    for &k in &ranks {
+        keys[from..].select_nth_unstable(k - from);
+        from = k + 1;
+    }
+    let at = |k: usize| {
+        let key = keys[k];
+        f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
+    };
+    levels.map(|q| {
+        let h = q * (n - 1) as f64;
+        let (lo, hi) = ranks_of(q);
+        at(lo) + (h - lo as f64) * (at(hi) - at(lo))
+    })
+}
+
+/// `x` as an integer whose order is `f64::total_cmp`'s (the same transformation it makes).
+#[inline]
+fn ordered(x: f64) -> i64 {
+    let bits = x.to_bits() as i64;
+    bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+}
+
 /// The distribution-free 95 % interval for the median of values sorted in ascending order:
 /// the order statistics [x₍ₗ₎, x₍ₙ₊₁₋ₗ₎] with l the largest rank at which a Binomial(n, ½) count
 /// stays below l with probability at most 2.5 % (Conover 1999, *Practical Nonparametric
@@ -794,6 +842,17 @@ mod tests {
     fn quantiles_interpolate() {
         let xs = [1.0, 2.0, 3.0, 4.0, 5.0];
         assert_eq!(quantile(&xs, 0.5), 3.0);
+        // Selection reads the same order statistics as a full sort.
+        let many: Vec<f64> = (0..1001)
+            .map(|i| f64::from((i * 7919) % 1009) / 7.0 - 50.0)
+            .chain([-0.0, 0.0, 1e300, -1e300])
+            .collect();
+        let levels = [0.0, 0.05, 0.25, 0.5, 0.5, 0.75, 0.95, 0.999, 1.0];
+        let mut sorted = many.clone();
+        sorted.sort_by(f64::total_cmp);
+        let want = levels.map(|q| quantile(&sorted, q).to_bits());
+        assert_eq!(quantiles_of(&many, levels).map(f64::to_bits), want);
+        assert_eq!(quantiles_of(&[2.5], [0.3]), [2.5]);
         assert_eq!(quantile(&xs, 0.25), 2.0);
         assert_eq!(quantile(&xs, 0.95), 4.8);
         assert_eq!(quantile(&[7.0], 0.05), 7.0);
