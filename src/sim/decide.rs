@@ -9,6 +9,7 @@ use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
 use super::RunRecord;
 use crate::expr::memory;
 use crate::expr::{eval, eval_in, eval_mask, Lanes, Masks, World, LANES};
+use crate::ids::ActorId;
 use crate::model::{Lanes as RuleLanes, Model, When};
 use crate::rng;
 
@@ -271,34 +272,75 @@ fn decide_batch(
     if p_const.is_none() {
         eval(&rule.probability, world, lanes, &mut w.b, &mut w.stack);
     }
-    // The draws first, for every lane whose condition holds, in a loop without branches on
-    // their outcomes (each lane's draw is a chain of multiplications; lanes side by side
-    // overlap): `drawn` marks the lanes whose draw falls below their probability, `bad` those
-    // whose probability is not a finite number. A draw depends only on its place, so drawing
-    // for lanes the cooldown or the cap then skips changes nothing.
+    // The draws first, for every lane whose condition holds ([`Draw::lanes`]); then the rest.
+    // A draw depends only on its place, so drawing for lanes the cooldown or the cap then
+    // skips changes nothing.
     let mut bad: Masks = [0; LANES / 64];
     let drawn = if p_const.is_some_and(|p| p >= 1.0) {
         masks
     } else {
         let block = m.block;
-        let bases = &mut w.bases;
-        bases.clear();
-        bases.extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
+        w.bases.clear();
+        w.bases
+            .extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
+        let draw = Draw {
+            m,
+            bases: &w.bases,
+            p: p_const.ok_or(&w.b[..]),
+        };
+        // One copy of the loop per kind of lanes, each reading its actors directly.
+        let none = ActorId::NONE.0;
+        match *lanes {
+            Lanes::Edges { start, len } => {
+                let (src, dst) = (
+                    &m.adj.src[start as usize..][..len],
+                    &m.adj.dst[start as usize..][..len],
+                );
+                draw.lanes(&masks, &mut bad, |i| (src[i], dst[i]))
+            }
+            Lanes::Actors { start, .. } => {
+                draw.lanes(&masks, &mut bad, |i| (start + i as u32, none))
+            }
+            Lanes::List { me, target, .. } => draw.lanes(&masks, &mut bad, |i| (me[i], target[i])),
+            Lanes::Copies { .. } => draw.lanes(&masks, &mut bad, |_| (none, none)),
+        }
+    };
+    decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad)
+}
+
+/// A rule's draws in one batch: per run of the block, the base key of its draws this step; the
+/// probability, constant or per lane.
+struct Draw<'a> {
+    m: &'a Model,
+    bases: &'a [u64],
+    p: Result<f64, &'a [f64]>,
+}
+
+impl Draw<'_> {
+    /// The lanes of `masks` whose draw falls below their probability, and those (in `bad`) whose
+    /// probability is not a finite number, also marked as drawn; `who(i)` is lane `i`'s actor
+    /// and target. A loop without branches on the draws (each a chain of multiplications, so
+    /// lanes side by side overlap); bits are kept in registers, since an `|=` into the arrays
+    /// would make each lane wait on the last.
+    #[inline(always)]
+    fn lanes(&self, masks: &Masks, bad: &mut Masks, who: impl Fn(usize) -> (u32, u32)) -> Masks {
+        let (keys, block) = (&self.m.actor_keys, self.m.block);
         let mut drawn: Masks = [0; LANES / 64];
         for (word_idx, &word) in masks.iter().enumerate() {
-            // Kept in registers: an `|=` into the arrays would make each lane wait on the last.
             let (mut hit, mut nan) = (0u64, 0u64);
             let mut bits = word;
             while bits != 0 {
                 let bit = bits.trailing_zeros();
                 bits &= bits - 1;
                 let i = word_idx * 64 + bit as usize;
-                let me = lanes.me(i, world);
-                let target = lanes.target(i, world);
-                let p = p_const.unwrap_or(w.b[i]);
-                let target_key = m.actor_keys.get(target as usize).copied().unwrap_or(0);
-                let base = bases[block.copy_of_actor(me) as usize];
-                let u = rng::uniform(rng::place(base, m.actor_keys[me as usize], target_key));
+                let (me, target) = who(i);
+                let p = match self.p {
+                    Ok(p) => p,
+                    Err(ps) => ps[i],
+                };
+                let target_key = keys.get(target as usize).copied().unwrap_or(0);
+                let base = self.bases[block.copy_of_actor(me) as usize];
+                let u = rng::uniform(rng::place(base, keys[me as usize], target_key));
                 // A lane whose probability is not a number goes on too: past its cooldown,
                 // it is an error.
                 let not_a_number = u64::from(!p.is_finite()) << bit;
@@ -309,8 +351,7 @@ fn decide_batch(
             bad[word_idx] = nan;
         }
         drawn
-    };
-    decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad)
+    }
 }
 
 /// The rest of [`decide_batch`], for the lanes `drawn` marks, in lane order: cooldown, once per
