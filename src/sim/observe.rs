@@ -4,7 +4,7 @@
 //! Reads the state, writes only the aggregates, the outcomes' hold counters and the record.
 
 use super::error::{outcome_error, series_error, RuntimeError};
-use super::kernels::{fold, fold_slice};
+use super::kernels::{fold, fold_slice, sum_in_order};
 use super::state::{Clock, State, Work};
 use super::RunRecord;
 use crate::expr::{eval, AggFn, AggKey, AggSet, Lanes};
@@ -66,12 +66,11 @@ crate::simd::multiversion! {
                         // The common case (a mean over each actor's relations), without dispatch: the
                         // sums, then the divisions in a second pass, where they vectorise and do not
                         // wait on the sums (an actor without relations: 0 / 1).
-                        // Relations come in (from, to) order, so adding each onto its actor
-                        // sums every actor's relations left to right from 0 (the rounding of a
-                        // plain loop per actor), without a slice per actor.
-                        out.fill(0.0);
-                        for (&v, &a) in vals[..m.n_relations()].iter().zip(&m.adj.src) {
-                            out[a as usize] += v;
+                        let mut lo = 0usize;
+                        for (x, &hi) in out.iter_mut().zip(&m.adj.out_start[1..]) {
+                            let hi = hi as usize;
+                            *x = sum_in_order(&vals[lo..hi]);
+                            lo = hi;
                         }
                         for (x, w) in out.iter_mut().zip(m.adj.out_start.windows(2)) {
                             *x /= f64::from((w[1] - w[0]).max(1));
