@@ -333,15 +333,16 @@ impl Runs<'_> {
                     let first = runs.start + g as u64 * copies;
                     let last = (first + copies).min(runs.end);
                     // Checked per group too, so that a cancel does not wait for a whole block.
+                    let all_cancelled = || (first..last).map(|_| Err(cancelled())).collect();
                     if self.cancel.load(Ordering::Relaxed) {
-                        return vec![Err(cancelled())];
+                        return all_cancelled();
                     }
                     // A block of runs in lockstep, when the group is a whole one (the last
                     // group of a range may be short: its runs go one at a time).
                     if let Some(block) = block.as_mut().filter(|_| last - first == copies) {
                         match block.run_block(self.seed, first, self.cancel) {
                             Ok(Some(records)) => return records.iter().map(|r| Ok(f(r))).collect(),
-                            Ok(None) => return vec![Err(cancelled())],
+                            Ok(None) => return all_cancelled(),
                             Err(_) => {}
                         }
                     }

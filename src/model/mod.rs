@@ -188,6 +188,10 @@ impl Block {
         if self.copies == 1 {
             return 0;
         }
+        debug_assert!(
+            a < self.copies * self.actors,
+            "actor {a} is in no run of the block"
+        );
         // ⌊a / actors⌋ as the high half of a × ⌈2⁶⁴ / actors⌉, exact for every 32-bit a
         // (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019).
         // One actor per run: ⌈2⁶⁴ / 1⌉ does not fit, and the quotient is `a` itself.

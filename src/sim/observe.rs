@@ -92,6 +92,19 @@ crate::simd::multiversion! {
         let block = m.block;
         let (n_rel, n_act) = (block.relations as usize, block.actors as usize);
         for (slot, key) in m.agg_scalar.iter().enumerate() {
+            // The common case, hoisted out of the loop over runs: a variable over all relations.
+            if let (AggSet::All(None), Some(v)) = (key.set, key.var) {
+                let copies = block.copies as usize;
+                let out = &mut s.agg_scalar[slot * copies..][..copies];
+                let vals = &s.rel[v as usize][..copies * n_rel];
+                if n_rel == 0 {
+                    out.fill(fold_slice(key.func, &[]));
+                }
+                for (x, run) in out.iter_mut().zip(vals.chunks_exact(n_rel.max(1))) {
+                    *x = fold_slice(key.func, run);
+                }
+                continue;
+            }
             for copy in 0..block.copies {
                 let (rels, actors) = {
                     let c = copy as usize;
@@ -101,10 +114,6 @@ crate::simd::multiversion! {
                     (AggSet::Out(_) | AggSet::In(_), Some(a)) => {
                         aggregate_actor(m, &s.rel, key, block.actor(a, copy))
                     }
-                    (AggSet::All(None), _) if key.var.is_some() => fold_slice(
-                        key.func,
-                        &s.rel[key.var.unwrap_or(0) as usize][rels],
-                    ),
                     (AggSet::All(kind), _) => fold(
                         key.func,
                         rels.filter(|&e| kind.is_none_or(|k| m.edge_kind[e] == k))
