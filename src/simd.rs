@@ -5,39 +5,60 @@
 //! (four). The AVX2 copy runs where the CPU has it. Both copies do the same IEEE operations in the
 //! same order on every value (Rust never fuses a multiply and an add by itself), so results are
 //! bit-identical either way: only the number of values per instruction changes.
+//!
+//! One kernel, the rule draws (`sim::draws`), is written with AVX-512 instructions, since it needs
+//! 64-bit multiplies across lanes; it runs where the CPU has AVX-512 (F and DQ) and the wide
+//! copies are on, and its results are the baseline's bit for bit.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// 0: not yet checked; 1: baseline copies; 2: AVX2 copies.
+/// 0: not yet checked; 1: baseline copies; 2: AVX2 copies; 3: AVX2 copies and the AVX-512
+/// kernels.
 static STATE: AtomicU8 = AtomicU8::new(0);
+
+#[inline]
+fn state() -> u8 {
+    match STATE.load(Ordering::Relaxed) {
+        0 => {
+            let s = detect();
+            STATE.store(s, Ordering::Relaxed);
+            s
+        }
+        s => s,
+    }
+}
 
 /// Whether the AVX2 copies run.
 #[inline]
 pub fn wide() -> bool {
-    match STATE.load(Ordering::Relaxed) {
-        0 => {
-            let on = detect();
-            STATE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-            on
-        }
-        s => s == 2,
-    }
+    state() >= 2
 }
 
-/// Uses the AVX2 copies where the CPU has them (`true`, the default) or never (`false`). Results
-/// do not change; tests use this to check exactly that.
+/// Whether the AVX-512 kernels run.
+#[inline]
+pub fn wide512() -> bool {
+    state() == 3
+}
+
+/// Uses the AVX2 copies and the AVX-512 kernels where the CPU has them (`true`, the default) or
+/// never (`false`). Results do not change; tests use this to check exactly that.
 pub fn set_wide(on: bool) {
-    STATE.store(if on && detect() { 2 } else { 1 }, Ordering::Relaxed);
+    STATE.store(if on { detect() } else { 1 }, Ordering::Relaxed);
 }
 
-fn detect() -> bool {
+fn detect() -> u8 {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2")
+        use std::arch::is_x86_feature_detected as has;
+        match (has!("avx2"), has!("avx512f") && has!("avx512dq")) {
+            (true, true) => 3,
+            (true, false) => 2,
+            _ => 1,
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        false
+        1
     }
 }
 

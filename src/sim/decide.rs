@@ -4,6 +4,7 @@
 //! Deciding reads only the start-of-step state and the previous step's actions; it writes only
 //! the step's list of firings and the rules' cooldown and the actors' cap counters.
 
+use super::draws;
 use super::error::{event_rate_error, rule_error, shock_error, RuntimeError};
 use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
 use super::RunRecord;
@@ -283,6 +284,9 @@ fn decide_batch(
         w.bases.clear();
         w.bases
             .extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
+        if let Some(drawn) = whole_batch(m, lanes, p_const, &masks, w) {
+            return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad);
+        }
         let draw = Draw {
             m,
             bases: &w.bases,
@@ -306,6 +310,55 @@ fn decide_batch(
         }
     };
     decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad)
+}
+
+/// The lanes of `masks` whose draw falls below the constant probability `p`, drawn for the whole
+/// batch at once ([`draws`]) when that pays; `None` when it does not, or cannot (a probability
+/// per lane or not a number, lanes listed one by one).
+fn whole_batch(
+    m: &Model,
+    lanes: &Lanes,
+    p: Option<f64>,
+    masks: &Masks,
+    w: &mut Work,
+) -> Option<Masks> {
+    let p = p.filter(|p| p.is_finite())?;
+    let (start, len, per_copy) = match *lanes {
+        Lanes::Edges { start, len } if !w.src_keys.is_empty() => (start, len, m.block.relations),
+        Lanes::Actors { start, len } => (start, len, m.block.actors),
+        _ => return None,
+    };
+    let drawn_lanes = masks.iter().map(|w| w.count_ones()).sum();
+    if !draws::whole_batch_pays(drawn_lanes, len) {
+        return None;
+    }
+    // Each lane's run's base key: lanes of one run are side by side.
+    w.lane_bases.resize(len, 0);
+    let (mut i, end) = (start, start + len as u32);
+    let mut copy = start / per_copy;
+    while i < end {
+        let stop = ((copy + 1) * per_copy).min(end);
+        w.lane_bases[(i - start) as usize..(stop - start) as usize].fill(w.bases[copy as usize]);
+        (i, copy) = (stop, copy + 1);
+    }
+    let range = start as usize..end as usize;
+    let batch = match *lanes {
+        Lanes::Edges { .. } => draws::Batch {
+            base: &w.lane_bases,
+            actor: &w.src_keys[range.clone()],
+            target: Some(&w.dst_keys[range]),
+        },
+        _ => draws::Batch {
+            base: &w.lane_bases,
+            actor: &m.actor_keys[range],
+            target: None,
+        },
+    };
+    let mut hits = draws::below(&batch, draws::threshold(p))?;
+    for (hit, mask) in hits.iter_mut().zip(masks) {
+        *hit &= mask;
+    }
+    Some(hits)
 }
 
 /// A rule's draws in one batch: per run of the block, the base key of its draws this step; the

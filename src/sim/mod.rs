@@ -21,6 +21,7 @@
 
 mod apply;
 mod decide;
+mod draws;
 mod dynamics;
 mod effects;
 mod error;

@@ -269,9 +269,30 @@ pub(super) struct Work {
     pub reach: Reach,
     /// Per run of the block: the base key of one rule's draws this step.
     pub bases: Vec<u64>,
+    /// Per lane of a batch drawn whole (`super::draws`): its run's base key.
+    pub lane_bases: Vec<u64>,
+    /// Per relation, for rules over every relation drawn whole: the key of its actor and the
+    /// rotated key of its target (empty when no rule is over every relation).
+    pub src_keys: Vec<u64>,
+    pub dst_keys: Vec<u64>,
     /// Scratch for sorting the firings by action, and the count per action.
     pub sorted: Vec<Firing>,
     pub per_action: Vec<u32>,
+}
+
+/// Per relation, the key of the actor at one end, rotated left by `rotate`; empty when no
+/// rule is over every relation.
+fn edge_keys(model: &Model, ends: &[u32], rotate: u32) -> Vec<u64> {
+    if !model
+        .rules
+        .iter()
+        .any(|r| matches!(r.lanes, RuleLanes::AllEdges))
+    {
+        return Vec::new();
+    }
+    ends.iter()
+        .map(|&a| model.actor_keys[a as usize].rotate_left(rotate))
+        .collect()
 }
 
 /// Scratch for a breadth-first walk over kin: a mark per actor (the walk's stamp when
@@ -359,6 +380,9 @@ impl Work {
                 ..Reach::default()
             },
             bases: Vec::with_capacity(model.block.copies as usize),
+            lane_bases: Vec::with_capacity(LANES),
+            src_keys: edge_keys(model, &model.adj.src, 0),
+            dst_keys: edge_keys(model, &model.adj.dst, 29),
             sorted: Vec::new(),
             per_action: vec![0; model.actions.len() + 1],
         }
