@@ -332,27 +332,16 @@ fn whole_batch(
     if !draws::whole_batch_pays(drawn_lanes, len) {
         return None;
     }
-    // Each lane's run's base key: lanes of one run are side by side.
-    w.lane_bases.resize(len, 0);
-    let (mut i, end) = (start, start + len as u32);
-    let mut copy = start / per_copy;
-    while i < end {
-        let stop = ((copy + 1) * per_copy).min(end);
-        w.lane_bases[(i - start) as usize..(stop - start) as usize].fill(w.bases[copy as usize]);
-        (i, copy) = (stop, copy + 1);
-    }
-    let range = start as usize..end as usize;
-    let batch = match *lanes {
-        Lanes::Edges { .. } => draws::Batch {
-            base: &w.lane_bases,
-            actor: &w.src_keys[range.clone()],
-            target: Some(&w.dst_keys[range]),
+    let range = start as usize..start as usize + len;
+    let batch = draws::Batch {
+        first: start,
+        per_run: per_copy,
+        bases: &w.bases,
+        actor: match *lanes {
+            Lanes::Edges { .. } => &w.src_keys[range.clone()],
+            _ => &m.actor_keys[range.clone()],
         },
-        _ => draws::Batch {
-            base: &w.lane_bases,
-            actor: &m.actor_keys[range],
-            target: None,
-        },
+        target: matches!(lanes, Lanes::Edges { .. }).then(|| &w.dst_keys[range]),
     };
     let mut hits = draws::below(&batch, draws::threshold(p))?;
     for (hit, mask) in hits.iter_mut().zip(masks) {

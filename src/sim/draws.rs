@@ -22,11 +22,14 @@ pub(super) fn threshold(p: f64) -> u64 {
     (p * scale).ceil().clamp(0.0, scale) as u64
 }
 
-/// The lanes to draw for at once: each lane's base key (its run's, for the rule and the step),
-/// actor key and target key (already rotated as [`crate::rng::place`] rotates it; `None` when
-/// the lanes have no target).
+/// The lanes to draw for at once: lane `i` is lane `first + i` of the block (a relation or an
+/// actor), of run `(first + i) / per_run`, whose base key (for the rule and the step) is
+/// `bases[run]`; its actor key, and its target key (already rotated as [`crate::rng::place`]
+/// rotates it; `None` when the lanes have no target).
 pub(super) struct Batch<'a> {
-    pub base: &'a [u64],
+    pub first: u32,
+    pub per_run: u32,
+    pub bases: &'a [u64],
     pub actor: &'a [u64],
     pub target: Option<&'a [u64]>,
 }
@@ -42,7 +45,12 @@ pub(super) fn whole_batch_pays(drawn_lanes: u32, len: usize) -> bool {
 /// word `i / 64`; bits past the batch are 0); `None`, having done nothing, where the AVX-512
 /// kernel does not run.
 pub(super) fn below(batch: &Batch, threshold: u64) -> Option<Masks> {
-    debug_assert_eq!(batch.base.len(), batch.actor.len());
+    debug_assert!(batch.per_run > 0);
+    debug_assert!(
+        batch.actor.is_empty()
+            || ((batch.first as usize + batch.actor.len() - 1) / batch.per_run as usize)
+                < batch.bases.len()
+    );
     debug_assert!(batch.target.is_none_or(|t| t.len() == batch.actor.len()));
     assert!(batch.actor.len() <= crate::expr::LANES);
     #[cfg(target_arch = "x86_64")]
@@ -87,6 +95,14 @@ mod avx512 {
         let len = batch.actor.len();
         let limit = _mm512_set1_epi64(threshold as i64);
         let mut out: Masks = [0; crate::expr::LANES / 64];
+        if len == 0 {
+            return out;
+        }
+        // The base keys are put together in registers, a broadcast per run the eight lanes
+        // cover (a vector load of keys just stored one by one would wait for the stores).
+        let per_run = batch.per_run as usize;
+        let mut run = batch.first as usize / per_run;
+        let mut next_run_at = (run + 1) * per_run - batch.first as usize;
         for (word, bits) in out.iter_mut().enumerate() {
             let mut acc = 0u64;
             for part in 0..8 {
@@ -99,10 +115,18 @@ mod avx512 {
                 } else {
                     (1u8 << (len - i)) - 1
                 };
-                let first = mix(_mm512_xor_si512(
-                    load(batch.base, i, k),
-                    load(batch.actor, i, k),
-                ));
+                let mut base = _mm512_set1_epi64(batch.bases[run] as i64);
+                while next_run_at < (i + 8).min(len) {
+                    run += 1;
+                    let later: __mmask8 = 0xff << (next_run_at - i);
+                    base = _mm512_mask_mov_epi64(
+                        base,
+                        later,
+                        _mm512_set1_epi64(batch.bases[run] as i64),
+                    );
+                    next_run_at += per_run;
+                }
+                let first = mix(_mm512_xor_si512(base, load(batch.actor, i, k)));
                 let h = match batch.target {
                     Some(target) => mix(_mm512_xor_si512(first, load(target, i, k))),
                     None => mix(first),
@@ -126,7 +150,8 @@ mod tests {
         for i in 0..batch.actor.len() {
             let target = batch.target.map_or(0, |t| t[i]);
             // `place` rotates the target key itself; undo the batch's rotation.
-            let h = rng::place(batch.base[i], batch.actor[i], target.rotate_right(29));
+            let base = batch.bases[(batch.first as usize + i) / batch.per_run as usize];
+            let h = rng::place(base, batch.actor[i], target.rotate_right(29));
             if rng::uniform(h) < p {
                 out[i / 64] |= 1 << (i % 64);
             }
@@ -180,24 +205,27 @@ mod tests {
             key = rng::mix(key);
             key
         };
+        let bases: Vec<u64> = (0..1100).map(|_| next()).collect();
         for len in (0..=crate::expr::LANES).filter(|l| l % 7 == 0 || l % 64 < 2 || *l > 505) {
-            let base: Vec<u64> = (0..len)
-                .map(|i| if i % 3 == 0 { 11 } else { next() })
-                .collect();
             let actor: Vec<u64> = (0..len).map(|_| next()).collect();
             let target: Vec<u64> = (0..len).map(|_| next().rotate_left(29)).collect();
-            for p in [0.0, 0.05, 0.5, 0.97, 1.0] {
-                for with_target in [false, true] {
-                    let batch = Batch {
-                        base: &base,
-                        actor: &actor,
-                        target: with_target.then_some(&target[..]),
-                    };
-                    assert_eq!(
-                        below(&batch, threshold(p)),
-                        Some(lane_by_lane(&batch, p)),
-                        "len {len}, p {p}, target {with_target}"
-                    );
+            let layouts = [(0, 1), (0, 8), (3, 4), (512, 8), (13, 5), (7, 3), (9, 600)];
+            for (first, per_run) in layouts {
+                for p in [0.0, 0.05, 0.5, 0.97, 1.0] {
+                    for with_target in [false, true] {
+                        let batch = Batch {
+                            first,
+                            per_run,
+                            bases: &bases,
+                            actor: &actor,
+                            target: with_target.then_some(&target[..]),
+                        };
+                        assert_eq!(
+                            below(&batch, threshold(p)),
+                            Some(lane_by_lane(&batch, p)),
+                            "len {len}, first {first}, per run {per_run}, p {p}, {with_target}"
+                        );
+                    }
                 }
             }
         }

@@ -269,8 +269,6 @@ pub(super) struct Work {
     pub reach: Reach,
     /// Per run of the block: the base key of one rule's draws this step.
     pub bases: Vec<u64>,
-    /// Per lane of a batch drawn whole (`super::draws`): its run's base key.
-    pub lane_bases: Vec<u64>,
     /// Per relation, for rules over every relation drawn whole: the key of its actor and the
     /// rotated key of its target (empty when no rule is over every relation).
     pub src_keys: Vec<u64>,
@@ -380,7 +378,6 @@ impl Work {
                 ..Reach::default()
             },
             bases: Vec::with_capacity(model.block.copies as usize),
-            lane_bases: Vec::with_capacity(LANES),
             src_keys: edge_keys(model, &model.adj.src, 0),
             dst_keys: edge_keys(model, &model.adj.dst, 29),
             sorted: Vec::new(),
