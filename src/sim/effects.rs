@@ -50,10 +50,19 @@ pub(super) fn taken<T: Trace>(
         while chunk_start < group_end {
             let chunk = chunk_start..chunk_end(block, &w.firings, chunk_start, group_end);
             chunk_start = chunk.end;
-            lb.fill_firings(&w.firings[chunk.clone()]);
-            let lanes = lb.lanes(0..chunk.len());
+            // Lanes only for amounts that are not constants.
+            let constant = act.effects.iter().all(|e| e.amount.constant().is_some());
+            if !constant {
+                lb.fill_firings(&w.firings[chunk.clone()]);
+            }
             for (k, eff) in act.effects.iter().enumerate() {
-                eval(&eff.amount, &world, &lanes, &mut w.a, &mut w.stack);
+                match eff.amount.constant() {
+                    Some(c) => w.a[..chunk.len()].fill(c),
+                    None => {
+                        let lanes = lb.lanes(0..chunk.len());
+                        eval(&eff.amount, &world, &lanes, &mut w.a, &mut w.stack);
+                    }
+                }
                 let mut deltas = Deltas {
                     rel: &mut w.d_rel,
                     actor: &mut w.d_actor,
@@ -413,10 +422,21 @@ impl<'m> Landing<'m> {
         edge: Option<u32>,
     ) -> Landing<'m> {
         let forward = || edge.unwrap_or_else(|| world.edge(subject, other));
+        // A relation's reverse is indexed; without a relation either way, looked up.
+        let reverse = || match edge {
+            Some(e) if (e as usize) < m.adj.len() => {
+                debug_assert_eq!(
+                    (m.adj.src[e as usize], m.adj.dst[e as usize]),
+                    (subject, other)
+                );
+                m.adj.rev[e as usize]
+            }
+            _ => world.edge(other, subject),
+        };
         match on {
             On::Relation => Landing::Relations([forward(), 0], 1),
-            On::Reverse => Landing::Relations([world.edge(other, subject), 0], 1),
-            On::Both => Landing::Relations([forward(), world.edge(other, subject)], 2),
+            On::Reverse => Landing::Relations([reverse(), 0], 1),
+            On::Both => Landing::Relations([forward(), reverse()], 2),
             On::Actor | On::Target => Landing::Actor(subject),
             On::Out => {
                 let r = m.adj.out_range(subject);
