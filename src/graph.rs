@@ -27,6 +27,9 @@ pub struct Adjacency {
     /// relations into each actor sorted by `from`: built on first use (at compile time for a
     /// model that reads in-relations), so a model that never asks does not hold them.
     in_index: OnceLock<(Vec<u32>, Vec<u32>)>,
+    /// The number of out-relations every actor has, when they all have the same number (and
+    /// there is at least one actor).
+    pub(crate) uniform_degree: Option<u32>,
 }
 
 impl Adjacency {
@@ -39,6 +42,7 @@ impl Adjacency {
             out_start,
             rev: Vec::new(),
             in_index: OnceLock::new(),
+            uniform_degree: None,
         };
         let n = adj.dst.len();
         let mut rev = vec![n as u32; n + 1];
@@ -46,6 +50,8 @@ impl Adjacency {
             *r = adj.edge_or_none(adj.dst[e], adj.src[e]);
         }
         adj.rev = rev;
+        let mut degrees = adj.out_start.windows(2).map(|w| w[1] - w[0]);
+        adj.uniform_degree = degrees.next().filter(|&d| degrees.all(|other| other == d));
         adj
     }
 

@@ -87,6 +87,36 @@ pub(super) fn sum_in_order(xs: &[f64]) -> f64 {
     tail.iter().fold(acc, |acc, x| acc + x)
 }
 
+/// `out[i] = xs[D i] + xs[D i + 1] + ... + xs[D i + D - 1]`, each sum [`sum_in_order`]'s (from
+/// 0, left to right), for `xs` of `D × out.len()` values: sums of equal-length runs side by side
+/// (one per actor, or one per run of a block), for which the compiler can interleave the
+/// additions of neighbouring sums. `false`, doing nothing, for `D` past 8.
+#[inline(always)]
+pub(super) fn sums_of_runs(xs: &[f64], d: usize, out: &mut [f64]) -> bool {
+    fn sums<const D: usize>(xs: &[f64], out: &mut [f64]) {
+        for (x, run) in out.iter_mut().zip(xs.chunks_exact(D)) {
+            let mut acc = 0.0;
+            for &v in &run[..D] {
+                acc += v;
+            }
+            *x = acc;
+        }
+    }
+    debug_assert_eq!(xs.len(), d * out.len());
+    match d {
+        1 => sums::<1>(xs, out),
+        2 => sums::<2>(xs, out),
+        3 => sums::<3>(xs, out),
+        4 => sums::<4>(xs, out),
+        5 => sums::<5>(xs, out),
+        6 => sums::<6>(xs, out),
+        7 => sums::<7>(xs, out),
+        8 => sums::<8>(xs, out),
+        _ => return false,
+    }
+    true
+}
+
 /// A sum with eight independent accumulators (fixed order, so still deterministic), which
 /// removes the add-latency chain of a plain loop.
 #[inline(always)]

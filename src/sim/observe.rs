@@ -4,7 +4,7 @@
 //! Reads the state, writes only the aggregates, the outcomes' hold counters and the record.
 
 use super::error::{outcome_error, series_error, RuntimeError};
-use super::kernels::{fold, fold_slice, sum_in_order};
+use super::kernels::{fold, fold_slice, sum_in_order, sums_of_runs};
 use super::state::{Clock, State, Work};
 use super::RunRecord;
 use crate::expr::{eval, AggFn, AggKey, AggSet, Lanes};
@@ -66,11 +66,17 @@ crate::simd::multiversion! {
                         // The common case (a mean over each actor's relations), without dispatch: the
                         // sums, then the divisions in a second pass, where they vectorise and do not
                         // wait on the sums (an actor without relations: 0 / 1).
-                        let mut lo = 0usize;
-                        for (x, &hi) in out.iter_mut().zip(&m.adj.out_start[1..]) {
-                            let hi = hi as usize;
-                            *x = sum_in_order(&vals[lo..hi]);
-                            lo = hi;
+                        let uniform = m.adj.uniform_degree.is_some_and(|d| {
+                            let d = d as usize;
+                            sums_of_runs(&vals[..d * out.len()], d, out)
+                        });
+                        if !uniform {
+                            let mut lo = 0usize;
+                            for (x, &hi) in out.iter_mut().zip(&m.adj.out_start[1..]) {
+                                let hi = hi as usize;
+                                *x = sum_in_order(&vals[lo..hi]);
+                                lo = hi;
+                            }
                         }
                         for (x, w) in out.iter_mut().zip(m.adj.out_start.windows(2)) {
                             *x /= f64::from((w[1] - w[0]).max(1));
@@ -99,8 +105,16 @@ crate::simd::multiversion! {
                 let vals = &s.rel[v as usize][..copies * n_rel];
                 if n_rel == 0 {
                     out.fill(fold_slice(key.func, &[]));
+                    continue;
                 }
-                for (x, run) in out.iter_mut().zip(vals.chunks_exact(n_rel.max(1))) {
+                // Sums and means of fewer than 16 values are `fold_slice`'s plain sums.
+                if matches!(key.func, AggFn::Sum | AggFn::Mean) && sums_of_runs(vals, n_rel, out) {
+                    if key.func == AggFn::Mean {
+                        out.iter_mut().for_each(|x| *x /= n_rel as f64);
+                    }
+                    continue;
+                }
+                for (x, run) in out.iter_mut().zip(vals.chunks_exact(n_rel)) {
                     *x = fold_slice(key.func, run);
                 }
                 continue;
