@@ -177,3 +177,35 @@ pub(super) fn fold(func: AggFn, values: impl Iterator<Item = f64>) -> f64 {
         AggFn::Count => n as f64,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_of_runs_add_as_each_run_alone_would() {
+        // Values whose sums depend on the order of additions, and a negative zero (which a sum
+        // from 0 turns into +0).
+        let xs: Vec<f64> = (0..8 * 37)
+            .map(|i| match i % 5 {
+                0 => 1e16,
+                1 => -0.0,
+                2 => 1.0 + i as f64 * 1e-3,
+                3 => -1e16,
+                _ => 3.3e-7 * i as f64,
+            })
+            .collect();
+        for d in 1..=8 {
+            let n = xs.len() / d;
+            let mut out = vec![f64::NAN; n];
+            assert!(sums_of_runs(&xs[..d * n], d, &mut out));
+            for (i, &x) in out.iter().enumerate() {
+                let alone = sum_in_order(&xs[d * i..d * (i + 1)]);
+                assert_eq!(x.to_bits(), alone.to_bits(), "d {d}, run {i}");
+                let plain = xs[d * i..d * (i + 1)].iter().fold(0.0, |s, x| s + x);
+                assert_eq!(x.to_bits(), plain.to_bits(), "d {d}, run {i}");
+            }
+        }
+        assert!(!sums_of_runs(&xs[..9], 9, &mut [0.0]));
+    }
+}
