@@ -12,7 +12,7 @@
 
 use std::convert::Infallible;
 
-const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
+pub(crate) const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// SplitMix64's output function: a bijective 64-bit mixer with good avalanche.
 #[inline]

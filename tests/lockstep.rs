@@ -312,6 +312,66 @@ fn a_failing_run_gives_its_own_error_and_spares_its_block() {
 }
 
 #[test]
+fn a_short_last_block_is_not_failed_by_a_run_past_its_range() {
+    let m = common::model(SOME_RUNS_FAIL);
+    let copies = u64::from(lockstep_copies(&m));
+    let fails = |i: u64| Sim::new(&m).run(0, i).is_err();
+    // A run that fails, in the second half of its block, after only good runs of the block.
+    let bad = (0..20_000)
+        .find(|&i| i % copies >= copies / 2 && fails(i) && !(i - i % copies..i).any(fails))
+        .expect("a run that fails");
+    let start = bad - bad % copies;
+    // Runs `start..bad`: a short last block, run whole (with `bad` past its end), or alone.
+    let options = Options {
+        runs: bad,
+        seed: 0,
+        threads: 1,
+    };
+    let mut summaries = Vec::new();
+    ensemble::run_blocks(
+        &m,
+        options,
+        start..bad,
+        &mut |b| {
+            summaries.extend_from_slice(b.summaries);
+            Ok(())
+        },
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let alone: Vec<_> = (start..bad)
+        .map(|i| ensemble::RunSummary::of(&m, &Sim::new(&m).run(0, i).unwrap()))
+        .collect();
+    assert_eq!(format!("{summaries:?}"), format!("{alone:?}"));
+    // And without the bad run in the block, the short block's runs are the same.
+    let good = (0..20_000)
+        .find(|&g| (g * copies..g * copies + copies).all(|i| !fails(i)))
+        .unwrap()
+        * copies;
+    let part = good..good + copies * 3 / 4;
+    let options = Options {
+        runs: part.end,
+        ..options
+    };
+    let mut summaries = Vec::new();
+    ensemble::run_blocks(
+        &m,
+        options,
+        part.clone(),
+        &mut |b| {
+            summaries.extend_from_slice(b.summaries);
+            Ok(())
+        },
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let alone: Vec<_> = part
+        .map(|i| ensemble::RunSummary::of(&m, &Sim::new(&m).run(0, i).unwrap()))
+        .collect();
+    assert_eq!(format!("{summaries:?}"), format!("{alone:?}"));
+}
+
+#[test]
 fn ensembles_of_a_small_model_do_not_depend_on_the_thread_count_or_the_run_count() {
     let m = common::model(EVERYTHING);
     // 150 runs: two whole blocks of 64 in lockstep and 22 alone, on one and on two threads.

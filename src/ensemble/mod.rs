@@ -337,11 +337,16 @@ impl Runs<'_> {
                     if self.cancel.load(Ordering::Relaxed) {
                         return all_cancelled();
                     }
-                    // A block of runs in lockstep, when the group is a whole one (the last
-                    // group of a range may be short: its runs go one at a time).
-                    if let Some(block) = block.as_mut().filter(|_| last - first == copies) {
+                    // A block of runs in lockstep. The last group of a range may be short: at
+                    // least half a block still runs as a whole one (the runs past the range
+                    // are made and dropped, and an error in one of them is not the range's),
+                    // less goes one run at a time.
+                    let n = (last - first) as usize;
+                    if let Some(block) = block.as_mut().filter(|_| 2 * n as u64 >= copies) {
                         match block.run_block(self.seed, first, self.cancel) {
-                            Ok(Some(records)) => return records.iter().map(|r| Ok(f(r))).collect(),
+                            Ok(Some(records)) => {
+                                return records[..n].iter().map(|r| Ok(f(r))).collect()
+                            }
                             Ok(None) => return all_cancelled(),
                             Err(_) => {}
                         }

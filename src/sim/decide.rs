@@ -281,9 +281,9 @@ fn decide_batch(
         masks
     } else {
         let block = m.block;
-        w.bases.clear();
-        w.bases
-            .extend((0..block.copies).map(|c| rng::mix(clock.key(c) ^ rule.key)));
+        // `mix(clock.key(c) ^ rule.key)` for each run `c` of the block.
+        w.bases.resize(block.copies as usize, 0);
+        draws::mix_each(clock.keys, rule.key, &mut w.bases);
         if let Some(drawn) = whole_batch(m, lanes, p_const, &masks, w) {
             return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad);
         }

@@ -62,6 +62,20 @@ pub(super) fn below(batch: &Batch, threshold: u64) -> Option<Masks> {
     None
 }
 
+/// `out[i] = mix(keys[i] ^ salt)` ([`crate::rng::mix`]) for every `i`: the keys of one step, or
+/// of one rule's draws, for each run of a block.
+pub(super) fn mix_each(keys: &[u64], salt: u64, out: &mut [u64]) {
+    debug_assert_eq!(keys.len(), out.len());
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide512() && keys.len() >= 8 {
+        // SAFETY: `wide512()` is true only where the CPU has AVX-512 F and DQ.
+        return unsafe { avx512::mix_each(keys, salt, out) };
+    }
+    for (o, &k) in out.iter_mut().zip(keys) {
+        *o = crate::rng::mix(k ^ salt);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::Batch;
@@ -87,6 +101,24 @@ mod avx512 {
         debug_assert!(i + (k.count_ones() as usize) <= lanes.len());
         // SAFETY: `k` marks only lanes `i..lanes.len()`, and masked-off lanes are not read.
         unsafe { _mm512_maskz_loadu_epi64(k, lanes.as_ptr().add(i).cast()) }
+    }
+
+    /// See [`super::mix_each`].
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) fn mix_each(keys: &[u64], salt: u64, out: &mut [u64]) {
+        let salt = _mm512_set1_epi64(salt as i64);
+        let len = keys.len().min(out.len());
+        for i in (0..len).step_by(8) {
+            let k: __mmask8 = if len - i >= 8 {
+                0xff
+            } else {
+                (1u8 << (len - i)) - 1
+            };
+            let mixed = mix(_mm512_xor_si512(load(keys, i, k), salt));
+            // SAFETY: `k` marks only lanes `i..len` of `out`, and masked-off lanes are not
+            // written.
+            unsafe { _mm512_mask_storeu_epi64(out.as_mut_ptr().add(i).cast(), k, mixed) };
+        }
     }
 
     /// See [`super::below`].
@@ -192,6 +224,17 @@ mod tests {
             let p = rng::uniform(rng::mix(key ^ 5));
             let h = rng::mix(key ^ 9);
             assert_eq!(rng::uniform(h) < p, h >> 11 < threshold(p));
+        }
+    }
+
+    #[test]
+    fn keys_mixed_eight_at_a_time_are_mixed_keys() {
+        for len in 0..40 {
+            let keys: Vec<u64> = (0..len).map(|i| rng::mix(i as u64 * 77)).collect();
+            let mut out = vec![0; len];
+            mix_each(&keys, 0xabc, &mut out);
+            let one_by_one: Vec<u64> = keys.iter().map(|k| rng::mix(k ^ 0xabc)).collect();
+            assert_eq!(out, one_by_one, "len {len}");
         }
     }
 

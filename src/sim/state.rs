@@ -28,9 +28,13 @@ impl Clock<'_> {
 
 /// Fills `step_keys` with the keys of step `t` of the runs whose keys are `run_keys`.
 pub(super) fn step_keys(run_keys: &[u64], t: u32, step_keys: &mut [u64]) {
-    for (s, &r) in step_keys.iter_mut().zip(run_keys) {
-        *s = rng::step_key(r, t);
-    }
+    // `rng::step_key`, for each run.
+    let salt = u64::from(t).wrapping_mul(rng::GOLDEN);
+    super::draws::mix_each(run_keys, salt, step_keys);
+    debug_assert!(step_keys
+        .iter()
+        .zip(run_keys)
+        .all(|(&s, &r)| s == rng::step_key(r, t)));
 }
 
 /// An action decided this step.
