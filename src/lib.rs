@@ -198,6 +198,27 @@ pub mod test_support {
         Ok(records.expect("a block nobody cancels completes").to_vec())
     }
 
+    /// Run `run` of the ensemble seeded `seed`, watched by a trace that asks to be told every
+    /// amount and every action taken (and keeps nothing): the record, which is the plain run's.
+    ///
+    /// # Errors
+    ///
+    /// When the run stops with a runtime error.
+    pub fn run_watched(
+        model: &crate::Model,
+        seed: u64,
+        run: u64,
+    ) -> Result<crate::RunRecord, crate::RuntimeError> {
+        struct Everything;
+        impl crate::sim::trace::Trace for Everything {
+            const AMOUNTS: bool = true;
+            const TAKINGS: bool = true;
+        }
+        let never = std::sync::atomic::AtomicBool::new(false);
+        let record = crate::Sim::new(model).run_traced(seed, run, &never, &mut Everything)?;
+        Ok(record.expect("a run nobody cancels completes"))
+    }
+
     /// Whether the AVX2 copies are in use.
     pub fn wide() -> bool {
         crate::simd::wide()

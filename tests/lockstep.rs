@@ -87,6 +87,30 @@ fn every_shipped_scenario_runs_the_same_in_lockstep() {
     }
 }
 
+/// A watched run (as `explain` watches one) takes the stepper's slower paths: the same record.
+#[test]
+fn a_watched_run_is_the_plain_run() {
+    let mut models: Vec<(String, Model)> = scenario_files("scenarios")
+        .into_iter()
+        .map(|path| {
+            let short = Overrides {
+                parameters: Vec::new(),
+                steps: Some(60),
+            };
+            let m = detente::load_model(&path, &Disk, &short).unwrap();
+            (path, m)
+        })
+        .collect();
+    models.push(("everything".into(), common::model(EVERYTHING)));
+    for (path, m) in &models {
+        for run in 0..3 {
+            let plain = Sim::new(m).run(7, run).unwrap();
+            let watched = detente::test_support::run_watched(m, 7, run).unwrap();
+            assert_eq!(format!("{plain:?}"), format!("{watched:?}"), "{path}");
+        }
+    }
+}
+
 /// Every construct whose bookkeeping is per run: fixed actors and relations, scalar aggregates
 /// (over all relations, actors of a kind, one actor's relations), random draws in rules,
 /// dynamics and effects, events at steps and at a rate, shocks at a rate with named places and
