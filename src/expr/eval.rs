@@ -602,6 +602,12 @@ fn contiguous<'w>(op: Op, world: &World<'w>, lanes: &Lanes) -> Option<&'w [f64]>
         (Op::AggActor(slot, Who::Me), Lanes::Actors { start, len }) => {
             Some(&world.agg_actor[slot as usize][start as usize..start as usize + len])
         }
+        // One value per run of the block, lane `i` run `i`.
+        (Op::AggScalar(slot), Lanes::Copies { len }) => {
+            let copies = world.block.copies as usize;
+            debug_assert_eq!(len, copies);
+            Some(&world.agg_scalar[slot as usize * copies..][..len])
+        }
         _ => None,
     }
 }

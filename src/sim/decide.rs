@@ -430,10 +430,12 @@ fn decide_drawn(
                 return Err(rule_error(m, t, ri, false, world, lanes, i));
             }
             let target = lanes.target(i, world);
-            if !first_this_step(m, &mut w.once, &w.firings, (rule.action, me, target), t) {
+            if !w.once[rule.action as usize].is_empty()
+                && !first_this_step(m, &mut w.once, &w.firings, (rule.action, me, target), t)
+            {
                 continue;
             }
-            let cap = m.graph[me].cap;
+            let cap = if w.capped { m.graph[me].cap } else { u32::MAX };
             if cap != u32::MAX {
                 if w.fired[me as usize] >= cap {
                     continue;

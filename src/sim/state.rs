@@ -251,6 +251,8 @@ pub(super) struct Work {
     pub spare: Vec<Pending>,
     pub rule_last: Vec<Vec<i32>>,
     pub fired: Vec<u32>,
+    /// Whether any actor has a cap on the actions it takes per step.
+    pub capped: bool,
     pub touched: Vec<u32>,
     pub firings: Vec<Firing>,
     pub hold: Vec<u32>,
@@ -351,6 +353,7 @@ impl Work {
             spare: Vec::new(),
             rule_last,
             fired: vec![0; n_actors],
+            capped: (0..n_actors as u32).any(|a| model.graph[a].cap != u32::MAX),
             touched: Vec::new(),
             firings: Vec::new(),
             // Per outcome, one counter per run of the block.
