@@ -178,13 +178,15 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
         0
     };
     // A thread steps a small model's runs in lockstep blocks (their state and series side by
-    // side) and keeps a one-run stepper besides, for the runs outside a whole block.
+    // side) and keeps a one-run stepper besides, for the runs outside a whole block; each
+    // stepper buffers 64 steps of its series.
     let copies = u64::from(crate::sim::lockstep::copies_for(model));
     let per_thread = if copies > 1 {
         per_run.saturating_mul(copies + 1)
     } else {
         per_run
-    };
+    }
+    .saturating_add(8 * 64 * series * (copies + 1));
     // Saturating: an absurd number of runs must give an absurd estimate, not a wrapped one.
     per_thread
         .saturating_mul(threads)

@@ -450,6 +450,7 @@ impl<'m> Sim<'m> {
             trace.step_end(t, s.values());
             s.end_step();
         }
+        observe::flush_series(m, w, records);
         let per_run = m.block.actors as usize * m.actions.len();
         for (record, counts) in records.iter_mut().zip(s.counts.chunks(per_run.max(1))) {
             record.action_counts.copy_from_slice(counts);

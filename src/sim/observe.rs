@@ -7,7 +7,7 @@ use super::error::{outcome_error, series_error, RuntimeError};
 use super::kernels::{fold, fold_slice, sum_in_order, sums_of_runs};
 use super::state::{Clock, State, Work};
 use super::RunRecord;
-use crate::expr::{eval, AggFn, AggKey, AggSet, Lanes};
+use crate::expr::{eval, eval_in, AggFn, AggKey, AggSet, Lanes};
 use crate::model::Model;
 
 /// Phase 7: series values and outcome conditions on the state after step `clock.t` (whose
@@ -22,14 +22,24 @@ pub(super) fn step(
     let world = s.world(m, clock);
     let copies = records.len();
     let lanes = Lanes::Copies { len: copies };
+    // This step's values go into a buffer with a row per run and series (a push onto each
+    // record's series would first read where that series is), which is emptied into the
+    // records every `SERIES_BUFFER` steps.
+    let n_series = m.series.len();
+    w.series_buf.resize(copies * n_series * SERIES_BUFFER, 0.0);
+    let k = w.buffered;
     for (i, series) in m.series.iter().enumerate() {
-        eval(&series.code, &world, &lanes, &mut w.a, &mut w.stack);
-        for (record, &x) in records.iter_mut().zip(&w.a[..copies]) {
-            if !x.is_finite() {
-                return Err(series_error(m, clock.t, i, x));
-            }
-            record.series[i].push(x);
+        let xs = eval_in(&series.code, &world, &lanes, &mut w.stack);
+        if let Some(x) = xs.iter().find(|x| !x.is_finite()) {
+            return Err(series_error(m, clock.t, i, *x));
         }
+        for (c, &x) in xs.iter().enumerate() {
+            w.series_buf[(c * n_series + i) * SERIES_BUFFER + k] = x;
+        }
+    }
+    w.buffered += 1;
+    if w.buffered == SERIES_BUFFER {
+        flush_series(m, w, records);
     }
     for (o, outcome) in m.outcomes.iter().enumerate() {
         eval(&outcome.cond, &world, &lanes, &mut w.a, &mut w.stack);
@@ -47,6 +57,22 @@ pub(super) fn step(
         }
     }
     Ok(())
+}
+
+/// Steps of series values [`step`] buffers before it hands them to the records.
+const SERIES_BUFFER: usize = 64;
+
+/// Empties the buffer of series values into the records (one per run of the block).
+pub(super) fn flush_series(m: &Model, w: &mut Work, records: &mut [RunRecord]) {
+    let rows = w.series_buf.chunks_exact(SERIES_BUFFER);
+    let series = records.iter_mut().flat_map(|r| r.series.iter_mut());
+    for (series, row) in series.zip(rows) {
+        series.extend_from_slice(&row[..w.buffered]);
+    }
+    debug_assert!(
+        w.buffered == 0 || w.series_buf.len() == records.len() * m.series.len() * SERIES_BUFFER
+    );
+    w.buffered = 0;
 }
 
 crate::simd::multiversion! {

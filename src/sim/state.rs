@@ -279,6 +279,10 @@ pub(super) struct Work {
     /// rotated key of its target (empty when no rule is over every relation).
     pub src_keys: Vec<u64>,
     pub dst_keys: Vec<u64>,
+    /// Series values of the last `buffered` steps not yet in the records: per step, per series,
+    /// one per run of the block (see `observe::step`).
+    pub series_buf: Vec<f64>,
+    pub buffered: usize,
     /// Scratch for sorting the firings by action, and the count per action.
     pub sorted: Vec<Firing>,
     pub per_action: Vec<u32>,
@@ -387,6 +391,8 @@ impl Work {
             bases: Vec::with_capacity(model.block.copies as usize),
             src_keys: edge_keys(model, &model.adj.src, 0),
             dst_keys: edge_keys(model, &model.adj.dst, 29),
+            series_buf: Vec::new(),
+            buffered: 0,
             sorted: Vec::new(),
             per_action: vec![0; model.actions.len() + 1],
         }
@@ -401,6 +407,8 @@ impl Work {
         self.overflow.fill(None);
         self.d_actor.iter_mut().for_each(|v| v.fill(0.0));
         self.once.iter_mut().for_each(|v| v.fill(NEVER));
+        self.series_buf.clear();
+        self.buffered = 0;
         self.clear_caps();
     }
 
