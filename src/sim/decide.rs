@@ -333,6 +333,23 @@ fn whole_batch(
         return None;
     }
     let range = start as usize..start as usize + len;
+    let shared_degree = m.adj.uniform_degree.filter(|d| start % d == 0);
+    if let (Lanes::Edges { .. }, Some(d)) = (lanes, shared_degree) {
+        let shared = draws::Shared {
+            first_actor: start / d,
+            degree: d,
+            actors_per_run: m.block.actors,
+            bases: &w.bases,
+            actor: &m.actor_keys[(start / d) as usize..],
+            target: &w.dst_keys[range.clone()],
+        };
+        if let Some(mut hits) = draws::below_shared(&shared, draws::threshold(p)) {
+            for (hit, mask) in hits.iter_mut().zip(masks) {
+                *hit &= mask;
+            }
+            return Some(hits);
+        }
+    }
     let batch = draws::Batch {
         first: start,
         per_run: per_copy,

@@ -62,6 +62,39 @@ pub(super) fn below(batch: &Batch, threshold: u64) -> Option<Masks> {
     None
 }
 
+/// Relations to draw for at once, of a graph where every actor has `degree` out-relations (so
+/// relation `e` is actor `e / degree`'s): the first round of each draw's mixing, which depends on
+/// the actor only, is done once per actor. Relation `i` of the batch is actor
+/// `first_actor + i / degree`'s, of run `(first_actor + i / degree) / actors_per_run`; `actor`
+/// holds the keys of the actors from `first_actor` on, `target` the rotated target keys of the
+/// batch's relations.
+pub(super) struct Shared<'a> {
+    pub first_actor: u32,
+    pub degree: u32,
+    pub actors_per_run: u32,
+    pub bases: &'a [u64],
+    pub actor: &'a [u64],
+    pub target: &'a [u64],
+}
+
+/// [`below`] for a batch of [`Shared`] relations, for a degree of 2, 4 or 8; `None`, having done
+/// nothing, for another degree or where the AVX-512 kernel does not run.
+pub(super) fn below_shared(batch: &Shared, threshold: u64) -> Option<Masks> {
+    assert!(batch.target.len() <= crate::expr::LANES);
+    let d = batch.degree as usize;
+    if !matches!(d, 2 | 4 | 8) {
+        return None;
+    }
+    assert!(batch.actor.len() >= batch.target.len().div_ceil(d));
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::wide512() {
+        // SAFETY: `wide512()` is true only where the CPU has AVX-512 F and DQ.
+        return Some(unsafe { avx512::below_shared(batch, threshold) });
+    }
+    let _ = threshold;
+    None
+}
+
 /// `out[i] = mix(keys[i] ^ salt)` ([`crate::rng::mix`]) for every `i`: the keys of one step, or
 /// of one rule's draws, for each run of a block.
 pub(super) fn mix_each(keys: &[u64], salt: u64, out: &mut [u64]) {
@@ -121,6 +154,87 @@ mod avx512 {
         }
     }
 
+    /// The lanes `i..i + 8` of `len` as a mask.
+    #[inline]
+    fn lanes_from(i: usize, len: usize) -> __mmask8 {
+        if len - i >= 8 {
+            0xff
+        } else {
+            (1u8 << (len - i)) - 1
+        }
+    }
+
+    /// The base keys of lanes side by side, lane `l` of run `(first + l) / per_run`, put together
+    /// in registers eight at a time: a broadcast per run the eight lanes cover (a vector load of
+    /// keys just stored one by one would wait for the stores).
+    struct RunBases<'a> {
+        bases: &'a [u64],
+        per_run: usize,
+        run: usize,
+        next_run_at: usize,
+    }
+
+    impl<'a> RunBases<'a> {
+        fn new(bases: &'a [u64], per_run: u32, first: u32) -> RunBases<'a> {
+            let (per_run, first) = (per_run as usize, first as usize);
+            let run = first / per_run;
+            RunBases {
+                bases,
+                per_run,
+                run,
+                next_run_at: (run + 1) * per_run - first,
+            }
+        }
+
+        /// The base keys of lanes `i..i + 8` (of `len`); calls must go in order of `i`.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn at(&mut self, i: usize, len: usize) -> __m512i {
+            let mut base = _mm512_set1_epi64(self.bases[self.run] as i64);
+            while self.next_run_at < (i + 8).min(len) {
+                self.run += 1;
+                let later: __mmask8 = 0xff << (self.next_run_at - i);
+                let next = _mm512_set1_epi64(self.bases[self.run] as i64);
+                base = _mm512_mask_mov_epi64(base, later, next);
+                self.next_run_at += self.per_run;
+            }
+            base
+        }
+    }
+
+    /// See [`super::below_shared`].
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub(super) fn below_shared(batch: &super::Shared, threshold: u64) -> Masks {
+        let len = batch.target.len();
+        let d = batch.degree as usize;
+        let limit = _mm512_set1_epi64(threshold as i64);
+        let mut out: Masks = [0; crate::expr::LANES / 64];
+        let n_actors = len.div_ceil(d);
+        let mut bases = RunBases::new(batch.bases, batch.actors_per_run, batch.first_actor);
+        // Lane `l` of the `q`-th eight relations of eight actors is actor `(8q + l) / d`'s.
+        let spread: [__m512i; 8] = std::array::from_fn(|q| {
+            let at = |l: usize| ((8 * q + l) / d) as i64;
+            _mm512_set_epi64(at(7), at(6), at(5), at(4), at(3), at(2), at(1), at(0))
+        });
+        for a in (0..n_actors).step_by(8) {
+            let base = bases.at(a, n_actors);
+            let ka = lanes_from(a, n_actors);
+            let first = mix(_mm512_xor_si512(base, load(batch.actor, a, ka)));
+            for (q, &spread) in spread.iter().enumerate().take(d) {
+                let i = a * d + 8 * q;
+                if i >= len {
+                    break;
+                }
+                let k = lanes_from(i, len);
+                let shared = _mm512_permutexvar_epi64(spread, first);
+                let h = mix(_mm512_xor_si512(shared, load(batch.target, i, k)));
+                let hit = _mm512_mask_cmplt_epu64_mask(k, _mm512_srli_epi64::<11>(h), limit);
+                out[i / 64] |= u64::from(hit) << (i % 64);
+            }
+        }
+        out
+    }
+
     /// See [`super::below`].
     #[target_feature(enable = "avx512f,avx512dq")]
     pub(super) fn below(batch: &Batch, threshold: u64) -> Masks {
@@ -130,11 +244,7 @@ mod avx512 {
         if len == 0 {
             return out;
         }
-        // The base keys are put together in registers, a broadcast per run the eight lanes
-        // cover (a vector load of keys just stored one by one would wait for the stores).
-        let per_run = batch.per_run as usize;
-        let mut run = batch.first as usize / per_run;
-        let mut next_run_at = (run + 1) * per_run - batch.first as usize;
+        let mut bases = RunBases::new(batch.bases, batch.per_run, batch.first);
         for (word, bits) in out.iter_mut().enumerate() {
             let mut acc = 0u64;
             for part in 0..8 {
@@ -142,22 +252,8 @@ mod avx512 {
                 if i >= len {
                     break;
                 }
-                let k: __mmask8 = if len - i >= 8 {
-                    0xff
-                } else {
-                    (1u8 << (len - i)) - 1
-                };
-                let mut base = _mm512_set1_epi64(batch.bases[run] as i64);
-                while next_run_at < (i + 8).min(len) {
-                    run += 1;
-                    let later: __mmask8 = 0xff << (next_run_at - i);
-                    base = _mm512_mask_mov_epi64(
-                        base,
-                        later,
-                        _mm512_set1_epi64(batch.bases[run] as i64),
-                    );
-                    next_run_at += per_run;
-                }
+                let k = lanes_from(i, len);
+                let base = bases.at(i, len);
                 let first = mix(_mm512_xor_si512(base, load(batch.actor, i, k)));
                 let h = match batch.target {
                     Some(target) => mix(_mm512_xor_si512(first, load(target, i, k))),
@@ -225,6 +321,61 @@ mod tests {
             let h = rng::mix(key ^ 9);
             assert_eq!(rng::uniform(h) < p, h >> 11 < threshold(p));
         }
+    }
+
+    #[test]
+    fn draws_shared_per_actor_are_the_draws() {
+        if !crate::simd::wide512() {
+            return;
+        }
+        let mut key = 5u64;
+        let mut next = || {
+            key = rng::mix(key);
+            key
+        };
+        let bases: Vec<u64> = (0..3000).map(|_| next()).collect();
+        let actor_keys: Vec<u64> = (0..2000).map(|_| next()).collect();
+        let target: Vec<u64> = (0..crate::expr::LANES).map(|_| next()).collect();
+        for d in [2u32, 4, 8] {
+            for (first_actor, actors_per_run) in [(0, 4), (64, 4), (3, 5), (10, 1), (7, 300)] {
+                for len in (0..=crate::expr::LANES).filter(|l| l % 13 == 0 || l % 64 < 3) {
+                    let shared = Shared {
+                        first_actor,
+                        degree: d,
+                        actors_per_run,
+                        bases: &bases,
+                        actor: &actor_keys[first_actor as usize..],
+                        target: &target[..len],
+                    };
+                    let actor: Vec<u64> = (0..len)
+                        .map(|i| actor_keys[first_actor as usize + i / d as usize])
+                        .collect();
+                    let batch = Batch {
+                        first: first_actor * d,
+                        per_run: actors_per_run * d,
+                        bases: &bases,
+                        actor: &actor,
+                        target: Some(&target[..len]),
+                    };
+                    for p in [0.05, 0.5, 0.97] {
+                        assert_eq!(
+                            below_shared(&shared, threshold(p)),
+                            Some(lane_by_lane(&batch, p)),
+                            "d {d}, first actor {first_actor}, per run {actors_per_run}, len {len}"
+                        );
+                    }
+                }
+            }
+        }
+        let odd = Shared {
+            degree: 3,
+            first_actor: 0,
+            actors_per_run: 4,
+            bases: &bases,
+            actor: &actor_keys,
+            target: &target,
+        };
+        assert_eq!(below_shared(&odd, 5), None);
     }
 
     #[test]
