@@ -333,7 +333,7 @@ fn whole_batch(
         return None;
     }
     let range = start as usize..start as usize + len;
-    let shared_degree = m.adj.uniform_degree.filter(|d| start % d == 0);
+    let shared_degree = m.adj.uniform_degree.filter(|&d| d > 0 && start % d == 0);
     if let (Lanes::Edges { .. }, Some(d)) = (lanes, shared_degree) {
         let shared = draws::Shared {
             first_actor: start / d,
