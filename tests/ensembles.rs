@@ -336,3 +336,70 @@ fn tallies_of_any_split_merge_into_the_whole_ensemble() {
         vec![(100, 25_000)]
     );
 }
+
+/// Blocks are handed on in run order while the next is being run: a cancel raised by the
+/// handler, or a handler that fails, stops the ensemble after the blocks handed on.
+#[test]
+fn a_cancel_or_a_failing_handler_stops_after_the_blocks_handed_on() {
+    let m = model(NOISY);
+    for threads in [1, 2] {
+        let options = Options {
+            runs: 5000,
+            seed: 1,
+            threads,
+        };
+        // Cancelled by the handler of the second block.
+        let cancel = AtomicBool::new(false);
+        let mut handed = Vec::new();
+        let result = ensemble::run_blocks(
+            &m,
+            options,
+            0..options.runs,
+            &mut |b| {
+                handed.push(b.runs.clone());
+                if handed.len() == 2 {
+                    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(())
+            },
+            &cancel,
+        );
+        let done = handed.last().unwrap().end;
+        assert_eq!(handed.len(), 2, "{handed:?}");
+        assert_eq!(handed[0].start, 0);
+        assert_eq!(handed[0].end, handed[1].start);
+        match result {
+            Err(ensemble::EnsembleError::Cancelled { completed }) => assert_eq!(completed, done),
+            other => panic!("expected a cancel, got {:?}", other.map(|_| ())),
+        }
+        // A handler failing on the first block.
+        let mut calls = 0;
+        let result = ensemble::run_blocks(
+            &m,
+            options,
+            0..options.runs,
+            &mut |_| {
+                calls += 1;
+                Err("disk full".to_string())
+            },
+            &AtomicBool::new(false),
+        );
+        assert_eq!(calls, 1);
+        match result {
+            Err(ensemble::EnsembleError::Handler(message)) => assert_eq!(message, "disk full"),
+            other => panic!("expected the handler's error, got {:?}", other.map(|_| ())),
+        }
+        // Cancelled before the start: nothing handed on.
+        let result = ensemble::run_blocks(
+            &m,
+            options,
+            0..options.runs,
+            &mut |_| panic!("no block is handed on"),
+            &AtomicBool::new(true),
+        );
+        assert!(matches!(
+            result,
+            Err(ensemble::EnsembleError::Cancelled { completed: 0 })
+        ));
+    }
+}

@@ -222,7 +222,8 @@ pub struct Block<'a> {
 }
 
 /// Runs the runs `range` of the ensemble `options` describes (`options.runs` in all; `range`
-/// within it) and hands each finished block to `block`, in run order. The blocks' tallies merge
+/// within it) and hands each finished block to `block`, in run order, on the calling thread
+/// (while the thread pool runs the next block). The blocks' tallies merge
 /// into the same tally whichever range was run, and however the runs of an ensemble are split
 /// into ranges.
 ///
@@ -248,48 +249,73 @@ pub fn run_blocks(
     let range = range.start.min(options.runs)..range.end.min(options.runs);
     let threads = options.threads.max(1);
     let wide = crate::sim::lockstep::model(model);
-    let mut start = range.start;
-    while start < range.end {
-        let completed = start - range.start;
-        if cancel.load(Ordering::Relaxed) {
-            return Err(EnsembleError::Cancelled { completed });
-        }
-        let end = (start + BLOCK * threads as u64).min(range.end);
-        let reduce = |r: &RunRecord| -> Reduced {
-            let at_points = r
-                .series
-                .iter()
-                .map(|v| points.iter().map(|&t| v[t as usize]).collect())
-                .collect();
-            (RunSummary::of(model, r), at_points)
-        };
-        let reduced = pool.install(|| {
-            let runs = Runs {
-                model,
-                wide: wide.as_ref(),
-                seed: options.seed,
-                threads,
-                cancel,
-                completed,
-            };
-            runs.map(start..end, &reduce)
+    let reduce = |r: &RunRecord| -> Reduced {
+        let at_points = r
+            .series
+            .iter()
+            .map(|v| points.iter().map(|&t| v[t as usize]).collect())
+            .collect();
+        (RunSummary::of(model, r), at_points)
+    };
+    // The pool runs one block while this thread tallies the one before and hands it on: a
+    // thread of its own asks the pool for the blocks in turn, one ahead at most.
+    let (to_tally, finished) = std::sync::mpsc::sync_channel(1);
+    let step = BLOCK * threads as u64;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            // Dropped when this thread stops, which tells the loop below.
+            let to_tally = to_tally;
+            let mut start = range.start;
+            while start < range.end && !cancel.load(Ordering::Relaxed) {
+                let end = (start + step).min(range.end);
+                let reduced = pool.install(|| {
+                    let runs = Runs {
+                        model,
+                        wide: wide.as_ref(),
+                        seed: options.seed,
+                        threads,
+                        cancel,
+                        completed: start - range.start,
+                    };
+                    runs.map(start..end, &reduce)
+                });
+                // Gone when this thread stopped taking blocks (an error, or a cancel).
+                if to_tally.send((start..end, reduced)).is_err() {
+                    break;
+                }
+                start = end;
+            }
         });
-        let mut tally = Tally::new(model, options.runs, points.clone());
-        let mut summaries = Vec::with_capacity(reduced.len());
-        for item in reduced {
-            let (summary, at_points) = item?;
-            tally.add(&summary, &at_points);
-            summaries.push(summary);
+        // `finished` is dropped on the way out, which stops the thread above.
+        let finished = finished;
+        let mut start = range.start;
+        while start < range.end {
+            let completed = start - range.start;
+            if cancel.load(Ordering::Relaxed) {
+                return Err(EnsembleError::Cancelled { completed });
+            }
+            let Ok((runs, reduced)) = finished.recv() else {
+                // The thread above stopped early: it saw the cancel.
+                return Err(EnsembleError::Cancelled { completed });
+            };
+            debug_assert_eq!(runs.start, start);
+            let mut tally = Tally::new(model, options.runs, points.clone());
+            let mut summaries = Vec::with_capacity(reduced.len());
+            for item in reduced {
+                let (summary, at_points) = item?;
+                tally.add(&summary, &at_points);
+                summaries.push(summary);
+            }
+            start = runs.end;
+            block(Block {
+                runs,
+                summaries: &summaries,
+                tally,
+            })
+            .map_err(EnsembleError::Handler)?;
         }
-        block(Block {
-            runs: start..end,
-            summaries: &summaries,
-            tally,
-        })
-        .map_err(EnsembleError::Handler)?;
-        start = end;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A run's summary and its series at the band time points.
