@@ -324,13 +324,17 @@ fn whole_batch(
 ) -> Option<Masks> {
     let p = p.filter(|p| p.is_finite())?;
     let (start, len, per_copy) = match *lanes {
-        Lanes::Edges { start, len } if !w.src_keys.is_empty() => (start, len, m.block.relations),
+        Lanes::Edges { start, len } => (start, len, m.block.relations),
         Lanes::Actors { start, len } => (start, len, m.block.actors),
         _ => return None,
     };
     let drawn_lanes = masks.iter().map(|w| w.count_ones()).sum();
     if !draws::whole_batch_pays(drawn_lanes, len) {
         return None;
+    }
+    if matches!(lanes, Lanes::Edges { .. }) && w.src_keys.is_empty() {
+        w.src_keys = super::state::edge_keys(m, &m.adj.src, 0);
+        w.dst_keys = super::state::edge_keys(m, &m.adj.dst, 29);
     }
     let range = start as usize..start as usize + len;
     let shared_degree = m.adj.uniform_degree.filter(|&d| d > 0 && start % d == 0);

@@ -276,7 +276,7 @@ pub(super) struct Work {
     /// Per run of the block: the base key of one rule's draws this step.
     pub bases: Vec<u64>,
     /// Per relation, for rules over every relation drawn whole: the key of its actor and the
-    /// rotated key of its target (empty when no rule is over every relation).
+    /// rotated key of its target (empty until the first such draw).
     pub src_keys: Vec<u64>,
     pub dst_keys: Vec<u64>,
     /// Series values of the last `buffered` steps not yet in the records: per step, per series,
@@ -288,16 +288,8 @@ pub(super) struct Work {
     pub per_action: Vec<u32>,
 }
 
-/// Per relation, the key of the actor at one end, rotated left by `rotate`; empty when no
-/// rule is over every relation.
-fn edge_keys(model: &Model, ends: &[u32], rotate: u32) -> Vec<u64> {
-    if !model
-        .rules
-        .iter()
-        .any(|r| matches!(r.lanes, RuleLanes::AllEdges))
-    {
-        return Vec::new();
-    }
+/// Per relation, the key of the actor at one end, rotated left by `rotate`.
+pub(super) fn edge_keys(model: &Model, ends: &[u32], rotate: u32) -> Vec<u64> {
     ends.iter()
         .map(|&a| model.actor_keys[a as usize].rotate_left(rotate))
         .collect()
@@ -389,8 +381,8 @@ impl Work {
                 ..Reach::default()
             },
             bases: Vec::with_capacity(model.block.copies as usize),
-            src_keys: edge_keys(model, &model.adj.src, 0),
-            dst_keys: edge_keys(model, &model.adj.dst, 29),
+            src_keys: Vec::new(),
+            dst_keys: Vec::new(),
             series_buf: Vec::new(),
             buffered: 0,
             sorted: Vec::new(),
