@@ -167,7 +167,8 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     let summary = 8 * (metrics + 2 * model.outcomes.len() as u64 + model.shocks.len() as u64) + 160;
     let points = steps.min(BAND_POINTS as u64 + 1);
     let threads = threads.max(1) as u64;
-    let block = BLOCK * threads * (summary + 8 * series * points + 64);
+    // Two blocks of reduced runs: one being tallied, one finished and waiting for it.
+    let block = 2 * BLOCK * threads * (summary + 8 * series * points + 64);
     // An exact sum is 68 digits of 8 bytes; a metric has two.
     let sums = 2 * 560 * (series * points + 2 * metrics);
     let first_steps = 48 * model.outcomes.len() as u64 * steps.min(runs);
@@ -178,15 +179,13 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
         0
     };
     // A thread steps a small model's runs in lockstep blocks (their state and series side by
-    // side) and keeps a one-run stepper besides, for the runs outside a whole block; each
-    // stepper buffers 64 steps of its series.
+    // side) and keeps a one-run stepper besides, for the runs outside a whole block.
     let copies = u64::from(crate::sim::lockstep::copies_for(model));
     let per_thread = if copies > 1 {
         per_run.saturating_mul(copies + 1)
     } else {
         per_run
-    }
-    .saturating_add(8 * 64 * series * (copies + 1));
+    };
     // Saturating: an absurd number of runs must give an absurd estimate, not a wrapped one.
     per_thread
         .saturating_mul(threads)
@@ -258,35 +257,44 @@ pub fn run_blocks(
         (RunSummary::of(model, r), at_points)
     };
     // The pool runs one block while this thread tallies the one before and hands it on: a
-    // thread of its own asks the pool for the blocks in turn, one ahead at most.
-    let (to_tally, finished) = std::sync::mpsc::sync_channel(1);
+    // thread of its own asks the pool for the blocks in turn, one block ahead at most (the
+    // channel holds none: a finished block waits until this thread takes it).
+    let (to_tally, finished) = std::sync::mpsc::sync_channel(0);
+    // What the runs see as their cancel flag: raised when `cancel` is (this thread looks every
+    // few milliseconds), and when this thread stops taking blocks (an error), so that the block
+    // in flight stops too.
+    let stop = AtomicBool::new(false);
     let step = BLOCK * threads as u64;
     std::thread::scope(|scope| {
-        scope.spawn(|| {
-            // Dropped when this thread stops, which tells the loop below.
-            let to_tally = to_tally;
-            let mut start = range.start;
-            while start < range.end && !cancel.load(Ordering::Relaxed) {
-                let end = (start + step).min(range.end);
-                let reduced = pool.install(|| {
-                    let runs = Runs {
-                        model,
-                        wide: wide.as_ref(),
-                        seed: options.seed,
-                        threads,
-                        cancel,
-                        completed: start - range.start,
-                    };
-                    runs.map(start..end, &reduce)
-                });
-                // Gone when this thread stopped taking blocks (an error, or a cancel).
-                if to_tally.send((start..end, reduced)).is_err() {
-                    break;
+        let producer = std::thread::Builder::new()
+            .name("detente-blocks".into())
+            .spawn_scoped(scope, || {
+                // Dropped when this thread stops, which tells the loop below.
+                let to_tally = to_tally;
+                let mut start = range.start;
+                while start < range.end && !stop.load(Ordering::Relaxed) {
+                    let end = (start + step).min(range.end);
+                    let reduced = pool.install(|| {
+                        let runs = Runs {
+                            model,
+                            wide: wide.as_ref(),
+                            seed: options.seed,
+                            threads,
+                            cancel: &stop,
+                            completed: start - range.start,
+                        };
+                        runs.map(start..end, &reduce)
+                    });
+                    if to_tally.send((start..end, reduced)).is_err() {
+                        break;
+                    }
+                    start = end;
                 }
-                start = end;
-            }
-        });
-        // `finished` is dropped on the way out, which stops the thread above.
+            })
+            .map_err(|e| EnsembleError::Threads(e.to_string()))?;
+        // Raises `stop` however this thread leaves the loop below; `finished` is dropped too,
+        // so the thread above stops at its next block or send.
+        let _stop = RaiseOnDrop(&stop);
         let finished = finished;
         let mut start = range.start;
         while start < range.end {
@@ -294,9 +302,22 @@ pub fn run_blocks(
             if cancel.load(Ordering::Relaxed) {
                 return Err(EnsembleError::Cancelled { completed });
             }
-            let Ok((runs, reduced)) = finished.recv() else {
-                // The thread above stopped early: it saw the cancel.
-                return Err(EnsembleError::Cancelled { completed });
+            let (runs, reduced) = match finished.recv_timeout(CANCEL_POLL) {
+                Ok(block) => block,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if cancel.load(Ordering::Relaxed) {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    continue;
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    // The thread above stopped early: it saw the cancel, or a run panicked
+                    // (which goes on as that panic).
+                    if let Err(panic) = producer.join() {
+                        std::panic::resume_unwind(panic);
+                    }
+                    return Err(EnsembleError::Cancelled { completed });
+                }
             };
             debug_assert_eq!(runs.start, start);
             let mut tally = Tally::new(model, options.runs, points.clone());
@@ -316,6 +337,18 @@ pub fn run_blocks(
         }
         Ok(())
     })
+}
+
+/// How often [`run_blocks`] looks at its cancel flag while a block runs.
+const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Raises its flag when dropped.
+struct RaiseOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for RaiseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// A run's summary and its series at the band time points.

@@ -324,7 +324,11 @@ fn whole_batch(
 ) -> Option<Masks> {
     let p = p.filter(|p| p.is_finite())?;
     let (start, len, per_copy) = match *lanes {
-        Lanes::Edges { start, len } => (start, len, m.block.relations),
+        // Over relations, for models whose relation keys (16 bytes a relation) stay in cache
+        // beside their state: drawing a large model's batches whole was slower.
+        Lanes::Edges { start, len } if m.n_relations() <= WHOLE_BATCH_RELATIONS => {
+            (start, len, m.block.relations)
+        }
         Lanes::Actors { start, len } => (start, len, m.block.actors),
         _ => return None,
     };
@@ -332,8 +336,7 @@ fn whole_batch(
     if !draws::whole_batch_pays(drawn_lanes, len) {
         return None;
     }
-    if matches!(lanes, Lanes::Edges { .. }) && w.src_keys.is_empty() {
-        w.src_keys = super::state::edge_keys(m, &m.adj.src, 0);
+    if matches!(lanes, Lanes::Edges { .. }) && w.dst_keys.is_empty() {
         w.dst_keys = super::state::edge_keys(m, &m.adj.dst, 29);
     }
     let range = start as usize..start as usize + len;
@@ -354,6 +357,9 @@ fn whole_batch(
             return Some(hits);
         }
     }
+    if matches!(lanes, Lanes::Edges { .. }) && w.src_keys.is_empty() {
+        w.src_keys = super::state::edge_keys(m, &m.adj.src, 0);
+    }
     let batch = draws::Batch {
         first: start,
         per_run: per_copy,
@@ -370,6 +376,9 @@ fn whole_batch(
     }
     Some(hits)
 }
+
+/// The most relations a model may have for its rules over relations to draw whole batches.
+const WHOLE_BATCH_RELATIONS: usize = 1 << 14;
 
 /// A rule's draws in one batch: per run of the block, the base key of its draws this step; the
 /// probability, constant or per lane.

@@ -51,7 +51,8 @@ pub(super) fn below(batch: &Batch, threshold: u64) -> Option<Masks> {
             || ((batch.first as usize + batch.actor.len() - 1) / batch.per_run as usize)
                 < batch.bases.len()
     );
-    debug_assert!(batch.target.is_none_or(|t| t.len() == batch.actor.len()));
+    // The kernel's masks are built from `actor`'s length: `target` must be as long.
+    assert!(batch.target.is_none_or(|t| t.len() == batch.actor.len()));
     assert!(batch.actor.len() <= crate::expr::LANES);
     #[cfg(target_arch = "x86_64")]
     if crate::simd::wide512() {
@@ -128,11 +129,15 @@ mod avx512 {
     }
 
     /// Loads up to eight lanes from `i` (the lanes `k` marks; the others read nothing and are 0).
+    ///
+    /// # Safety
+    ///
+    /// `k` marks only lanes `i + j` with `i + j < lanes.len()`.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn load(lanes: &[u64], i: usize, k: __mmask8) -> __m512i {
-        debug_assert!(i + (k.count_ones() as usize) <= lanes.len());
-        // SAFETY: `k` marks only lanes `i..lanes.len()`, and masked-off lanes are not read.
+    unsafe fn load(lanes: &[u64], i: usize, k: __mmask8) -> __m512i {
+        debug_assert!(k == 0 || i + 8 - k.leading_zeros() as usize <= lanes.len());
+        // SAFETY: masked-off lanes are not read, and the caller says the others are in `lanes`.
         unsafe { _mm512_maskz_loadu_epi64(k, lanes.as_ptr().add(i).cast()) }
     }
 
@@ -147,7 +152,8 @@ mod avx512 {
             } else {
                 (1u8 << (len - i)) - 1
             };
-            let mixed = mix(_mm512_xor_si512(load(keys, i, k), salt));
+            // SAFETY: `k` marks lanes `i..len` only, and `len <= keys.len()`.
+            let mixed = mix(_mm512_xor_si512(unsafe { load(keys, i, k) }, salt));
             // SAFETY: `k` marks only lanes `i..len` of `out`, and masked-off lanes are not
             // written.
             unsafe { _mm512_mask_storeu_epi64(out.as_mut_ptr().add(i).cast(), k, mixed) };
@@ -219,7 +225,9 @@ mod avx512 {
         for a in (0..n_actors).step_by(8) {
             let base = bases.at(a, n_actors);
             let ka = lanes_from(a, n_actors);
-            let first = mix(_mm512_xor_si512(base, load(batch.actor, a, ka)));
+            // SAFETY: `ka` marks actors `a..n_actors` only, and `below_shared` asserts that
+            // `actor` holds `n_actors`.
+            let first = mix(_mm512_xor_si512(base, unsafe { load(batch.actor, a, ka) }));
             for (q, &spread) in spread.iter().enumerate().take(d) {
                 let i = a * d + 8 * q;
                 if i >= len {
@@ -227,7 +235,10 @@ mod avx512 {
                 }
                 let k = lanes_from(i, len);
                 let shared = _mm512_permutexvar_epi64(spread, first);
-                let h = mix(_mm512_xor_si512(shared, load(batch.target, i, k)));
+                // SAFETY: `k` marks lanes `i..len` only, `len` being `target`'s length.
+                let h = mix(_mm512_xor_si512(shared, unsafe {
+                    load(batch.target, i, k)
+                }));
                 let hit = _mm512_mask_cmplt_epu64_mask(k, _mm512_srli_epi64::<11>(h), limit);
                 out[i / 64] |= u64::from(hit) << (i % 64);
             }
@@ -254,9 +265,11 @@ mod avx512 {
                 }
                 let k = lanes_from(i, len);
                 let base = bases.at(i, len);
-                let first = mix(_mm512_xor_si512(base, load(batch.actor, i, k)));
+                // SAFETY: `k` marks lanes `i..len` only, `len` being `actor`'s length, which
+                // `below` asserts is `target`'s too.
+                let first = mix(_mm512_xor_si512(base, unsafe { load(batch.actor, i, k) }));
                 let h = match batch.target {
-                    Some(target) => mix(_mm512_xor_si512(first, load(target, i, k))),
+                    Some(target) => mix(_mm512_xor_si512(first, unsafe { load(target, i, k) })),
                     None => mix(first),
                 };
                 let hit = _mm512_mask_cmplt_epu64_mask(k, _mm512_srli_epi64::<11>(h), limit);

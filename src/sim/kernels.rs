@@ -93,6 +93,7 @@ pub(super) fn sum_in_order(xs: &[f64]) -> f64 {
 /// additions of neighbouring sums. `false`, doing nothing, for `D` past 8.
 #[inline(always)]
 pub(super) fn sums_of_runs(xs: &[f64], d: usize, out: &mut [f64]) -> bool {
+    #[inline(always)]
     fn sums<const D: usize>(xs: &[f64], out: &mut [f64]) {
         for (x, run) in out.iter_mut().zip(xs.chunks_exact(D)) {
             let mut acc = 0.0;

@@ -199,7 +199,10 @@ impl<'m> Sim<'m> {
         let state = 16 * (e * model.relation_vars.len() as u64 + a * model.actor_vars.len() as u64)
             + 8 * a * model.agg_actor.len() as u64
             + 8 * a * model.actions.len() as u64 * 3
-            + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64;
+            + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64
+            // The relations' keys for rule draws over whole batches, and 64 steps of series.
+            + 16 * e
+            + 8 * 64 * series;
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))

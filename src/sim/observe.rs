@@ -1,7 +1,9 @@
 //! Phase 7 of a step: what the new state shows — the aggregates expressions read, the report
 //! series and the outcome conditions — written into the [`RunRecord`].
 //!
-//! Reads the state, writes only the aggregates, the outcomes' hold counters and the record.
+//! Reads the state, writes only the aggregates, the outcomes' hold counters, the buffer of
+//! series values (handed to the records every 64 steps and at the end, `flush_series`) and the
+//! records.
 
 use super::error::{outcome_error, series_error, RuntimeError};
 use super::kernels::{fold, fold_slice, sum_in_order, sums_of_runs};

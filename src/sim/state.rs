@@ -2,7 +2,8 @@
 //! buffers a step writes ([`Work`]) and the explicit lane lists of a batch ([`LaneBuf`]).
 //!
 //! Not the stepping itself (the phase modules), and nothing that outlives a [`super::Sim`]: every
-//! buffer is sized from the model once and reused by every run.
+//! buffer is sized from the model once (the relation keys of whole-batch draws and the series
+//! buffer on first use) and reused by every run.
 
 use super::error::Cause;
 use crate::expr::memory::Memory;
