@@ -273,7 +273,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::RelOwn(v) => {
-                    let vals = &world.rel[v as usize];
+                    let vals: &[f64] = &world.rel[v as usize];
                     let r = &mut regs[sp][..n];
                     match lanes {
                         Lanes::Edges { start, .. } => {
@@ -289,7 +289,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::RelRev(v) => {
-                    let vals = &world.rel[v as usize];
+                    let vals: &[f64] = &world.rel[v as usize];
                     let r = &mut regs[sp][..n];
                     match lanes {
                         Lanes::Edges { start, .. } => {
@@ -311,7 +311,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::RelEdge(v, e) => {
-                    let vals = &world.rel[v as usize];
+                    let vals: &[f64] = &world.rel[v as usize];
                     if world.block.copies == 1 {
                         regs[sp][..n].fill(vals[e as usize]);
                     } else {
@@ -322,7 +322,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::RelPair(v, a, b) => {
-                    let vals = &world.rel[v as usize];
+                    let vals: &[f64] = &world.rel[v as usize];
                     for (i, x) in regs[sp][..n].iter_mut().enumerate() {
                         let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
                         *x = vals[e as usize];
@@ -337,7 +337,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::ActorVar(v, who) => {
-                    let vals = &world.actor[v as usize];
+                    let vals: &[f64] = &world.actor[v as usize];
                     let r = &mut regs[sp][..n];
                     match (who, lanes) {
                         (Who::Fixed(a), _) if world.block.copies == 1 => r.fill(vals[a as usize]),
@@ -353,7 +353,7 @@ crate::simd::multiversion! {
                     sp += 1;
                 }
                 Op::AggActor(slot, who) => {
-                    let vals = &world.agg_actor[slot as usize];
+                    let vals: &[f64] = &world.agg_actor[slot as usize];
                     let r = &mut regs[sp][..n];
                     match (who, lanes) {
                         (Who::Me, Lanes::Actors { start, .. }) => {
