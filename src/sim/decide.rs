@@ -396,7 +396,7 @@ impl Draw<'_> {
     /// would make each lane wait on the last.
     #[inline(always)]
     fn lanes(&self, masks: &Masks, bad: &mut Masks, who: impl Fn(usize) -> (u32, u32)) -> Masks {
-        let (keys, block) = (&self.m.actor_keys, self.m.block);
+        let (keys, block): (&[u64], _) = (&self.m.actor_keys, self.m.block);
         let mut drawn: Masks = [0; LANES / 64];
         for (word_idx, &word) in masks.iter().enumerate() {
             let (mut hit, mut nan) = (0u64, 0u64);

@@ -85,7 +85,7 @@ crate::simd::multiversion! {
             match (key.set, key.var) {
                 // The common case, hoisted out of the per-actor loop: a variable over out-relations.
                 (AggSet::Out(None), Some(v)) => {
-                    let vals = &s.rel[v as usize];
+                    let vals: &[f64] = &s.rel[v as usize];
                     let ranges = m
                         .adj.out_start
                         .windows(2)
