@@ -249,11 +249,10 @@ pub fn run_blocks(
     let threads = options.threads.max(1);
     let wide = crate::sim::lockstep::model(model);
     let reduce = |r: &RunRecord| -> Reduced {
-        let at_points = r
-            .series
-            .iter()
-            .map(|v| points.iter().map(|&t| v[t as usize]).collect())
-            .collect();
+        let mut at_points = Vec::with_capacity(r.series.len() * points.len());
+        for v in &r.series {
+            at_points.extend(points.iter().map(|&t| v[t as usize]));
+        }
         (RunSummary::of(model, r), at_points)
     };
     // The pool runs one block while this thread tallies the one before and hands it on: a
@@ -324,7 +323,7 @@ pub fn run_blocks(
             let mut summaries = Vec::with_capacity(reduced.len());
             for item in reduced {
                 let (summary, at_points) = item?;
-                tally.add(&summary, &at_points);
+                tally.add(&summary, at_points);
                 summaries.push(summary);
             }
             start = runs.end;
@@ -351,8 +350,8 @@ impl Drop for RaiseOnDrop<'_> {
     }
 }
 
-/// A run's summary and its series at the band time points.
-type Reduced = (RunSummary, Vec<Vec<f64>>);
+/// A run's summary and its series at the band time points (per series, per point).
+type Reduced = (RunSummary, Vec<f64>);
 
 /// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
 pub(crate) struct Runs<'a> {

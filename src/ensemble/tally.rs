@@ -109,20 +109,15 @@ impl Tally {
     }
 
     /// Adds run `s.run`, with its series' values at the band time points (`at_points`, per
-    /// series). Runs must be added in increasing order.
-    pub(crate) fn add(&mut self, s: &RunSummary, at_points: &[Vec<f64>]) {
+    /// series, per point). Runs must be added in increasing order.
+    pub(crate) fn add(&mut self, s: &RunSummary, at_points: Vec<f64>) {
         match self.covers.last_mut() {
             Some((_, end)) if *end == s.run => *end += 1,
             _ => self.covers.push((s.run, s.run + 1)),
         }
-        let points = self.steps.len();
-        for (k, values) in at_points.iter().enumerate() {
-            for (sum, &x) in self.bands[k * points..(k + 1) * points]
-                .iter_mut()
-                .zip(values)
-            {
-                sum.add(x);
-            }
+        debug_assert_eq!(at_points.len(), self.bands.len());
+        for (sum, &x) in self.bands.iter_mut().zip(&at_points) {
+            sum.add(x);
         }
         let mut metric = 0;
         for_each_metric(s, |x| {
@@ -143,7 +138,7 @@ impl Tally {
             for_each_metric(s, |x| metrics.push(x));
             self.samples.push(Sampled {
                 run: s.run,
-                bands: at_points.iter().flatten().copied().collect(),
+                bands: at_points,
                 metrics,
             });
         }
