@@ -79,6 +79,34 @@ fn results_do_not_depend_on_the_thread_count() {
 }
 
 #[test]
+fn band_quantiles_are_those_of_each_runs_values_sorted_on_any_thread_count() {
+    // 151 band points (three tiles of gathered points, the last short) and 301 sampled runs (not
+    // a whole number of the runs gathered side by side).
+    let text = NOISY.replace("steps = 30", "steps = 150");
+    let (m, e) = run(&text, 301, 2);
+    assert_eq!(e.bands.steps.len(), 151);
+    let records: Vec<_> = (0..301)
+        .map(|i| detente::Sim::new(&m).run(9, i).unwrap())
+        .collect();
+    for (s, per_point) in e.bands.quantiles.iter().enumerate() {
+        for (p, &t) in e.bands.steps.iter().enumerate() {
+            let mut xs: Vec<f64> = records.iter().map(|r| r.series[s][t as usize]).collect();
+            xs.sort_by(f64::total_cmp);
+            let want = ensemble::LEVELS.map(|q| detente::stats::quantile(&xs, q).to_bits());
+            assert_eq!(
+                per_point[p].map(f64::to_bits),
+                want,
+                "series {s}, point {p}"
+            );
+        }
+    }
+    for threads in [1, 3, 7, 1000] {
+        let again = ensemble::Ensemble::from_tally_on(e.seed, e.tally.clone(), threads).unwrap();
+        assert_eq!(again.bands, e.bands, "{threads} threads");
+    }
+}
+
+#[test]
 fn any_run_can_be_replayed_alone() {
     let (m, e) = run(NOISY, 40, 2);
     for i in [0u64, 7, 39] {

@@ -356,7 +356,6 @@ fn available_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Worker threads: the number asked for, or one per core.
 /// Most worker threads a command starts: more only costs memory and start-up time.
 const MAX_THREADS: usize = 1024;
 

@@ -361,7 +361,7 @@ fn run_ensemble(
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let e = detente::ensemble::Ensemble::from_tally(options.seed, tally)
+    let e = detente::ensemble::Ensemble::from_tally_on(options.seed, tally, options.threads)
         .map_err(|_| Failure::from("error: the ensemble is missing runs\n".to_string()))?;
     finish(
         args,

@@ -423,16 +423,18 @@ fn merge_ensemble(args: &MergeArgs, manifest: &Manifest, tally: Tally) -> CliRes
             .collect::<Result<Vec<_>, _>>()?,
     };
     let seed = run.seed.unwrap_or(model.seed());
-    let e = ensemble::Ensemble::from_tally(seed, tally).map_err(|missing| {
-        Failure::from(format!(
-            "error: the parts do not cover every run: runs {} are missing\n",
-            missing
-                .iter()
-                .map(|(a, b)| format!("{a}..{b}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    })?;
+    let e = ensemble::Ensemble::from_tally_on(seed, tally, super::threads(None)?).map_err(
+        |missing| {
+            Failure::from(format!(
+                "error: the parts do not cover every run: runs {} are missing\n",
+                missing
+                    .iter()
+                    .map(|(a, b)| format!("{a}..{b}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        },
+    )?;
     let graph = (format == report::Format::Html || !run.plot.is_empty())
         .then(|| report::relation_graph(&model));
     super::run::finish(&run, &model, &e, outs, Vec::new(), graph)?;

@@ -12,7 +12,6 @@ mod tally;
 
 use crate::model::Model;
 use crate::sim::{RunRecord, RuntimeError, Sim};
-use crate::stats::quantiles_of;
 use rayon::prelude::*;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -338,6 +337,81 @@ pub fn run_blocks(
     })
 }
 
+/// The band points gathered from the sampled runs at a time, per series: eight cache lines of
+/// each run's values, read in order.
+const TILE: usize = 64;
+
+/// The sampled runs [`band_quantiles`] reads from side by side.
+const GATHER: usize = 8;
+
+/// Per series, per band point: the quantiles at [`LEVELS`] of the sampled runs' values, on up to
+/// `threads` threads. [`TILE`] band points at a time are gathered from each run's values (a
+/// cache line each), the tiles split between the threads in order.
+fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64; 5]>> {
+    let n_series = tally.bands.len() / points.max(1);
+    let tiles: Vec<(usize, usize)> = (0..n_series)
+        .flat_map(|s| (0..points).step_by(TILE).map(move |p| (s, p)))
+        .collect();
+    let n = tally.samples.len();
+    let of_tiles = |tiles: &[(usize, usize)]| -> Vec<[f64; 5]> {
+        // Column `c` of a tile (its point `p + c`) is `keys[c * n..][..n]`, in run order.
+        let mut keys = vec![0i64; TILE * n];
+        let mut out = Vec::with_capacity(tiles.len() * TILE);
+        for &(s, p) in tiles {
+            let width = TILE.min(points - p);
+            // Eight runs at a time, a value of each in turn: eight reads in flight, not one.
+            for (g, group) in tally.samples.chunks(GATHER).enumerate() {
+                let rows: [&[f64]; GATHER] = std::array::from_fn(|j| {
+                    group
+                        .get(j)
+                        .map_or(&[][..], |r| &r.bands[s * points + p..][..width])
+                });
+                for c in 0..width {
+                    let column = &mut keys[c * n + g * GATHER..][..group.len()];
+                    for (key, row) in column.iter_mut().zip(&rows) {
+                        *key = crate::stats::ordered(row[c]);
+                    }
+                }
+            }
+            out.extend(
+                keys.chunks_mut(n.max(1))
+                    .take(width)
+                    .map(|column| crate::stats::quantiles_of_ordered(&mut column[..n], LEVELS)),
+            );
+        }
+        out
+    };
+    let chunk = tiles.len().div_ceil(threads.max(1)).max(1);
+    let flat: Vec<[f64; 5]> = if threads <= 1 || tiles.len() < 2 {
+        of_tiles(&tiles)
+    } else {
+        std::thread::scope(|scope| {
+            // Each chunk on a thread of its own where one can be started, else on this one.
+            let started: Vec<_> = tiles
+                .chunks(chunk)
+                .map(|c| {
+                    std::thread::Builder::new()
+                        .name("detente-bands".into())
+                        .spawn_scoped(scope, move || of_tiles(c))
+                        .map_err(|_| c)
+                })
+                .collect();
+            let mut flat = Vec::with_capacity(n_series * points);
+            for s in started {
+                match s {
+                    Ok(handle) => match handle.join() {
+                        Ok(part) => flat.extend(part),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    Err(c) => flat.extend(of_tiles(c)),
+                }
+            }
+            flat
+        })
+    };
+    flat.chunks(points.max(1)).map(<[_]>::to_vec).collect()
+}
+
 /// How often [`run_blocks`] looks at its cancel flag while a block runs.
 const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -459,7 +533,7 @@ pub fn run(
         cancel,
     )?;
     // Every run was tallied, so the tally is complete.
-    let mut e = Ensemble::from_tally(options.seed, tally)
+    let mut e = Ensemble::from_tally_on(options.seed, tally, options.threads)
         .map_err(|_| EnsembleError::Cancelled { completed: 0 })?;
     e.summaries = summaries;
     Ok(e)
@@ -473,6 +547,20 @@ impl Ensemble {
     ///
     /// The runs missing, when the tally is not of every run.
     pub fn from_tally(seed: u64, tally: Tally) -> Result<Ensemble, Vec<(u64, u64)>> {
+        Ensemble::from_tally_on(seed, tally, 1)
+    }
+
+    /// [`Ensemble::from_tally`], with the bands' quantiles computed on up to `threads` threads
+    /// (on this one alone if no other can be started). The result does not depend on `threads`.
+    ///
+    /// # Errors
+    ///
+    /// The runs missing, when the tally is not of every run.
+    pub fn from_tally_on(
+        seed: u64,
+        tally: Tally,
+        threads: usize,
+    ) -> Result<Ensemble, Vec<(u64, u64)>> {
         if !tally.is_complete() {
             let mut missing = Vec::new();
             let mut at = 0;
@@ -498,20 +586,7 @@ impl Ensemble {
                     .collect()
             })
             .collect();
-        // One series at a time, its points' values gathered from each sampled run in turn (each
-        // run's slice read once, in order).
-        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(tally.samples.len()); points];
-        let quantiles = (0..n_series)
-            .map(|s| {
-                columns.iter_mut().for_each(Vec::clear);
-                for r in &tally.samples {
-                    for (column, &x) in columns.iter_mut().zip(&r.bands[s * points..][..points]) {
-                        column.push(x);
-                    }
-                }
-                columns.iter().map(|xs| quantiles_of(xs, LEVELS)).collect()
-            })
-            .collect();
+        let quantiles = band_quantiles(&tally, points, threads);
         Ok(Ensemble {
             seed,
             runs: tally.runs,

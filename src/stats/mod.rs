@@ -295,9 +295,20 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 /// it: the order statistics the levels read are found by selection (each one is the same value
 /// a full sort puts at its rank), so the results are [`quantile`]'s, bit for bit.
 pub fn quantiles_of<const N: usize>(xs: &[f64], levels: [f64; N]) -> [f64; N] {
-    let n = xs.len();
-    if n <= 1 {
+    if xs.len() <= 1 {
         return levels.map(|q| quantile(xs, q));
+    }
+    let mut keys: Vec<i64> = xs.iter().map(|&x| ordered(x)).collect();
+    quantiles_of_ordered(&mut keys, levels)
+}
+
+/// [`quantiles_of`] of the values whose [`ordered`] keys are `keys` (which it reorders): for a
+/// caller that gathers the keys itself, saving a copy.
+pub(crate) fn quantiles_of_ordered<const N: usize>(keys: &mut [i64], levels: [f64; N]) -> [f64; N] {
+    let n = keys.len();
+    if n <= 1 {
+        let xs: Vec<f64> = keys.iter().map(|&k| unordered(k)).collect();
+        return levels.map(|q| quantile(&xs, q));
     }
     let ranks_of = |q: f64| {
         let lo = (q * (n - 1) as f64).floor() as usize;
@@ -314,17 +325,8 @@ pub fn quantiles_of<const N: usize>(xs: &[f64], levels: [f64; N]) -> [f64; N] {
     ranks.dedup();
     // Selected as integers that order as `total_cmp` orders the values (its own bit trick:
     // negative values have their other bits flipped), which compare faster.
-    let mut keys: Vec<i64> = xs.iter().map(|&x| ordered(x)).collect();
-    // Everything before `from` is at its sorted rank or below every key from `from` on.
-    let mut from = 0;
-    for &k in &ranks {
-        keys[from..].select_nth_unstable(k - from);
-        from = k + 1;
-    }
-    let at = |k: usize| {
-        let key = keys[k];
-        f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
-    };
+    select_ranks(keys, 0, &ranks);
+    let at = |k: usize| unordered(keys[k]);
     levels.map(|q| {
         let h = q * (n - 1) as f64;
         let (lo, hi) = ranks_of(q);
@@ -332,9 +334,31 @@ pub fn quantiles_of<const N: usize>(xs: &[f64], levels: [f64; N]) -> [f64; N] {
     })
 }
 
+/// Puts the keys of sorted ranks `ranks` (ascending, each in `offset..offset + keys.len()`)
+/// where a full sort of `keys` (ranks counted from `offset`) puts them. The middle rank first:
+/// it splits the keys into those below and above it, each side searched for its own ranks only,
+/// so each selection runs over a shrinking part (about 2.5 passes for five quantiles' ten ranks,
+/// against ten passes selecting each from the previous one on).
+fn select_ranks(keys: &mut [i64], offset: usize, ranks: &[usize]) {
+    if ranks.is_empty() {
+        return;
+    }
+    let mid = ranks.len() / 2;
+    let at = ranks[mid] - offset;
+    let (below, _, above) = keys.select_nth_unstable(at);
+    select_ranks(below, offset, &ranks[..mid]);
+    select_ranks(above, offset + at + 1, &ranks[mid + 1..]);
+}
+
+/// The value whose [`ordered`] key is `key`.
+#[inline]
+fn unordered(key: i64) -> f64 {
+    f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
+}
+
 /// `x` as an integer whose order is `f64::total_cmp`'s (the same transformation it makes).
 #[inline]
-fn ordered(x: f64) -> i64 {
+pub(crate) fn ordered(x: f64) -> i64 {
     let bits = x.to_bits() as i64;
     bits ^ ((((bits >> 63) as u64) >> 1) as i64)
 }
@@ -836,6 +860,31 @@ mod tests {
 
     fn near(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() < tol
+    }
+
+    #[test]
+    fn selected_ranks_are_those_of_a_full_sort() {
+        // Lengths from 1 to 300, with many ties, each rank set a mix of neighbours and gaps.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for len in 1..300usize {
+            let keys: Vec<i64> = (0..len).map(|_| (next() % 40) as i64 - 20).collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let mut ranks: Vec<usize> = (0..1 + len % 11).map(|_| next() as usize % len).collect();
+            ranks.sort_unstable();
+            ranks.dedup();
+            let mut selected = keys.clone();
+            select_ranks(&mut selected, 0, &ranks);
+            for &r in &ranks {
+                assert_eq!(selected[r], sorted[r], "len {len}, rank {r} of {ranks:?}");
+            }
+        }
     }
 
     #[test]
