@@ -24,8 +24,19 @@ pub(crate) const BAND_SAMPLE: u64 = 10_000;
 /// evenly spaced steps, from step 0 to the last step.
 pub(crate) const BAND_POINTS: usize = 200;
 /// Runs handed to the thread pool at a time, per thread; progress and cancellation are checked
-/// in between.
+/// in between. A model whose runs go in lockstep hands on [`BLOCK_GROUPS`] lockstep blocks per
+/// thread if that is more ([`block_runs`]).
 const BLOCK: u64 = 256;
+
+/// Lockstep blocks handed to the thread pool at a time, per thread: the pool waits for its last
+/// block before the next are handed on, and the fewer such waits the less a thread idles while
+/// another finishes (a block of a 4-actor model's runs is one lockstep block of 64 runs).
+const BLOCK_GROUPS: u64 = 16;
+
+/// Runs handed to the thread pool at a time, per thread, for `model`.
+fn block_runs(model: &Model) -> u64 {
+    BLOCK.max(BLOCK_GROUPS * u64::from(crate::sim::lockstep::copies_for(model)))
+}
 
 /// How to run an ensemble.
 #[derive(Clone, Copy, Debug)]
@@ -167,7 +178,7 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     let points = steps.min(BAND_POINTS as u64 + 1);
     let threads = threads.max(1) as u64;
     // Two blocks of reduced runs: one being tallied, one finished and waiting for it.
-    let block = 2 * BLOCK * threads * (summary + 8 * series * points + 64);
+    let block = 2 * block_runs(model) * threads * (summary + 8 * series * points + 64);
     // An exact sum is 68 digits of 8 bytes; a metric has two.
     let sums = 2 * 560 * (series * points + 2 * metrics);
     let first_steps = 48 * model.outcomes.len() as u64 * steps.min(runs);
@@ -262,7 +273,7 @@ pub fn run_blocks(
     // few milliseconds), and when this thread stops taking blocks (an error), so that the block
     // in flight stops too.
     let stop = AtomicBool::new(false);
-    let step = BLOCK * threads as u64;
+    let step = block_runs(model) * threads as u64;
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new()
             .name("detente-blocks".into())

@@ -214,36 +214,53 @@ mod avx512 {
         let len = batch.target.len();
         let d = batch.degree as usize;
         let limit = _mm512_set1_epi64(threshold as i64);
-        let mut out: Masks = [0; crate::expr::LANES / 64];
+        // Bits of eight lanes each (byte `j` of word `w` is lanes `64w + 8j ..`), stored whole
+        // rather than or-ed into a word in memory (a chain through the store).
+        let mut bytes = [0u8; crate::expr::LANES / 8];
         let n_actors = len.div_ceil(d);
         let mut bases = RunBases::new(batch.bases, batch.actors_per_run, batch.first_actor);
-        // Lane `l` of the `q`-th eight relations of eight actors is actor `(8q + l) / d`'s.
-        let spread: [__m512i; 8] = std::array::from_fn(|q| {
-            let at = |l: usize| ((8 * q + l) / d) as i64;
-            _mm512_set_epi64(at(7), at(6), at(5), at(4), at(3), at(2), at(1), at(0))
-        });
+        let spread = &SPREAD[d.trailing_zeros() as usize - 1];
         for a in (0..n_actors).step_by(8) {
             let base = bases.at(a, n_actors);
             let ka = lanes_from(a, n_actors);
             // SAFETY: `ka` marks actors `a..n_actors` only, and `below_shared` asserts that
             // `actor` holds `n_actors`.
             let first = mix(_mm512_xor_si512(base, unsafe { load(batch.actor, a, ka) }));
-            for (q, &spread) in spread.iter().enumerate().take(d) {
+            for (q, spread) in spread.iter().enumerate().take(d) {
                 let i = a * d + 8 * q;
                 if i >= len {
                     break;
                 }
                 let k = lanes_from(i, len);
+                // SAFETY: `spread` is eight `i64`s; an unaligned load reads them.
+                let spread = unsafe { _mm512_loadu_si512(spread.as_ptr().cast()) };
                 let shared = _mm512_permutexvar_epi64(spread, first);
                 // SAFETY: `k` marks lanes `i..len` only, `len` being `target`'s length.
                 let h = mix(_mm512_xor_si512(shared, unsafe {
                     load(batch.target, i, k)
                 }));
-                let hit = _mm512_mask_cmplt_epu64_mask(k, _mm512_srli_epi64::<11>(h), limit);
-                out[i / 64] |= u64::from(hit) << (i % 64);
+                bytes[i / 8] = _mm512_mask_cmplt_epu64_mask(k, _mm512_srli_epi64::<11>(h), limit);
             }
         }
-        out
+        std::array::from_fn(|w| u64::from_le_bytes(std::array::from_fn(|j| bytes[8 * w + j])))
+    }
+
+    /// Per degree 2, 4 and 8: lane `l` of the `q`-th eight relations of eight actors, each with
+    /// `d` relations, is actor `(8q + l) / d`'s.
+    static SPREAD: [[[i64; 8]; 8]; 3] = [spread(2), spread(4), spread(8)];
+
+    const fn spread(d: usize) -> [[i64; 8]; 8] {
+        let mut table = [[0; 8]; 8];
+        let mut q = 0;
+        while q < 8 {
+            let mut l = 0;
+            while l < 8 {
+                table[q][l] = ((8 * q + l) / d) as i64;
+                l += 1;
+            }
+            q += 1;
+        }
+        table
     }
 
     /// See [`super::below`].
