@@ -368,6 +368,40 @@ fn tallies_of_any_split_merge_into_the_whole_ensemble() {
 /// Blocks are handed on in run order while the next is being run: a cancel raised by the
 /// handler, or a handler that fails, stops the ensemble after the blocks handed on.
 #[test]
+fn blocks_are_handed_on_in_run_order_and_cover_the_range_once() {
+    let m = model(NOISY);
+    for threads in [1, 2, 5] {
+        let options = Options {
+            runs: 9000,
+            seed: 3,
+            threads,
+        };
+        let mut handed: Vec<std::ops::Range<u64>> = Vec::new();
+        let mut merged = ensemble::empty_tally(&m, options);
+        ensemble::run_blocks(
+            &m,
+            options,
+            17..8999,
+            &mut |b| {
+                assert_eq!(b.summaries.len() as u64, b.runs.end - b.runs.start);
+                handed.push(b.runs.clone());
+                merged.merge(b.tally).map_err(|e| e.to_string())
+            },
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert!(handed.len() > 2, "{handed:?}");
+        assert_eq!(handed[0].start, 17);
+        assert_eq!(handed.last().unwrap().end, 8999);
+        assert!(
+            handed.windows(2).all(|w| w[0].end == w[1].start),
+            "{handed:?}"
+        );
+        assert_eq!(merged.covers(), [(17, 8999)]);
+    }
+}
+
+#[test]
 fn a_cancel_or_a_failing_handler_stops_after_the_blocks_handed_on() {
     let m = model(NOISY);
     for threads in [1, 2] {

@@ -177,7 +177,7 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     let summary = 8 * (metrics + 2 * model.outcomes.len() as u64 + model.shocks.len() as u64) + 160;
     let points = steps.min(BAND_POINTS as u64 + 1);
     let threads = threads.max(1) as u64;
-    // Two blocks of reduced runs: one being tallied, one finished and waiting for it.
+    // Two blocks of reduced runs per thread out at a time (running, finished, or being tallied).
     let block = 2 * block_runs(model) * threads * (summary + 8 * series * points + 64);
     // An exact sum is 68 digits of 8 bytes; a metric has two.
     let sums = 2 * 560 * (series * points + 2 * metrics);
@@ -256,7 +256,6 @@ pub fn run_blocks(
         .map_err(|e| EnsembleError::Threads(e.to_string()))?;
     let points = band_points(model);
     let range = range.start.min(options.runs)..range.end.min(options.runs);
-    let threads = options.threads.max(1);
     let wide = crate::sim::lockstep::model(model);
     let reduce = |r: &RunRecord| -> Reduced {
         let mut at_points = Vec::with_capacity(r.series.len() * points.len());
@@ -265,70 +264,92 @@ pub fn run_blocks(
         }
         (RunSummary::of(model, r), at_points)
     };
-    // The pool runs one block while this thread tallies the one before and hands it on: a
-    // thread of its own asks the pool for the blocks in turn, one block ahead at most (the
-    // channel holds none: a finished block waits until this thread takes it).
-    let (to_tally, finished) = std::sync::mpsc::sync_channel(0);
+    // The pool runs blocks while this thread tallies finished ones and hands them on, in run
+    // order. A thread of its own hands the pool the blocks in turn, each as a task of its own,
+    // so that a thread done with its part of one block goes on to the next rather than waiting
+    // for the others; at most `window` blocks are out at a time (running, finished or being
+    // tallied), each taking a token that this thread gives back when it has handed it on.
+    let chunk = block_runs(model);
+    let threads = options.threads.max(1);
+    let window = 2 * threads;
+    let (to_tally, finished) = std::sync::mpsc::channel::<(Range<u64>, Vec<Result<Reduced, _>>)>();
+    let (give_token, take_token) = std::sync::mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        // The channel holds `window` tokens, and nothing has taken any.
+        let _ = give_token.try_send(());
+    }
     // What the runs see as their cancel flag: raised when `cancel` is (this thread looks every
-    // few milliseconds), and when this thread stops taking blocks (an error), so that the block
-    // in flight stops too.
+    // few milliseconds), and when this thread stops taking blocks (an error), so that the
+    // blocks in flight stop too.
     let stop = AtomicBool::new(false);
-    let step = block_runs(model) * threads as u64;
+    let (stop, reduce, wide) = (&stop, &reduce, wide.as_ref());
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new()
             .name("detente-blocks".into())
-            .spawn_scoped(scope, || {
-                // Dropped when this thread stops, which tells the loop below.
-                let to_tally = to_tally;
-                let mut start = range.start;
-                while start < range.end && !stop.load(Ordering::Relaxed) {
-                    let end = (start + step).min(range.end);
-                    let reduced = pool.install(|| {
+            .spawn_scoped(scope, move || {
+                // Dropped when this thread stops (and each task's copy when it ends), which
+                // tells the loop below.
+                let (to_tally, take_token) = (to_tally, take_token);
+                pool.in_place_scope(|tasks| {
+                    let mut start = range.start;
+                    // A token, or none left to wait for: the loop below stopped.
+                    while start < range.end && take_token.recv().is_ok() {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let end = (start + chunk).min(range.end);
+                        let to_tally = to_tally.clone();
                         let runs = Runs {
                             model,
-                            wide: wide.as_ref(),
+                            wide,
                             seed: options.seed,
                             threads,
-                            cancel: &stop,
+                            cancel: stop,
                             completed: start - range.start,
                         };
-                        runs.map(start..end, &reduce)
-                    });
-                    if to_tally.send((start..end, reduced)).is_err() {
-                        break;
+                        tasks.spawn(move |_| {
+                            // The loop below may have stopped: then nothing takes it.
+                            let _ = to_tally.send((start..end, runs.map(start..end, reduce)));
+                        });
+                        start = end;
                     }
-                    start = end;
-                }
+                });
             })
             .map_err(|e| EnsembleError::Threads(e.to_string()))?;
-        // Raises `stop` however this thread leaves the loop below; `finished` is dropped too,
-        // so the thread above stops at its next block or send.
-        let _stop = RaiseOnDrop(&stop);
-        let finished = finished;
+        // Raises `stop` however this thread leaves the loop below; `finished` and the token
+        // giver are dropped too, so the thread above stops at its next block.
+        let _stop = RaiseOnDrop(stop);
+        let (finished, give_token) = (finished, give_token);
+        // Blocks finished out of order, by their first run.
+        let mut early: std::collections::BTreeMap<u64, (Range<u64>, Vec<Result<Reduced, _>>)> =
+            std::collections::BTreeMap::new();
         let mut start = range.start;
         while start < range.end {
             let completed = start - range.start;
             if cancel.load(Ordering::Relaxed) {
                 return Err(EnsembleError::Cancelled { completed });
             }
-            let (runs, reduced) = match finished.recv_timeout(CANCEL_POLL) {
-                Ok(block) => block,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if cancel.load(Ordering::Relaxed) {
-                        stop.store(true, Ordering::Relaxed);
+            let Some((runs, reduced)) = early.remove(&start) else {
+                match finished.recv_timeout(CANCEL_POLL) {
+                    Ok(block) => {
+                        early.insert(block.0.start, block);
                     }
-                    continue;
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    // The thread above stopped early: it saw the cancel, or a run panicked
-                    // (which goes on as that panic).
-                    if let Err(panic) = producer.join() {
-                        std::panic::resume_unwind(panic);
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                        if cancel.load(Ordering::Relaxed) {
+                            stop.store(true, Ordering::Relaxed);
+                        }
                     }
-                    return Err(EnsembleError::Cancelled { completed });
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        // The thread above stopped early: it saw the cancel, or a run panicked
+                        // (which goes on as that panic).
+                        if let Err(panic) = producer.join() {
+                            std::panic::resume_unwind(panic);
+                        }
+                        return Err(EnsembleError::Cancelled { completed });
+                    }
                 }
+                continue;
             };
-            debug_assert_eq!(runs.start, start);
             let mut tally = Tally::new(model, options.runs, points.clone());
             let mut summaries = Vec::with_capacity(reduced.len());
             for item in reduced {
@@ -343,6 +364,8 @@ pub fn run_blocks(
                 tally,
             })
             .map_err(EnsembleError::Handler)?;
+            // The thread above may have handed on every block already.
+            let _ = give_token.try_send(());
         }
         Ok(())
     })
