@@ -25,7 +25,7 @@ const CARRY_EVERY: u32 = 1 << 30;
 /// The exact sum of the `f64` values added to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExactSum {
-    digits: Box<[i64; DIGITS]>,
+    digits: [i64; DIGITS],
     pending: u32,
     nan: bool,
     pos_inf: bool,
@@ -56,7 +56,7 @@ impl ExactSum {
     /// An empty sum (zero).
     pub fn new() -> ExactSum {
         ExactSum {
-            digits: Box::new([0; DIGITS]),
+            digits: [0; DIGITS],
             pending: 0,
             nan: false,
             pos_inf: false,
