@@ -14,6 +14,7 @@ use crate::model::Model;
 use crate::sim::{RunRecord, RuntimeError, Sim};
 use rayon::prelude::*;
 use std::ops::Range;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 pub use tally::{MergeError, Tally};
 
@@ -28,9 +29,10 @@ pub(crate) const BAND_POINTS: usize = 200;
 /// thread if that is more ([`block_runs`]).
 const BLOCK: u64 = 256;
 
-/// Lockstep blocks handed to the thread pool at a time, per thread: the pool waits for its last
-/// block before the next are handed on, and the fewer such waits the less a thread idles while
-/// another finishes (a block of a 4-actor model's runs is one lockstep block of 64 runs).
+/// Lockstep blocks handed to the thread pool at a time, per thread: each block is tallied and
+/// handed on as a whole, so blocks of a few lockstep blocks would put the calling thread's
+/// per-block work (a fresh tally, a merge) on every few lockstep blocks (a lockstep block of a
+/// 4-actor model is 64 runs).
 const BLOCK_GROUPS: u64 = 16;
 
 /// Runs handed to the thread pool at a time, per thread, for `model`.
@@ -272,7 +274,7 @@ pub fn run_blocks(
     let chunk = block_runs(model);
     let threads = options.threads.max(1);
     let window = 2 * threads;
-    let (to_tally, finished) = std::sync::mpsc::channel::<(Range<u64>, Vec<Result<Reduced, _>>)>();
+    let (to_tally, finished) = std::sync::mpsc::channel::<(Range<u64>, Finished)>();
     let (give_token, take_token) = std::sync::mpsc::sync_channel::<()>(window);
     for _ in 0..window {
         // The channel holds `window` tokens, and nothing has taken any.
@@ -308,8 +310,17 @@ pub fn run_blocks(
                             completed: start - range.start,
                         };
                         tasks.spawn(move |_| {
+                            // A panic goes to the loop below as this block's result, which
+                            // stops taking blocks and goes on as the panic (the scope would
+                            // raise it only once every task had ended, and the loop would
+                            // wait for this block, and this thread for a token, till then).
+                            let reduced = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                #[cfg(test)]
+                                tests::panic_if_asked(options.seed, start);
+                                runs.map(start..end, reduce)
+                            }));
                             // The loop below may have stopped: then nothing takes it.
-                            let _ = to_tally.send((start..end, runs.map(start..end, reduce)));
+                            let _ = to_tally.send((start..end, reduced));
                         });
                         start = end;
                     }
@@ -321,7 +332,7 @@ pub fn run_blocks(
         let _stop = RaiseOnDrop(stop);
         let (finished, give_token) = (finished, give_token);
         // Blocks finished out of order, by their first run.
-        let mut early: std::collections::BTreeMap<u64, (Range<u64>, Vec<Result<Reduced, _>>)> =
+        let mut early: std::collections::BTreeMap<u64, (Range<u64>, Finished)> =
             std::collections::BTreeMap::new();
         let mut start = range.start;
         while start < range.end {
@@ -329,7 +340,7 @@ pub fn run_blocks(
             if cancel.load(Ordering::Relaxed) {
                 return Err(EnsembleError::Cancelled { completed });
             }
-            let Some((runs, reduced)) = early.remove(&start) else {
+            let Some((runs, finished_block)) = early.remove(&start) else {
                 match finished.recv_timeout(CANCEL_POLL) {
                     Ok(block) => {
                         early.insert(block.0.start, block);
@@ -349,6 +360,10 @@ pub fn run_blocks(
                     }
                 }
                 continue;
+            };
+            let reduced = match finished_block {
+                Ok(reduced) => reduced,
+                Err(panic) => std::panic::resume_unwind(panic),
             };
             let mut tally = Tally::new(model, options.runs, points.clone());
             let mut summaries = Vec::with_capacity(reduced.len());
@@ -407,8 +422,13 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
                     }
                 }
             }
+            if n == 0 {
+                let none = crate::stats::quantiles_of_ordered(&mut [], LEVELS);
+                out.extend(std::iter::repeat_n(none, width));
+                continue;
+            }
             out.extend(
-                keys.chunks_mut(n.max(1))
+                keys.chunks_mut(n)
                     .take(width)
                     .map(|column| crate::stats::quantiles_of_ordered(&mut column[..n], LEVELS)),
             );
@@ -460,6 +480,10 @@ impl Drop for RaiseOnDrop<'_> {
 
 /// A run's summary and its series at the band time points (per series, per point).
 type Reduced = (RunSummary, Vec<f64>);
+
+/// A finished block: each run's reduction or the error that stopped it, or the panic of one of
+/// its runs.
+type Finished = std::thread::Result<Vec<Result<Reduced, EnsembleError>>>;
 
 /// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
 pub(crate) struct Runs<'a> {
@@ -633,5 +657,78 @@ impl Ensemble {
             },
             tally,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_of(text: &str) -> Model {
+        let sources = crate::MemorySources::new([("s.toml", text)]);
+        crate::load_model("s.toml", &sources, &crate::Overrides::default()).unwrap()
+    }
+
+    const ONE_ACTOR: &str = r#"
+[scenario]
+name = "one"
+steps = 100
+[variables]
+x = { of = "actor", default = 0 }
+[actors.A]
+[dynamics.grow]
+var = "x"
+add = "1"
+[report]
+series = { x = "x(A)" }
+"#;
+
+    /// The seed at which a block's task panics, as a run would on a bug.
+    const PANICKING_SEED: u64 = 0xDEAD_BEEF;
+
+    pub(super) fn panic_if_asked(seed: u64, start: u64) {
+        if seed == PANICKING_SEED && start == 0 {
+            panic!("a run of the first block panicked");
+        }
+    }
+
+    #[test]
+    fn a_panic_in_a_run_goes_on_as_that_panic_with_many_blocks_left() {
+        let model = model_of(ONE_ACTOR);
+        let options = Options {
+            runs: 50 * block_runs(&model),
+            seed: PANICKING_SEED,
+            threads: 2,
+        };
+        let caught = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            run_blocks(
+                &model,
+                options,
+                0..options.runs,
+                &mut |_| Ok(()),
+                &AtomicBool::new(false),
+            )
+        }));
+        let panic = caught.expect_err("the run's panic");
+        let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert_eq!(message, "a run of the first block panicked");
+    }
+
+    #[test]
+    fn an_ensemble_of_no_runs_has_bands_of_zeros() {
+        let model = model_of(ONE_ACTOR);
+        let e = run(
+            &model,
+            Options {
+                runs: 0,
+                seed: 1,
+                threads: 2,
+            },
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        assert_eq!(e.bands.quantiles, vec![vec![[0.0; 5]; 101]]);
+        assert_eq!(e.bands.mean, vec![vec![0.0; 101]]);
     }
 }
