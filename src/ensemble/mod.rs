@@ -394,14 +394,18 @@ const TILE: usize = 64;
 const GATHER: usize = 8;
 
 /// Per series, per band point: the quantiles at [`LEVELS`] of the sampled runs' values, on up to
-/// `threads` threads. [`TILE`] band points at a time are gathered from each run's values (a
-/// cache line each), the tiles split between the threads in order.
+/// `threads` threads. [`TILE`] band points at a time are gathered from each run's values, the
+/// tiles split between the threads in order.
 fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64; 5]>> {
     let n_series = tally.bands.len() / points.max(1);
+    let n = tally.samples.len();
+    if n == 0 {
+        let none = crate::stats::quantiles_of_ordered(&mut [], LEVELS);
+        return vec![vec![none; points]; n_series];
+    }
     let tiles: Vec<(usize, usize)> = (0..n_series)
         .flat_map(|s| (0..points).step_by(TILE).map(move |p| (s, p)))
         .collect();
-    let n = tally.samples.len();
     let of_tiles = |tiles: &[(usize, usize)]| -> Vec<[f64; 5]> {
         // Column `c` of a tile (its point `p + c`) is `keys[c * n..][..n]`, in run order.
         let mut keys = vec![0i64; TILE * n];
@@ -422,15 +426,10 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
                     }
                 }
             }
-            if n == 0 {
-                let none = crate::stats::quantiles_of_ordered(&mut [], LEVELS);
-                out.extend(std::iter::repeat_n(none, width));
-                continue;
-            }
             out.extend(
                 keys.chunks_mut(n)
                     .take(width)
-                    .map(|column| crate::stats::quantiles_of_ordered(&mut column[..n], LEVELS)),
+                    .map(|column| crate::stats::quantiles_of_ordered(column, LEVELS)),
             );
         }
         out

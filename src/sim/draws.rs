@@ -147,11 +147,7 @@ mod avx512 {
         let salt = _mm512_set1_epi64(salt as i64);
         let len = keys.len().min(out.len());
         for i in (0..len).step_by(8) {
-            let k: __mmask8 = if len - i >= 8 {
-                0xff
-            } else {
-                (1u8 << (len - i)) - 1
-            };
+            let k = lanes_from(i, len);
             // SAFETY: `k` marks lanes `i..len` only, and `len <= keys.len()`.
             let mixed = mix(_mm512_xor_si512(unsafe { load(keys, i, k) }, salt));
             // SAFETY: `k` marks only lanes `i..len` of `out`, and masked-off lanes are not
@@ -317,6 +313,14 @@ mod tests {
         out
     }
 
+    /// Keys mixed from `seed` in turn.
+    fn key_stream(mut key: u64) -> impl FnMut() -> u64 {
+        move || {
+            key = rng::mix(key);
+            key
+        }
+    }
+
     #[test]
     fn the_integer_threshold_is_the_float_comparison() {
         let ps = [
@@ -358,11 +362,7 @@ mod tests {
         if !crate::simd::wide512() {
             return;
         }
-        let mut key = 5u64;
-        let mut next = || {
-            key = rng::mix(key);
-            key
-        };
+        let mut next = key_stream(5u64);
         let bases: Vec<u64> = (0..3000).map(|_| next()).collect();
         let actor_keys: Vec<u64> = (0..2000).map(|_| next()).collect();
         let target: Vec<u64> = (0..crate::expr::LANES).map(|_| next()).collect();
@@ -424,11 +424,7 @@ mod tests {
         if !crate::simd::wide512() {
             return;
         }
-        let mut key = 3u64;
-        let mut next = || {
-            key = rng::mix(key);
-            key
-        };
+        let mut next = key_stream(3u64);
         let bases: Vec<u64> = (0..1100).map(|_| next()).collect();
         for len in (0..=crate::expr::LANES).filter(|l| l % 7 == 0 || l % 64 < 2 || *l > 505) {
             let actor: Vec<u64> = (0..len).map(|_| next()).collect();

@@ -200,9 +200,9 @@ impl<'m> Sim<'m> {
             + 8 * a * model.agg_actor.len() as u64
             + 8 * a * model.actions.len() as u64 * 3
             + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64
-            // The relations' keys for rule draws over whole batches, and 64 steps of series.
+            // The relations' keys for rule draws over whole batches, and the buffered series.
             + 16 * e
-            + 8 * 64 * series;
+            + 8 * observe::SERIES_BUFFER as u64 * series;
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))

@@ -62,7 +62,7 @@ pub(super) fn step(
 }
 
 /// Steps of series values [`step`] buffers before it hands them to the records.
-const SERIES_BUFFER: usize = 64;
+pub(super) const SERIES_BUFFER: usize = 64;
 
 /// Empties the buffer of series values into the records (one per run of the block).
 pub(super) fn flush_series(m: &Model, w: &mut Work, records: &mut [RunRecord]) {
