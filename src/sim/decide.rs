@@ -7,7 +7,6 @@
 use super::draws;
 use super::error::{event_rate_error, rule_error, shock_error, RuntimeError};
 use super::state::{Clock, Firing, LaneBuf, Source, State, Work};
-use super::RunRecord;
 use crate::expr::memory;
 use crate::expr::{eval, eval_in, eval_mask, Lanes, Masks, World, LANES};
 use crate::ids::ActorId;
@@ -443,6 +442,41 @@ fn decide_drawn(
     bad: &Masks,
 ) -> Result<(), RuntimeError> {
     let rule = &m.rules[ri];
+    if rule.cooldown == 0
+        && w.once[rule.action as usize].is_empty()
+        && !w.capped
+        && bad.iter().all(|&b| b == 0)
+    {
+        // Nothing to check lane by lane: every drawn lane fires.
+        let (action, source) = (rule.action, Source::rule(ri));
+        let n = drawn.iter().map(|b| b.count_ones() as usize).sum();
+        w.firings.reserve(n);
+        let firings = &mut w.firings;
+        match *lanes {
+            Lanes::Edges { start, .. } => {
+                let (src, dst) = (&m.adj.src[start as usize..], &m.adj.dst[start as usize..]);
+                each_lane(drawn, |i| {
+                    firings.push(Firing {
+                        action,
+                        actor: src[i],
+                        target: dst[i],
+                        edge: start + i as u32,
+                        source,
+                    })
+                });
+            }
+            _ => each_lane(drawn, |i| {
+                firings.push(Firing {
+                    action,
+                    actor: lanes.me(i, world),
+                    target: lanes.target(i, world),
+                    edge: lanes.edge(i, world),
+                    source,
+                })
+            }),
+        }
+        return Ok(());
+    }
     let last_fired = &mut w.rule_last[ri];
     for (word_idx, &word) in drawn.iter().enumerate() {
         let mut bits = word;
@@ -490,9 +524,22 @@ fn decide_drawn(
     Ok(())
 }
 
-/// Phase 2: records this step's actions: counts, last-taken steps and the who-did-what log
-/// (`records`: one per run of the block).
-pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, records: &mut [RunRecord]) {
+/// `f(i)` for each lane `i` that `masks` marks, in lane order.
+#[inline(always)]
+fn each_lane(masks: &Masks, mut f: impl FnMut(usize)) {
+    for (word_idx, &word) in masks.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            f(word_idx * 64 + bit);
+        }
+    }
+}
+
+/// Phase 2: records this step's actions: counts, last- and first-taken steps and the
+/// who-did-what log.
+pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
     let n_actions = m.actions.len();
     for f in &w.firings {
         let i = f.actor as usize * n_actions + f.action as usize;
@@ -501,8 +548,11 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32, records: &mut [Ru
             s.last[i] = t as i32;
         }
         s.counts[i] += 1;
-        let record = &mut records[m.block.copy_of_actor(f.actor) as usize];
-        record.first_taken[f.action as usize].get_or_insert(t);
+        let first =
+            &mut s.first[m.block.copy_of_actor(f.actor) as usize * n_actions + f.action as usize];
+        if *first == crate::expr::NEVER {
+            *first = t as i32;
+        }
     }
     if !s.memory.is_empty() {
         for f in &w.firings {

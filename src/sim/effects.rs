@@ -56,6 +56,25 @@ pub(super) fn taken<T: Trace>(
                 lb.fill_firings(&w.firings[chunk.clone()]);
             }
             for (k, eff) in act.effects.iter().enumerate() {
+                let lands_now = !T::AMOUNTS && eff.delay == 0 && eff.duration <= 1;
+                let on_relations = match eff.on {
+                    On::Actor | On::Target => false,
+                    On::Places(p) => m.places[p as usize].relation,
+                    _ => true,
+                };
+                if let Some(c) = eff.amount.constant().filter(|c| c.is_finite()) {
+                    if lands_now && eff.spill.is_none() {
+                        // A finite constant, landing now: no amounts to evaluate or check.
+                        let column = if on_relations {
+                            &mut w.d_rel[eff.var as usize]
+                        } else {
+                            &mut w.d_actor[eff.var as usize]
+                        };
+                        let firings = &w.firings[chunk.clone()];
+                        land_now(m, &world, eff, firings, |_| c, column);
+                        continue;
+                    }
+                }
                 match eff.amount.constant() {
                     Some(c) => w.a[..chunk.len()].fill(c),
                     None => {
@@ -64,7 +83,7 @@ pub(super) fn taken<T: Trace>(
                     }
                 }
                 let amounts = &w.a[..chunk.len()];
-                if !T::AMOUNTS && eff.delay == 0 && eff.duration <= 1 && eff.spill.is_none() {
+                if lands_now && eff.spill.is_none() {
                     // The common case: landing now, once, on the firing's own places, nothing
                     // told. The same places in the same order as `land`, without the pending
                     // effect each amount would make there.
@@ -72,17 +91,13 @@ pub(super) fn taken<T: Trace>(
                         let f = &w.firings[chunk.start + lane];
                         return Err(effect_error(m, clock.t, act, k, f, amounts[lane]));
                     }
-                    let on_relations = match eff.on {
-                        On::Actor | On::Target => false,
-                        On::Places(p) => m.places[p as usize].relation,
-                        _ => true,
-                    };
                     let column = if on_relations {
                         &mut w.d_rel[eff.var as usize]
                     } else {
                         &mut w.d_actor[eff.var as usize]
                     };
-                    land_now(m, &world, eff, &w.firings[chunk.clone()], amounts, column);
+                    let firings = &w.firings[chunk.clone()];
+                    land_now(m, &world, eff, firings, |i| amounts[i], column);
                     continue;
                 }
                 let mut deltas = Deltas {
@@ -117,18 +132,55 @@ pub(super) fn taken<T: Trace>(
     Ok(())
 }
 
-/// Lands effect `eff` of each of `firings` (amounts in `amounts`) now, on `column`: what
-/// [`land`] does for an effect without delay, duration or spill-over, when nothing is traced.
+/// Lands effect `eff` of each of `firings` (firing `i`'s amount `amount(i)`) now, on `column`:
+/// what [`land`] does for an effect without delay, duration or spill-over, when nothing is
+/// traced.
+#[inline(always)]
 fn land_now(
     m: &Model,
     world: &World,
     eff: &Effect,
     firings: &[Firing],
-    amounts: &[f64],
+    amount: impl Fn(usize) -> f64,
     column: &mut [f64],
 ) {
+    let amounts = (0..firings.len()).map(&amount);
     let n_relations = m.n_relations();
-    for (f, &amount) in firings.iter().zip(amounts) {
+    // The reverse of a firing's relation, as `Landing::of` finds it.
+    let reverse = |f: &Firing| match m.adj.rev.get(f.edge as usize) {
+        Some(&r) => r,
+        None => world.edge(f.target, f.actor),
+    };
+    let mut add = |i: u32, amount: f64| {
+        // An effect on a relation that does not exist does nothing.
+        if let Some(x) = column[..n_relations].get_mut(i as usize) {
+            *x += amount;
+        }
+    };
+    // The kinds of place most effects land on, each in a loop of its own.
+    match eff.on {
+        On::Relation => {
+            for (f, amount) in firings.iter().zip(amounts) {
+                add(f.edge, amount);
+            }
+            return;
+        }
+        On::Reverse => {
+            for (f, amount) in firings.iter().zip(amounts) {
+                add(reverse(f), amount);
+            }
+            return;
+        }
+        On::Both => {
+            for (f, amount) in firings.iter().zip(amounts) {
+                add(f.edge, amount);
+                add(reverse(f), amount);
+            }
+            return;
+        }
+        _ => {}
+    }
+    for (f, amount) in firings.iter().zip(amounts) {
         if let On::Places(p) = eff.on {
             let places = &m.places[p as usize];
             for &i in places.of(m.block, m.block.copy_of_actor(f.actor)) {

@@ -440,7 +440,7 @@ impl<'m> Sim<'m> {
                     trace.taken(t, taken);
                 }
             }
-            decide::book(m, s, w, t, records);
+            decide::book(m, s, w, t);
             effects::taken(m, s, w, lb, clock, trace)?;
             effects::shocks(m, s, w, lb, clock, records, trace)?;
             effects::scheduled(m, w, t);
@@ -457,6 +457,12 @@ impl<'m> Sim<'m> {
         let per_run = m.block.actors as usize * m.actions.len();
         for (record, counts) in records.iter_mut().zip(s.counts.chunks(per_run.max(1))) {
             record.action_counts.copy_from_slice(counts);
+        }
+        let n_actions = m.actions.len();
+        for (record, first) in records.iter_mut().zip(s.first.chunks(n_actions.max(1))) {
+            for (r, &f) in record.first_taken.iter_mut().zip(first) {
+                *r = (f != crate::expr::NEVER).then_some(f as u32);
+            }
         }
         Ok(true)
     }

@@ -95,6 +95,9 @@ pub(super) struct State {
     pub last: Vec<i32>,
     pub before: Vec<i32>,
     pub counts: Vec<u64>,
+    /// Per run of the block and action (`copy * n_actions + action`): the step it was first
+    /// taken (by anyone), `NEVER` until then; into the records when the runs end.
+    pub first: Vec<i32>,
     pub prev_log: Vec<(u32, u32, u32)>,
     pub cur_log: Vec<(u32, u32, u32)>,
     /// For a block of runs: where each run's entries start in the logs (their targets are
@@ -118,6 +121,7 @@ impl State {
             last: vec![NEVER; n_actors * n_actions],
             before: vec![NEVER; n_actors * n_actions],
             counts: vec![0; n_actors * n_actions],
+            first: vec![NEVER; m.block.copies as usize * n_actions],
             prev_log: Vec::new(),
             cur_log: Vec::new(),
             prev_starts: vec![0; m.block.copies as usize + 2],
@@ -137,6 +141,7 @@ impl State {
         self.last.fill(NEVER);
         self.before.fill(NEVER);
         self.counts.fill(0);
+        self.first.fill(NEVER);
         self.prev_log.clear();
         self.cur_log.clear();
         self.prev_starts.fill(0);
