@@ -79,6 +79,22 @@ impl RunSummary {
         for (i, c) in r.action_counts.iter().enumerate() {
             actions[i % n_actions.max(1)] += c;
         }
+        // Each series' peak and sum in step order, four series at a time, step by step: their
+        // chains of additions and maxima overlap rather than wait on each other.
+        let n = r.series.len();
+        let (mut peak, mut sum) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut series = r.series.as_slice();
+        while !series.is_empty() {
+            let take = match series.len() {
+                1 => peaks_and_sums::<1>(series, &mut peak, &mut sum),
+                2 | 3 => peaks_and_sums::<2>(series, &mut peak, &mut sum),
+                _ => peaks_and_sums::<4>(series, &mut peak, &mut sum),
+            };
+            series = &series[take..];
+        }
+        for (s, v) in sum.iter_mut().zip(&r.series) {
+            *s /= v.len().max(1) as f64;
+        }
         RunSummary {
             run: r.run,
             last: r
@@ -86,21 +102,44 @@ impl RunSummary {
                 .iter()
                 .map(|v| v.last().copied().unwrap_or(0.0))
                 .collect(),
-            peak: r
-                .series
-                .iter()
-                .map(|v| v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
-                .collect(),
-            mean: r
-                .series
-                .iter()
-                .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
-                .collect(),
+            peak,
+            mean: sum,
             reached: r.reached.clone(),
             actions,
             shocks: r.shock_counts.clone(),
         }
     }
+}
+
+/// The peaks and sums of the first `K` of `series`, each in step order (as
+/// `fold(-inf, f64::max)` and `Iterator::sum`, which starts from -0.0), pushed to `peak` and
+/// `sum`; returns `K`.
+// The loop over steps reads the `K` series side by side at each step.
+#[allow(clippy::needless_range_loop)]
+fn peaks_and_sums<const K: usize>(
+    series: &[Vec<f64>],
+    peak: &mut Vec<f64>,
+    sum: &mut Vec<f64>,
+) -> usize {
+    let vs: [&[f64]; K] = std::array::from_fn(|k| series[k].as_slice());
+    let (mut p, mut s) = ([f64::NEG_INFINITY; K], [-0.0; K]);
+    let steps = vs.iter().map(|v| v.len()).min().unwrap_or(0);
+    for t in 0..steps {
+        for k in 0..K {
+            let x = vs[k][t];
+            p[k] = p[k].max(x);
+            s[k] += x;
+        }
+    }
+    for k in 0..K {
+        for &x in &vs[k][steps..] {
+            p[k] = p[k].max(x);
+            s[k] += x;
+        }
+    }
+    peak.extend(p);
+    sum.extend(s);
+    K
 }
 
 /// Per-step distribution of each series across runs.

@@ -136,6 +136,7 @@ impl World<'_> {
         self.adj.edge_or_none(from, to)
     }
 
+    #[inline(always)]
     fn did_pair(&self, actor: u32, target: u32, action: u16, now: bool) -> bool {
         let (log, starts) = if now {
             (self.actions.cur, self.actions.cur_starts)
@@ -153,7 +154,13 @@ impl World<'_> {
             };
             &log[starts[c] as usize..starts[c + 1] as usize]
         };
-        log.binary_search(&(target, action as u32, actor)).is_ok()
+        let key = (target, action as u32, actor);
+        // A run's step holds a few takings: looked through, not searched.
+        if log.len() <= 8 {
+            log.iter().fold(false, |hit, &entry| hit | (entry == key))
+        } else {
+            log.binary_search(&key).is_ok()
+        }
     }
 
     fn last_before_this_step(&self, actor: u32, action: u16) -> i32 {
@@ -177,6 +184,46 @@ impl Stack {
     pub fn with_depth(depth: usize) -> Stack {
         Stack {
             regs: vec![[0.0; LANES]; depth.max(1)],
+        }
+    }
+}
+
+/// `r[i] = f(c)` for each lane `i`, `c` being the lane's run of the block ([`World::copy_of`]):
+/// one `f` per run where the lanes of a run lie side by side (relations or actors in a range,
+/// or one lane per run), one per lane otherwise.
+#[inline(always)]
+fn fill_per_copy(world: &World, lanes: &Lanes, r: &mut [f64], f: impl Fn(u32) -> f64) {
+    let block = world.block;
+    if block.copies == 1 {
+        r.fill(f(0));
+        return;
+    }
+    let range = match *lanes {
+        Lanes::Edges { start, .. } => Some((start, block.relations)),
+        Lanes::Actors { start, .. } => Some((start, block.actors)),
+        Lanes::Copies { .. } => {
+            for (i, x) in r.iter_mut().enumerate() {
+                *x = f(i as u32);
+            }
+            return;
+        }
+        Lanes::List { .. } => None,
+    };
+    match range {
+        Some((start, per_run)) if per_run > 0 => {
+            // Runs of `per_run` lanes each, the first cut where the lanes start.
+            let (mut i, mut c) = (0usize, start / per_run);
+            while i < r.len() {
+                let end = (((c + 1) * per_run - start) as usize).min(r.len());
+                r[i..end].fill(f(c.min(block.copies - 1)));
+                i = end;
+                c += 1;
+            }
+        }
+        _ => {
+            for (i, x) in r.iter_mut().enumerate() {
+                *x = f(world.copy_of(lanes, i));
+            }
         }
     }
 }
@@ -312,27 +359,61 @@ crate::simd::multiversion! {
                 }
                 Op::RelEdge(v, e) => {
                     let vals: &[f64] = &world.rel[v as usize];
-                    if world.block.copies == 1 {
-                        regs[sp][..n].fill(vals[e as usize]);
-                    } else {
-                        for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                            *x = vals[world.block.relation(e, world.copy_of(lanes, i)) as usize];
-                        }
-                    }
+                    let block = world.block;
+                    fill_per_copy(world, lanes, &mut regs[sp][..n], |c| {
+                        vals[block.relation(e, c) as usize]
+                    });
                     sp += 1;
                 }
                 Op::RelPair(v, a, b) => {
                     let vals: &[f64] = &world.rel[v as usize];
-                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                        let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                        *x = vals[e as usize];
+                    let r = &mut regs[sp][..n];
+                    // The lane's own relation and its reverse are known without a lookup.
+                    match (a, b, lanes) {
+                        (Who::Me, Who::Target, Lanes::List { edge, .. }) => {
+                            for (x, &e) in r.iter_mut().zip(edge.iter()) {
+                                *x = vals[e as usize];
+                            }
+                        }
+                        (Who::Target, Who::Me, Lanes::Edges { start, .. }) => {
+                            let rev = &world.adj.rev[*start as usize..*start as usize + n];
+                            for (x, &e) in r.iter_mut().zip(rev) {
+                                *x = vals[e as usize];
+                            }
+                        }
+                        _ => {
+                            for (i, x) in r.iter_mut().enumerate() {
+                                let e = world
+                                    .edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                                *x = vals[e as usize];
+                            }
+                        }
                     }
                     sp += 1;
                 }
                 Op::Exists(a, b) => {
-                    for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                        let e = world.edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
-                        *x = f64::from(u8::from(e != world.no_edge()));
+                    let none = world.no_edge();
+                    let r = &mut regs[sp][..n];
+                    match (a, b, lanes) {
+                        (Who::Me, Who::Target, Lanes::Edges { .. }) => r.fill(1.0),
+                        (Who::Me, Who::Target, Lanes::List { edge, .. }) => {
+                            for (x, &e) in r.iter_mut().zip(edge.iter()) {
+                                *x = f64::from(u8::from(e != none));
+                            }
+                        }
+                        (Who::Target, Who::Me, Lanes::Edges { start, .. }) => {
+                            let rev = &world.adj.rev[*start as usize..*start as usize + n];
+                            for (x, &e) in r.iter_mut().zip(rev) {
+                                *x = f64::from(u8::from(e != none));
+                            }
+                        }
+                        _ => {
+                            for (i, x) in r.iter_mut().enumerate() {
+                                let e = world
+                                    .edge(who_at(lanes, a, i, world), who_at(lanes, b, i, world));
+                                *x = f64::from(u8::from(e != none));
+                            }
+                        }
                     }
                     sp += 1;
                 }
@@ -340,7 +421,10 @@ crate::simd::multiversion! {
                     let vals: &[f64] = &world.actor[v as usize];
                     let r = &mut regs[sp][..n];
                     match (who, lanes) {
-                        (Who::Fixed(a), _) if world.block.copies == 1 => r.fill(vals[a as usize]),
+                        (Who::Fixed(a), _) => {
+                            let block = world.block;
+                            fill_per_copy(world, lanes, r, |c| vals[block.actor(a, c) as usize]);
+                        }
                         (Who::Me, Lanes::Actors { start, .. }) => {
                             r.copy_from_slice(&vals[*start as usize..*start as usize + n])
                         }
@@ -376,13 +460,7 @@ crate::simd::multiversion! {
                     // One value per run of the block, side by side.
                     let copies = world.block.copies as usize;
                     let vals = &world.agg_scalar[slot as usize * copies..][..copies];
-                    if copies == 1 {
-                        regs[sp][..n].fill(vals[0]);
-                    } else {
-                        for (i, x) in regs[sp][..n].iter_mut().enumerate() {
-                            *x = vals[world.copy_of(lanes, i) as usize];
-                        }
-                    }
+                    fill_per_copy(world, lanes, &mut regs[sp][..n], |c| vals[c as usize]);
                     sp += 1;
                 }
                 Op::DidPair(a, b, act, now) => {

@@ -12,16 +12,16 @@ crate::simd::multiversion! {
     /// The fused apply of one batch: `ds[i] = clamp(vals[i] + (ds[i] + out[i]))`, leaving the
     /// unclamped sum in `out[i]` (so that a bad value can be found); whether any sum is not finite.
     pub(super) fn apply_batch(ds: &mut [f64], vals: &[f64], out: &mut [f64], lo: f64, hi: f64) -> bool {
-        let mut bad = false;
+        let mut bad = 0u64;
         for ((dx, &x), o) in ds.iter_mut().zip(vals).zip(out.iter_mut()) {
             let y = x + (*dx + *o);
-            bad |= not_finite(y);
+            bad |= not_finite_bits(y);
             *o = y;
             // Compare-and-select (maxsd/minsd), not f64::clamp, which asserts.
             let y = if y < lo { lo } else { y };
             *dx = if y > hi { hi } else { y };
         }
-        bad
+        bad != 0
     }
 }
 
@@ -38,8 +38,8 @@ crate::simd::multiversion! {
             let bad = xs
                 .iter()
                 .zip(dc.iter())
-                .fold(false, |b, (x, d)| b | not_finite(x + d));
-            if bad {
+                .fold(0, |b, (x, d)| b | not_finite_bits(x + d));
+            if bad != 0 {
                 let i = xs
                     .iter()
                     .zip(dc.iter())
@@ -68,10 +68,19 @@ pub(super) fn not_finite(x: f64) -> bool {
     zero != 0.0
 }
 
+/// Not 0 exactly when `x` is NaN or infinite: the bits of `x - x`, which is +0 for every finite
+/// `x` and NaN otherwise. Or-ed together over a slice, a check that vectorises as plain
+/// integer ors (a `bool` accumulator is packed lane by lane).
+#[inline(always)]
+fn not_finite_bits(x: f64) -> u64 {
+    #[allow(clippy::eq_op)]
+    (x - x).to_bits()
+}
+
 /// Whether every value is finite, without an early exit (so that it vectorises).
 #[inline(always)]
 pub(super) fn all_finite(xs: &[f64]) -> bool {
-    !xs.iter().fold(false, |bad, &x| bad | not_finite(x))
+    xs.iter().fold(0, |bad, &x| bad | not_finite_bits(x)) == 0
 }
 
 /// `xs[0] + xs[1] + ...` added left to right, four at a time (the same rounding as a plain loop,
