@@ -197,6 +197,7 @@ fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {
 }
 
 /// An aggregate over one actor's out- or in-relations.
+#[inline]
 fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
     let a = a as usize;
     match key.set {
@@ -216,6 +217,19 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
                     .filter(|&e| m.edge_kind[e] == kind)
                     .map(|e| value(rel, key.var, e)),
             )
+        }
+        AggSet::In(None) if matches!(key.func, AggFn::Sum | AggFn::Mean) && key.var.is_some() => {
+            // `fold`'s sum (from 0, in order) without its minimum and maximum.
+            let (edges, vals) = (
+                m.adj.in_slice(a as u32),
+                &rel[key.var.unwrap_or(0) as usize],
+            );
+            let sum = edges.iter().fold(0.0, |sum, &e| sum + vals[e as usize]);
+            match (edges.len(), key.func) {
+                (0, _) => 0.0,
+                (n, AggFn::Mean) => sum / n as f64,
+                _ => sum,
+            }
         }
         AggSet::In(kind) => {
             let edges = m.adj.in_slice(a as u32).iter().map(|&e| e as usize);
