@@ -25,6 +25,18 @@ pub(super) fn actions(
     let world = s.world(m, clock);
     w.firings.clear();
     w.clear_caps();
+    // The base keys of the rules over every relation or actor, all in one pass: their mixing
+    // overlaps, where rule by rule each would wait on its own.
+    let copies = m.block.copies as usize;
+    w.rule_bases.resize(w.drawing.len() * copies, 0);
+    for (k, &ri) in w.drawing.iter().enumerate() {
+        let rule = &m.rules[ri as usize];
+        draws::mix_each(
+            clock.keys,
+            rule.key,
+            &mut w.rule_bases[k * copies..][..copies],
+        );
+    }
     events(m, &world, w, clock)?;
     for ri in 0..m.rules.len() {
         decide_rule(m, ri, &world, w, lb, clock)?;
@@ -281,8 +293,14 @@ fn decide_batch(
     } else {
         let block = m.block;
         // `mix(clock.key(c) ^ rule.key)` for each run `c` of the block.
-        w.bases.resize(block.copies as usize, 0);
-        draws::mix_each(clock.keys, rule.key, &mut w.bases);
+        let copies = block.copies as usize;
+        w.bases.resize(copies, 0);
+        match w.drawing.iter().position(|&d| d as usize == ri) {
+            Some(k) => w
+                .bases
+                .copy_from_slice(&w.rule_bases[k * copies..][..copies]),
+            None => draws::mix_each(clock.keys, rule.key, &mut w.bases),
+        }
         if let Some(drawn) = whole_batch(m, lanes, p_const, &masks, w) {
             return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad);
         }

@@ -281,6 +281,11 @@ pub(super) struct Work {
     pub reach: Reach,
     /// Per run of the block: the base key of one rule's draws this step.
     pub bases: Vec<u64>,
+    /// The rules over every relation or every actor that draw (their probability is not a
+    /// constant of at least 1), and their base keys this step, mixed in one pass at the step's
+    /// start (`rule_bases[k * copies ..]` for the `k`-th of `drawing`).
+    pub drawing: Vec<u32>,
+    pub rule_bases: Vec<u64>,
     /// Per relation, for rules over every relation drawn whole: the key of its actor and the
     /// rotated key of its target (empty until the first such draw).
     pub src_keys: Vec<u64>,
@@ -387,6 +392,15 @@ impl Work {
                 ..Reach::default()
             },
             bases: Vec::with_capacity(model.block.copies as usize),
+            drawing: (0..model.rules.len() as u32)
+                .filter(|&ri| {
+                    let r = &model.rules[ri as usize];
+                    matches!(r.lanes, RuleLanes::AllEdges | RuleLanes::AllActors)
+                        && r.probability.constant().is_none_or(|p| p > 0.0 && p < 1.0)
+                        && r.when.constant() != Some(0.0)
+                })
+                .collect(),
+            rule_bases: Vec::new(),
             src_keys: Vec::new(),
             dst_keys: Vec::new(),
             series_buf: Vec::new(),
