@@ -197,18 +197,26 @@ fn decide_rule(
             target,
             edges,
         } => {
-            for (chunk, edge_chunk) in actors.chunks(LANES).zip(edges.chunks(LANES)) {
-                lb.target.clear();
-                // The target of the lane's own run.
+            if lb.rule_targets.len() < m.rules.len() {
+                lb.rule_targets.resize(m.rules.len(), Vec::new());
+            }
+            if lb.rule_targets[ri].len() != actors.len() {
+                // The target of each lane's own run.
                 let block = m.block;
-                lb.target.extend(
-                    chunk
-                        .iter()
-                        .map(|&a| block.actor(*target, block.copy_of_actor(a))),
-                );
+                lb.rule_targets[ri] = actors
+                    .iter()
+                    .map(|&a| block.actor(*target, block.copy_of_actor(a)))
+                    .collect();
+            }
+            let targets = &lb.rule_targets[ri];
+            for ((chunk, edge_chunk), target_chunk) in actors
+                .chunks(LANES)
+                .zip(edges.chunks(LANES))
+                .zip(targets.chunks(LANES))
+            {
                 let lanes = Lanes::List {
                     me: chunk,
-                    target: &lb.target,
+                    target: target_chunk,
                     edge: edge_chunk,
                 };
                 decide_batch(m, ri, world, &lanes, false, w, clock)?;

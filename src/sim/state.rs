@@ -212,6 +212,10 @@ pub(super) struct LaneBuf {
     pub me: Vec<u32>,
     pub target: Vec<u32>,
     pub edge: Vec<u32>,
+    /// Per rule over listed actors toward a fixed target: each lane's target (the target of the
+    /// lane's own run), found the first time the rule is decided (empty until then, and for
+    /// other rules).
+    pub rule_targets: Vec<Vec<u32>>,
 }
 
 impl LaneBuf {
