@@ -28,14 +28,17 @@ pub(super) fn actions(
     // The base keys of the rules over every relation or actor, all in one pass: their mixing
     // overlaps, where rule by rule each would wait on its own.
     let copies = m.block.copies as usize;
-    w.rule_bases.resize(w.drawing.len() * copies, 0);
-    for (k, &ri) in w.drawing.iter().enumerate() {
+    if w.premixed.len() != m.rules.len() {
+        w.premixed = vec![false; m.rules.len()];
+        w.drawing
+            .iter()
+            .for_each(|&ri| w.premixed[ri as usize] = true);
+        w.rule_bases.resize(m.rules.len() * copies, 0);
+    }
+    for &ri in &w.drawing {
         let rule = &m.rules[ri as usize];
-        draws::mix_each(
-            clock.keys,
-            rule.key,
-            &mut w.rule_bases[k * copies..][..copies],
-        );
+        let bases = &mut w.rule_bases[ri as usize * copies..][..copies];
+        draws::mix_each(clock.keys, rule.key, bases);
     }
     events(m, &world, w, clock)?;
     for ri in 0..m.rules.len() {
@@ -303,11 +306,11 @@ fn decide_batch(
         // `mix(clock.key(c) ^ rule.key)` for each run `c` of the block.
         let copies = block.copies as usize;
         w.bases.resize(copies, 0);
-        match w.drawing.iter().position(|&d| d as usize == ri) {
-            Some(k) => w
-                .bases
-                .copy_from_slice(&w.rule_bases[k * copies..][..copies]),
-            None => draws::mix_each(clock.keys, rule.key, &mut w.bases),
+        if w.premixed[ri] {
+            w.bases
+                .copy_from_slice(&w.rule_bases[ri * copies..][..copies]);
+        } else {
+            draws::mix_each(clock.keys, rule.key, &mut w.bases);
         }
         if let Some(drawn) = whole_batch(m, lanes, p_const, &masks, w) {
             return decide_drawn(m, ri, world, lanes, per_edge, w, t, &drawn, &bad);

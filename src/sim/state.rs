@@ -286,9 +286,10 @@ pub(super) struct Work {
     /// Per run of the block: the base key of one rule's draws this step.
     pub bases: Vec<u64>,
     /// The rules over every relation or every actor that draw (their probability is not a
-    /// constant of at least 1), and their base keys this step, mixed in one pass at the step's
-    /// start (`rule_bases[k * copies ..]` for the `k`-th of `drawing`).
+    /// constant of at least 1), and per rule its base keys this step (`rule_bases[rule *
+    /// copies ..]`), mixed for those rules in one pass at the step's start.
     pub drawing: Vec<u32>,
+    pub premixed: Vec<bool>,
     pub rule_bases: Vec<u64>,
     /// Per relation, for rules over every relation drawn whole: the key of its actor and the
     /// rotated key of its target (empty until the first such draw).
@@ -404,6 +405,7 @@ impl Work {
                         && r.when.constant() != Some(0.0)
                 })
                 .collect(),
+            premixed: Vec::new(),
             rule_bases: Vec::new(),
             src_keys: Vec::new(),
             dst_keys: Vec::new(),
