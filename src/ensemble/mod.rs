@@ -323,7 +323,7 @@ pub fn run_blocks(
     // few milliseconds), and when this thread stops taking blocks (an error), so that the
     // blocks in flight stop too.
     let stop = AtomicBool::new(false);
-    let (stop, reduce, wide) = (&stop, &reduce, wide.as_ref());
+    let (stop, reduce, wide, points) = (&stop, &reduce, wide.as_ref(), &points);
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new()
             .name("detente-blocks".into())
@@ -356,7 +356,12 @@ pub fn run_blocks(
                             let reduced = std::panic::catch_unwind(AssertUnwindSafe(|| {
                                 #[cfg(test)]
                                 tests::panic_if_asked(options.seed, start);
-                                runs.map(start..end, reduce)
+                                tally_block(
+                                    model,
+                                    options.runs,
+                                    points,
+                                    runs.map(start..end, reduce),
+                                )
                             }));
                             // The loop below may have stopped: then nothing takes it.
                             let _ = to_tally.send((start..end, reduced));
@@ -400,17 +405,10 @@ pub fn run_blocks(
                 }
                 continue;
             };
-            let reduced = match finished_block {
-                Ok(reduced) => reduced,
+            let (summaries, tally) = match finished_block {
+                Ok(tallied) => tallied?,
                 Err(panic) => std::panic::resume_unwind(panic),
             };
-            let mut tally = Tally::new(model, options.runs, points.clone());
-            let mut summaries = Vec::with_capacity(reduced.len());
-            for item in reduced {
-                let (summary, at_points) = item?;
-                tally.add(&summary, at_points);
-                summaries.push(summary);
-            }
             start = runs.end;
             block(Block {
                 runs,
@@ -519,9 +517,52 @@ impl Drop for RaiseOnDrop<'_> {
 /// A run's summary and its series at the band time points (per series, per point).
 type Reduced = (RunSummary, Vec<f64>);
 
-/// A finished block: each run's reduction or the error that stopped it, or the panic of one of
-/// its runs.
-type Finished = std::thread::Result<Vec<Result<Reduced, EnsembleError>>>;
+/// A finished block: its runs' summaries and their tally, or the error that stopped its
+/// earliest failed run, or the panic of one of its runs.
+type Finished = std::thread::Result<Result<(Vec<RunSummary>, Tally), EnsembleError>>;
+
+/// Runs tallied together by [`tally_block`] (each part a tally of its own, then merged).
+const TALLY_PART: usize = 256;
+
+/// The summaries and the tally of a block's runs, `reduced` in run order (of an ensemble of
+/// `runs` runs, with bands at `points`), or the error of its earliest failed run. Tallied on
+/// the thread pool a part at a time, so that the calling thread of [`run_blocks`] only merges,
+/// and the last block's tally is not left to one thread when the runs end.
+fn tally_block(
+    model: &Model,
+    runs: u64,
+    points: &[u32],
+    reduced: Vec<Result<Reduced, EnsembleError>>,
+) -> Result<(Vec<RunSummary>, Tally), EnsembleError> {
+    let parts: Vec<Result<(Vec<RunSummary>, Tally), EnsembleError>> = reduced
+        .into_par_iter()
+        .chunks(TALLY_PART)
+        .map(|part| {
+            let mut tally = Tally::new(model, runs, points.to_vec());
+            let mut summaries = Vec::with_capacity(part.len());
+            for item in part {
+                let (summary, at_points) = item?;
+                tally.add(&summary, at_points);
+                summaries.push(summary);
+            }
+            Ok((summaries, tally))
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let Some(first) = parts.next() else {
+        return Ok((Vec::new(), Tally::new(model, runs, points.to_vec())));
+    };
+    let (mut summaries, mut tally) = first?;
+    for part in parts {
+        let (more, part_tally) = part?;
+        summaries.extend(more);
+        // Parts of one block, in run order: the same ensemble, no run in both.
+        tally
+            .merge(part_tally)
+            .map_err(|e| EnsembleError::Handler(e.to_string()))?;
+    }
+    Ok((summaries, tally))
+}
 
 /// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
 pub(crate) struct Runs<'a> {
