@@ -70,11 +70,11 @@ pub(super) fn model(
             &items.series,
         )
     };
-    let uses_pair_log = items
+    let uses_reactions = items
         .rules
         .iter()
-        .any(|r| matches!(r.lanes, Lanes::Reactions { .. }))
-        || codes().any(|c| c.uses(|op| matches!(op, expr::Op::DidPair(..))));
+        .any(|r| matches!(r.lanes, Lanes::Reactions { .. }));
+    let uses_did_pair = codes().any(|c| c.uses(|op| matches!(op, expr::Op::DidPair(..))));
     let memory = memory_needs(items.actions.len(), codes());
     let max_depth = codes().map(|c| c.depth).max().unwrap_or(1);
     let horizon = items
@@ -131,7 +131,9 @@ pub(super) fn model(
         agg_actor: aggregates.per_actor,
         agg_scalar: aggregates.scalar,
         kin,
-        uses_pair_log,
+        uses_reactions,
+        uses_did_pair,
+        pair_table_max: crate::model::PAIR_TABLE_MAX,
         memory,
         horizon,
         max_depth,

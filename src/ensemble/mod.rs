@@ -762,6 +762,62 @@ add = "1"
 series = { x = "x(A)" }
 "#;
 
+    #[test]
+    fn did_reads_the_same_from_the_table_as_from_the_log() {
+        // Who did what to whom, read every way: a fixed pair, the rule's own actor and target
+        // both ways, this step's (`does`) in series and outcomes, beside reactions (which keep
+        // the log either way); in lockstep blocks and one run at a time.
+        let text = r#"
+variables = { x = { of = "actor", default = 0 } }
+actors = { A = {}, B = {}, C = {}, D = {} }
+relations = [{ from = "A", to = "B" }, { from = "B", to = "A" }, { from = "B", to = "C" }, { from = "C", to = "D" }]
+scenario = { name = "pairs", steps = 40 }
+[actions.poke]
+effects = [{ var = "x", on = "target", add = "1" }]
+[actions.answer]
+effects = [{ var = "x", on = "actor", add = "-1" }]
+[actions.nudge]
+[rules.pokes]
+actor = "*"
+action = "poke"
+target_relation = "*"
+when = "not did(self, target, poke) or did(target, self, poke)"
+probability = 0.4
+[rules.answers]
+actor = "*"
+action = "answer"
+reacts_to = "poke"
+when = "did(target, self, poke)"
+probability = 0.5
+[rules.nudges]
+actor = "D"
+action = "nudge"
+target = "A"
+when = "did(B, C, poke) or did(A, B, answer)"
+probability = 0.7
+[outcomes]
+both_ways = "does(A, B, poke) and does(B, A, poke)"
+[report]
+series = { a = "x(A)", d = "x(D)", ab = "if(does(A, B, poke), 1, 0) + if(did(D, A, nudge), 2, 0)" }
+"#;
+        let with_table = model_of(text);
+        assert!(with_table.pair_table() && with_table.uses_reactions);
+        let mut with_log = with_table.clone();
+        with_log.pair_table_max = 0;
+        assert!(!with_log.pair_table() && with_log.uses_pair_log());
+        for runs in [1, 37, 300] {
+            let options = Options {
+                runs,
+                seed: 11,
+                threads: 2,
+            };
+            let cancel = AtomicBool::new(false);
+            let a = run(&with_table, options, &mut |_| {}, &cancel).unwrap();
+            let b = run(&with_log, options, &mut |_| {}, &cancel).unwrap();
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{runs} runs");
+        }
+    }
+
     /// The seed at which a block's task panics, as a run would on a bug.
     const PANICKING_SEED: u64 = 0xDEAD_BEEF;
 

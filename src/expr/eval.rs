@@ -86,6 +86,11 @@ pub struct ActionView<'a> {
     /// `sim::state::log_starts`); unused for one run.
     pub prev_starts: &'a [u32],
     pub cur_starts: &'a [u32],
+    /// Per (actor, action, target), the last step it was taken and the one before, where the
+    /// model keeps that table (`sim::state::State::pair_last`); else empty, and `prev` and
+    /// `cur` are searched.
+    pub pair_last: &'a [i32],
+    pub pair_before: &'a [i32],
     /// Per counterpart and per window, for the actions expressions read that way.
     pub memory: &'a Memory,
 }
@@ -138,6 +143,24 @@ impl World<'_> {
 
     #[inline(always)]
     fn did_pair(&self, actor: u32, target: u32, action: u16, now: bool) -> bool {
+        if !self.actions.pair_last.is_empty() {
+            let Some(i) = self
+                .block
+                .pair_slot(self.actions.n_actions, actor, action, target)
+            else {
+                return false;
+            };
+            let (last, step) = (self.actions.pair_last[i], self.step as i32);
+            return if now {
+                last == step
+            } else {
+                (if last == step {
+                    self.actions.pair_before[i]
+                } else {
+                    last
+                }) == step - 1
+            };
+        }
         let (log, starts) = if now {
             (self.actions.cur, self.actions.cur_starts)
         } else {

@@ -107,8 +107,14 @@ pub struct Model {
     pub(crate) agg_actor: Vec<AggKey>,
     pub(crate) agg_scalar: Vec<AggKey>,
     pub(crate) kin: Vec<Kin>,
-    /// Whether any expression or rule needs who-did-what-to-whom logs.
-    pub(crate) uses_pair_log: bool,
+    /// Whether a rule reacts to an action (and reads who did what to whom in the previous
+    /// step's log).
+    pub(crate) uses_reactions: bool,
+    /// Whether an expression reads `did(actor, target, action)`.
+    pub(crate) uses_did_pair: bool,
+    /// The most entries the who-did-what-to-whom table may have ([`Model::pair_table`]):
+    /// [`PAIR_TABLE_MAX`] (a test sets 0 to compare the table with the log).
+    pub(crate) pair_table_max: usize,
     /// Per action, the per-counterpart and windowed memory expressions read (empty if none).
     pub(crate) memory: Vec<crate::expr::memory::Needs>,
     /// Longest delay + duration of any effect.
@@ -123,6 +129,34 @@ pub struct Model {
     /// How many runs the model's state holds side by side ([`Block`]): one, unless the stepper
     /// built it to run a block of runs in lockstep.
     pub(crate) block: Block,
+}
+
+/// Most entries of the table of who did what to whom ([`Model::pair_table`]): 64 Ki, 256 KiB
+/// for each of its two steps.
+pub(crate) const PAIR_TABLE_MAX: usize = 1 << 16;
+
+impl Model {
+    /// Entries of the who-did-what-to-whom table ([`Model::pair_table`]): per actor of the
+    /// block, action and target of its run (or no one).
+    pub(crate) fn pair_table_len(&self) -> usize {
+        let b = self.block;
+        (b.copies as usize * b.actors as usize)
+            .saturating_mul(self.actions.len())
+            .saturating_mul(b.actors as usize + 1)
+    }
+
+    /// Whether `did(actor, target, action)` reads a table of the last two steps each
+    /// (actor, action, target) was taken at, rather than a search through the step's log: for
+    /// models whose table is small (at most `pair_table_max` entries).
+    pub(crate) fn pair_table(&self) -> bool {
+        self.uses_did_pair && self.pair_table_len() <= self.pair_table_max
+    }
+
+    /// Whether the stepper keeps each step's sorted log of who did what to whom: for reactions,
+    /// and for `did(actor, target, action)` where there is no table.
+    pub(crate) fn uses_pair_log(&self) -> bool {
+        self.uses_reactions || (self.uses_did_pair && !self.pair_table())
+    }
 }
 
 /// The runs a model's state holds side by side, and the size of one run's graph.
@@ -180,6 +214,35 @@ impl Block {
         } else {
             self.copies * self.relations
         }
+    }
+
+    /// Where `(actor, action, target)` is in a table with one entry per actor of the block,
+    /// action and target in the actor's run or no one ([`Model::pair_table`]): `None` for an
+    /// actor past the block's or a target in another run, which no one can have acted toward.
+    #[inline(always)]
+    pub(crate) fn pair_slot(
+        self,
+        n_actions: usize,
+        actor: u32,
+        action: u16,
+        target: u32,
+    ) -> Option<usize> {
+        let all = self.copies * self.actors;
+        if actor >= all {
+            return None;
+        }
+        let local = target.wrapping_sub(self.copy_of_actor(actor) * self.actors);
+        let t = if local < self.actors {
+            local
+        } else if target >= all {
+            self.actors
+        } else {
+            return None;
+        };
+        Some(
+            (actor as usize * n_actions + usize::from(action)) * (self.actors as usize + 1)
+                + t as usize,
+        )
     }
 
     /// The copy actor `a` (of the whole block) belongs to.

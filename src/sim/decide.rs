@@ -588,7 +588,17 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
             s.memory.record(&m.adj, f.actor, f.target, f.action, t);
         }
     }
-    if m.uses_pair_log {
+    if !s.pair_last.is_empty() {
+        for f in &w.firings {
+            if let Some(i) = m.block.pair_slot(n_actions, f.actor, f.action, f.target) {
+                if s.pair_last[i] != t as i32 {
+                    s.pair_before[i] = s.pair_last[i];
+                    s.pair_last[i] = t as i32;
+                }
+            }
+        }
+    }
+    if m.uses_pair_log() {
         s.cur_log.extend(
             w.firings
                 .iter()

@@ -202,7 +202,9 @@ impl<'m> Sim<'m> {
             + 4 * e * model.rules.iter().filter(|r| r.cooldown > 0).count() as u64
             // The relations' keys for rule draws over whole batches, and the buffered series.
             + 16 * e
-            + 8 * observe::SERIES_BUFFER as u64 * series;
+            + 8 * observe::SERIES_BUFFER as u64 * series
+            // Who did what to whom, the last two steps each was taken.
+            + if model.pair_table() { 8 * model.pair_table_len() as u64 } else { 0 };
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))

@@ -105,6 +105,11 @@ pub(super) struct State {
     /// ([`log_starts`]).
     pub prev_starts: Vec<u32>,
     pub cur_starts: Vec<u32>,
+    /// Per (actor, action, target) ([`crate::model::Block::pair_slot`]): the last step it was
+    /// taken, and the step before that; empty unless the model reads the table
+    /// ([`Model::pair_table`]).
+    pub pair_last: Vec<i32>,
+    pub pair_before: Vec<i32>,
     /// Per counterpart and per window; empty unless an expression reads it.
     pub memory: Memory,
 }
@@ -126,6 +131,22 @@ impl State {
             cur_log: Vec::new(),
             prev_starts: vec![0; m.block.copies as usize + 2],
             cur_starts: vec![0; m.block.copies as usize + 2],
+            pair_last: vec![
+                NEVER;
+                if m.pair_table() {
+                    m.pair_table_len()
+                } else {
+                    0
+                }
+            ],
+            pair_before: vec![
+                NEVER;
+                if m.pair_table() {
+                    m.pair_table_len()
+                } else {
+                    0
+                }
+            ],
             memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
     }
@@ -146,6 +167,8 @@ impl State {
         self.cur_log.clear();
         self.prev_starts.fill(0);
         self.cur_starts.fill(0);
+        self.pair_last.fill(NEVER);
+        self.pair_before.fill(NEVER);
         self.memory.reset();
     }
 
@@ -181,6 +204,8 @@ impl State {
                 cur: &self.cur_log,
                 prev_starts: &self.prev_starts,
                 cur_starts: &self.cur_starts,
+                pair_last: &self.pair_last,
+                pair_before: &self.pair_before,
                 memory: &self.memory,
             },
             step: clock.t,
