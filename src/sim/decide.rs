@@ -566,6 +566,34 @@ fn each_lane(masks: &Masks, mut f: impl FnMut(usize)) {
     }
 }
 
+/// The target [`log_key`] packs for no one: past every actor of 24 bits.
+const LOG_NO_ONE: u64 = (1 << 24) - 1;
+
+/// A who-did-what log entry (target, action, actor) as one integer that orders as the triple
+/// does, no one ([`ActorId::NONE`]) as the largest target: the target in bits 40 and up, the
+/// action in 24 to 39, the actor below, for actors and targets below [`LOG_NO_ONE`].
+#[inline]
+fn log_key(target: u32, action: u16, actor: u32) -> u64 {
+    let target = if target == ActorId::NONE.0 {
+        LOG_NO_ONE
+    } else {
+        u64::from(target)
+    };
+    target << 40 | u64::from(action) << 24 | u64::from(actor)
+}
+
+/// The log entry [`log_key`] packed into `k`.
+#[inline]
+fn log_entry(k: u64) -> (u32, u32, u32) {
+    let target = k >> 40;
+    let target = if target == LOG_NO_ONE {
+        ActorId::NONE.0
+    } else {
+        target as u32
+    };
+    (target, (k >> 24 & 0xffff) as u32, (k & LOG_NO_ONE) as u32)
+}
+
 /// Phase 2: records this step's actions: counts, last- and first-taken steps and the
 /// who-did-what log.
 pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
@@ -599,15 +627,71 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
         }
     }
     if m.uses_pair_log() {
-        s.cur_log.extend(
-            w.firings
-                .iter()
-                .map(|f| (f.target, u32::from(f.action), f.actor)),
-        );
-        s.cur_log.sort_unstable();
-        s.cur_log.dedup();
+        // Sorted as integers that order as the triples do, not as triples compared field by
+        // field, where every actor of the block fits (`log_key`).
+        if u64::from(m.block.copies * m.block.actors) < LOG_NO_ONE {
+            let keys = &mut s.log_keys;
+            keys.clear();
+            keys.extend(w.firings.iter().map(|f| {
+                debug_assert!(
+                    f.target < m.block.copies * m.block.actors || f.target == ActorId::NONE.0
+                );
+                log_key(f.target, f.action, f.actor)
+            }));
+            keys.sort_unstable();
+            keys.dedup();
+            s.cur_log.extend(keys.iter().map(|&k| log_entry(k)));
+        } else {
+            s.cur_log.extend(
+                w.firings
+                    .iter()
+                    .map(|f| (f.target, u32::from(f.action), f.actor)),
+            );
+            s.cur_log.sort_unstable();
+            s.cur_log.dedup();
+        }
         if m.block.copies > 1 {
             super::state::log_starts(m.block, &s.cur_log, &mut s.cur_starts);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_log_entries_sort_as_the_triples_do() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let mut triples: Vec<(u32, u32, u32)> = (0..2000)
+            .map(|_| {
+                let target = match next(4) {
+                    0 => ActorId::NONE.0,
+                    1 => (LOG_NO_ONE - 1) as u32,
+                    _ => next(300) as u32,
+                };
+                (
+                    target,
+                    next(1 << 16) as u32 % 7 * 9000,
+                    next(LOG_NO_ONE) as u32 % 400,
+                )
+            })
+            .collect();
+        let mut keys: Vec<u64> = triples
+            .iter()
+            .map(|&(t, a, b)| log_key(t, a as u16, b))
+            .collect();
+        triples.sort_unstable();
+        triples.dedup();
+        keys.sort_unstable();
+        keys.dedup();
+        let unpacked: Vec<(u32, u32, u32)> = keys.into_iter().map(log_entry).collect();
+        assert_eq!(unpacked, triples);
     }
 }

@@ -110,6 +110,8 @@ pub(super) struct State {
     /// ([`Model::pair_table`]).
     pub pair_last: Vec<i32>,
     pub pair_before: Vec<i32>,
+    /// Scratch for sorting a step's log as integers (`decide::book`).
+    pub log_keys: Vec<u64>,
     /// Per counterpart and per window; empty unless an expression reads it.
     pub memory: Memory,
 }
@@ -147,6 +149,7 @@ impl State {
                     0
                 }
             ],
+            log_keys: Vec::new(),
             memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
     }
