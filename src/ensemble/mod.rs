@@ -30,8 +30,8 @@ pub(crate) const BAND_POINTS: usize = 200;
 const BLOCK: u64 = 256;
 
 /// Lockstep blocks handed to the thread pool at a time, per thread: each block is tallied and
-/// handed on as a whole, so blocks of a few lockstep blocks would put the calling thread's
-/// per-block work (a fresh tally, a merge) on every few lockstep blocks (a lockstep block of a
+/// handed on as a whole, so blocks of a few lockstep blocks would put the per-block work (fresh
+/// tallies on the pool, a merge on the calling thread) on every few lockstep blocks (a lockstep block of a
 /// 4-actor model is 64 runs).
 const BLOCK_GROUPS: u64 = 16;
 
@@ -204,9 +204,9 @@ pub enum EnsembleError {
 
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
 /// stepper per thread ([`Sim::memory_estimate`], times the runs of a lockstep block for a small
-/// model), a block of run summaries, the tally (its exact
-/// sums twice, for a checkpoint's pending part, and the quantile samples of at most
-/// 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
+/// model), a block of run summaries, the tallies of the blocks in flight (each block's parts,
+/// [`tally_block`]), the tally (its exact sums twice, for a checkpoint's pending part, and the
+/// quantile samples of at most 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
 /// Lets a caller refuse work that cannot fit before starting it; for one run, just the stepper.
 pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries: bool) -> u64 {
     let per_run = Sim::memory_estimate(model);
@@ -221,7 +221,12 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     // Two blocks of reduced runs per thread out at a time (running, finished, or being tallied).
     let block = 2 * block_runs(model) * threads * (summary + 8 * series * points + 64);
     // An exact sum is 68 digits of 8 bytes; a metric has two.
-    let sums = 2 * 560 * (series * points + 2 * metrics);
+    let one_tally = 560 * (series * points + 2 * metrics);
+    let sums = 2 * one_tally;
+    // The blocks out at a time, each tallied in parts of `TALLY_PART` runs before they merge.
+    let in_flight = (2 * threads)
+        .saturating_mul(block_runs(model).div_ceil(TALLY_PART as u64))
+        .saturating_mul(one_tally);
     let first_steps = 48 * model.outcomes.len() as u64 * steps.min(runs);
     let samples = (8 * (series * points + metrics) + 80) * runs.min(BAND_SAMPLE);
     let kept = if keep_summaries {
@@ -241,6 +246,7 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     per_thread
         .saturating_mul(threads)
         .saturating_add(block + sums + first_steps + samples)
+        .saturating_add(in_flight)
         .saturating_add(kept)
 }
 
@@ -305,8 +311,8 @@ pub fn run_blocks(
         }
         (RunSummary::of(model, r), at_points)
     };
-    // The pool runs blocks while this thread tallies finished ones and hands them on, in run
-    // order. A thread of its own hands the pool the blocks in turn, each as a task of its own,
+    // The pool runs blocks and tallies each one; this thread merges the tallies and hands the
+    // blocks on, in run order. A thread of its own hands the pool the blocks in turn, each as a task of its own,
     // so that a thread done with its part of one block goes on to the next rather than waiting
     // for the others; at most `window` blocks are out at a time (running, finished or being
     // tallied), each taking a token that this thread gives back when it has handed it on.
@@ -454,7 +460,8 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
             for (g, group) in tally.samples.chunks(GATHER).enumerate() {
                 for ahead in tally.samples.iter().skip((g + 2) * GATHER).take(GATHER) {
                     let row = &ahead.bands[s * points + p..][..width];
-                    for line in row.chunks(8) {
+                    // A row need not start on a line: its last value may be on one more.
+                    for line in row.chunks(8).chain(row.last().map(std::slice::from_ref)) {
                         prefetch(line.as_ptr());
                     }
                 }
@@ -576,10 +583,11 @@ fn tally_block(
     for part in parts {
         let (more, part_tally) = part?;
         summaries.extend(more);
-        // Parts of one block, in run order: the same ensemble, no run in both.
+        // Parts of one block, in run order: the same ensemble, no run in both, so this cannot
+        // fail; if it did, the ensemble stops with the reason rather than a wrong tally.
         tally
             .merge(part_tally)
-            .map_err(|e| EnsembleError::Handler(e.to_string()))?;
+            .map_err(|e| EnsembleError::Handler(format!("internal error: {e}")))?;
     }
     Ok((summaries, tally))
 }
@@ -815,16 +823,25 @@ action = "nudge"
 target = "A"
 when = "did(B, C, poke) or did(A, B, answer)"
 probability = 0.7
+[rules.shrugs]
+actor = "C"
+action = "nudge"
+probability = 0.5
 [outcomes]
 both_ways = "does(A, B, poke) and does(B, A, poke)"
 [report]
-series = { a = "x(A)", d = "x(D)", ab = "if(does(A, B, poke), 1, 0) + if(did(D, A, nudge), 2, 0)" }
+series = { a = "x(A)", d = "x(D)", ab = "if(does(A, B, poke), 1, 0) + if(did(D, A, nudge), 2, 0)", none = "if(did(A, D, nudge), 1, 0)" }
 "#;
         let with_table = model_of(text);
         assert!(with_table.pair_table() && with_table.uses_reactions);
         let mut with_log = with_table.clone();
         with_log.pair_table_max = 0;
         assert!(!with_log.pair_table() && with_log.uses_pair_log());
+        // A run alone reads the table, a lockstep block (too big for this limit) the log.
+        let mut mixed = with_table.clone();
+        mixed.pair_table_max = with_table.pair_table_len();
+        let wide = crate::sim::lockstep::model(&mixed).expect("a small model runs in lockstep");
+        assert!(mixed.pair_table() && !wide.pair_table());
         for runs in [1, 37, 300] {
             let options = Options {
                 runs,
@@ -834,7 +851,9 @@ series = { a = "x(A)", d = "x(D)", ab = "if(does(A, B, poke), 1, 0) + if(did(D, 
             let cancel = AtomicBool::new(false);
             let a = run(&with_table, options, &mut |_| {}, &cancel).unwrap();
             let b = run(&with_log, options, &mut |_| {}, &cancel).unwrap();
+            let c = run(&mixed, options, &mut |_| {}, &cancel).unwrap();
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "{runs} runs");
+            assert_eq!(format!("{a:?}"), format!("{c:?}"), "{runs} runs");
         }
     }
 

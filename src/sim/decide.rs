@@ -594,8 +594,8 @@ fn log_entry(k: u64) -> (u32, u32, u32) {
     (target, (k >> 24 & 0xffff) as u32, (k & LOG_NO_ONE) as u32)
 }
 
-/// Phase 2: records this step's actions: counts, last- and first-taken steps and the
-/// who-did-what log.
+/// Phase 2: records this step's actions: counts, last- and first-taken steps, and who did what
+/// to whom (the pair table and/or the log, as the model reads them).
 pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
     let n_actions = m.actions.len();
     for f in &w.firings {
@@ -629,15 +629,16 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
     if m.uses_pair_log() {
         // Sorted as integers that order as the triples do, not as triples compared field by
         // field, where every actor of the block fits (`log_key`).
-        if u64::from(m.block.copies * m.block.actors) < LOG_NO_ONE {
+        let all = m.block.copies * m.block.actors;
+        let packs = |f: &Firing| f.target < all || f.target == ActorId::NONE.0;
+        if u64::from(all) < LOG_NO_ONE && w.firings.iter().all(packs) {
             let keys = &mut s.log_keys;
             keys.clear();
-            keys.extend(w.firings.iter().map(|f| {
-                debug_assert!(
-                    f.target < m.block.copies * m.block.actors || f.target == ActorId::NONE.0
-                );
-                log_key(f.target, f.action, f.actor)
-            }));
+            keys.extend(
+                w.firings
+                    .iter()
+                    .map(|f| log_key(f.target, f.action, f.actor)),
+            );
             keys.sort_unstable();
             keys.dedup();
             s.cur_log.extend(keys.iter().map(|&k| log_entry(k)));

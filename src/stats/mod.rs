@@ -302,8 +302,9 @@ pub fn quantiles_of<const N: usize>(xs: &[f64], levels: [f64; N]) -> [f64; N] {
     quantiles_of_ordered(&mut keys, levels)
 }
 
-/// [`quantiles_of`] of the values whose [`ordered`] keys are `keys` (which it reorders): for a
-/// caller that gathers the keys itself, saving a copy.
+/// [`quantiles_of`] of the values whose [`ordered`] keys are `keys` (which it overwrites: only
+/// the ranks it reads are meaningful afterwards): for a caller that gathers the keys itself,
+/// saving a copy.
 pub(crate) fn quantiles_of_ordered<const N: usize>(keys: &mut [i64], levels: [f64; N]) -> [f64; N] {
     let n = keys.len();
     if n <= 1 {
@@ -340,7 +341,8 @@ const SORT_BELOW: usize = 48;
 const BUCKET_BITS: u32 = 11;
 
 /// Puts the keys of sorted ranks `ranks` (ascending, distinct, each below `keys.len()`) where a
-/// full sort of `keys` puts them (the other keys are left where they are).
+/// full sort of `keys` puts them, over what was there (the other keys are left where they are,
+/// so `keys` may no longer hold the same values).
 fn select_ranks(keys: &mut [i64], ranks: &[usize]) {
     let mut at = vec![0; ranks.len()];
     keys_at_ranks(keys, ranks, &mut at);
@@ -357,8 +359,10 @@ fn select_ranks(keys: &mut [i64], ranks: &[usize]) {
 /// bucket holds each wanted rank; only the keys of those buckets are copied out, and each such
 /// bucket's ranks are found among its own keys the same way (a bucket is `2^BUCKET_BITS` times
 /// narrower than the keys' range, so this ends) or, when it holds few keys, by sorting them.
-/// Two passes over the keys where a comparison selection makes two and a half, each a count or
-/// a copy with no data-dependent comparisons (about 2.5 times faster on 10,000 keys).
+/// Three passes over the keys (smallest and largest, count, copy) and a few over the copied
+/// buckets, none with data-dependent comparisons but the copy's rarely taken one, where a
+/// comparison selection's two and a half passes branch on every key (in a profile of the
+/// bundled scenario's 10,000-run ensemble, the selection's share fell from 6.8% to 3.9%).
 fn keys_at_ranks(keys: &[i64], ranks: &[usize], at: &mut [i64]) {
     if keys.len() < SORT_BELOW || ranks.len() >= usize::from(u16::MAX) {
         let mut sorted = keys.to_vec();
