@@ -204,9 +204,10 @@ pub enum EnsembleError {
 
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
 /// stepper per thread ([`Sim::memory_estimate`], times the runs of a lockstep block for a small
-/// model), a block of run summaries, the tallies of the blocks in flight (each block's parts,
-/// [`tally_block`]), the tally (its exact sums twice, for a checkpoint's pending part, and the
-/// quantile samples of at most 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps them).
+/// model), a block of run summaries, the tallies of the blocks in flight (each block's parts),
+/// the tally (its exact sums twice, for a checkpoint's pending part, and the quantile samples
+/// of at most 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps
+/// them).
 /// Lets a caller refuse work that cannot fit before starting it; for one run, just the stepper.
 pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries: bool) -> u64 {
     let per_run = Sim::memory_estimate(model);
