@@ -232,6 +232,29 @@ fn gather(vals: &[f64], at: &[u32], out: &mut [f64]) {
     }
 }
 
+/// `r[i] = vals[a]` for each lane `i`, `a` the actor `who` is in lane `i`: gathered
+/// ([`gather`]) where the lanes list their actors (a rule's listed actors and targets, a
+/// relation's ends), else looked up lane by lane.
+#[inline(always)]
+fn actors_at(vals: &[f64], who: Who, lanes: &Lanes, world: &World, r: &mut [f64]) {
+    let n = r.len();
+    let listed: Option<&[u32]> = match (who, lanes) {
+        (Who::Me, Lanes::List { me, .. }) => Some(me),
+        (Who::Target, Lanes::List { target, .. }) => Some(target),
+        (Who::Me, Lanes::Edges { start, .. }) => Some(&world.adj.src[*start as usize..][..n]),
+        (Who::Target, Lanes::Edges { start, .. }) => Some(&world.adj.dst[*start as usize..][..n]),
+        _ => None,
+    };
+    match listed {
+        Some(at) => gather(vals, at, r),
+        None => {
+            for (i, x) in r.iter_mut().enumerate() {
+                *x = vals[who_at(lanes, who, i, world) as usize];
+            }
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod gather512 {
     use std::arch::x86_64::*;
@@ -498,11 +521,7 @@ crate::simd::multiversion! {
                         (Who::Me, Lanes::Actors { start, .. }) => {
                             r.copy_from_slice(&vals[*start as usize..*start as usize + n])
                         }
-                        _ => {
-                            for (i, x) in r.iter_mut().enumerate() {
-                                *x = vals[who_at(lanes, who, i, world) as usize];
-                            }
-                        }
+                        _ => actors_at(vals, who, lanes, world, r),
                     }
                     sp += 1;
                 }
@@ -513,16 +532,7 @@ crate::simd::multiversion! {
                         (Who::Me, Lanes::Actors { start, .. }) => {
                             r.copy_from_slice(&vals[*start as usize..*start as usize + n])
                         }
-                        (Who::Me, Lanes::List { me, .. }) => {
-                            for (x, &a) in r.iter_mut().zip(me.iter()) {
-                                *x = vals[a as usize];
-                            }
-                        }
-                        _ => {
-                            for (i, x) in r.iter_mut().enumerate() {
-                                *x = vals[who_at(lanes, who, i, world) as usize];
-                            }
-                        }
+                        _ => actors_at(vals, who, lanes, world, r),
                     }
                     sp += 1;
                 }
