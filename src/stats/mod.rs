@@ -337,7 +337,8 @@ pub(crate) fn quantiles_of_ordered<const N: usize>(keys: &mut [i64], levels: [f6
 
 /// Below this many keys, [`keys_at_ranks`] sorts them.
 const SORT_BELOW: usize = 48;
-/// [`keys_at_ranks`] counts the keys in `1 << BUCKET_BITS` buckets.
+/// [`keys_at_ranks`] counts the keys in at most `1 << BUCKET_BITS` buckets (about a quarter as
+/// many as there are keys, at least 64).
 const BUCKET_BITS: u32 = 11;
 
 /// Puts the keys of sorted ranks `ranks` (ascending, distinct, each below `keys.len()`) where a
@@ -357,7 +358,7 @@ fn select_ranks(keys: &mut [i64], ranks: &[usize]) {
 /// The keys are counted in buckets of equal width between the smallest and the largest key
 /// (`(key - min) >> shift`, which orders as the keys do), so the running count says which
 /// bucket holds each wanted rank; only the keys of those buckets are copied out, and each such
-/// bucket's ranks are found among its own keys the same way (a bucket is `2^BUCKET_BITS` times
+/// bucket's ranks are found among its own keys the same way (a bucket is at least 64 times
 /// narrower than the keys' range, so this ends) or, when it holds few keys, by sorting them.
 /// Three passes over the keys (smallest and largest, count, copy) and a few over the copied
 /// buckets, none with data-dependent comparisons but the copy's rarely taken one, where a
@@ -380,10 +381,11 @@ fn keys_at_ranks(keys: &[i64], ranks: &[usize], at: &mut [i64]) {
         return;
     }
     let range = hi.wrapping_sub(lo) as u64;
-    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(BUCKET_BITS);
+    let bits = (keys.len().ilog2().saturating_sub(2)).clamp(6, BUCKET_BITS);
+    let shift = (u64::BITS - range.leading_zeros()).saturating_sub(bits);
     let bucket = |k: i64| (k.wrapping_sub(lo) as u64 >> shift) as usize;
     // Four interleaved counts, so that a run of keys in one bucket does not wait on itself.
-    let mut counts = vec![[0u32; 4]; 1 << BUCKET_BITS];
+    let mut counts = vec![[0u32; 4]; 1 << bits];
     let mut quads = keys.chunks_exact(4);
     for q in &mut quads {
         for (j, &k) in q.iter().enumerate() {
@@ -412,7 +414,7 @@ fn keys_at_ranks(keys: &[i64], ranks: &[usize], at: &mut [i64]) {
         below = upto;
     }
     // Each wanted bucket's keys, side by side; slot 0 stands for the other buckets.
-    let mut slot = vec![0u16; 1 << BUCKET_BITS];
+    let mut slot = vec![0u16; 1 << bits];
     let mut ends = Vec::with_capacity(wanted.len() + 1);
     ends.push(0usize);
     for (j, &(b, ..)) in wanted.iter().enumerate() {
