@@ -31,8 +31,8 @@ const BLOCK: u64 = 256;
 
 /// Lockstep blocks handed to the thread pool at a time, per thread: each block is tallied and
 /// handed on as a whole, so blocks of a few lockstep blocks would put the per-block work (fresh
-/// tallies on the pool, a merge on the calling thread) on every few lockstep blocks (a lockstep block of a
-/// 4-actor model is 64 runs).
+/// tallies on the pool, a merge on the calling thread) on every few lockstep blocks (a lockstep
+/// block of a 4-actor model is 64 runs).
 const BLOCK_GROUPS: u64 = 16;
 
 /// Runs handed to the thread pool at a time, per thread, for `model`.
@@ -313,10 +313,11 @@ pub fn run_blocks(
         (RunSummary::of(model, r), at_points)
     };
     // The pool runs blocks and tallies each one; this thread merges the tallies and hands the
-    // blocks on, in run order. A thread of its own hands the pool the blocks in turn, each as a task of its own,
-    // so that a thread done with its part of one block goes on to the next rather than waiting
-    // for the others; at most `window` blocks are out at a time (running, finished or being
-    // tallied), each taking a token that this thread gives back when it has handed it on.
+    // blocks on, in run order. A thread of its own hands the pool the blocks in turn, each as a
+    // task of its own, so that a thread done with its part of one block goes on to the next
+    // rather than waiting for the others; at most `window` blocks are out at a time (running,
+    // finished or being tallied), each taking a token that this thread gives back when it has
+    // handed it on.
     let chunk = block_runs(model);
     let threads = options.threads.max(1);
     let window = 2 * threads;

@@ -154,11 +154,7 @@ impl World<'_> {
             return if now {
                 last == step
             } else {
-                (if last == step {
-                    self.actions.pair_before[i]
-                } else {
-                    last
-                }) == step - 1
+                taken_before(last, self.actions.pair_before[i], step) == step - 1
             };
         }
         let (log, starts) = if now {
@@ -188,12 +184,22 @@ impl World<'_> {
 
     fn last_before_this_step(&self, actor: u32, action: u16) -> i32 {
         let i = actor as usize * self.actions.n_actions + action as usize;
-        let last = self.actions.last[i];
-        if last == self.step as i32 {
-            self.actions.before[i]
-        } else {
-            last
-        }
+        taken_before(
+            self.actions.last[i],
+            self.actions.before[i],
+            self.step as i32,
+        )
+    }
+}
+
+/// The last step before `step` something was taken at, of the last step it was taken at and
+/// the one before that (`sim::state::stamp` keeps them).
+#[inline(always)]
+fn taken_before(last: i32, before: i32, step: i32) -> i32 {
+    if last == step {
+        before
+    } else {
+        last
     }
 }
 

@@ -152,6 +152,16 @@ impl Model {
         self.uses_did_pair && self.pair_table_len() <= self.pair_table_max
     }
 
+    /// Entries the stepper's who-did-what-to-whom table has: [`Model::pair_table_len`] where
+    /// the model reads it, else none.
+    pub(crate) fn pair_table_entries(&self) -> usize {
+        if self.pair_table() {
+            self.pair_table_len()
+        } else {
+            0
+        }
+    }
+
     /// Whether the stepper keeps each step's sorted log of who did what to whom: for reactions,
     /// and for `did(actor, target, action)` where there is no table.
     pub(crate) fn uses_pair_log(&self) -> bool {

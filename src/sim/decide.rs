@@ -600,10 +600,7 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
     let n_actions = m.actions.len();
     for f in &w.firings {
         let i = f.actor as usize * n_actions + f.action as usize;
-        if s.last[i] != t as i32 {
-            s.before[i] = s.last[i];
-            s.last[i] = t as i32;
-        }
+        super::state::stamp(&mut s.last[i], &mut s.before[i], t as i32);
         s.counts[i] += 1;
         let first =
             &mut s.first[m.block.copy_of_actor(f.actor) as usize * n_actions + f.action as usize];
@@ -619,10 +616,7 @@ pub(super) fn book(m: &Model, s: &mut State, w: &Work, t: u32) {
     if !s.pair_last.is_empty() {
         for f in &w.firings {
             if let Some(i) = m.block.pair_slot(n_actions, f.actor, f.action, f.target) {
-                if s.pair_last[i] != t as i32 {
-                    s.pair_before[i] = s.pair_last[i];
-                    s.pair_last[i] = t as i32;
-                }
+                super::state::stamp(&mut s.pair_last[i], &mut s.pair_before[i], t as i32);
             }
         }
     }

@@ -204,7 +204,7 @@ impl<'m> Sim<'m> {
             + 16 * e
             + 8 * observe::SERIES_BUFFER as u64 * series
             // Who did what to whom, the last two steps each was taken.
-            + if model.pair_table() { 8 * model.pair_table_len() as u64 } else { 0 };
+            + 8 * model.pair_table_entries() as u64;
         state
             .saturating_add((8 * series).saturating_mul(steps))
             .saturating_add(Self::pending_estimate(model))

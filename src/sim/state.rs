@@ -133,22 +133,8 @@ impl State {
             cur_log: Vec::new(),
             prev_starts: vec![0; m.block.copies as usize + 2],
             cur_starts: vec![0; m.block.copies as usize + 2],
-            pair_last: vec![
-                NEVER;
-                if m.pair_table() {
-                    m.pair_table_len()
-                } else {
-                    0
-                }
-            ],
-            pair_before: vec![
-                NEVER;
-                if m.pair_table() {
-                    m.pair_table_len()
-                } else {
-                    0
-                }
-            ],
+            pair_last: vec![NEVER; m.pair_table_entries()],
+            pair_before: vec![NEVER; m.pair_table_entries()],
             log_keys: Vec::new(),
             memory: Memory::new(&m.memory, n_actors, m.adj.len()),
         }
@@ -216,6 +202,16 @@ impl State {
             actor_keys: &m.actor_keys,
             block: m.block,
         }
+    }
+}
+
+/// Records that something was taken at step `t`: `last` becomes `t` and `before` the step
+/// taken at before it (taken twice in one step, `before` stays).
+#[inline(always)]
+pub(super) fn stamp(last: &mut i32, before: &mut i32, t: i32) {
+    if *last != t {
+        *before = *last;
+        *last = t;
     }
 }
 
