@@ -132,6 +132,16 @@ crate::simd::multiversion! {
                         }
                     }
                 }
+                // A sum or mean over in-relations, hoisted the same way: the index looked up
+                // once, the sums `aggregate_actor`'s (from 0, in order).
+                (AggSet::In(None), Some(v)) if matches!(key.func, AggFn::Sum | AggFn::Mean) => {
+                    let vals: &[f64] = &s.rel[v as usize];
+                    let (start, edges) = m.adj.in_index();
+                    for (x, w) in out.iter_mut().zip(start.windows(2)) {
+                        let edges = &edges[w[0] as usize..w[1] as usize];
+                        *x = in_sum(key.func, edges, vals);
+                    }
+                }
                 _ => {
                     for (a, x) in out.iter_mut().enumerate() {
                         *x = aggregate_actor(m, &s.rel, key, a as u32);
@@ -163,6 +173,21 @@ crate::simd::multiversion! {
                     *x = fold_slice(key.func, run);
                 }
                 continue;
+            }
+            // A sum or mean over one actor's in-relations, the index looked up once.
+            if let (AggSet::In(None), Some(a), Some(v)) = (key.set, key.actor, key.var) {
+                if matches!(key.func, AggFn::Sum | AggFn::Mean) {
+                    let copies = block.copies as usize;
+                    let out = &mut s.agg_scalar[slot * copies..][..copies];
+                    let (start, edges) = m.adj.in_index();
+                    let vals: &[f64] = &s.rel[v as usize];
+                    for (copy, x) in out.iter_mut().enumerate() {
+                        let b = block.actor(a, copy as u32) as usize;
+                        let edges = &edges[start[b] as usize..start[b + 1] as usize];
+                        *x = in_sum(key.func, edges, vals);
+                    }
+                    continue;
+                }
             }
             for copy in 0..block.copies {
                 let (rels, actors) = {
@@ -196,6 +221,18 @@ fn value(rel: &[Vec<f64>], var: Option<u16>, e: usize) -> f64 {
     var.map_or(1.0, |v| rel[v as usize][e])
 }
 
+/// The sum (`func` Sum) or mean (Mean) of `vals` over `edges`: `fold`'s sum (from 0, in order)
+/// without its minimum and maximum; 0 over no edges.
+#[inline(always)]
+fn in_sum(func: AggFn, edges: &[u32], vals: &[f64]) -> f64 {
+    let sum = edges.iter().fold(0.0, |sum, &e| sum + vals[e as usize]);
+    match (edges.len(), func) {
+        (0, _) => 0.0,
+        (n, AggFn::Mean) => sum / n as f64,
+        _ => sum,
+    }
+}
+
 /// An aggregate over one actor's out- or in-relations.
 #[inline]
 fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
@@ -219,17 +256,11 @@ fn aggregate_actor(m: &Model, rel: &[Vec<f64>], key: &AggKey, a: u32) -> f64 {
             )
         }
         AggSet::In(None) if matches!(key.func, AggFn::Sum | AggFn::Mean) && key.var.is_some() => {
-            // `fold`'s sum (from 0, in order) without its minimum and maximum.
-            let (edges, vals) = (
+            in_sum(
+                key.func,
                 m.adj.in_slice(a as u32),
                 &rel[key.var.unwrap_or(0) as usize],
-            );
-            let sum = edges.iter().fold(0.0, |sum, &e| sum + vals[e as usize]);
-            match (edges.len(), key.func) {
-                (0, _) => 0.0,
-                (n, AggFn::Mean) => sum / n as f64,
-                _ => sum,
-            }
+            )
         }
         AggSet::In(kind) => {
             let edges = m.adj.in_slice(a as u32).iter().map(|&e| e as usize);
