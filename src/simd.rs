@@ -89,3 +89,16 @@ macro_rules! multiversion {
     };
 }
 pub(crate) use multiversion;
+
+/// Asks for the cache line at `p` to be read into the caches, where the CPU can be asked.
+#[inline(always)]
+pub(crate) fn prefetch(p: *const f64) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that reads nothing into the program and cannot fault; SSE
+    // is part of the x86-64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}

@@ -204,7 +204,7 @@ pub enum EnsembleError {
 
 /// Bytes an ensemble of `runs` runs of `model` on `threads` threads will need, roughly: a
 /// stepper per thread ([`Sim::memory_estimate`], times the runs of a lockstep block for a small
-/// model), a block of run summaries, the tallies of the blocks in flight (each block's parts),
+/// model), a block of run summaries, the tallies of the blocks in flight,
 /// the tally (its exact sums twice, for a checkpoint's pending part, and the quantile samples
 /// of at most 10,000 runs), and with `keep_summaries` every run's summary (as [`run`] keeps
 /// them).
@@ -224,10 +224,8 @@ pub fn memory_estimate(model: &Model, runs: u64, threads: usize, keep_summaries:
     // An exact sum is 68 digits of 8 bytes; a metric has two.
     let one_tally = 560 * (series * points + 2 * metrics);
     let sums = 2 * one_tally;
-    // The blocks out at a time, each tallied in parts of `TALLY_PART` runs before they merge.
-    let in_flight = (2 * threads)
-        .saturating_mul(block_runs(model).div_ceil(TALLY_PART as u64))
-        .saturating_mul(one_tally);
+    // The blocks out at a time, each with a tally of its own.
+    let in_flight = (2 * threads).saturating_mul(one_tally);
     let first_steps = 48 * model.outcomes.len() as u64 * steps.min(runs);
     let samples = (8 * (series * points + metrics) + 80) * runs.min(BAND_SAMPLE);
     let kept = if keep_summaries {
@@ -464,7 +462,7 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
                     let row = &ahead.bands[s * points + p..][..width];
                     // A row need not start on a line: its last value may be on one more.
                     for line in row.chunks(8).chain(row.last().map(std::slice::from_ref)) {
-                        prefetch(line.as_ptr());
+                        crate::simd::prefetch(line.as_ptr());
                     }
                 }
                 let rows: [&[f64]; GATHER] = std::array::from_fn(|j| {
@@ -518,19 +516,6 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
     flat.chunks(points.max(1)).map(<[_]>::to_vec).collect()
 }
 
-/// Asks for the cache line at `p` to be read into the caches, where the CPU can be asked.
-#[inline(always)]
-fn prefetch(p: *const f64) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch is a hint that reads nothing into the program and cannot fault; SSE
-    // is part of the x86-64 baseline.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p.cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
 /// How often [`run_blocks`] looks at its cancel flag while a block runs.
 const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -550,47 +535,20 @@ type Reduced = (RunSummary, Vec<f64>);
 /// earliest failed run, or the panic of one of its runs.
 type Finished = std::thread::Result<Result<(Vec<RunSummary>, Tally), EnsembleError>>;
 
-/// Runs tallied together by [`tally_block`] (each part a tally of its own, then merged).
-const TALLY_PART: usize = 256;
-
 /// The summaries and the tally of a block's runs, `reduced` in run order (of an ensemble of
 /// `runs` runs, with bands at `points`), or the error of its earliest failed run. Tallied on
-/// the thread pool a part at a time, so that the calling thread of [`run_blocks`] only merges,
-/// and the last block's tally is not left to one thread when the runs end.
+/// the thread pool (its sums a group of columns per task, [`Tally::add_runs`]), so that the
+/// calling thread of [`run_blocks`] only merges, and the last block's tally is not left to one
+/// thread when the runs end.
 fn tally_block(
     model: &Model,
     runs: u64,
     points: &[u32],
     reduced: Vec<Result<Reduced, EnsembleError>>,
 ) -> Result<(Vec<RunSummary>, Tally), EnsembleError> {
-    let parts: Vec<Result<(Vec<RunSummary>, Tally), EnsembleError>> = reduced
-        .into_par_iter()
-        .chunks(TALLY_PART)
-        .map(|part| {
-            let mut tally = Tally::new(model, runs, points.to_vec());
-            let mut summaries = Vec::with_capacity(part.len());
-            for item in part {
-                let (summary, at_points) = item?;
-                tally.add(&summary, at_points);
-                summaries.push(summary);
-            }
-            Ok((summaries, tally))
-        })
-        .collect();
-    let mut parts = parts.into_iter();
-    let Some(first) = parts.next() else {
-        return Ok((Vec::new(), Tally::new(model, runs, points.to_vec())));
-    };
-    let (mut summaries, mut tally) = first?;
-    for part in parts {
-        let (more, part_tally) = part?;
-        summaries.extend(more);
-        // Parts of one block, in run order: the same ensemble, no run in both, so this cannot
-        // fail; if it did, the ensemble stops with the reason rather than a wrong tally.
-        tally
-            .merge(part_tally)
-            .map_err(|e| EnsembleError::Handler(format!("internal error: {e}")))?;
-    }
+    let reduced = reduced.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut tally = Tally::new(model, runs, points.to_vec());
+    let summaries = tally.add_runs(reduced);
     Ok((summaries, tally))
 }
 

@@ -15,8 +15,12 @@
 use super::{RunSummary, BAND_SAMPLE};
 use crate::model::Model;
 use crate::stats::{ExactSum, Moments};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Band sums [`Tally::add_runs`] hands a thread at a time.
+const COLUMNS: usize = 64;
 
 /// The values a sampled run contributes to the quantiles.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,40 +112,54 @@ impl Tally {
         self.covers == [(0, self.runs)] || (self.runs == 0 && self.covers.is_empty())
     }
 
-    /// Adds run `s.run`, with its series' values at the band time points (`at_points`, per
-    /// series, per point). Runs must be added in increasing order.
-    pub(crate) fn add(&mut self, s: &RunSummary, at_points: Vec<f64>) {
-        match self.covers.last_mut() {
-            Some((_, end)) if *end == s.run => *end += 1,
-            _ => self.covers.push((s.run, s.run + 1)),
-        }
-        debug_assert_eq!(at_points.len(), self.bands.len());
-        for (sum, &x) in self.bands.iter_mut().zip(&at_points) {
-            sum.add(x);
-        }
-        let mut metric = 0;
-        for_each_metric(s, |x| {
-            self.metrics[metric].add(x);
-            metric += 1;
-        });
-        for (o, reached) in s.reached.iter().enumerate() {
-            if let Some(t) = reached {
-                *self.first_steps[o].entry(*t).or_insert(0) += 1;
-            }
-        }
-        for (i, &c) in s.shocks.iter().enumerate() {
-            self.shocks[i].0 += u64::from(c > 0);
-            self.shocks[i].1 += u64::from(c);
-        }
-        if s.run.is_multiple_of(self.sample_every()) {
-            let mut metrics = Vec::with_capacity(self.metrics.len());
-            for_each_metric(s, |x| metrics.push(x));
-            self.samples.push(Sampled {
-                run: s.run,
-                bands: at_points,
-                metrics,
+    /// Adds runs, in increasing run order, each with its series' values at the band time points
+    /// (per series, per point); hands their summaries back. The band sums and the metrics'
+    /// moments go a column at a time ([`ExactSum::add_columns`]), in parallel over groups of
+    /// columns: a run's values would otherwise each go into a different exact sum, hundreds of
+    /// bytes wide.
+    pub(crate) fn add_runs(&mut self, runs: Vec<(RunSummary, Vec<f64>)>) -> Vec<RunSummary> {
+        let rows: Vec<&[f64]> = runs.iter().map(|(_, at)| at.as_slice()).collect();
+        debug_assert!(rows.iter().all(|r| r.len() == self.bands.len()));
+        self.bands
+            .par_chunks_mut(COLUMNS)
+            .enumerate()
+            .for_each(|(c, sums)| ExactSum::add_columns(sums, &rows, c * COLUMNS));
+        self.metrics
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(k, moments)| {
+                for (s, _) in &runs {
+                    moments.add(metric(s, k));
+                }
             });
+        let every = self.sample_every();
+        let mut summaries = Vec::with_capacity(runs.len());
+        for (s, at_points) in runs {
+            match self.covers.last_mut() {
+                Some((_, end)) if *end == s.run => *end += 1,
+                _ => self.covers.push((s.run, s.run + 1)),
+            }
+            for (o, reached) in s.reached.iter().enumerate() {
+                if let Some(t) = reached {
+                    *self.first_steps[o].entry(*t).or_insert(0) += 1;
+                }
+            }
+            for (i, &c) in s.shocks.iter().enumerate() {
+                self.shocks[i].0 += u64::from(c > 0);
+                self.shocks[i].1 += u64::from(c);
+            }
+            if s.run.is_multiple_of(every) {
+                let mut metrics = Vec::with_capacity(self.metrics.len());
+                for_each_metric(&s, |x| metrics.push(x));
+                self.samples.push(Sampled {
+                    run: s.run,
+                    bands: at_points,
+                    metrics,
+                });
+            }
+            summaries.push(s);
         }
+        summaries
     }
 
     /// Adds every run of `other`, a tally of other runs of the same ensemble. The result does
@@ -261,6 +279,17 @@ impl Tally {
     }
 }
 
+/// Metric `k` of run `s`, in [`for_each_metric`]'s order.
+fn metric(s: &RunSummary, k: usize) -> f64 {
+    let n = s.last.len();
+    match k / n.max(1) {
+        _ if k >= 3 * n => s.actions[k - 3 * n] as f64,
+        0 => s.last[k],
+        1 => s.peak[k - n],
+        _ => s.mean[k - 2 * n],
+    }
+}
+
 /// Calls `f` with each metric of run `s`, in the report's order: every series' final value,
 /// then every peak, every mean, then each action's count.
 fn for_each_metric(s: &RunSummary, mut f: impl FnMut(f64)) {
@@ -268,4 +297,31 @@ fn for_each_metric(s: &RunSummary, mut f: impl FnMut(f64)) {
     s.peak.iter().for_each(|&x| f(x));
     s.mean.iter().for_each(|&x| f(x));
     s.actions.iter().for_each(|&c| f(c as f64));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_metric_by_its_index_is_the_one_for_each_metric_gives() {
+        for n_series in [0, 1, 3] {
+            let values = |base: f64| (0..n_series).map(|i| base + i as f64).collect::<Vec<_>>();
+            let s = RunSummary {
+                run: 0,
+                last: values(10.0),
+                peak: values(20.0),
+                mean: values(30.0),
+                reached: Vec::new(),
+                actions: vec![40, 41],
+                shocks: Vec::new(),
+            };
+            let mut all = Vec::new();
+            for_each_metric(&s, |x| all.push(x));
+            assert_eq!(all.len(), 3 * n_series + 2);
+            for (k, &x) in all.iter().enumerate() {
+                assert_eq!(metric(&s, k), x, "{n_series} series, metric {k}");
+            }
+        }
+    }
 }
