@@ -357,7 +357,7 @@ fn a_short_last_block_is_not_failed_by_a_run_past_its_range() {
         options,
         start..bad,
         &mut |b| {
-            summaries.extend_from_slice(b.summaries);
+            summaries.extend(b.summaries);
             Ok(())
         },
         &AtomicBool::new(false),
@@ -383,7 +383,7 @@ fn a_short_last_block_is_not_failed_by_a_run_past_its_range() {
         options,
         part.clone(),
         &mut |b| {
-            summaries.extend_from_slice(b.summaries);
+            summaries.extend(b.summaries);
             Ok(())
         },
         &AtomicBool::new(false),

@@ -193,7 +193,7 @@ pub(super) fn run_ensemble(
         from..range.end,
         &mut |block| {
             let text = if streamed {
-                csv::runs_rows(&report::ensemble::runs_table_of(model, block.summaries))
+                csv::runs_rows(&report::ensemble::runs_table_of(model, &block.summaries))
             } else {
                 String::new()
             };

@@ -267,11 +267,11 @@ pub fn empty_tally(model: &Model, options: Options) -> Tally {
 }
 
 /// One finished block of runs, handed to the caller of [`run_blocks`].
-pub struct Block<'a> {
+pub struct Block {
     /// The runs of the block, `start..end`.
     pub runs: Range<u64>,
-    /// Their summaries, in run order.
-    pub summaries: &'a [RunSummary],
+    /// Their summaries, in run order (the caller's to keep: moved, not copied).
+    pub summaries: Vec<RunSummary>,
     /// Their tally, to [`Tally::merge`] into the caller's.
     pub tally: Tally,
 }
@@ -293,7 +293,7 @@ pub fn run_blocks(
     model: &Model,
     options: Options,
     range: Range<u64>,
-    block: &mut dyn FnMut(Block<'_>) -> Result<(), String>,
+    block: &mut dyn FnMut(Block) -> Result<(), String>,
     cancel: &AtomicBool,
 ) -> Result<(), EnsembleError> {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -418,7 +418,7 @@ pub fn run_blocks(
             start = runs.end;
             block(Block {
                 runs,
-                summaries: &summaries,
+                summaries,
                 tally,
             })
             .map_err(EnsembleError::Handler)?;
@@ -650,7 +650,7 @@ pub fn run(
         options,
         0..options.runs,
         &mut |b| {
-            summaries.extend_from_slice(b.summaries);
+            summaries.extend(b.summaries);
             tally.merge(b.tally).map_err(|e| e.to_string())?;
             progress(b.runs.end);
             Ok(())
