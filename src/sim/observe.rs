@@ -24,9 +24,9 @@ pub(super) fn step(
     let world = s.world(m, clock);
     let copies = records.len();
     let lanes = Lanes::Copies { len: copies };
-    // This step's values go into a buffer with a row per run and series (a push onto each
-    // record's series would first read where that series is), which is emptied into the
-    // records every `SERIES_BUFFER` steps.
+    // This step's values go into a buffer with a row per series and step, the runs side by
+    // side (a push onto each record's series would first read where that series is), which is
+    // emptied into the records every `SERIES_BUFFER` steps.
     let n_series = m.series.len();
     w.series_buf.resize(copies * n_series * SERIES_BUFFER, 0.0);
     let k = w.buffered;
@@ -35,9 +35,7 @@ pub(super) fn step(
         if let Some(x) = xs.iter().find(|x| !x.is_finite()) {
             return Err(series_error(m, clock.t, i, *x));
         }
-        for (c, &x) in xs.iter().enumerate() {
-            w.series_buf[(c * n_series + i) * SERIES_BUFFER + k] = x;
-        }
+        w.series_buf[(i * SERIES_BUFFER + k) * copies..][..copies].copy_from_slice(xs);
     }
     w.buffered += 1;
     if w.buffered == SERIES_BUFFER {
@@ -66,14 +64,17 @@ pub(super) const SERIES_BUFFER: usize = 64;
 
 /// Empties the buffer of series values into the records (one per run of the block).
 pub(super) fn flush_series(m: &Model, w: &mut Work, records: &mut [RunRecord]) {
-    let rows = w.series_buf.chunks_exact(SERIES_BUFFER);
-    let series = records.iter_mut().flat_map(|r| r.series.iter_mut());
-    for (series, row) in series.zip(rows) {
-        series.extend_from_slice(&row[..w.buffered]);
+    let copies = records.len();
+    debug_assert!(w.buffered == 0 || w.series_buf.len() == copies * m.series.len() * SERIES_BUFFER);
+    if w.buffered == 0 {
+        return;
     }
-    debug_assert!(
-        w.buffered == 0 || w.series_buf.len() == records.len() * m.series.len() * SERIES_BUFFER
-    );
+    for i in 0..m.series.len() {
+        let rows = &w.series_buf[i * SERIES_BUFFER * copies..][..w.buffered * copies];
+        for (c, record) in records.iter_mut().enumerate() {
+            record.series[i].extend(rows.chunks_exact(copies).map(|row| row[c]));
+        }
+    }
     w.buffered = 0;
 }
 
