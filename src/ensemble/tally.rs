@@ -113,10 +113,10 @@ impl Tally {
     }
 
     /// Adds runs, in increasing run order, each with its series' values at the band time points
-    /// (per series, per point); hands their summaries back. The band sums and the metrics'
-    /// moments go a column at a time ([`ExactSum::add_columns`]), in parallel over groups of
-    /// columns: a run's values would otherwise each go into a different exact sum, hundreds of
-    /// bytes wide.
+    /// (per series, per point); hands their summaries back. The band sums go a column (a band
+    /// point) at a time ([`ExactSum::add_columns`]), in parallel over groups of columns: a run's
+    /// values would otherwise each go into a different exact sum, hundreds of bytes wide; the
+    /// metrics' moments a metric at a time, in parallel over the metrics.
     pub(crate) fn add_runs(&mut self, runs: Vec<(RunSummary, Vec<f64>)>) -> Vec<RunSummary> {
         let rows: Vec<&[f64]> = runs.iter().map(|(_, at)| at.as_slice()).collect();
         debug_assert!(rows.iter().all(|r| r.len() == self.bands.len()));

@@ -319,8 +319,8 @@ pub(super) struct Work {
     /// rotated key of its target (empty until the first such draw).
     pub src_keys: Vec<u64>,
     pub dst_keys: Vec<u64>,
-    /// Series values of the last `buffered` steps not yet in the records: per step, per series,
-    /// one per run of the block (see `observe::step`).
+    /// Series values of the last `buffered` steps not yet in the records: per series, per step,
+    /// one per run of the block side by side (see `observe::step`).
     pub series_buf: Vec<f64>,
     pub buffered: usize,
     /// Scratch for sorting the firings by action, and the count per action.

@@ -286,7 +286,8 @@ const WINDOW_TERMS: usize = 1 << 10;
 /// Terms on their way to an [`ExactSum`] ([`ExactSum::add_columns`]): per binade of the
 /// [`WINDOW`] binades from `base`, the signed sum of the mantissas of the terms in it (the terms
 /// `±m · 2^shift` units, as [`decompose`] gives them, with `shift − base` below `WINDOW`).
-/// `base` is put half a window below the first finite, non-zero term's binade, and never so
+/// `base` is put half a window below the first finite, non-zero term's binade (the first since
+/// the window last passed its terms on), and never so
 /// high that the window reaches the non-finite terms' (2046), which always go to the sum.
 #[derive(Clone, Copy)]
 struct Window {
@@ -325,7 +326,8 @@ impl Window {
         }
     }
 
-    /// Adds what it holds to `sum` and empties (keeping its place).
+    /// Adds what it holds to `sum` and empties; the next term places it again (so a first term
+    /// far from the rest costs one window's worth of terms, not all of them).
     fn pass_on(&mut self, sum: &mut ExactSum) {
         for (i, m) in self.mantissas.iter_mut().enumerate() {
             if *m != 0 {
@@ -333,6 +335,7 @@ impl Window {
                 *m = 0;
             }
         }
+        self.placed = false;
     }
 }
 
@@ -638,6 +641,8 @@ mod tests {
                         let bits = next(&mut state);
                         match j.wrapping_sub(offset) % 7 {
                             0 => 2.0 - f64::EPSILON,
+                            // A first term far below the others places the window there.
+                            1 if r == 0 => 1e-300,
                             1 => -(1.0 - f64::EPSILON / 2.0) * pow2(-20),
                             2 => loop {
                                 let x = f64::from_bits(next(&mut state));
@@ -650,17 +655,23 @@ mod tests {
                                 m * pow2((bits % 160) as i32 - 80)
                                     * if bits & 1 == 0 { 1.0 } else { -1.0 }
                             }
+                            4 if r == 0 => 0.0,
                             4 => match bits % 4 {
                                 0 => 0.0,
                                 1 => -0.0,
                                 _ => f64::from_bits(bits % (1 << 53)),
                             },
                             5 => match r {
-                                17 => f64::NAN,
+                                0 | 17 => f64::NAN,
                                 40 => f64::INFINITY,
                                 _ => (bits % 1000) as f64 * 1e-3,
                             },
-                            _ => f64::MAX * if bits & 1 == 0 { 1.0 } else { -1.0 },
+                            // The window as high as it goes, a NaN and an infinity in it.
+                            _ => match r {
+                                1000 => f64::NAN,
+                                1500 => f64::NEG_INFINITY,
+                                _ => f64::MAX * if bits & 1 == 0 { 1.0 } else { -1.0 },
+                            },
                         }
                     })
                     .collect()
