@@ -80,8 +80,7 @@ fn results_do_not_depend_on_the_thread_count() {
 
 #[test]
 fn band_quantiles_are_those_of_each_runs_values_sorted_on_any_thread_count() {
-    // 151 band points (three tiles of gathered points, the last short) and 301 sampled runs (not
-    // a whole number of the runs gathered side by side).
+    // 151 band points (split unevenly between the threads below) and 301 sampled runs.
     let text = NOISY.replace("steps = 30", "steps = 150");
     let (m, e) = run(&text, 301, 2);
     assert_eq!(e.bands.steps.len(), 151);

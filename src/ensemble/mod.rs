@@ -8,6 +8,7 @@
 //! resumed, whatever the split: the tallies merge exactly. Memory does not grow with the runs
 //! (unless the summaries are kept, as [`run`] does): a run is reduced as soon as it finishes.
 
+mod samples;
 mod tally;
 
 use crate::model::Model;
@@ -429,16 +430,10 @@ pub fn run_blocks(
     })
 }
 
-/// The band points gathered from the sampled runs at a time, per series: eight cache lines of
-/// each run's values, read in order.
-const TILE: usize = 64;
-
-/// The sampled runs [`band_quantiles`] reads from side by side.
-const GATHER: usize = 8;
-
 /// Per series, per band point: the quantiles at [`LEVELS`] of the sampled runs' values, on up to
-/// `threads` threads. [`TILE`] band points at a time are gathered from each run's values, the
-/// tiles split between the threads in order.
+/// `threads` threads, each taking a run of the points in order. A point's values over the runs
+/// are a few contiguous stretches of the samples ([`samples`]), copied into a buffer a thread
+/// reuses (small enough to stay in its cache while it is searched).
 fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64; 5]>> {
     let n_series = tally.bands.len() / points.max(1);
     let n = tally.samples.len();
@@ -446,68 +441,46 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
         let none = crate::stats::quantiles_of_ordered(&mut [], LEVELS);
         return vec![vec![none; points]; n_series];
     }
-    let tiles: Vec<(usize, usize)> = (0..n_series)
-        .flat_map(|s| (0..points).step_by(TILE).map(move |p| (s, p)))
-        .collect();
-    let of_tiles = |tiles: &[(usize, usize)]| -> Vec<[f64; 5]> {
-        // Column `c` of a tile (its point `p + c`) is `keys[c * n..][..n]`, in run order.
-        let mut keys = vec![0i64; TILE * n];
-        let mut out = Vec::with_capacity(tiles.len() * TILE);
-        for &(s, p) in tiles {
-            let width = TILE.min(points - p);
-            // Eight runs at a time, a value of each in turn: eight reads in flight, not one;
-            // the rows of the group after next asked for meanwhile (they come from memory).
-            for (g, group) in tally.samples.chunks(GATHER).enumerate() {
-                for ahead in tally.samples.iter().skip((g + 2) * GATHER).take(GATHER) {
-                    let row = &ahead.bands[s * points + p..][..width];
-                    // A row need not start on a line: its last value may be on one more.
-                    for line in row.chunks(8).chain(row.last().map(std::slice::from_ref)) {
-                        crate::simd::prefetch(line.as_ptr());
-                    }
-                }
-                let rows: [&[f64]; GATHER] = std::array::from_fn(|j| {
-                    group
-                        .get(j)
-                        .map_or(&[][..], |r| &r.bands[s * points + p..][..width])
-                });
-                for c in 0..width {
-                    let column = &mut keys[c * n + g * GATHER..][..group.len()];
-                    for (key, row) in column.iter_mut().zip(&rows) {
-                        *key = crate::stats::ordered(row[c]);
-                    }
-                }
-            }
-            out.extend(
-                keys.chunks_mut(n)
-                    .take(width)
-                    .map(|column| crate::stats::quantiles_of_ordered(column, LEVELS)),
-            );
-        }
-        out
+    let of_columns = |columns: Range<usize>| -> Vec<[f64; 5]> {
+        let mut keys = vec![0i64; n];
+        columns
+            .map(|c| {
+                tally.samples.band_keys(c, &mut keys);
+                crate::stats::quantiles_of_ordered(&mut keys, LEVELS)
+            })
+            .collect()
     };
-    let chunk = tiles.len().div_ceil(threads.max(1)).max(1);
-    let flat: Vec<[f64; 5]> = if threads <= 1 || tiles.len() < 2 {
-        of_tiles(&tiles)
+    let columns = n_series * points;
+    let chunk = columns.div_ceil(threads.max(1)).max(1);
+    let parts: Vec<Range<usize>> = (0..columns)
+        .step_by(chunk)
+        .map(|a| a..(a + chunk).min(columns))
+        .collect();
+    let flat: Vec<[f64; 5]> = if parts.len() < 2 {
+        of_columns(0..columns)
     } else {
         std::thread::scope(|scope| {
-            // Each chunk on a thread of its own where one can be started, else on this one.
-            let started: Vec<_> = tiles
-                .chunks(chunk)
-                .map(|c| {
+            // Each part on a thread of its own where one can be started, else on this one.
+            let started: Vec<_> = parts
+                .into_iter()
+                .map(|part| {
                     std::thread::Builder::new()
                         .name("detente-bands".into())
-                        .spawn_scoped(scope, move || of_tiles(c))
-                        .map_err(|_| c)
+                        .spawn_scoped(scope, {
+                            let part = part.clone();
+                            move || of_columns(part)
+                        })
+                        .map_err(|_| part)
                 })
                 .collect();
-            let mut flat = Vec::with_capacity(n_series * points);
+            let mut flat = Vec::with_capacity(columns);
             for s in started {
                 match s {
                     Ok(handle) => match handle.join() {
                         Ok(part) => flat.extend(part),
                         Err(panic) => std::panic::resume_unwind(panic),
                     },
-                    Err(c) => flat.extend(of_tiles(c)),
+                    Err(part) => flat.extend(of_columns(part)),
                 }
             }
             flat

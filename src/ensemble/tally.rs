@@ -12,26 +12,16 @@
 //!   Whichever shard made a sampled run, its values are the same, and the merged samples are
 //!   kept in run order.
 
+use super::samples::{zeroed_keys, Chunk, Samples};
 use super::{RunSummary, BAND_SAMPLE};
 use crate::model::Model;
-use crate::stats::{ExactSum, Moments};
+use crate::stats::{ExactSum, Keep, Moments};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Band sums [`Tally::add_runs`] hands a thread at a time.
 const COLUMNS: usize = 64;
-
-/// The values a sampled run contributes to the quantiles.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Sampled {
-    /// The run's index.
-    pub run: u64,
-    /// Per series, per band time point (series-major).
-    pub bands: Vec<f64>,
-    /// Per metric, in the order of the report's metrics.
-    pub metrics: Vec<f64>,
-}
 
 /// The mergeable statistics of some of an ensemble's runs: see the module's documentation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,7 +41,7 @@ pub struct Tally {
     /// Per shock: the runs it happened in, and the steps it happened in over all runs.
     pub(crate) shocks: Vec<(u64, u64)>,
     /// The sampled runs among those tallied, in run order.
-    pub(crate) samples: Vec<Sampled>,
+    pub(crate) samples: Samples,
 }
 
 /// Why two tallies cannot be merged.
@@ -78,7 +68,7 @@ impl Tally {
             metrics: vec![Moments::new(); n_metrics],
             first_steps: vec![BTreeMap::new(); model.outcomes.len()],
             shocks: vec![(0, 0); model.shocks.len()],
-            samples: Vec::new(),
+            samples: Samples::default(),
         }
     }
 
@@ -120,10 +110,28 @@ impl Tally {
     pub(crate) fn add_runs(&mut self, runs: Vec<(RunSummary, Vec<f64>)>) -> Vec<RunSummary> {
         let rows: Vec<&[f64]> = runs.iter().map(|(_, at)| at.as_slice()).collect();
         debug_assert!(rows.iter().all(|r| r.len() == self.bands.len()));
+        let every = self.sample_every();
+        let kept: Vec<u32> = (0..runs.len() as u32)
+            .filter(|&i| runs[i as usize].0.run.is_multiple_of(every))
+            .collect();
+        let n = kept.len();
+        // The kept runs' band values, column by column, copied out as the sums read them.
+        let mut keys = zeroed_keys(self.bands.len() * n);
+        let mut parts: Vec<&mut [i64]> = if n == 0 {
+            (0..self.bands.len().div_ceil(COLUMNS))
+                .map(|_| Default::default())
+                .collect()
+        } else {
+            keys.chunks_mut(COLUMNS * n).collect()
+        };
         self.bands
             .par_chunks_mut(COLUMNS)
+            .zip(parts.par_iter_mut())
             .enumerate()
-            .for_each(|(c, sums)| ExactSum::add_columns(sums, &rows, c * COLUMNS));
+            .for_each(|(c, (sums, keys))| {
+                let keep = Keep { rows: &kept, keys };
+                ExactSum::add_columns(sums, &rows, c * COLUMNS, keep)
+            });
         self.metrics
             .par_iter_mut()
             .enumerate()
@@ -132,9 +140,20 @@ impl Tally {
                     moments.add(metric(s, k));
                 }
             });
-        let every = self.sample_every();
+        let n_metrics = self.metrics.len();
+        let mut metrics = vec![0.0; n_metrics * n];
+        for (i, &r) in kept.iter().enumerate() {
+            for k in 0..n_metrics {
+                metrics[k * n + i] = metric(&runs[r as usize].0, k);
+            }
+        }
+        self.samples.push(Chunk {
+            runs: kept.iter().map(|&r| runs[r as usize].0.run).collect(),
+            bands: keys,
+            metrics,
+        });
         let mut summaries = Vec::with_capacity(runs.len());
-        for (s, at_points) in runs {
+        for (s, _) in runs {
             match self.covers.last_mut() {
                 Some((_, end)) if *end == s.run => *end += 1,
                 _ => self.covers.push((s.run, s.run + 1)),
@@ -147,14 +166,6 @@ impl Tally {
             for (i, &c) in s.shocks.iter().enumerate() {
                 self.shocks[i].0 += u64::from(c > 0);
                 self.shocks[i].1 += u64::from(c);
-            }
-            if s.run.is_multiple_of(every) {
-                let metrics = (0..self.metrics.len()).map(|k| metric(&s, k)).collect();
-                self.samples.push(Sampled {
-                    run: s.run,
-                    bands: at_points,
-                    metrics,
-                });
             }
             summaries.push(s);
         }
@@ -215,10 +226,7 @@ impl Tally {
             a.0 += b.0;
             a.1 += b.1;
         }
-        let mut samples = std::mem::take(&mut self.samples);
-        samples.extend(other.samples);
-        samples.sort_by_key(|s| s.run);
-        self.samples = samples;
+        self.samples.merge(other.samples);
         Ok(())
     }
 
@@ -253,14 +261,13 @@ impl Tally {
             .iter()
             .map(|&(a, b)| b.div_ceil(every) - a.div_ceil(every))
             .sum();
-        let samples_ok = self.samples.windows(2).all(|w| w[0].run < w[1].run)
-            && self.samples.iter().all(|s| {
-                s.run % every == 0
-                    && covered(s.run)
-                    && s.bands.len() == self.bands.len()
-                    && s.metrics.len() == self.metrics.len()
-            })
-            && self.samples.len() as u64 == expected_samples;
+        let runs: Vec<u64> = self.samples.runs().collect();
+        let samples_ok = runs.windows(2).all(|w| w[0] < w[1])
+            && runs.iter().all(|&r| r % every == 0 && covered(r))
+            && self
+                .samples
+                .all_of_width(self.bands.len(), self.metrics.len())
+            && runs.len() as u64 == expected_samples;
         if !samples_ok {
             return Err("its sampled runs are not those of its ranges".into());
         }

@@ -316,7 +316,7 @@ pub fn build(model: &Model, e: &Ensemble) -> EnsembleReport {
         .enumerate()
         .map(|(k, (id, label))| {
             let s = t.metrics[k].summary();
-            let mut sorted: Vec<f64> = t.samples.iter().map(|r| r.metrics[k]).collect();
+            let mut sorted: Vec<f64> = t.samples.metric(k).collect();
             sorted.sort_by(f64::total_cmp);
             MetricStats {
                 id,

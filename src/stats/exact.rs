@@ -129,14 +129,24 @@ impl ExactSum {
     /// ones) are added as [`ExactSum::add`] adds them. Eight columns at a time, so that the
     /// values read from a row lie side by side and the windows' additions do not wait on one
     /// another, with the lines of the row eight ahead prefetched (the rows lie apart; about 4%
-    /// of the bundled scenario's ensemble, A/B).
-    pub(crate) fn add_columns(sums: &mut [ExactSum], rows: &[&[f64]], offset: usize) {
+    /// of the bundled scenario's ensemble, A/B). The values of the rows `keep` names are copied
+    /// out on the way, column by column ([`Keep`]).
+    pub(crate) fn add_columns(
+        sums: &mut [ExactSum],
+        rows: &[&[f64]],
+        offset: usize,
+        keep: Keep<'_>,
+    ) {
         const SIDE: usize = 8;
         const AHEAD: usize = 8;
+        let kept = keep.rows.len();
+        debug_assert_eq!(keep.keys.len(), sums.len() * kept);
         for (t, tile) in sums.chunks_mut(SIDE).enumerate() {
             let first = offset + t * SIDE;
+            let keys = &mut keep.keys[t * SIDE * kept..][..tile.len() * kept];
             let mut windows = [Window::EMPTY; SIDE];
-            for chunk in rows.chunks(WINDOW_TERMS) {
+            let mut next = 0;
+            for (c, chunk) in rows.chunks(WINDOW_TERMS).enumerate() {
                 for (r, row) in chunk.iter().enumerate() {
                     // Rows lie apart: the lines of the row a few ahead asked for meanwhile.
                     if let Some(ahead) = chunk.get(r + AHEAD) {
@@ -147,6 +157,12 @@ impl ExactSum {
                     let values = &row[first..first + tile.len()];
                     for ((w, sum), &x) in windows.iter_mut().zip(tile.iter_mut()).zip(values) {
                         w.add(x, sum);
+                    }
+                    if keep.rows.get(next) == Some(&((c * WINDOW_TERMS + r) as u32)) {
+                        for (j, &x) in values.iter().enumerate() {
+                            keys[j * kept + next] = super::ordered(x);
+                        }
+                        next += 1;
                     }
                 }
                 for (w, sum) in windows.iter_mut().zip(tile.iter_mut()) {
@@ -275,6 +291,15 @@ impl ExactSum {
             .map(|(i, &d)| sign * d as f64 * pow2(32 * i as i32 - 1074))
             .collect()
     }
+}
+
+/// Rows whose values [`ExactSum::add_columns`] copies out as it sums them: their indices among
+/// the rows (ascending), and where their values go, column by column as
+/// [`ordered`](super::ordered) keys: column `j` of the sums (`row[offset + j]`) is
+/// `keys[j * rows.len()..][..rows.len()]`, a value per kept row in order.
+pub(crate) struct Keep<'a> {
+    pub rows: &'a [u32],
+    pub keys: &'a mut [i64],
 }
 
 /// The binades a [`Window`] sums as integers.
@@ -680,7 +705,31 @@ mod tests {
             .collect();
         let refs: Vec<&[f64]> = rows.iter().map(|r| r.as_slice()).collect();
         let mut columns = vec![ExactSum::new(); n_cols];
-        ExactSum::add_columns(&mut columns, &refs, offset);
+        // Kept: the first row, every third, both sides of a window's end, and the last.
+        let kept: Vec<u32> = (0..n_rows as u32)
+            .filter(|&r| {
+                r % 3 == 0
+                    || [
+                        WINDOW_TERMS as u32 - 1,
+                        WINDOW_TERMS as u32,
+                        n_rows as u32 - 1,
+                    ]
+                    .contains(&r)
+            })
+            .collect();
+        let mut keys = vec![0i64; n_cols * kept.len()];
+        let keep = Keep {
+            rows: &kept,
+            keys: &mut keys,
+        };
+        ExactSum::add_columns(&mut columns, &refs, offset, keep);
+        for (j, column) in keys.chunks_exact(kept.len()).enumerate() {
+            let expected: Vec<i64> = kept
+                .iter()
+                .map(|&r| super::super::ordered(rows[r as usize][offset + j]))
+                .collect();
+            assert_eq!(column, expected, "column {j}");
+        }
         for (j, got) in columns.iter().enumerate() {
             let mut one_by_one = ExactSum::new();
             rows.iter().for_each(|r| one_by_one.add(r[offset + j]));

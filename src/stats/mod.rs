@@ -30,7 +30,7 @@
 //!   *Journal of the American Statistical Association* 22(158).
 
 pub(crate) mod exact;
-pub(crate) use exact::{ExactSum, Moments};
+pub(crate) use exact::{ExactSum, Keep, Moments};
 
 /// Mean, sample standard deviation and count.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -441,7 +441,7 @@ fn keys_at_ranks(keys: &[i64], ranks: &[usize], at: &mut [i64]) {
 
 /// The value whose [`ordered`] key is `key`.
 #[inline]
-fn unordered(key: i64) -> f64 {
+pub(crate) fn unordered(key: i64) -> f64 {
     f64::from_bits((key ^ (((key >> 63) as u64) >> 1) as i64) as u64)
 }
 
