@@ -312,9 +312,10 @@ pub fn run_blocks(
         (RunSummary::of(model, r), at_points)
     };
     // The pool runs blocks and tallies each one; this thread merges the tallies and hands the
-    // blocks on, in run order. A thread of its own hands the pool the blocks in turn, each as a
-    // task of its own, so that a thread done with its part of one block goes on to the next
-    // rather than waiting for the others; at most `window` blocks are out at a time (running,
+    // blocks on, in run order. A thread of its own hands the pool the blocks in turn, as tasks
+    // of their own (a lockstep model's a task per few groups), so that a thread done with its
+    // part of one block goes on to the next rather than waiting for the others, and blocks end
+    // about in the order they were handed out; at most `window` blocks are out at a time (running,
     // finished or being tallied), each taking a token that this thread gives back when it has
     // handed it on.
     let chunk = block_runs(model);
@@ -330,7 +331,11 @@ pub fn run_blocks(
     // few milliseconds), and when this thread stops taking blocks (an error), so that the
     // blocks in flight stop too.
     let stop = AtomicBool::new(false);
+    // Steppers of tasks that ended, for the next ones: a thread builds them (and allocates their
+    // state) about once, not once per task.
+    let steppers: std::sync::Mutex<Vec<Steppers<'_>>> = std::sync::Mutex::new(Vec::new());
     let (stop, reduce, wide, points) = (&stop, &reduce, wide.as_ref(), &points);
+    let steppers = &steppers;
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new()
             .name("detente-blocks".into())
@@ -346,7 +351,6 @@ pub fn run_blocks(
                             break;
                         }
                         let end = (start + chunk).min(range.end);
-                        let to_tally = to_tally.clone();
                         let runs = Runs {
                             model,
                             wide,
@@ -355,24 +359,57 @@ pub fn run_blocks(
                             cancel: stop,
                             completed: start - range.start,
                         };
-                        tasks.spawn(move |_| {
-                            // A panic goes to the loop below as this block's result, which
-                            // stops taking blocks and goes on as the panic (the scope would
-                            // raise it only once every task had ended, and the loop would
-                            // wait for this block, and this thread for a token, till then).
-                            let reduced = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                #[cfg(test)]
-                                tests::panic_if_asked(options.seed, start);
-                                tally_block(
-                                    model,
-                                    options.runs,
-                                    points,
-                                    runs.map(start..end, reduce),
-                                )
-                            }));
-                            // The loop below may have stopped: then nothing takes it.
-                            let _ = to_tally.send((start..end, reduced));
-                        });
+                        // A lockstep model's block goes to the pool as a task per few groups,
+                        // none waiting on another, the last to end tallying the block: a thread
+                        // that waited inside a block's task for another thread's share of it
+                        // would take on other blocks' work meanwhile, every block out would then
+                        // end together, and the threads would idle till new blocks came (the
+                        // tiny case's 2-thread speed-up rose from 1.88x to 1.95x, the limit's
+                        // 1.93x). A block of a model that runs one run at a time stays one task
+                        // whose runs rayon splits ([`Runs::map`]): a task per few runs was 3-5%
+                        // slower on one thread on the small case, for reasons not found.
+                        let groups = runs.groups(&(start..end));
+                        let per_task = runs.groups_per_task(groups);
+                        let one_task = wide.is_none();
+                        let n_tasks = if one_task {
+                            1
+                        } else {
+                            groups.div_ceil(per_task)
+                        };
+                        let pending = std::sync::Arc::new(Pending::new(n_tasks));
+                        for task in 0..n_tasks {
+                            let (pending, to_tally) = (pending.clone(), to_tally.clone());
+                            tasks.spawn(move |_| {
+                                // A panic goes to the loop below as this block's result, which
+                                // stops taking blocks and goes on as the panic (the scope would
+                                // raise it only once every task had ended, and the loop would
+                                // wait for this block, and this thread for a token, till then).
+                                let part = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                    #[cfg(test)]
+                                    tests::panic_if_asked(options.seed, start);
+                                    if one_task {
+                                        return runs.map(start..end, reduce);
+                                    }
+                                    let mut s = take(steppers).unwrap_or_else(|| runs.steppers());
+                                    let gs = task * per_task..((task + 1) * per_task).min(groups);
+                                    let part: Vec<_> = gs
+                                        .flat_map(|g| runs.group(&mut s, &(start..end), g, reduce))
+                                        .collect();
+                                    give(steppers, s);
+                                    part
+                                }));
+                                let Some(reduced) = pending.finish(task, part) else {
+                                    return;
+                                };
+                                let tallied = reduced.and_then(|reduced| {
+                                    std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                        tally_block(model, options.runs, points, reduced)
+                                    }))
+                                });
+                                // The loop below may have stopped: then nothing takes it.
+                                let _ = to_tally.send((start..end, tallied));
+                            });
+                        }
                         start = end;
                     }
                 });
@@ -489,6 +526,20 @@ fn band_quantiles(tally: &Tally, points: usize, threads: usize) -> Vec<Vec<[f64;
     flat.chunks(points.max(1)).map(<[_]>::to_vec).collect()
 }
 
+/// Steppers a task left for the next ones, if any.
+fn take<'m>(free: &std::sync::Mutex<Vec<Steppers<'m>>>) -> Option<Steppers<'m>> {
+    free.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .pop()
+}
+
+/// Leaves `steppers` for the next task.
+fn give<'m>(free: &std::sync::Mutex<Vec<Steppers<'m>>>, steppers: Steppers<'m>) {
+    free.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(steppers);
+}
+
 /// How often [`run_blocks`] looks at its cancel flag while a block runs.
 const CANCEL_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
@@ -526,6 +577,7 @@ fn tally_block(
 }
 
 /// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
+#[derive(Clone, Copy)]
 pub(crate) struct Runs<'a> {
     pub model: &'a Model,
     /// `model` made for runs in lockstep ([`crate::sim::lockstep::model`]), if it is small.
@@ -537,7 +589,32 @@ pub(crate) struct Runs<'a> {
     pub completed: u64,
 }
 
-impl Runs<'_> {
+/// The steppers [`Runs::group`] runs a group with: a one-run stepper and, for a small model, a
+/// lockstep one.
+type Steppers<'m> = (Sim<'m>, Option<Sim<'m>>);
+
+impl<'a> Runs<'a> {
+    /// Runs one group at a time (a lockstep block's worth, or one run).
+    fn copies(&self) -> u64 {
+        self.wide.map_or(1, |w| u64::from(w.block.copies))
+    }
+
+    /// How many groups `runs` has.
+    fn groups(&self, runs: &Range<u64>) -> usize {
+        (runs.end - runs.start).div_ceil(self.copies()) as usize
+    }
+
+    /// Groups handed to a thread at a time: chunks of groups, so that a stepper is not built
+    /// (and its state allocated) for every group; sixteen or so per thread in `groups`, so that
+    /// the threads still finish together when one of them runs slower.
+    fn groups_per_task(&self, groups: usize) -> usize {
+        (groups / (16 * self.threads)).max(1)
+    }
+
+    fn steppers(&self) -> Steppers<'a> {
+        (Sim::new(self.model), self.wide.map(Sim::new))
+    }
+
     /// Runs `runs` and reduces each record with `f`: in run order, each the run's value, or the
     /// error that stopped it ([`EnsembleError::Runtime`] with its run, or
     /// [`EnsembleError::Cancelled`]). A small model's runs go in lockstep blocks; when one run of
@@ -548,56 +625,99 @@ impl Runs<'_> {
         runs: Range<u64>,
         f: &(dyn Fn(&RunRecord) -> T + Sync),
     ) -> Vec<Result<T, EnsembleError>> {
-        let copies = self.wide.map_or(1, |w| u64::from(w.block.copies));
-        let groups = (runs.end - runs.start).div_ceil(copies) as usize;
-        let cancelled = || EnsembleError::Cancelled {
-            completed: self.completed,
-        };
+        let groups = self.groups(&runs);
         let per_group: Vec<Vec<Result<T, EnsembleError>>> = (0..groups)
             .into_par_iter()
-            // Chunks of groups, so that a stepper is built (and its state allocated) a few
-            // times per thread and block, not once per stolen group; sixteen or so per thread,
-            // so that the threads still finish together when one of them runs slower.
-            .with_min_len((groups / (16 * self.threads)).max(1))
+            .with_min_len(self.groups_per_task(groups))
             .map_init(
-                || (Sim::new(self.model), self.wide.map(Sim::new)),
-                |(one, block), g| {
-                    let first = runs.start + g as u64 * copies;
-                    let last = (first + copies).min(runs.end);
-                    // Checked per group too, so that a cancel does not wait for a whole block.
-                    let all_cancelled = || (first..last).map(|_| Err(cancelled())).collect();
-                    if self.cancel.load(Ordering::Relaxed) {
-                        return all_cancelled();
-                    }
-                    // A block of runs in lockstep. The last group of a range may be short: at
-                    // least half a block still runs as a whole one (the runs past the range
-                    // are made and dropped, and an error in one of them is not the range's),
-                    // less goes one run at a time.
-                    let n = (last - first) as usize;
-                    if let Some(block) = block.as_mut().filter(|_| 2 * n as u64 >= copies) {
-                        match block.run_block(self.seed, first, self.cancel) {
-                            Ok(Some(records)) => {
-                                return records[..n].iter().map(|r| Ok(f(r))).collect()
-                            }
-                            Ok(None) => return all_cancelled(),
-                            Err(_) => {}
-                        }
-                    }
-                    (first..last)
-                        .map(|i| {
-                            if self.cancel.load(Ordering::Relaxed) {
-                                return Err(cancelled());
-                            }
-                            let r = one
-                                .run(self.seed, i)
-                                .map_err(|error| EnsembleError::Runtime { run: i, error })?;
-                            Ok(f(&r))
-                        })
-                        .collect()
-                },
+                || self.steppers(),
+                |steppers, g| self.group(steppers, &runs, g, f),
             )
             .collect();
         per_group.into_iter().flatten().collect()
+    }
+
+    /// Group `g` of `runs`, as [`Runs::map`] runs it.
+    fn group<T>(
+        &self,
+        (one, block): &mut Steppers<'_>,
+        runs: &Range<u64>,
+        g: usize,
+        f: &(dyn Fn(&RunRecord) -> T + Sync),
+    ) -> Vec<Result<T, EnsembleError>> {
+        let copies = self.copies();
+        let cancelled = || EnsembleError::Cancelled {
+            completed: self.completed,
+        };
+        let first = runs.start + g as u64 * copies;
+        let last = (first + copies).min(runs.end);
+        // Checked per group too, so that a cancel does not wait for a whole block.
+        let all_cancelled = || (first..last).map(|_| Err(cancelled())).collect();
+        if self.cancel.load(Ordering::Relaxed) {
+            return all_cancelled();
+        }
+        // A block of runs in lockstep. The last group of a range may be short: at least half a
+        // block still runs as a whole one (the runs past the range are made and dropped, and an
+        // error in one of them is not the range's), less goes one run at a time.
+        let n = (last - first) as usize;
+        if let Some(block) = block.as_mut().filter(|_| 2 * n as u64 >= copies) {
+            match block.run_block(self.seed, first, self.cancel) {
+                Ok(Some(records)) => return records[..n].iter().map(|r| Ok(f(r))).collect(),
+                Ok(None) => return all_cancelled(),
+                Err(_) => {}
+            }
+        }
+        (first..last)
+            .map(|i| {
+                if self.cancel.load(Ordering::Relaxed) {
+                    return Err(cancelled());
+                }
+                let r = one
+                    .run(self.seed, i)
+                    .map_err(|error| EnsembleError::Runtime { run: i, error })?;
+                Ok(f(&r))
+            })
+            .collect()
+    }
+}
+
+/// What a task of [`run_blocks`] gives: its runs reduced in order, or its panic.
+type Part = std::thread::Result<Vec<Result<Reduced, EnsembleError>>>;
+
+/// A block of [`run_blocks`] on its way through the pool, a task per few groups: what each task
+/// gave (its groups' reduced runs, or its panic), and how many tasks are still out.
+struct Pending {
+    parts: std::sync::Mutex<Vec<Option<Part>>>,
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl Pending {
+    fn new(tasks: usize) -> Pending {
+        Pending {
+            parts: std::sync::Mutex::new((0..tasks).map(|_| None).collect()),
+            left: tasks.into(),
+        }
+    }
+
+    /// Records what task `i` gave; for the block's last task to end, hands back every task's
+    /// runs in order (or the first panic).
+    fn finish(&self, i: usize, part: Part) -> Option<Part> {
+        let mut parts = self
+            .parts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        parts[i] = Some(part);
+        if self.left.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return None;
+        }
+        let mut runs = Vec::new();
+        for part in parts.drain(..).flatten() {
+            match part {
+                Ok(part) => runs.extend(part),
+                Err(panic) => return Some(Err(panic)),
+            }
+        }
+        Some(Ok(runs))
     }
 }
 
