@@ -364,10 +364,11 @@ pub fn run_blocks(
                         // that waited inside a block's task for another thread's share of it
                         // would take on other blocks' work meanwhile, every block out would then
                         // end together, and the threads would idle till new blocks came (the
-                        // tiny case's 2-thread speed-up rose from 1.88x to 1.95x, the limit's
-                        // 1.93x). A block of a model that runs one run at a time stays one task
-                        // whose runs rayon splits ([`Runs::map`]): a task per few runs was 3-5%
-                        // slower on one thread on the small case, for reasons not found.
+                        // tiny case's 2-thread speed-up went from 1.84x to 1.92-1.98x, the
+                        // limit's 1.91-1.98x). A block of a model that runs one run at a time
+                        // stays one task whose runs rayon splits ([`Runs::map`]): a task per few
+                        // runs was 3-5% slower on one thread on the small case, for reasons not
+                        // found.
                         let groups = runs.groups(&(start..end));
                         let per_task = runs.groups_per_task(groups);
                         let one_task = wide.is_none();
@@ -594,7 +595,7 @@ pub(crate) struct Runs<'a> {
 type Steppers<'m> = (Sim<'m>, Option<Sim<'m>>);
 
 impl<'a> Runs<'a> {
-    /// Runs one group at a time (a lockstep block's worth, or one run).
+    /// Runs per group: a lockstep block's runs, or one.
     fn copies(&self) -> u64 {
         self.wide.map_or(1, |w| u64::from(w.block.copies))
     }

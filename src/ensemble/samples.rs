@@ -132,8 +132,8 @@ impl Samples {
 
     /// Adds the runs of `chunk`, all after the ones held.
     pub(crate) fn push(&mut self, chunk: Chunk) {
-        debug_assert!(self.runs().last() < chunk.runs.first().copied());
-        if !chunk.runs.is_empty() {
+        if let Some(&first) = chunk.runs.first() {
+            debug_assert!(self.runs().last() < Some(first));
             self.chunks.push(chunk);
         }
     }
@@ -152,10 +152,16 @@ impl Samples {
             return;
         }
         // Chunks whose runs interleave (tallies of runs split finer than their chunks): one
-        // chunk of them all.
+        // chunk of them all, if they have the same widths (else the samples are refused, as
+        // ragged ones read from a file are).
+        let (width, n_metrics) = (self.chunks[0].width(), self.chunks[0].n_metrics());
+        if !self.all_of_width(width, n_metrics) {
+            self.chunks.clear();
+            self.ragged = true;
+            return;
+        }
         let mut rows: Vec<Sampled> = self.rows().collect();
         rows.sort_by_key(|r| r.run);
-        let (width, n_metrics) = (self.chunks[0].width(), self.chunks[0].n_metrics());
         self.chunks = vec![Chunk::of_rows(&rows, width, n_metrics)];
     }
 
@@ -298,6 +304,27 @@ mod tests {
         assert_eq!(a.runs().collect::<Vec<_>>(), [0, 2, 4, 6, 8]);
         assert_eq!(a, samples(&[0, 2, 4, 6, 8]));
         assert_eq!(a.metric(0).collect::<Vec<_>>(), [0.0, 1.0, 2.0, 3.0, 4.0]);
+    }
+
+    #[test]
+    fn a_chunk_of_no_runs_adds_nothing() {
+        let mut s = Samples::default();
+        let none = || Chunk::of_rows(&[], 4, 2);
+        s.push(none());
+        s.push(Chunk::of_rows(&rows(&[3]), 4, 2));
+        s.push(none());
+        assert_eq!((s.chunks.len(), s.len()), (1, 1));
+    }
+
+    #[test]
+    fn interleaved_chunks_of_other_widths_are_refused() {
+        let mut a = samples(&[0, 4]);
+        let mut narrow = rows(&[2]);
+        narrow[0].bands.pop();
+        let mut b = Samples::default();
+        b.push(Chunk::of_rows(&narrow, 3, 2));
+        a.merge(b);
+        assert!(!a.all_of_width(4, 2) && !a.all_of_width(3, 2));
     }
 
     #[test]

@@ -106,7 +106,9 @@ impl Tally {
     /// (per series, per point); hands their summaries back. The band sums go a column (a band
     /// point) at a time ([`ExactSum::add_columns`]), in parallel over groups of columns: a run's
     /// values would otherwise each go into a different exact sum, hundreds of bytes wide; the
-    /// metrics' moments a metric at a time, in parallel over the metrics.
+    /// sampled runs' values are copied out on the way, into the samples' chunk of these runs
+    /// (column by column). The metrics' moments go a metric at a time, in parallel over the
+    /// metrics. The runs must all come after any this tally holds.
     pub(crate) fn add_runs(&mut self, runs: Vec<(RunSummary, Vec<f64>)>) -> Vec<RunSummary> {
         let rows: Vec<&[f64]> = runs.iter().map(|(_, at)| at.as_slice()).collect();
         debug_assert!(rows.iter().all(|r| r.len() == self.bands.len()));
