@@ -210,8 +210,9 @@ impl Part {
         check_format(&value, FORMAT)?;
         let part: Part = serde_json::from_value(value)
             .map_err(|e| format!("it is not a well-formed part ({e})"))?;
-        // Numbers are read back exactly, so the work serializes to the same text it was
-        // written from.
+        // Numbers are read back exactly, so a part's work serializes to the same text it was
+        // written from (sampled runs out of order or of mixed widths, which no tally writes,
+        // are held as none, and so fail here or, checksummed so, in the tally's validation).
         if work_check(&part.work) != part.check {
             return Err("it is damaged: its results do not match their checksum".into());
         }

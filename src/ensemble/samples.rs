@@ -27,9 +27,10 @@ pub(crate) struct Sampled {
 pub(crate) struct Samples {
     /// In run order, none empty, none reaching into another's runs.
     chunks: Vec<Chunk>,
-    /// Read from a file whose sampled runs do not all have as many values: no chunk could hold
-    /// them, and [`super::Tally::validate`] refuses the tally.
-    ragged: bool,
+    /// Read from a file whose sampled runs do not all have as many values, or are not in run
+    /// order, or merged from chunks of other widths: no chunk could hold them, and
+    /// [`super::Tally::validate`] refuses the tally.
+    refused: bool,
 }
 
 /// Some sampled runs, in run order, column by column.
@@ -103,9 +104,9 @@ impl Samples {
     }
 
     /// Whether every sampled run has `width` band values and `n_metrics` metrics (and the
-    /// samples were not read ragged).
+    /// samples were not refused as read or merged).
     pub(crate) fn all_of_width(&self, width: usize, n_metrics: usize) -> bool {
-        !self.ragged
+        !self.refused
             && self
                 .chunks
                 .iter()
@@ -141,7 +142,7 @@ impl Samples {
     /// Adds the sampled runs of `other` (none of them held), keeping run order: as its
     /// chunks where they fall between this one's (blocks of runs merged), else rebuilt.
     pub(crate) fn merge(&mut self, other: Samples) {
-        self.ragged |= other.ragged;
+        self.refused |= other.refused;
         self.chunks.extend(other.chunks);
         self.chunks.sort_by_key(|c| c.runs[0]);
         let apart = self
@@ -157,7 +158,7 @@ impl Samples {
         let (width, n_metrics) = (self.chunks[0].width(), self.chunks[0].n_metrics());
         if !self.all_of_width(width, n_metrics) {
             self.chunks.clear();
-            self.ragged = true;
+            self.refused = true;
             return;
         }
         let mut rows: Vec<Sampled> = self.rows().collect();
@@ -176,7 +177,7 @@ impl Samples {
 /// The same runs with the same values (however they are chunked).
 impl PartialEq for Samples {
     fn eq(&self, other: &Samples) -> bool {
-        self.ragged == other.ragged && self.len() == other.len() && self.rows().eq(other.rows())
+        self.refused == other.refused && self.len() == other.len() && self.rows().eq(other.rows())
     }
 }
 
@@ -196,20 +197,15 @@ impl<'de> Deserialize<'de> for Samples {
         let ragged = rows
             .iter()
             .any(|r| r.bands.len() != width || r.metrics.len() != n_metrics);
-        let in_order = rows.windows(2).all(|w| w[0].run < w[1].run);
+        // Out of order (or a run twice), they are not a tally's either.
+        let malformed = ragged || !rows.windows(2).all(|w| w[0].run < w[1].run);
         Ok(Samples {
-            // Out of order, they are still held in order ([`super::Tally::validate`] refuses
-            // them for the runs they claim to be, not for their order).
-            chunks: if ragged {
+            chunks: if malformed {
                 Vec::new()
-            } else if in_order {
-                vec![Chunk::of_rows(&rows, width, n_metrics)]
             } else {
-                let mut rows = rows;
-                rows.sort_by_key(|r| r.run);
                 vec![Chunk::of_rows(&rows, width, n_metrics)]
             },
-            ragged,
+            refused: malformed,
         })
     }
 }
@@ -346,10 +342,16 @@ mod tests {
     }
 
     #[test]
-    fn ragged_runs_read_from_a_file_are_refused() {
-        let mut listed = rows(&[1, 3]);
-        listed[1].bands.pop();
-        let back: Samples = serde_json::from_str(&serde_json::to_string(&listed).unwrap()).unwrap();
-        assert!(!back.all_of_width(4, 2) && !back.all_of_width(3, 2));
+    fn ragged_or_unordered_runs_read_from_a_file_are_refused() {
+        let mut ragged = rows(&[1, 3]);
+        ragged[1].bands.pop();
+        for listed in [ragged, rows(&[3, 1]), rows(&[1, 1])] {
+            let text = serde_json::to_string(&listed).unwrap();
+            let back: Samples = serde_json::from_str(&text).unwrap();
+            assert!(
+                !back.all_of_width(4, 2) && !back.all_of_width(3, 2),
+                "{text}"
+            );
+        }
     }
 }
