@@ -36,13 +36,13 @@ pub(crate) struct Samples {
 /// Some sampled runs, in run order, column by column.
 #[derive(Clone, Debug)]
 pub(crate) struct Chunk {
-    pub runs: Vec<u64>,
+    runs: Vec<u64>,
     /// Band column `c` (series `s`, point `p`: `c = s · points + p`) is
     /// `bands[c * runs.len()..][..runs.len()]`, the runs' values as
     /// [`ordered`](crate::stats::ordered) keys.
-    pub bands: Vec<i64>,
+    bands: Vec<i64>,
     /// Metric `k` is `metrics[k * runs.len()..][..runs.len()]`.
-    pub metrics: Vec<f64>,
+    metrics: Vec<f64>,
 }
 
 impl Chunk {
@@ -56,25 +56,40 @@ impl Chunk {
         self.metrics.len() / self.runs.len().max(1)
     }
 
+    /// The chunk of `runs` (in order) with their band values `bands` (laid out as the field
+    /// says) and `n_metrics` metrics each, run `i`'s metric `k` being `metric(i, k)`.
+    pub(crate) fn new(
+        runs: Vec<u64>,
+        bands: Vec<i64>,
+        n_metrics: usize,
+        metric: impl Fn(usize, usize) -> f64,
+    ) -> Chunk {
+        let n = runs.len();
+        let mut metrics = vec![0.0; n_metrics * n];
+        for i in 0..n {
+            for k in 0..n_metrics {
+                metrics[k * n + i] = metric(i, k);
+            }
+        }
+        Chunk {
+            runs,
+            bands,
+            metrics,
+        }
+    }
+
     /// The chunk of `rows` (in run order, each with `width` band values and `n_metrics`
     /// metrics).
     fn of_rows(rows: &[Sampled], width: usize, n_metrics: usize) -> Chunk {
         let n = rows.len();
         let mut bands = zeroed_keys(width * n);
-        let mut metrics = vec![0.0; n_metrics * n];
         for (i, row) in rows.iter().enumerate() {
             for (c, &x) in row.bands.iter().enumerate() {
                 bands[c * n + i] = crate::stats::ordered(x);
             }
-            for (k, &x) in row.metrics.iter().enumerate() {
-                metrics[k * n + i] = x;
-            }
         }
-        Chunk {
-            runs: rows.iter().map(|r| r.run).collect(),
-            bands,
-            metrics,
-        }
+        let runs = rows.iter().map(|r| r.run).collect();
+        Chunk::new(runs, bands, n_metrics, |i, k| rows[i].metrics[k])
     }
 
     /// Its `i`-th run, as a file has it.

@@ -142,18 +142,11 @@ impl Tally {
                     moments.add(metric(s, k));
                 }
             });
-        let n_metrics = self.metrics.len();
-        let mut metrics = vec![0.0; n_metrics * n];
-        for (i, &r) in kept.iter().enumerate() {
-            for k in 0..n_metrics {
-                metrics[k * n + i] = metric(&runs[r as usize].0, k);
-            }
-        }
-        self.samples.push(Chunk {
-            runs: kept.iter().map(|&r| runs[r as usize].0.run).collect(),
-            bands: keys,
-            metrics,
-        });
+        let sampled = kept.iter().map(|&r| runs[r as usize].0.run).collect();
+        self.samples
+            .push(Chunk::new(sampled, keys, self.metrics.len(), |i, k| {
+                metric(&runs[kept[i] as usize].0, k)
+            }));
         let mut summaries = Vec::with_capacity(runs.len());
         for (s, _) in runs {
             match self.covers.last_mut() {
