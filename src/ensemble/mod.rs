@@ -12,7 +12,8 @@ mod samples;
 mod tally;
 
 use crate::model::Model;
-use crate::sim::{RunRecord, RuntimeError, Sim};
+use crate::sim::{RunRecord, RuntimeError, SeriesColumns, Sim};
+use crate::stats::{Stripe, TILE};
 use rayon::prelude::*;
 use std::ops::Range;
 use std::panic::AssertUnwindSafe;
@@ -75,11 +76,6 @@ pub struct RunSummary {
 impl RunSummary {
     /// The summary of the run `r` of `model`.
     pub fn of(model: &Model, r: &RunRecord) -> RunSummary {
-        let n_actions = model.actions.len();
-        let mut actions = vec![0u64; n_actions];
-        for (i, c) in r.action_counts.iter().enumerate() {
-            actions[i % n_actions.max(1)] += c;
-        }
         // Each series' peak and sum in step order, four series at a time, step by step: their
         // chains of additions and maxima overlap rather than wait on each other.
         let n = r.series.len();
@@ -96,18 +92,121 @@ impl RunSummary {
         for (s, v) in sum.iter_mut().zip(&r.series) {
             *s /= v.len().max(1) as f64;
         }
+        let last = r
+            .series
+            .iter()
+            .map(|v| v.last().copied().unwrap_or(0.0))
+            .collect();
+        RunSummary::with_series(model, r, last, peak, sum)
+    }
+
+    /// The summary of the run `r` of `model`, given its series' last values, peaks and means.
+    fn with_series(
+        model: &Model,
+        r: &RunRecord,
+        last: Vec<f64>,
+        peak: Vec<f64>,
+        mean: Vec<f64>,
+    ) -> RunSummary {
+        let n_actions = model.actions.len();
+        let mut actions = vec![0u64; n_actions];
+        for (i, c) in r.action_counts.iter().enumerate() {
+            actions[i % n_actions.max(1)] += c;
+        }
         RunSummary {
             run: r.run,
-            last: r
-                .series
-                .iter()
-                .map(|v| v.last().copied().unwrap_or(0.0))
-                .collect(),
+            last,
             peak,
-            mean: sum,
+            mean,
             reached: r.reached.clone(),
             actions,
             shocks: r.shock_counts.clone(),
+        }
+    }
+}
+
+impl Reduced {
+    /// Run `r` of `model` reduced, with bands at `points`.
+    fn of_run(model: &Model, points: &[u32], r: &RunRecord) -> Reduced {
+        let mut at_points = Vec::with_capacity(Stripe::len(1, r.series.len() * points.len()));
+        for v in &r.series {
+            at_points.extend(points.iter().map(|&t| v[t as usize]));
+        }
+        // A run's values are its stripe's one row (the last tile padded).
+        at_points.resize(at_points.capacity(), 0.0);
+        Reduced {
+            summaries: vec![RunSummary::of(model, r)],
+            at_points,
+        }
+    }
+
+    /// The runs of a lockstep block reduced (`records`, the block's first runs, with the block's
+    /// `series`), with bands at `points`: the same summaries and values as each run's
+    /// [`Reduced::of_run`], each series' peaks and sums taken in step order for every run of
+    /// the block side by side.
+    fn of_block(
+        model: &Model,
+        points: &[u32],
+        records: &[RunRecord],
+        series: &SeriesColumns<'_>,
+        spare: &Spare,
+    ) -> Reduced {
+        let (n, n_series, steps) = (records.len(), model.series.len(), series.steps());
+        let (mut last, mut peak, mut mean) = (
+            vec![0.0; n_series * n],
+            vec![f64::NEG_INFINITY; n_series * n],
+            vec![-0.0; n_series * n],
+        );
+        for i in 0..n_series {
+            let (p, s) = (&mut peak[i * n..][..n], &mut mean[i * n..][..n]);
+            for t in 0..steps {
+                for ((p, s), &x) in p.iter_mut().zip(s.iter_mut()).zip(&series.at(i, t)[..n]) {
+                    *p = p.max(x);
+                    *s += x;
+                }
+            }
+            s.iter_mut().for_each(|s| *s /= steps.max(1) as f64);
+            if steps > 0 {
+                last[i * n..][..n].copy_from_slice(&series.at(i, steps - 1)[..n]);
+            }
+        }
+        // A tile of columns at a time, each run's row of it in turn, written in order.
+        let columns = n_series * points.len();
+        // Every value is written below: a spare buffer of the right length is not cleared.
+        let len = Stripe::len(n, columns);
+        let mut at_points = spare.take(len);
+        let zeros = vec![0.0; n];
+        for (t, out) in at_points.chunks_exact_mut(TILE * n.max(1)).enumerate() {
+            let values: [&[f64]; TILE] = std::array::from_fn(|k| match t * TILE + k {
+                j if j < columns => {
+                    let (i, p) = (j / points.len(), j % points.len());
+                    &series.at(i, points[p] as usize)[..n]
+                }
+                _ => &zeros,
+            });
+            for (c, row) in out.chunks_exact_mut(TILE).enumerate() {
+                for (x, v) in row.iter_mut().zip(&values) {
+                    *x = v[c];
+                }
+            }
+        }
+        let of_run = |v: &[f64], c: usize| (0..n_series).map(|i| v[i * n + c]).collect();
+        let summaries = records
+            .iter()
+            .enumerate()
+            .map(|(c, r)| {
+                RunSummary::with_series(
+                    model,
+                    r,
+                    of_run(&last, c),
+                    of_run(&peak, c),
+                    of_run(&mean, c),
+                )
+            })
+            .collect();
+        Reduced {
+            summaries,
+            at_points,
         }
     }
 }
@@ -304,12 +403,12 @@ pub fn run_blocks(
     let points = band_points(model);
     let range = range.start.min(options.runs)..range.end.min(options.runs);
     let wide = crate::sim::lockstep::model(model);
-    let reduce = |r: &RunRecord| -> Reduced {
-        let mut at_points = Vec::with_capacity(r.series.len() * points.len());
-        for v in &r.series {
-            at_points.extend(points.iter().map(|&t| v[t as usize]));
-        }
-        (RunSummary::of(model, r), at_points)
+    let reduce = |r: &RunRecord| Reduced::of_run(model, &points, r);
+    // The buffers of blocks' values tallied, for the next blocks' (a fresh one is cleared
+    // first, and its pages are new).
+    let spare = Spare::default();
+    let reduce_block = |records: &[RunRecord], series: SeriesColumns<'_>| {
+        Reduced::of_block(model, &points, records, &series, &spare)
     };
     // The pool runs blocks and tallies each one; this thread merges the tallies and hands the
     // blocks on, in run order. A thread of its own hands the pool the blocks in turn, as tasks
@@ -334,7 +433,8 @@ pub fn run_blocks(
     // Steppers of tasks that ended, for the next ones: a thread builds them (and allocates their
     // state) about once, not once per task.
     let steppers: std::sync::Mutex<Vec<Steppers<'_>>> = std::sync::Mutex::new(Vec::new());
-    let (stop, reduce, wide, points) = (&stop, &reduce, wide.as_ref(), &points);
+    let (stop, reduce, reduce_block, spare) = (&stop, &reduce, &reduce_block, &spare);
+    let (wide, points) = (wide.as_ref(), &points);
     let steppers = &steppers;
     std::thread::scope(|scope| {
         let producer = std::thread::Builder::new()
@@ -394,7 +494,10 @@ pub fn run_blocks(
                                     let mut s = take(steppers).unwrap_or_else(|| runs.steppers());
                                     let gs = task * per_task..((task + 1) * per_task).min(groups);
                                     let part: Vec<_> = gs
-                                        .flat_map(|g| runs.group(&mut s, &(start..end), g, reduce))
+                                        .flat_map(|g| {
+                                            let whole = Some(reduce_block as _);
+                                            runs.group(&mut s, &(start..end), g, reduce, whole)
+                                        })
                                         .collect();
                                     give(steppers, s);
                                     part
@@ -404,7 +507,7 @@ pub fn run_blocks(
                                 };
                                 let tallied = reduced.and_then(|reduced| {
                                     std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                        tally_block(model, options.runs, points, reduced)
+                                        tally_block(model, options.runs, points, reduced, spare)
                                     }))
                                 });
                                 // The loop below may have stopped: then nothing takes it.
@@ -553,8 +656,13 @@ impl Drop for RaiseOnDrop<'_> {
     }
 }
 
-/// A run's summary and its series at the band time points (per series, per point).
-type Reduced = (RunSummary, Vec<f64>);
+/// Runs reduced for their tally, in run order: their summaries, and their series at the band
+/// time points, a column per series and point (series-major), stored as a [`Stripe`] (for one
+/// run: its values per series, per point, padded).
+pub(crate) struct Reduced {
+    pub summaries: Vec<RunSummary>,
+    pub at_points: Vec<f64>,
+}
 
 /// A finished block: its runs' summaries and their tally, or the error that stopped its
 /// earliest failed run, or the panic of one of its runs.
@@ -570,11 +678,46 @@ fn tally_block(
     runs: u64,
     points: &[u32],
     reduced: Vec<Result<Reduced, EnsembleError>>,
+    spare: &Spare,
 ) -> Result<(Vec<RunSummary>, Tally), EnsembleError> {
-    let reduced = reduced.into_iter().collect::<Result<Vec<_>, _>>()?;
+    let mut reduced = reduced.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mut tally = Tally::new(model, runs, points.to_vec());
-    let summaries = tally.add_runs(reduced);
+    let summaries = tally.add_runs(&mut reduced);
+    spare.give(reduced.into_iter().map(|r| r.at_points));
     Ok((summaries, tally))
+}
+
+/// Buffers of reduced runs' values ([`Reduced::at_points`]) tallied, for other runs'.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<f64>>>);
+
+impl Spare {
+    /// The most buffers kept.
+    const MOST: usize = 256;
+
+    /// A buffer of `len` values: a spare one (its values those it had), or a new one of zeros.
+    fn take(&self, len: usize) -> Vec<f64> {
+        let mut spare = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while let Some(buffer) = spare.pop() {
+            if buffer.len() == len {
+                return buffer;
+            }
+        }
+        vec![0.0; len]
+    }
+
+    /// Keeps `buffers` (as many as there is room for) for [`Spare::take`].
+    fn give(&self, buffers: impl Iterator<Item = Vec<f64>>) {
+        let mut spare = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let room = Self::MOST.saturating_sub(spare.len());
+        spare.extend(buffers.filter(|b| b.len() > 1024).take(room));
+    }
 }
 
 /// How to run some runs of an ensemble on the current thread pool ([`Runs::map`]).
@@ -632,19 +775,22 @@ impl<'a> Runs<'a> {
             .with_min_len(self.groups_per_task(groups))
             .map_init(
                 || self.steppers(),
-                |steppers, g| self.group(steppers, &runs, g, f),
+                |steppers, g| self.group(steppers, &runs, g, f, None),
             )
             .collect();
         per_group.into_iter().flatten().collect()
     }
 
-    /// Group `g` of `runs`, as [`Runs::map`] runs it.
+    /// Group `g` of `runs`, as [`Runs::map`] runs it; with `whole`, a lockstep block that runs
+    /// to the end is reduced by `whole` instead (from its records, without their series, and
+    /// the block's series), into one value for all its runs.
     fn group<T>(
         &self,
         (one, block): &mut Steppers<'_>,
         runs: &Range<u64>,
         g: usize,
         f: &(dyn Fn(&RunRecord) -> T + Sync),
+        whole: Option<&WholeBlock<'_, T>>,
     ) -> Vec<Result<T, EnsembleError>> {
         let copies = self.copies();
         let cancelled = || EnsembleError::Cancelled {
@@ -662,10 +808,18 @@ impl<'a> Runs<'a> {
         // error in one of them is not the range's), less goes one run at a time.
         let n = (last - first) as usize;
         if let Some(block) = block.as_mut().filter(|_| 2 * n as u64 >= copies) {
-            match block.run_block(self.seed, first, self.cancel) {
-                Ok(Some(records)) => return records[..n].iter().map(|r| Ok(f(r))).collect(),
-                Ok(None) => return all_cancelled(),
-                Err(_) => {}
+            if let Some(whole) = whole {
+                match block.run_block_columns(self.seed, first, self.cancel) {
+                    Ok(Some((records, series))) => return vec![Ok(whole(&records[..n], series))],
+                    Ok(None) => return all_cancelled(),
+                    Err(_) => {}
+                }
+            } else {
+                match block.run_block(self.seed, first, self.cancel) {
+                    Ok(Some(records)) => return records[..n].iter().map(|r| Ok(f(r))).collect(),
+                    Ok(None) => return all_cancelled(),
+                    Err(_) => {}
+                }
             }
         }
         (first..last)
@@ -681,6 +835,10 @@ impl<'a> Runs<'a> {
             .collect()
     }
 }
+
+/// How [`Runs::group`] reduces a whole lockstep block: its records (without their series) and
+/// its series, into one value.
+type WholeBlock<'s, T> = dyn Fn(&[RunRecord], SeriesColumns<'_>) -> T + Sync + 's;
 
 /// What a task of [`run_blocks`] gives: its runs reduced in order, or its panic.
 type Part = std::thread::Result<Vec<Result<Reduced, EnsembleError>>>;
@@ -843,6 +1001,37 @@ add = "1"
 [report]
 series = { x = "x(A)" }
 "#;
+
+    #[test]
+    fn a_lockstep_block_reduces_to_what_its_runs_reduce_to_alone() {
+        let model = model_of(include_str!(
+            "../../scenarios/lithuania_belarus/baseline.toml"
+        ));
+        let wide = crate::sim::lockstep::model(&model).expect("a small model");
+        let (points, copies) = (band_points(&model), u64::from(wide.block.copies));
+        let (never, spare) = (AtomicBool::new(false), Spare::default());
+        let mut sim = Sim::new(&wide);
+        // Two blocks, the second cut short and reduced into the first one's buffer (every
+        // value of it overwritten), tallied in turn.
+        let runs = 2 * copies - 5;
+        let mut together = Tally::new(&model, runs, points.clone());
+        let mut summaries = Vec::new();
+        for (first, n) in [(0, copies), (copies, copies - 5)] {
+            let (records, series) = sim.run_block_columns(7, first, &never).unwrap().unwrap();
+            let reduced =
+                Reduced::of_block(&model, &points, &records[..n as usize], &series, &spare);
+            let mut reduced = [reduced];
+            summaries.extend(together.add_runs(&mut reduced));
+            spare.give(reduced.into_iter().map(|r| r.at_points));
+        }
+        let mut alone: Vec<Reduced> = (0..runs)
+            .map(|i| Reduced::of_run(&model, &points, &Sim::new(&model).run(7, i).unwrap()))
+            .collect();
+        let mut one_by_one = Tally::new(&model, runs, points.clone());
+        assert_eq!(summaries, one_by_one.add_runs(&mut alone));
+        let saved = |t: &Tally| serde_json::to_string(t).unwrap();
+        assert_eq!(saved(&together), saved(&one_by_one));
+    }
 
     #[test]
     fn did_reads_the_same_from_the_table_as_from_the_log() {

@@ -13,9 +13,9 @@
 //!   kept in run order.
 
 use super::samples::{zeroed_keys, Chunk, Samples};
-use super::{RunSummary, BAND_SAMPLE};
+use super::{Reduced, RunSummary, BAND_SAMPLE};
 use crate::model::Model;
-use crate::stats::{ExactSum, Keep, Moments};
+use crate::stats::{ExactSum, Keep, Moments, Stripe};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -102,19 +102,28 @@ impl Tally {
         self.covers == [(0, self.runs)] || (self.runs == 0 && self.covers.is_empty())
     }
 
-    /// Adds runs, in increasing run order, each with its series' values at the band time points
-    /// (per series, per point); hands their summaries back. The band sums go a column (a band
-    /// point) at a time ([`ExactSum::add_columns`]), in parallel over groups of columns: a run's
-    /// values would otherwise each go into a different exact sum, hundreds of bytes wide; the
-    /// sampled runs' values are copied out on the way, into the samples' chunk of these runs
-    /// (column by column). The metrics' moments go a metric at a time, in parallel over the
-    /// metrics. The runs must all come after any this tally holds.
-    pub(crate) fn add_runs(&mut self, runs: Vec<(RunSummary, Vec<f64>)>) -> Vec<RunSummary> {
-        let rows: Vec<&[f64]> = runs.iter().map(|(_, at)| at.as_slice()).collect();
-        debug_assert!(rows.iter().all(|r| r.len() == self.bands.len()));
+    /// Adds runs, in increasing run order, in groups, each with its runs' series values at the
+    /// band time points (column by column, [`Reduced`]); hands their summaries back. The band
+    /// sums go a column (a band point) at a time ([`ExactSum::add_columns`]), in parallel over
+    /// groups of columns: a run's values would otherwise each go into a different exact sum,
+    /// hundreds of bytes wide; the sampled runs' values are copied out on the way, into the
+    /// samples' chunk of these runs (column by column). The metrics' moments go a metric at a
+    /// time, in parallel over the metrics. The runs must all come after any this tally holds.
+    pub(crate) fn add_runs(&mut self, groups: &mut [Reduced]) -> Vec<RunSummary> {
+        debug_assert!(groups
+            .iter()
+            .all(|g| g.at_points.len() == Stripe::len(g.summaries.len(), self.bands.len())));
+        let stripes: Vec<Stripe<'_>> = groups
+            .iter()
+            .map(|g| Stripe {
+                values: &g.at_points,
+                width: g.summaries.len(),
+            })
+            .collect();
+        let runs: Vec<&RunSummary> = groups.iter().flat_map(|g| &g.summaries).collect();
         let every = self.sample_every();
         let kept: Vec<u32> = (0..runs.len() as u32)
-            .filter(|&i| runs[i as usize].0.run.is_multiple_of(every))
+            .filter(|&i| runs[i as usize].run.is_multiple_of(every))
             .collect();
         let n = kept.len();
         // The kept runs' band values, column by column, copied out as the sums read them.
@@ -132,23 +141,27 @@ impl Tally {
             .enumerate()
             .for_each(|(c, (sums, keys))| {
                 let keep = Keep { rows: &kept, keys };
-                ExactSum::add_columns(sums, &rows, c * COLUMNS, keep)
+                ExactSum::add_columns(sums, &stripes, c * COLUMNS, keep)
             });
         self.metrics
             .par_iter_mut()
             .enumerate()
             .for_each(|(k, moments)| {
-                for (s, _) in &runs {
+                for s in &runs {
                     moments.add(metric(s, k));
                 }
             });
-        let sampled = kept.iter().map(|&r| runs[r as usize].0.run).collect();
+        let sampled = kept.iter().map(|&r| runs[r as usize].run).collect();
         self.samples
             .push(Chunk::new(sampled, keys, self.metrics.len(), |i, k| {
-                metric(&runs[kept[i] as usize].0, k)
+                metric(runs[kept[i] as usize], k)
             }));
         let mut summaries = Vec::with_capacity(runs.len());
-        for (s, _) in runs {
+        drop((runs, stripes));
+        for s in groups
+            .iter_mut()
+            .flat_map(|g| std::mem::take(&mut g.summaries))
+        {
             match self.covers.last_mut() {
                 Some((_, end)) if *end == s.run => *end += 1,
                 _ => self.covers.push((s.run, s.run + 1)),

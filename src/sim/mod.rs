@@ -164,6 +164,26 @@ impl RunRecord {
     }
 }
 
+/// The series of a block's runs ([`Sim::run_block_columns`]): per series, per step, a value per
+/// run of the block side by side.
+pub(crate) struct SeriesColumns<'a> {
+    values: &'a [f64],
+    runs: usize,
+    steps: usize,
+}
+
+impl<'a> SeriesColumns<'a> {
+    /// The values of series `i` at step `t`, a value per run of the block.
+    pub(crate) fn at(&self, i: usize, t: usize) -> &'a [f64] {
+        &self.values[(i * self.steps + t) * self.runs..][..self.runs]
+    }
+
+    /// Steps per series (0..=steps of the run).
+    pub(crate) fn steps(&self) -> usize {
+        self.steps
+    }
+}
+
 /// Reusable buffers for running one model many times.
 pub struct Sim<'m> {
     model: &'m Model,
@@ -394,6 +414,33 @@ impl<'m> Sim<'m> {
         let done = self.steps(cancel, &mut trace::Quiet, &mut records);
         self.records = records;
         Ok(done?.then_some(&self.records[..]))
+    }
+
+    /// [`Sim::run_block`], with the series left in the stepper rather than copied into the
+    /// records (whose series stay empty): the records and the series values, series by series,
+    /// step by step, a value per run of the block ([`SeriesColumns`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Sim::run_block`].
+    pub(crate) fn run_block_columns(
+        &mut self,
+        seed: u64,
+        first: u64,
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<(&[RunRecord], SeriesColumns<'_>)>, RuntimeError> {
+        self.work.keep_series = true;
+        let done = self.run_block(seed, first, cancel).map(|r| r.is_some());
+        self.work.keep_series = false;
+        if !done? {
+            return Ok(None);
+        }
+        let columns = SeriesColumns {
+            values: &self.work.series_buf,
+            runs: self.records.len(),
+            steps: self.model.steps as usize + 1,
+        };
+        Ok(Some((&self.records[..], columns)))
     }
 
     /// Steps the block's runs (one record each, `records`, with their seed and run index) from

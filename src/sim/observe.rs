@@ -26,19 +26,20 @@ pub(super) fn step(
     let lanes = Lanes::Copies { len: copies };
     // This step's values go into a buffer with a row per series and step, the runs side by
     // side (a push onto each record's series would first read where that series is), which is
-    // emptied into the records every `SERIES_BUFFER` steps.
-    let n_series = m.series.len();
-    w.series_buf.resize(copies * n_series * SERIES_BUFFER, 0.0);
+    // emptied into the records every `SERIES_BUFFER` steps, or holds every step
+    // (`w.keep_series`). Every row is written before it is read: the buffer is not cleared.
+    let (n_series, rows) = (m.series.len(), series_rows(m, w));
+    w.series_buf.resize(copies * n_series * rows, 0.0);
     let k = w.buffered;
     for (i, series) in m.series.iter().enumerate() {
         let xs = eval_in(&series.code, &world, &lanes, &mut w.stack);
         if let Some(x) = xs.iter().find(|x| !x.is_finite()) {
             return Err(series_error(m, clock.t, i, *x));
         }
-        w.series_buf[(i * SERIES_BUFFER + k) * copies..][..copies].copy_from_slice(xs);
+        w.series_buf[(i * rows + k) * copies..][..copies].copy_from_slice(xs);
     }
     w.buffered += 1;
-    if w.buffered == SERIES_BUFFER {
+    if w.buffered == SERIES_BUFFER && !w.keep_series {
         flush_series(m, w, records);
     }
     for (o, outcome) in m.outcomes.iter().enumerate() {
@@ -62,13 +63,23 @@ pub(super) fn step(
 /// Steps of series values [`step`] buffers before it hands them to the records.
 pub(super) const SERIES_BUFFER: usize = 64;
 
+/// Steps per series the buffer of series values holds: every step of a run when the values
+/// stay in it (`w.keep_series`), else [`SERIES_BUFFER`].
+pub(super) fn series_rows(m: &Model, w: &Work) -> usize {
+    if w.keep_series {
+        m.steps as usize + 1
+    } else {
+        SERIES_BUFFER
+    }
+}
+
 /// Empties the buffer of series values into the records (one per run of the block).
 pub(super) fn flush_series(m: &Model, w: &mut Work, records: &mut [RunRecord]) {
     let copies = records.len();
-    debug_assert!(w.buffered == 0 || w.series_buf.len() == copies * m.series.len() * SERIES_BUFFER);
-    if w.buffered == 0 {
+    if w.buffered == 0 || w.keep_series {
         return;
     }
+    debug_assert!(w.series_buf.len() == copies * m.series.len() * SERIES_BUFFER);
     for i in 0..m.series.len() {
         let rows = &w.series_buf[i * SERIES_BUFFER * copies..][..w.buffered * copies];
         for (c, record) in records.iter_mut().enumerate() {

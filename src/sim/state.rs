@@ -320,9 +320,12 @@ pub(super) struct Work {
     pub src_keys: Vec<u64>,
     pub dst_keys: Vec<u64>,
     /// Series values of the last `buffered` steps not yet in the records: per series, per step,
-    /// one per run of the block side by side (see `observe::step`).
+    /// one per run of the block side by side (see `observe::step`), for 64 steps, or for every
+    /// step of the run when the values stay here rather than go to the records (`keep_series`,
+    /// [`Sim::run_block_columns`](super::Sim::run_block_columns)).
     pub series_buf: Vec<f64>,
     pub buffered: usize,
+    pub keep_series: bool,
     /// Scratch for sorting the firings by action, and the count per action.
     pub sorted: Vec<Firing>,
     pub per_action: Vec<u32>,
@@ -435,6 +438,7 @@ impl Work {
             dst_keys: Vec::new(),
             series_buf: Vec::new(),
             buffered: 0,
+            keep_series: false,
             sorted: Vec::new(),
             per_action: vec![0; model.actions.len() + 1],
         }
@@ -449,7 +453,6 @@ impl Work {
         self.overflow.fill(None);
         self.d_actor.iter_mut().for_each(|v| v.fill(0.0));
         self.once.iter_mut().for_each(|v| v.fill(NEVER));
-        self.series_buf.clear();
         self.buffered = 0;
         self.clear_caps();
     }

@@ -121,53 +121,63 @@ impl ExactSum {
         }
     }
 
-    /// Adds to each sum of `sums` its column of `rows`: `sums[j]` gets `row[offset + j]` of
-    /// every row, exactly (the same sums as adding each value in turn), but several times
-    /// faster for many rows: each column goes through a [`Window`] that sums the terms of the
-    /// 64 binades about its first term as integers, a few instructions a term, and adds them to
-    /// the sum once every [`WINDOW_TERMS`] terms; the other terms (other magnitudes, non-finite
-    /// ones) are added as [`ExactSum::add`] adds them. Eight columns at a time, so that the
-    /// values read from a row lie side by side and the windows' additions do not wait on one
-    /// another, with the lines of the row eight ahead prefetched (the rows lie apart; about 4%
-    /// of the bundled scenario's ensemble, A/B). The values of the rows `keep` names are copied
-    /// out on the way, column by column ([`Keep`]).
+    /// Adds to each sum of `sums` its column of the rows of `stripes`, in order: `sums[j]` gets
+    /// the value of column `offset + j` of every row, exactly (the same sums as adding each value
+    /// in turn), but several times faster for many rows: each column goes through a [`Window`]
+    /// that sums the terms of the 64 binades about its first term as integers, a few
+    /// instructions a term, and adds them to the sum once every [`WINDOW_TERMS`] rows; the other
+    /// terms (other magnitudes, non-finite ones) are added as [`ExactSum::add`] adds them. A
+    /// [`Stripe`]'s tile of [`TILE`] columns at a time, read in one stream, the values of a row
+    /// side by side, so that the windows' additions do not wait on one another. `offset` is a
+    /// multiple of [`TILE`]. The values of the rows `keep` names (counted over all the stripes)
+    /// are copied out on the way, column by column ([`Keep`]).
     pub(crate) fn add_columns(
         sums: &mut [ExactSum],
-        rows: &[&[f64]],
+        stripes: &[Stripe<'_>],
         offset: usize,
         keep: Keep<'_>,
     ) {
-        const SIDE: usize = 8;
-        const AHEAD: usize = 8;
+        debug_assert_eq!(offset % TILE, 0);
         let kept = keep.rows.len();
         debug_assert_eq!(keep.keys.len(), sums.len() * kept);
-        for (t, tile) in sums.chunks_mut(SIDE).enumerate() {
-            let first = offset + t * SIDE;
-            let keys = &mut keep.keys[t * SIDE * kept..][..tile.len() * kept];
-            let mut windows = [Window::EMPTY; SIDE];
-            let mut next = 0;
-            for (c, chunk) in rows.chunks(WINDOW_TERMS).enumerate() {
-                for (r, row) in chunk.iter().enumerate() {
-                    // Rows lie apart: the lines of the row a few ahead asked for meanwhile.
-                    if let Some(ahead) = chunk.get(r + AHEAD) {
-                        let ahead = &ahead[first..first + tile.len()];
-                        crate::simd::prefetch(ahead.as_ptr());
-                        crate::simd::prefetch(&ahead[ahead.len() - 1]);
+        for (t, tile) in sums.chunks_mut(TILE).enumerate() {
+            let (first, side) = (offset / TILE + t, tile.len());
+            let keys = &mut keep.keys[t * TILE * kept..][..side * kept];
+            let mut windows = [Window::EMPTY; TILE];
+            let (mut next, mut row, mut in_window) = (0, 0u32, 0);
+            for (s, stripe) in stripes.iter().enumerate() {
+                let width = stripe.width;
+                // The next stripe lies elsewhere: its first lines asked for meanwhile.
+                if let Some(ahead) = stripes.get(s + 1) {
+                    let ahead = &ahead.values[first * TILE * ahead.width..];
+                    for line in ahead.chunks(TILE).take(4) {
+                        crate::simd::prefetch(line.as_ptr());
                     }
-                    let values = &row[first..first + tile.len()];
+                }
+                let rows = &stripe.values[first * TILE * width..][..TILE * width];
+                for values in rows.chunks_exact(TILE) {
+                    let values = &values[..side];
                     for ((w, sum), &x) in windows.iter_mut().zip(tile.iter_mut()).zip(values) {
                         w.add(x, sum);
                     }
-                    if keep.rows.get(next) == Some(&((c * WINDOW_TERMS + r) as u32)) {
+                    if keep.rows.get(next) == Some(&row) {
                         for (j, &x) in values.iter().enumerate() {
                             keys[j * kept + next] = super::ordered(x);
                         }
                         next += 1;
                     }
+                    row += 1;
+                    in_window += 1;
+                    if in_window == WINDOW_TERMS {
+                        for (w, sum) in windows.iter_mut().zip(tile.iter_mut()) {
+                            w.pass_on(sum);
+                        }
+                        in_window = 0;
+                    }
                 }
-                for (w, sum) in windows.iter_mut().zip(tile.iter_mut()) {
-                    w.pass_on(sum);
-                }
+            }
+            for (w, sum) in windows.iter_mut().zip(tile.iter_mut()) {
+                w.pass_on(sum);
             }
         }
     }
@@ -290,6 +300,30 @@ impl ExactSum {
             .filter(|(_, &d)| d != 0)
             .map(|(i, &d)| sign * d as f64 * pow2(32 * i as i32 - 1074))
             .collect()
+    }
+}
+
+/// Columns [`ExactSum::add_columns`] reads side by side, a tile.
+pub(crate) const TILE: usize = 8;
+
+/// Rows [`ExactSum::add_columns`] sums, `width` of them, stored a tile of [`TILE`] columns at a
+/// time, each tile row by row: column `j` of row `r` is `values[(j / TILE * width + r) * TILE +
+/// j % TILE]` (a last tile of fewer columns padded to [`TILE`]).
+pub(crate) struct Stripe<'a> {
+    pub values: &'a [f64],
+    pub width: usize,
+}
+
+impl Stripe<'_> {
+    /// Where column `j` of row `r` of `width` rows lies in a stripe's values.
+    #[cfg(test)]
+    pub(crate) fn at(width: usize, j: usize, r: usize) -> usize {
+        (j / TILE * width + r) * TILE + j % TILE
+    }
+
+    /// How many values a stripe of `width` rows of `columns` columns holds.
+    pub(crate) fn len(width: usize, columns: usize) -> usize {
+        columns.div_ceil(TILE) * TILE * width
     }
 }
 
@@ -659,7 +693,7 @@ mod tests {
         // the sum (far magnitudes, subnormals, zeros, non-finite, the largest doubles) or hold
         // at their largest (a binade's largest mantissa, all of one sign).
         let mut state = 5;
-        let (n_rows, n_cols, offset) = (2 * WINDOW_TERMS + 300, 21, 3usize);
+        let (n_rows, n_cols, offset) = (2 * WINDOW_TERMS + 300, 21, TILE);
         let rows: Vec<Vec<f64>> = (0..n_rows)
             .map(|r| {
                 (0..n_cols + offset + 2)
@@ -703,7 +737,32 @@ mod tests {
                     .collect()
             })
             .collect();
-        let refs: Vec<&[f64]> = rows.iter().map(|r| r.as_slice()).collect();
+        // The rows in stripes of uneven widths (one row, a few, more than a window), each
+        // stored column by column.
+        let width = n_cols + offset + 2;
+        let mut stripes_of: Vec<(usize, Vec<f64>)> = Vec::new();
+        let mut start = 0;
+        for w in [1, 5, 64, 1, WINDOW_TERMS + 3, 2].into_iter().cycle() {
+            let rows = &rows[start..(start + w).min(n_rows)];
+            let mut values = vec![f64::NAN; Stripe::len(rows.len(), width)];
+            for (r, row) in rows.iter().enumerate() {
+                for (j, &x) in row.iter().enumerate() {
+                    values[Stripe::at(rows.len(), j, r)] = x;
+                }
+            }
+            stripes_of.push((rows.len(), values));
+            start += rows.len();
+            if start == n_rows {
+                break;
+            }
+        }
+        let stripes: Vec<Stripe<'_>> = stripes_of
+            .iter()
+            .map(|(width, values)| Stripe {
+                values,
+                width: *width,
+            })
+            .collect();
         let mut columns = vec![ExactSum::new(); n_cols];
         // Kept: the first row, every third, both sides of a window's end, and the last.
         let kept: Vec<u32> = (0..n_rows as u32)
@@ -722,7 +781,7 @@ mod tests {
             rows: &kept,
             keys: &mut keys,
         };
-        ExactSum::add_columns(&mut columns, &refs, offset, keep);
+        ExactSum::add_columns(&mut columns, &stripes, offset, keep);
         for (j, column) in keys.chunks_exact(kept.len()).enumerate() {
             let expected: Vec<i64> = kept
                 .iter()

@@ -30,7 +30,7 @@
 //!   *Journal of the American Statistical Association* 22(158).
 
 pub(crate) mod exact;
-pub(crate) use exact::{ExactSum, Keep, Moments};
+pub(crate) use exact::{ExactSum, Keep, Moments, Stripe, TILE};
 
 /// Mean, sample standard deviation and count.
 #[derive(Clone, Copy, Debug, PartialEq)]
